@@ -1,0 +1,1 @@
+"""Thin adapters for everything with side effects; heavy libraries are imported lazily."""

@@ -1,0 +1,189 @@
+"""`researchflow.yaml` or `[tool.researchflow]` in `pyproject.toml` → a frozen Config."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from researchflow.errors import UserError
+
+CONFIG_FILE = "researchflow.yaml"
+PYPROJECT = "pyproject.toml"
+
+DEFAULT_SECTIONS = ("Context", "Hypothesis", "Predictions", "Experiment design", "Risks")
+DEFAULT_DESIGN_STEPS = (
+    "Data extraction",
+    "Feature engineering",
+    "Statistical evaluation",
+    "Modelling",
+    "Model evaluation",
+)
+DEFAULT_REPORT_SECTIONS = ("Summary", "Results", "Steps taken", "Code", "Data", "What next")
+
+
+@dataclass(frozen=True)
+class SectionsConfig:
+    required: tuple[str, ...] = DEFAULT_SECTIONS
+    design: str = "Experiment design"
+    design_steps: tuple[str, ...] = DEFAULT_DESIGN_STEPS
+    report: tuple[str, ...] = DEFAULT_REPORT_SECTIONS
+
+
+@dataclass(frozen=True)
+class MlflowConfig:
+    tracking_uri: str | None = None  # None: $MLFLOW_TRACKING_URI, else the embedded store
+    experiment: str | None = None  # None: one experiment per repository, named after it
+
+
+@dataclass(frozen=True)
+class GitlabConfig:
+    url: str | None = None  # None: derived from the origin URL
+    project: str | None = None  # "group/project"; None: derived from the origin URL
+    remote: str = "origin"
+
+
+@dataclass(frozen=True)
+class DvcConfig:
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class QuartoConfig:
+    required: bool = False  # True: `rflow check` fails when Quarto is missing
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path = field(default_factory=Path.cwd)
+    source: str | None = None  # the file the settings came from, None for defaults
+    research_dir: str = "research"
+    branch_prefix: str = "hyp/"
+    base_branch: str | None = None  # None: the repository's default branch
+    templates_dir: str = ".researchflow/templates"
+    sections: SectionsConfig = field(default_factory=SectionsConfig)
+    mlflow: MlflowConfig = field(default_factory=MlflowConfig)
+    gitlab: GitlabConfig = field(default_factory=GitlabConfig)
+    dvc: DvcConfig = field(default_factory=DvcConfig)
+    quarto: QuartoConfig = field(default_factory=QuartoConfig)
+
+    @property
+    def research_path(self) -> Path:
+        return self.root / self.research_dir
+
+    @property
+    def state_path(self) -> Path:
+        """Local, git-ignored state: the embedded MLflow store, caches."""
+        return self.root / ".rflow"
+
+
+_NESTED = {
+    "sections": SectionsConfig,
+    "mlflow": MlflowConfig,
+    "gitlab": GitlabConfig,
+    "dvc": DvcConfig,
+    "quarto": QuartoConfig,
+}
+_NOT_FROM_FILE = {"root", "source"}
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The nearest folder holding a config file or `.git`, else the start folder."""
+    start = (start or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_FILE).is_file() or (folder / ".git").exists():
+            return folder
+    return start
+
+
+def load_config(root: Path | None = None) -> Config:
+    """Read the repository's settings, reporting unknown keys and wrong types clearly."""
+    root = find_root(root)
+    yaml_path = root / CONFIG_FILE
+    if yaml_path.is_file():
+        data = _read_yaml(yaml_path)
+        return _build(data, root, CONFIG_FILE)
+    pyproject = root / PYPROJECT
+    if pyproject.is_file():
+        data = _read_pyproject(pyproject)
+        if data is not None:
+            return _build(data, root, f"{PYPROJECT} [tool.researchflow]")
+    return Config(root=root)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    from researchflow.document import DocumentError, decode, load_yaml_mapping
+
+    try:
+        data, _ = load_yaml_mapping(decode(path.read_bytes()))
+    except DocumentError as error:
+        raise UserError(f"{path.name}:{error.line}: {error.message} ({error.fix})") from None
+    return data
+
+
+def _read_pyproject(path: Path) -> dict[str, Any] | None:
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise UserError(f"{PYPROJECT}: invalid TOML: {error} (fix the syntax)") from None
+    section = data.get("tool", {}).get("researchflow")
+    if section is not None and not isinstance(section, dict):
+        raise UserError(f"{PYPROJECT}: tool.researchflow: must be a table ([tool.researchflow])")
+    return section
+
+
+def _build(data: dict[str, Any], root: Path, source: str) -> Config:
+    values = _convert(Config, data, source, "")
+    return Config(root=root, source=source, **values)
+
+
+def _convert(cls: type, data: Any, source: str, prefix: str) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        where = prefix.rstrip(".") or "settings"
+        raise UserError(f"{source}: {where}: must be a mapping of keys (see the README)")
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.name not in _NOT_FROM_FILE}
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if key not in fields:
+            known = ", ".join(sorted(fields))
+            raise UserError(f"{source}: {name}: unknown key (known keys: {known})")
+        if key in _NESTED and not prefix:
+            values[key] = _NESTED[key](**_convert(_NESTED[key], value, source, f"{name}."))
+            continue
+        values[key] = _check_type(fields[key], value, source, name)
+    return values
+
+
+def _check_type(spec: dataclasses.Field, value: Any, source: str, name: str) -> Any:
+    annotation = str(spec.type)
+    optional = "None" in annotation
+    if value is None:
+        if optional:
+            return None
+        raise UserError(f"{source}: {name}: must not be empty (remove the key for the default)")
+    if annotation.startswith("tuple"):
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise UserError(f"{source}: {name}: must be a list of names (e.g. [a, b])")
+        return tuple(value)
+    if annotation.startswith("bool"):
+        if not isinstance(value, bool):
+            raise UserError(f"{source}: {name}: must be true or false, not {value!r}")
+        return value
+    if not isinstance(value, str) or not value.strip():
+        raise UserError(f"{source}: {name}: must be a non-empty string, not {value!r}")
+    return value
+
+
+def tracking_uri(config: Config) -> str:
+    """The MLflow store: $MLFLOW_TRACKING_URI, then the config, then the embedded sqlite file."""
+    env = os.environ.get("MLFLOW_TRACKING_URI")
+    if env:
+        return env
+    if config.mlflow.tracking_uri:
+        return config.mlflow.tracking_uri
+    return f"sqlite:///{config.state_path / 'mlflow.db'}"

@@ -1,0 +1,550 @@
+"""The plan model, its schema validation and the RICE score (pure).
+
+Drafts are work in progress: their sections may still hold template text. From `review`
+on, every required section must be written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any
+
+from researchflow.config import SectionsConfig
+from researchflow.document import Document, DocumentError, Section, parse_document
+from researchflow.naming import id_from_name, is_valid_id
+from researchflow.problems import Problem
+
+STATUSES = ("draft", "review", "approved", "running", "reported", "concluded", "abandoned")
+OUTCOMES = ("confirmed", "refuted", "inconclusive")
+DIRECTIONS = ("increase", "decrease", "no_change")
+RICE_FACTORS = ("reach", "impact", "confidence", "effort")
+PLACEHOLDER = re.compile(r"\bTODO\b")
+METRIC_KEY = re.compile(r"^[\w./ -]+$")  # MLflow's allowed metric-name characters
+HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Rice:
+    reach: int
+    impact: int
+    confidence: int
+    effort: int
+
+    @property
+    def score(self) -> int:
+        return self.reach * self.impact * self.confidence * self.effort
+
+
+@dataclass(frozen=True)
+class Prediction:
+    metric: str
+    baseline: float
+    direction: str
+    min_effect: float
+    tolerance: float
+
+
+@dataclass(frozen=True)
+class Roles:
+    author: str
+    designer: str | None = None
+    executor: str | None = None
+    reviewers: tuple[str, ...] = ()
+    reason: str | None = None  # why the executor is also the author
+
+
+@dataclass(frozen=True)
+class Approval:
+    by: str
+    at: str
+    digest: str
+
+
+@dataclass(frozen=True)
+class Deviation:
+    at: str
+    by: str
+    reason: str
+    digest: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    id: str
+    title: str
+    status: str
+    created: dt.date
+    roles: Roles
+    rice: Rice
+    hypothesis: str
+    predictions: tuple[Prediction, ...]
+    data: tuple[str, ...] = ()
+    timebox_days: int | None = None
+    outcome: str | None = None
+    conclusion: str | None = None
+    approval: Approval | None = None
+    deviations: tuple[Deviation, ...] = ()
+    format: str = "html"
+    sections: tuple[Section, ...] = field(default=(), repr=False)
+
+    @property
+    def score(self) -> int:
+        return self.rice.score
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    plan: Plan | None
+    problems: tuple[Problem, ...]
+    document: Document | None = None
+
+
+def rank_key(plan: Plan) -> tuple[int, int]:
+    """Highest RICE first, ties broken by the lower ID."""
+    return (-plan.score, int(plan.id[2:]))
+
+
+def read_plan(raw: bytes | str, path: str, sections: SectionsConfig | None = None) -> PlanResult:
+    """Parse and validate one plan document, collecting every problem."""
+    try:
+        document = parse_document(raw)
+    except DocumentError as error:
+        return PlanResult(None, (Problem(path, error.line, error.field, error.message, error.fix),))
+    return validate_plan(document, path, sections or SectionsConfig())
+
+
+def validate_plan(document: Document, path: str, sections: SectionsConfig) -> PlanResult:
+    checker = _Checker(document, path)
+    plan = checker.plan()
+    checker.folder()
+    status = document.front_matter.get("status")
+    if status in STATUSES:
+        checker.lifecycle(status)
+        if status != "draft":
+            checker.sections(sections)
+    return PlanResult(plan, tuple(checker.problems), document)
+
+
+class _Checker:
+    """Collects problems while reading fields; returns None for fields it cannot read."""
+
+    def __init__(self, document: Document, path: str) -> None:
+        self.document = document
+        self.fm = document.front_matter
+        self.path = path
+        self.problems: list[Problem] = []
+
+    def add(self, field_path: str, message: str, fix: str) -> None:
+        line = self.document.line_of(field_path)
+        self.problems.append(Problem(self.path, line, field_path, message, fix))
+
+    def _missing(self, key: str, fix: str) -> None:
+        self.problems.append(Problem(self.path, 1, key, "missing", fix))
+
+    def text(self, key: str, fix: str, *, required: bool = True, source: Any = None) -> str | None:
+        container = self.fm if source is None else source
+        short = key.rsplit(".", 1)[-1]
+        value = container.get(short) if isinstance(container, dict) else None
+        if value is None:
+            if required:
+                self._missing(key, fix) if source is None else self.add(key, "missing", fix)
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.add(key, f"must be non-empty text, not {value!r}", fix)
+            return None
+        return value.strip()
+
+    def choice(self, key: str, options: tuple[str, ...], *, required: bool = True) -> str | None:
+        value = self.fm.get(key)
+        if value is None:
+            if required:
+                self._missing(key, f"add '{key}: {options[0]}'")
+            return None
+        if value not in options:
+            self.add(key, f"{value!r} is not allowed", f"use one of: {', '.join(options)}")
+            return None
+        return value
+
+    def plan(self) -> Plan | None:
+        before = len(self.problems)
+        plan_id = self.fm.get("id")
+        if plan_id is None:
+            self._missing("id", "add 'id: H-001' (H- and at least three digits)")
+        elif not is_valid_id(plan_id):
+            self.add("id", f"{plan_id!r} is not a hypothesis ID", "use H- and at least 3 digits")
+        title = self.text("title", "add a one-line title")
+        status = self.choice("status", STATUSES)
+        outcome = self.choice("outcome", OUTCOMES, required=False)
+        created = self._created()
+        roles = self._roles(status)
+        rice = self._rice()
+        hypothesis = self.text("hypothesis", "state the hypothesis in one falsifiable sentence")
+        predictions = self._predictions()
+        data = self._data()
+        timebox = self._positive_int("timebox_days")
+        conclusion = self.text("conclusion", "write one line", required=False)
+        approval = self._approval()
+        deviations = self._deviations()
+        fmt = self.fm.get("format", "html")
+        if not isinstance(fmt, str | dict):
+            self.add("format", "must be a Quarto format name", "e.g. 'format: html'")
+        required = (plan_id, title, status, created, roles, rice, hypothesis, predictions)
+        if len(self.problems) > before and (
+            any(value is None for value in required) or not is_valid_id(plan_id)
+        ):
+            return None
+        return Plan(
+            id=plan_id,
+            title=title,
+            status=status,
+            created=created,
+            roles=roles,
+            rice=rice,
+            hypothesis=hypothesis,
+            predictions=predictions,
+            data=data,
+            timebox_days=timebox,
+            outcome=outcome,
+            conclusion=conclusion,
+            approval=approval,
+            deviations=deviations,
+            format=fmt if isinstance(fmt, str) else next(iter(fmt), "html"),
+            sections=self.document.sections,
+        )  # type: ignore[arg-type]
+
+    def _created(self) -> dt.date | None:
+        value = self.fm.get("created")
+        if value is None:
+            self._missing("created", "add 'created: YYYY-MM-DD'")
+            return None
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        self.add("created", f"{value!r} is not a date", "write it as YYYY-MM-DD")
+        return None
+
+    def _roles(self, status: str | None) -> Roles | None:
+        roles = self.fm.get("roles")
+        if roles is None:
+            self._missing("roles", "add 'roles: {author: you, executor: ..., reviewers: [...]}'")
+            return None
+        if not isinstance(roles, dict):
+            self.add("roles", "must be a mapping", "e.g. {author: alice, reviewers: [dave]}")
+            return None
+        known = {"author", "designer", "executor", "reviewers", "reason"}
+        for key in roles:
+            if key not in known:
+                self.add(f"roles.{key}", "unknown role", f"use one of: {', '.join(sorted(known))}")
+        author = self.text("roles.author", "name the author", source=roles)
+        designer = self.text("roles.designer", "name the designer", required=False, source=roles)
+        executor = self.text("roles.executor", "name the executor", required=False, source=roles)
+        reason = self.text("roles.reason", "say why", required=False, source=roles)
+        reviewers = roles.get("reviewers") or []
+        if isinstance(reviewers, str):
+            reviewers = [reviewers]
+        if not isinstance(reviewers, list) or not all(
+            isinstance(r, str) and r.strip() for r in reviewers
+        ):
+            self.add("roles.reviewers", "must be a list of names", "e.g. reviewers: [dave]")
+            reviewers = []
+        beyond_draft = status is not None and status != "draft"
+        if beyond_draft:
+            for role, value in (("designer", designer), ("executor", executor)):
+                if value is None:
+                    self.add(f"roles.{role}", "missing", f"name the {role} before review")
+            if not reviewers:
+                self.add("roles.reviewers", "no reviewer named", "add reviewers: [name]")
+        if author and executor and author == executor and not reason:
+            self.add(
+                "roles.executor",
+                "the executor is also the author",
+                "name another executor, or say why in roles.reason",
+            )
+        if author in reviewers:
+            self.add(
+                "roles.reviewers",
+                "the author cannot review their own plan",
+                "name another reviewer",
+            )
+        if author is None:
+            return None
+        return Roles(author, designer, executor, tuple(r.strip() for r in reviewers), reason)
+
+    def _rice(self) -> Rice | None:
+        rice = self.fm.get("rice")
+        if rice is None:
+            self._missing("rice", "add 'rice: {reach: 3, impact: 3, confidence: 3, effort: 3}'")
+            return None
+        if not isinstance(rice, dict):
+            self.add(
+                "rice", "must be a mapping", "e.g. {reach: 3, impact: 3, confidence: 2, effort: 3}"
+            )
+            return None
+        values: list[int] = []
+        for factor in RICE_FACTORS:
+            value = rice.get(factor)
+            if value is None:
+                self.add(f"rice.{factor}", "missing", f"add '{factor}: 1..5'")
+            elif isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+                self.add(f"rice.{factor}", f"{value!r} is out of range", "use a whole number 1..5")
+            else:
+                values.append(value)
+        for key in rice:
+            if key not in RICE_FACTORS:
+                self.add(f"rice.{key}", "unknown factor", f"use {', '.join(RICE_FACTORS)}")
+        return Rice(*values) if len(values) == 4 else None
+
+    def _number(self, key: str, value: Any, *, minimum: float | None = None) -> float | None:
+        if value is None:
+            self.add(key, "missing", "add a number")
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.add(key, f"{value!r} is not a number", "write a number, e.g. 0.42")
+            return None
+        if minimum is not None and value < minimum:
+            self.add(key, f"{value!r} is negative", "use a number >= 0")
+            return None
+        return float(value)
+
+    def _predictions(self) -> tuple[Prediction, ...] | None:
+        items = self.fm.get("predictions")
+        example = "add '- {metric: recall_at_10, baseline: 0.42, direction: increase, ...}'"
+        if items is None:
+            self._missing("predictions", example)
+            return None
+        if not isinstance(items, list) or not items:
+            self.add("predictions", "needs at least one prediction", example)
+            return None
+        predictions: list[Prediction] = []
+        seen: set[str] = set()
+        for index, item in enumerate(items):
+            key = f"predictions[{index}]"
+            if not isinstance(item, dict):
+                self.add(
+                    key,
+                    "must be a mapping",
+                    "give metric, baseline, direction, min_effect, tolerance",
+                )
+                continue
+            before = len(self.problems)
+            metric = item.get("metric")
+            if not isinstance(metric, str) or not METRIC_KEY.match(metric):
+                self.add(
+                    f"{key}.metric",
+                    f"{metric!r} is not an MLflow metric key",
+                    "name the metric the run logs, e.g. recall_at_10",
+                )
+            elif metric in seen:
+                self.add(f"{key}.metric", f"{metric!r} is predicted twice", "merge the predictions")
+            else:
+                seen.add(metric)
+            baseline = self._number(f"{key}.baseline", item.get("baseline"))
+            direction = item.get("direction")
+            if direction not in DIRECTIONS:
+                self.add(
+                    f"{key}.direction",
+                    f"{direction!r} is not allowed",
+                    f"use one of: {', '.join(DIRECTIONS)}",
+                )
+            min_effect = self._number(f"{key}.min_effect", item.get("min_effect"), minimum=0)
+            tolerance = self._number(f"{key}.tolerance", item.get("tolerance"), minimum=0)
+            for extra in item:
+                if extra not in {"metric", "baseline", "direction", "min_effect", "tolerance"}:
+                    self.add(
+                        f"{key}.{extra}",
+                        "unknown field",
+                        "use metric, baseline, direction, min_effect, tolerance",
+                    )
+            if len(self.problems) == before:
+                predictions.append(Prediction(metric, baseline, direction, min_effect, tolerance))
+        return tuple(predictions)
+
+    def _data(self) -> tuple[str, ...]:
+        items = self.fm.get("data", [])
+        if items is None:
+            return ()
+        if not isinstance(items, list):
+            self.add(
+                "data", "must be a list of DVC-tracked paths", "e.g. data: [data/responses.csv]"
+            )
+            return ()
+        paths: list[str] = []
+        for index, item in enumerate(items):
+            key = f"data[{index}]"
+            if not isinstance(item, str) or not item.strip():
+                self.add(key, "must be a path", "e.g. data/responses.csv")
+                continue
+            posix = PurePosixPath(item.replace("\\", "/"))
+            if posix.is_absolute() or ".." in posix.parts:
+                self.add(
+                    key,
+                    f"{item!r} leaves the repository",
+                    "use a path relative to the repository root",
+                )
+                continue
+            paths.append(str(posix))
+        return tuple(paths)
+
+    def _positive_int(self, key: str) -> int | None:
+        value = self.fm.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            self.add(key, f"{value!r} is not a positive whole number", "e.g. 5")
+            return None
+        return value
+
+    def _approval(self) -> Approval | None:
+        value = self.fm.get("approval")
+        if value is None:
+            return None
+        if not isinstance(value, dict) or not all(
+            isinstance(value.get(k), str | dt.date | dt.datetime) for k in ("by", "at", "digest")
+        ):
+            self.add("approval", "must be {by, at, digest}", "let `rflow approve` write it")
+            return None
+        return Approval(str(value["by"]), str(value["at"]), str(value["digest"]))
+
+    def _deviations(self) -> tuple[Deviation, ...]:
+        items = self.fm.get("deviations") or []
+        if not isinstance(items, list):
+            self.add("deviations", "must be a list", "let `rflow deviate` write it")
+            return ()
+        result: list[Deviation] = []
+        for index, item in enumerate(items):
+            if not isinstance(item, dict) or not isinstance(item.get("reason"), str):
+                self.add(
+                    f"deviations[{index}]",
+                    "must be {at, by, reason, digest}",
+                    "let `rflow deviate` write it",
+                )
+                continue
+            result.append(
+                Deviation(
+                    str(item.get("at", "")),
+                    str(item.get("by", "")),
+                    item["reason"],
+                    str(item.get("digest", "")),
+                )
+            )
+        return tuple(result)
+
+    def lifecycle(self, status: str) -> None:
+        outcome = self.fm.get("outcome")
+        if status == "concluded" and outcome is None:
+            self.add(
+                "outcome",
+                "a concluded hypothesis needs an outcome",
+                f"set outcome to one of: {', '.join(OUTCOMES)}",
+            )
+        if outcome is not None and status not in ("concluded", "reported"):
+            self.add(
+                "outcome",
+                f"set while status is {status!r}",
+                "set outcome only when concluding, or clear it (outcome: null)",
+            )
+        if status in ("approved", "running", "reported", "concluded") and not self.fm.get(
+            "approval"
+        ):
+            self.add(
+                "status", f"{status!r} without an approval", "have a reviewer run `rflow approve`"
+            )
+
+    def folder(self) -> None:
+        plan_id = self.fm.get("id")
+        parts = PurePosixPath(self.path.replace("\\", "/")).parts
+        if len(parts) >= 2 and is_valid_id(plan_id):
+            folder_id = id_from_name(parts[-2])
+            if folder_id is not None and folder_id != plan_id:
+                self.add(
+                    "id",
+                    f"{plan_id} does not match its folder {parts[-2]}",
+                    f"set 'id: {folder_id}' or rename the folder",
+                )
+
+    def sections(self, config: SectionsConfig) -> None:
+        for key in ("title", "hypothesis", "roles.author", "predictions[0].metric"):
+            value = _lookup(self.fm, key)
+            if isinstance(value, str) and PLACEHOLDER.search(value):
+                self.add(
+                    key,
+                    "still holds template placeholder text (TODO)",
+                    "replace the TODO text with your own",
+                )
+        for title in config.required:
+            section = self.document.section(title)
+            if section is None:
+                self.problems.append(
+                    Problem(
+                        self.path,
+                        self.document.body_start,
+                        f"## {title}",
+                        "required section is missing",
+                        f"add '## {title}'",
+                    )
+                )
+                continue
+            self._section_body(section, f"## {title}")
+            if title.casefold() == config.design.casefold():
+                self._design_steps(section, config.design_steps)
+
+    def _design_steps(self, section: Section, steps: tuple[str, ...]) -> None:
+        present = {" ".join(s.title.casefold().split()): s for s in section.subsections}
+        for step in steps:
+            sub = present.get(" ".join(step.casefold().split()))
+            if sub is None:
+                self.problems.append(
+                    Problem(
+                        self.path,
+                        section.line,
+                        f"### {step}",
+                        "design step is missing",
+                        f"add '### {step}' under '## {section.title}'",
+                    )
+                )
+            else:
+                self._section_body(sub, f"### {step}")
+
+    def _section_body(self, section: Section, label: str) -> None:
+        # comments are blanked line for line so reported line numbers stay true
+        body = HTML_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), section.body)
+        if section.subsections:  # the steps are checked on their own; here only the intro
+            intro_end = section.subsections[0].line - section.line - 1
+            body = "\n".join(body.split("\n")[:intro_end])
+        elif not body.strip():
+            self.problems.append(
+                Problem(self.path, section.line, label, "section is empty", "write the section")
+            )
+            return
+        placeholder = PLACEHOLDER.search(body)
+        if placeholder:
+            offset = body[: placeholder.start()].count("\n") + 1
+            self.problems.append(
+                Problem(
+                    self.path,
+                    section.line + offset,
+                    label,
+                    "still holds template placeholder text (TODO)",
+                    "replace the TODO text with your own",
+                )
+            )
+
+
+def _lookup(data: Any, path: str) -> Any:
+    """`roles.author` / `predictions[0].metric` → the value, or None."""
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+        if part.startswith("["):
+            index = int(part[1:-1])
+            data = data[index] if isinstance(data, list) and index < len(data) else None
+        else:
+            data = data.get(part) if isinstance(data, dict) else None
+    return data
