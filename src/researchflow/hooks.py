@@ -37,6 +37,12 @@ RFLOW_HOOKS: tuple[Hook, ...] = (
         entry="rflow validate",
         files=r"^{research}/[^/]+/(plan|report)\.qmd$",
     ),
+    Hook(
+        id="rflow-notebooks",
+        name="rflow notebooks (valid, run top to bottom)",
+        entry="rflow check-notebooks",
+        files=r"^{research}/.*\.ipynb$",
+    ),
 )
 
 

@@ -1,0 +1,89 @@
+"""A rerun in a clean temporary `git worktree` at a revision, with the DVC data that
+revision's DVC files name checked out from the shared cache or pulled from the remote."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from researchflow.adapters.git import git
+from researchflow.adapters.process import CommandFailed, run
+from researchflow.checks.context import HypothesisContext
+from researchflow.config import Config, tracking_uri
+from researchflow.errors import ServiceUnavailable
+
+RERUN_TAG = "rflow.rerun_of"
+
+
+@dataclass(frozen=True)
+class RerunResult:
+    run_id: str | None
+    exit_code: int
+    metrics: dict[str, float]
+
+
+def rerun_at(ctx: HypothesisContext, rev: str, argv: Sequence[str], rerun_of: str) -> RerunResult:
+    root = ctx.config.root
+    with tempfile.TemporaryDirectory(prefix="rflow-rerun-") as temporary:
+        worktree = Path(temporary) / "worktree"
+        git(root, "worktree", "add", "--detach", "--quiet", str(worktree), rev)
+        try:
+            if (root / ".dvc").is_dir():
+                checkout_data(root, worktree)
+            return _execute(ctx, worktree, argv, rerun_of)
+        finally:
+            git(root, "worktree", "remove", "--force", str(worktree), check=False)
+            git(root, "worktree", "prune", check=False)
+
+
+def checkout_data(root: Path, worktree: Path) -> None:
+    """Point the worktree at the main repository's DVC cache, then check out; pull what
+    the cache lacks."""
+    dvc = [sys.executable, "-m", "dvc"]
+    cache = run([*dvc, "cache", "dir"], cwd=root).stdout.strip()
+    local = root / ".dvc" / "config.local"
+    if local.is_file():  # remotes with credentials live here, never in git
+        shutil.copy2(local, worktree / ".dvc" / "config.local")
+    run([*dvc, "config", "--local", "cache.dir", cache], cwd=worktree)
+    if run([*dvc, "checkout", "--quiet"], cwd=worktree, check=False).returncode == 0:
+        return
+    try:
+        run([*dvc, "pull", "--quiet"], cwd=worktree)
+    except CommandFailed as error:
+        raise ServiceUnavailable(
+            f"the rerun's data is neither in the DVC cache nor on the remote: {error}"
+        ) from None
+
+
+def _execute(ctx: HypothesisContext, worktree: Path, argv: Sequence[str], rerun_of: str):
+    from researchflow.commands.run import execute_run
+
+    config = _worktree_config(ctx.config, worktree)
+    outcome = execute_run(
+        config,
+        ctx.id,
+        list(argv),
+        cwd=worktree,
+        extra_tags={RERUN_TAG: rerun_of},
+        source="rerun",
+        rerun_of=rerun_of,
+        record=False,
+    )
+    metrics = dict(outcome.entry.metrics) if outcome.entry is not None else {}
+    if not metrics and outcome.run_id:
+        from researchflow.adapters.mlflow import fetch_runs
+
+        found = fetch_runs(tracking_uri(ctx.config), [outcome.run_id]).get(outcome.run_id)
+        metrics = dict(found.metrics) if found else {}
+    return RerunResult(outcome.run_id, outcome.exit_code, metrics)
+
+
+def _worktree_config(config: Config, worktree: Path) -> Config:
+    """The same settings rooted at the worktree, but logging to the same store."""
+    mlflow = dataclasses.replace(config.mlflow, tracking_uri=tracking_uri(config))
+    return dataclasses.replace(config, root=worktree, mlflow=mlflow)
