@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from fixtures.plans import plan_text, write_plan
+from fixtures.gate_plans import plan_text, write_plan
 
 from researchflow.checks.context import CheckOptions
 from researchflow.checks.render import render_argv

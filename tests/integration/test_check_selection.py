@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from conftest import git
-from fixtures.plans import write_plan
+from fixtures.gate_plans import write_plan
 
 from researchflow.checks import selection
 from researchflow.config import load_config
