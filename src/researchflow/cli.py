@@ -66,8 +66,13 @@ def validate(paths: tuple[Path, ...], as_json: bool) -> int:
     show_default=True,
     help="Run `dvc init` when the repository has no DVC yet.",
 )
+@click.option(
+    "--gitlab-ci",
+    is_flag=True,
+    help="Also add the `rflow check` merge-request job to .gitlab-ci.yml.",
+)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def init(with_dvc: bool, as_json: bool) -> int:
+def init(with_dvc: bool, gitlab_ci: bool, as_json: bool) -> int:
     """Set up researchflow in an existing git repository. Safe to run again.
 
     Writes researchflow.yaml, ignores .rflow/, adds rflow's pre-commit hooks next to
@@ -78,7 +83,7 @@ def init(with_dvc: bool, as_json: bool) -> int:
     from researchflow.commands.init import init as run_init
     from researchflow.output import emit
 
-    emit(run_init(_config(), with_dvc=with_dvc), as_json=as_json)
+    emit(run_init(_config(), with_dvc=with_dvc, gitlab_ci=gitlab_ci), as_json=as_json)
     return 0
 
 

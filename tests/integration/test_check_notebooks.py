@@ -7,8 +7,8 @@ import subprocess
 from pathlib import Path
 
 from conftest import git
-from fixtures.notebooks import write_notebook
 from fixtures.gate_plans import write_plan
+from fixtures.notebooks import write_notebook
 
 from researchflow.checks.context import CheckOptions
 from researchflow.checks.runner import run_checks
