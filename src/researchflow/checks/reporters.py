@@ -21,7 +21,8 @@ def summary_line(report: CheckReport) -> str:
     skipped = sum(1 for r in report.results if r.status == SKIP)
     counts = f"{total - failed - skipped} passed, {failed} failed, {skipped} skipped"
     verdict = "FAILED" if failed else "passed"
-    return f"rflow check {verdict}: {counts} ({len(report.hypotheses)} hypotheses)"
+    number = len(report.hypotheses)
+    return f"rflow check {verdict}: {counts} ({number} hypothes{'is' if number == 1 else 'es'})"
 
 
 def _levels(report: CheckReport) -> list[str]:
