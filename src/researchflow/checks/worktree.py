@@ -3,7 +3,7 @@ revision's DVC files name checked out from the shared cache or pulled from the r
 
 from __future__ import annotations
 
-import dataclasses
+import re
 import shutil
 import sys
 import tempfile
@@ -14,7 +14,7 @@ from pathlib import Path
 from researchflow.adapters.git import git
 from researchflow.adapters.process import CommandFailed, run
 from researchflow.checks.context import HypothesisContext
-from researchflow.config import Config, tracking_uri
+from researchflow.config import tracking_uri
 from researchflow.errors import ServiceUnavailable
 
 RERUN_TAG = "rflow.rerun_of"
@@ -42,14 +42,18 @@ def rerun_at(ctx: HypothesisContext, rev: str, argv: Sequence[str], rerun_of: st
 
 
 def checkout_data(root: Path, worktree: Path) -> None:
-    """Point the worktree at the main repository's DVC cache, then check out; pull what
-    the cache lacks."""
+    """Point the worktree at the main repository's DVC cache and remotes, then check out;
+    pull what the cache lacks."""
     dvc = [sys.executable, "-m", "dvc"]
     cache = run([*dvc, "cache", "dir"], cwd=root).stdout.strip()
     local = root / ".dvc" / "config.local"
     if local.is_file():  # remotes with credentials live here, never in git
         shutil.copy2(local, worktree / ".dvc" / "config.local")
     run([*dvc, "config", "--local", "cache.dir", cache], cwd=worktree)
+    for name, url in relative_remotes(root / ".dvc" / "config"):
+        # a relative remote is relative to .dvc/: from the worktree it would point elsewhere
+        absolute = str((root / ".dvc" / url).resolve())
+        run([*dvc, "remote", "modify", "--local", name, "url", absolute], cwd=worktree)
     if run([*dvc, "checkout", "--quiet"], cwd=worktree, check=False).returncode == 0:
         return
     try:
@@ -60,12 +64,31 @@ def checkout_data(root: Path, worktree: Path) -> None:
         ) from None
 
 
+def relative_remotes(config_file: Path) -> list[tuple[str, str]]:
+    """(name, url) of the remotes in a DVC config whose url is a relative local path."""
+    import configparser
+
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(config_file, encoding="utf-8")
+    except configparser.Error:
+        return []
+    found = []
+    for section in parser.sections():
+        match = re.fullmatch(r"""remote\s+["']?([^"']+)["']?""", section.strip().strip("'\""))
+        url = parser.get(section, "url", fallback="")
+        if match and url and "://" not in url and not Path(url).is_absolute():
+            found.append((match.group(1), url))
+    return found
+
+
 def _execute(ctx: HypothesisContext, worktree: Path, argv: Sequence[str], rerun_of: str):
     from researchflow.commands.run import execute_run
 
-    config = _worktree_config(ctx.config, worktree)
+    # the repository's own config: the same store and experiment; cwd makes git, the plan
+    # and the data come from the worktree
     outcome = execute_run(
-        config,
+        ctx.config,
         ctx.id,
         list(argv),
         cwd=worktree,
@@ -81,9 +104,3 @@ def _execute(ctx: HypothesisContext, worktree: Path, argv: Sequence[str], rerun_
         found = fetch_runs(tracking_uri(ctx.config), [outcome.run_id]).get(outcome.run_id)
         metrics = dict(found.metrics) if found else {}
     return RerunResult(outcome.run_id, outcome.exit_code, metrics)
-
-
-def _worktree_config(config: Config, worktree: Path) -> Config:
-    """The same settings rooted at the worktree, but logging to the same store."""
-    mlflow = dataclasses.replace(config.mlflow, tracking_uri=tracking_uri(config))
-    return dataclasses.replace(config, root=worktree, mlflow=mlflow)
