@@ -6,9 +6,10 @@ The status, rank and board commands gather plan files from git and hand them her
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,7 @@ import yaml
 
 from researchflow.config import SectionsConfig
 from researchflow.naming import id_from_name, id_number
-from researchflow.plan import RICE_FACTORS, STATUSES, Plan, rank_key, read_plan
+from researchflow.plan import RICE_FACTORS, STATUSES, Plan, Rice, rank_key, read_plan
 
 # Work that has started (or may start) runs against its timebox
 TIMEBOXED = ("approved", "running")
@@ -40,6 +41,101 @@ class PlanSource:
     runs: bytes | None = None  # runs.yaml, None when absent
     branch: str = ""  # `hyp/H-007-…`, `origin/hyp/H-007-…`, or the default branch (`main`)
     merged: bool = False  # read from the default branch: no hypothesis branch left
+    plan_oid: str = ""  # git blob ids: unchanged blobs need not be parsed again
+    runs_oid: str = ""
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What the portfolio needs from one plan: small enough to remember by blob id."""
+
+    id: str
+    title: str
+    status: str
+    outcome: str | None
+    executor: str | None
+    rice: Rice
+    created: dt.date
+    timebox_days: int | None
+    started: dt.date  # the timebox runs from approval (when work may start), else creation
+    conclusion: str | None
+
+    @property
+    def score(self) -> int:
+        return self.rice.score
+
+    @classmethod
+    def from_plan(cls, plan: Plan) -> Summary:
+        return cls(
+            id=plan.id,
+            title=plan.title,
+            status=plan.status,
+            outcome=plan.outcome,
+            executor=plan.roles.executor,
+            rice=plan.rice,
+            created=plan.created,
+            timebox_days=plan.timebox_days,
+            started=_approval_date(plan) or plan.created,
+            conclusion=plan.conclusion,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["created"] = self.created.isoformat()
+        data["started"] = self.started.isoformat()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Summary:
+        values = dict(data)
+        values["rice"] = Rice(**values["rice"])
+        values["created"] = dt.date.fromisoformat(values["created"])
+        values["started"] = dt.date.fromisoformat(values["started"])
+        return cls(**values)
+
+
+def _approval_date(plan: Plan) -> dt.date | None:
+    if plan.approval is None:
+        return None
+    try:
+        return dt.date.fromisoformat(str(plan.approval.at)[:10])
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One plan file read: its summary, or None when broken, and its first problem."""
+
+    summary: Summary | None
+    problem: str | None
+    problem_count: int
+
+    def to_dict(self) -> dict[str, Any]:
+        summary = self.summary.to_dict() if self.summary else None
+        return {"summary": summary, "problem": self.problem, "count": self.problem_count}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Reading:
+        summary = Summary.from_dict(data["summary"]) if data["summary"] else None
+        return cls(summary, data["problem"], data["count"])
+
+
+def read_summary(source: PlanSource, sections: SectionsConfig) -> Reading:
+    """Parse and validate one plan with `read_plan`; a missing or broken plan is a Reading too."""
+    if source.plan is None:
+        if id_from_name(source.folder) is None and not source.merged:
+            problem = (
+                f"{source.branch}: branch: the name does not start with a hypothesis ID "
+                "(rename it to <prefix>H-NNN-slug)"
+            )
+        else:
+            problem = f"{source.path}:0: file: not found (commit the plan, or delete the branch)"
+        return Reading(None, problem, 1)
+    result = read_plan(source.plan, source.path, sections)
+    first = str(result.problems[0]) if result.problems else None
+    summary = Summary.from_plan(result.plan) if result.plan else None
+    return Reading(summary, first, len(result.problems))
 
 
 @dataclass(frozen=True)
@@ -48,7 +144,7 @@ class Row:
 
     id: str | None
     source: PlanSource
-    plan: Plan | None
+    plan: Summary | None
     problem: str | None  # the first problem of the plan (the reason when broken)
     problem_count: int
     runs: int | None  # None: runs.yaml unreadable
@@ -69,7 +165,7 @@ class Row:
 
     @property
     def executor(self) -> str | None:
-        return self.plan.roles.executor if self.plan else None
+        return self.plan.executor if self.plan else None
 
     @property
     def score(self) -> int | None:
@@ -104,7 +200,7 @@ class Row:
         }
 
 
-def _rice_json(plan: Plan | None) -> dict[str, int] | None:
+def _rice_json(plan: Summary | None) -> dict[str, int] | None:
     if plan is None:
         return None
     values = {factor: getattr(plan.rice, factor) for factor in RICE_FACTORS}
@@ -126,6 +222,7 @@ class Portfolio:
     rows: tuple[Row, ...]
     warnings: tuple[PortfolioWarning, ...]
     today: dt.date
+    memo: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False, compare=False)
 
     def by_status(self) -> dict[str, list[Row]]:
         """Every status (in lifecycle order, then `broken` if any) → its rows."""
@@ -156,53 +253,69 @@ def count_runs(raw: bytes | None) -> int | None:
     return len(runs) if isinstance(runs, list) else None
 
 
-def timebox_start(plan: Plan) -> dt.date:
-    """The timebox runs from approval (when work may start), else from creation."""
-    if plan.approval is not None:
-        try:
-            return dt.date.fromisoformat(str(plan.approval.at)[:10])
-        except ValueError:
-            pass
-    return plan.created
-
-
-def overrun(plan: Plan, today: dt.date) -> int | None:
+def overrun(plan: Summary, today: dt.date) -> int | None:
     """Days past `timebox_days` for approved/running work; None when not timeboxed."""
     if plan.status not in TIMEBOXED or plan.timebox_days is None:
         return None
-    late = (today - timebox_start(plan)).days - plan.timebox_days
-    return max(late, 0)
+    return max((today - plan.started).days - plan.timebox_days, 0)
 
 
-def build_row(source: PlanSource, sections: SectionsConfig, today: dt.date) -> Row:
-    folder_id = id_from_name(source.folder)
-    runs = count_runs(source.runs)
-    if source.plan is None:
-        if folder_id is None and source.branch:
-            problem = (
-                f"{source.branch}: branch: the name does not start with a hypothesis ID "
-                "(rename it to <prefix>H-NNN-slug)"
-            )
-        else:
-            problem = f"{source.path}:0: file: not found (commit the plan, or delete the branch)"
-        return Row(folder_id, source, None, problem, 1, runs, None, None)
-    result = read_plan(source.plan, source.path, sections)
-    first = str(result.problems[0]) if result.problems else None
-    plan = result.plan
+def build_row(source: PlanSource, reading: Reading, runs: int | None, today: dt.date) -> Row:
+    plan = reading.summary
     if plan is None:
-        return Row(folder_id, source, None, first, len(result.problems), runs, None, None)
+        folder_id = id_from_name(source.folder)
+        return Row(
+            folder_id, source, None, reading.problem, reading.problem_count, runs, None, None
+        )
     age = (today - plan.created).days
-    return Row(plan.id, source, plan, first, len(result.problems), runs, age, overrun(plan, today))
+    return Row(
+        plan.id,
+        source,
+        plan,
+        reading.problem,
+        reading.problem_count,
+        runs,
+        age,
+        overrun(plan, today),
+    )
 
 
 def build_portfolio(
-    sources: Iterable[PlanSource], sections: SectionsConfig, today: dt.date
+    sources: Iterable[PlanSource],
+    sections: SectionsConfig,
+    today: dt.date,
+    known: Mapping[str, Any] | None = None,
 ) -> Portfolio:
-    rows = sorted(
-        (build_row(source, sections, today) for source in sources),
-        key=lambda row: (_id_sort(row.id), row.source.branch),
-    )
-    return Portfolio(tuple(rows), tuple(warnings(rows)), today)
+    """Rows for every source, sorted by ID, with the warnings.
+
+    `known` maps blob keys to earlier Readings and runs counts; the returned Portfolio's
+    `memo` holds every key used, ready to be remembered for the next call.
+    """
+    known = known or {}
+    memo: dict[str, Any] = {}
+    rows: list[Row] = []
+    for source in sources:
+        plan_key = f"plan:{source.path}:{source.plan_oid}" if source.plan_oid else None
+        reading = None
+        if plan_key and plan_key in known:
+            try:
+                reading = Reading.from_dict(known[plan_key])
+            except (KeyError, TypeError, ValueError):
+                reading = None
+        if reading is None:
+            reading = read_summary(source, sections)
+        if plan_key:
+            memo[plan_key] = reading.to_dict()
+        runs_key = f"runs:{source.runs_oid}" if source.runs_oid else None
+        if runs_key and isinstance(known.get(runs_key), int):
+            runs = known[runs_key]
+        else:
+            runs = count_runs(source.runs)
+        if runs_key and runs is not None:
+            memo[runs_key] = runs
+        rows.append(build_row(source, reading, runs, today))
+    rows.sort(key=lambda row: (_id_sort(row.id), row.source.branch))
+    return Portfolio(tuple(rows), tuple(warnings(rows)), today, memo)
 
 
 def warnings(rows: Iterable[Row]) -> list[PortfolioWarning]:
@@ -255,6 +368,7 @@ def warnings(rows: Iterable[Row]) -> list[PortfolioWarning]:
 def ranked(rows: Iterable[Row], statuses: tuple[str, ...] | None = BACKLOG) -> list[Row]:
     """Readable plans in the given statuses (None: all), highest RICE first, ties by ID."""
     chosen = [row for row in rows if row.plan and (statuses is None or row.plan.status in statuses)]
+    # rank_key needs only .score and .id, which a Summary has too
     return sorted(chosen, key=lambda row: rank_key(row.plan))  # type: ignore[arg-type]
 
 

@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from researchflow import __version__
+from researchflow.adapters import statecache
 from researchflow.adapters.gitobjects import (
     GitObject,
     ObjectReader,
@@ -123,6 +125,8 @@ def _source(
         runs=runs.data if runs is not None and runs.type == "blob" else None,
         branch=branch,
         merged=merged,
+        plan_oid=plan.oid if plan is not None else "",
+        runs_oid=runs.oid if runs is not None else "",
     )
 
 
@@ -170,7 +174,15 @@ def collect(config: Config, today: dt.date | None = None) -> Portfolio:
     if not config.branch_prefix.strip():
         raise UserError("branch_prefix: must not be empty (set it to e.g. 'hyp/')")
     require_repository(config.root)
-    return build_portfolio(gather(config), config.sections, today or dt.date.today())
+    sources = gather(config)
+    memo_path = config.state_path / "cache" / "portfolio.json"
+    fingerprint = f"{__version__}:{config.sections!r}"
+    known = statecache.load(memo_path, fingerprint)
+    portfolio = build_portfolio(sources, config.sections, today or dt.date.today(), known)
+    # .rflow/ is git-ignored once `rflow init` ran; never litter a repository that has not
+    if portfolio.memo != known and (config.state_path.is_dir() or config.source is not None):
+        statecache.save(memo_path, fingerprint, portfolio.memo)
+    return portfolio
 
 
 @dataclass(frozen=True)
