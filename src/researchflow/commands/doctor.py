@@ -233,9 +233,10 @@ def gitlab_location(remote_url: str) -> tuple[str, str] | None:
         parts = urllib.parse.urlsplit(url)
         if parts.scheme == "file" or not parts.hostname:
             return None
-        scheme = parts.scheme if parts.scheme in ("http", "https") else "https"
+        web = parts.scheme in ("http", "https")
+        scheme = parts.scheme if web else "https"  # an ssh port says nothing about the web one
         host = parts.hostname
-        if scheme in ("http", "https") and parts.port:
+        if web and parts.port:
             host = f"{host}:{parts.port}"
         path = parts.path
     else:
