@@ -30,9 +30,10 @@ class BoardResult:
         }
 
     def to_text(self) -> str:
+        warnings = "1 warning" if self.warnings == 1 else f"{self.warnings} warnings"
         return (
             f"wrote {self.path}: {self.hypotheses} hypotheses, {self.concluded} in the "
-            f"research log, {self.warnings} warnings"
+            f"research log, {warnings}"
         )
 
 
