@@ -80,15 +80,24 @@ class Summary:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        data = dataclasses.asdict(self)
-        data["created"] = self.created.isoformat()
-        data["started"] = self.started.isoformat()
-        return data
+        rice = self.rice
+        return {
+            "id": self.id,
+            "title": self.title,
+            "status": self.status,
+            "outcome": self.outcome,
+            "executor": self.executor,
+            "rice": [rice.reach, rice.impact, rice.confidence, rice.effort],
+            "created": self.created.isoformat(),
+            "timebox_days": self.timebox_days,
+            "started": self.started.isoformat(),
+            "conclusion": self.conclusion,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Summary:
         values = dict(data)
-        values["rice"] = Rice(**values["rice"])
+        values["rice"] = Rice(*values["rice"])
         values["created"] = dt.date.fromisoformat(values["created"])
         values["started"] = dt.date.fromisoformat(values["started"])
         return cls(**values)
@@ -300,12 +309,13 @@ def build_portfolio(
         if plan_key and plan_key in known:
             try:
                 reading = Reading.from_dict(known[plan_key])
+                memo[plan_key] = known[plan_key]
             except (KeyError, TypeError, ValueError):
                 reading = None
         if reading is None:
             reading = read_summary(source, sections)
-        if plan_key:
-            memo[plan_key] = reading.to_dict()
+            if plan_key:
+                memo[plan_key] = reading.to_dict()
         runs_key = f"runs:{source.runs_oid}" if source.runs_oid else None
         if runs_key and isinstance(known.get(runs_key), int):
             runs = known[runs_key]
