@@ -24,6 +24,8 @@ TIMEBOXED = ("approved", "running")
 # Not started yet: what `rflow rank` prioritises
 BACKLOG = ("draft", "review", "approved")
 BROKEN = "broken"
+# Bump when Summary.to_dict changes shape, so remembered entries of the old shape are dropped
+MEMO_FORMAT = 2
 
 try:  # the C loader is ~10x faster and status reads hundreds of runs logs
     _Loader: type = yaml.CSafeLoader
@@ -97,7 +99,10 @@ class Summary:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Summary:
         values = dict(data)
-        values["rice"] = Rice(*values["rice"])
+        rice = values["rice"]
+        if not isinstance(rice, list) or len(rice) != 4 or not all(type(v) is int for v in rice):
+            raise ValueError(f"not a remembered RICE: {rice!r}")
+        values["rice"] = Rice(*rice)
         values["created"] = dt.date.fromisoformat(values["created"])
         values["started"] = dt.date.fromisoformat(values["started"])
         return cls(**values)

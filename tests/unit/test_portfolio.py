@@ -218,3 +218,14 @@ def test_a_corrupt_memo_entry_is_ignored() -> None:
     key = "plan:research/H-007-graded-target/plan.qmd:abc"
     result = build_portfolio([source(hyp, oid="abc")], SECTIONS, TODAY, {key: {"nonsense": 1}})
     assert result.rows[0].title == "Graded target improves recall"
+
+
+def test_a_remembered_entry_of_an_older_shape_is_parsed_again() -> None:
+    hyp = Hyp(7, rice=(1, 2, 3, 4))
+    key = "plan:research/H-007-graded-target/plan.qmd:abc"
+    first = build_portfolio([source(hyp, oid="abc")], SECTIONS, TODAY)
+    old = dict(first.memo[key])
+    old["summary"] = {**old["summary"], "rice": {"reach": 1, "impact": 2}}
+    result = build_portfolio([source(hyp, oid="abc")], SECTIONS, TODAY, {key: old})
+    assert result.rows[0].score == 24
+    assert result.memo[key] == first.memo[key]

@@ -23,7 +23,7 @@ from researchflow.adapters.gitobjects import (
 from researchflow.config import Config
 from researchflow.errors import UserError
 from researchflow.naming import id_from_name
-from researchflow.portfolio import PlanSource, Portfolio, Row, build_portfolio
+from researchflow.portfolio import MEMO_FORMAT, PlanSource, Portfolio, Row, build_portfolio
 from researchflow.texttable import format_table
 
 PLAN = "plan.qmd"
@@ -176,7 +176,7 @@ def collect(config: Config, today: dt.date | None = None) -> Portfolio:
     require_repository(config.root)
     sources = gather(config)
     memo_path = config.state_path / "cache" / "portfolio.json"
-    fingerprint = f"{__version__}:{config.sections!r}"
+    fingerprint = f"{MEMO_FORMAT}:{__version__}:{config.sections!r}"
     known = statecache.load(memo_path, fingerprint)
     portfolio = build_portfolio(sources, config.sections, today or dt.date.today(), known)
     # .rflow/ is git-ignored once `rflow init` ran; never litter a repository that has not
