@@ -72,7 +72,14 @@ def list_refs(
         patterns += [f"{HEADS}{name}", f"{REMOTES}{remote}/{name}"]
     argv = ["git", "for-each-ref", "--format=%(refname)%00%(objectname)%00%(symref)", *patterns]
     try:
-        done = subprocess.run(argv, cwd=root, capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            argv,
+            cwd=root,
+            capture_output=True,
+            encoding="utf-8",
+            errors="surrogateescape",  # round-trips any byte back into cat-file requests
+            check=False,
+        )
     except FileNotFoundError:
         raise UserError("git is not installed (install git and try again)") from None
     if done.returncode != 0:
