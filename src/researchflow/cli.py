@@ -94,6 +94,90 @@ def init(with_dvc: bool, as_json: bool) -> int:
 # --- the portfolio: status, rank, board, doctor (issue 6) --------------------------------
 
 
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def status(as_json: bool) -> int:
+    """Every hypothesis on every branch, without checking any out.
+
+    Reads each local and remote-tracking hypothesis branch's plan.qmd and runs.yaml from
+    git (committed content), plus the merged and concluded hypotheses on the default
+    branch. Shows ID, status/outcome, executor, RICE score, age in days, runs and days
+    past the timebox, and warns when an executor runs more than one hypothesis at once or
+    a running hypothesis has outlived its timebox. A broken plan is listed as broken.
+
+    Example: rflow status --json
+    """
+    from researchflow.commands.status import status as run_status
+    from researchflow.output import emit
+
+    emit(run_status(_config()), as_json=as_json)
+    return 0
+
+
+@cli.command()
+@click.option(
+    "--all", "include_all", is_flag=True, help="Rank every hypothesis, not only the backlog."
+)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def rank(include_all: bool, as_json: bool) -> int:
+    """The backlog (draft, review, approved) by RICE score, highest first.
+
+    RICE = reach × impact × confidence × effort, each 1..5 (effort 5 = easiest); ties go
+    to the lower ID. The four factors are shown so the team can argue about them.
+
+    Example: rflow rank
+    """
+    from researchflow.commands.rank import rank as run_rank
+    from researchflow.output import emit
+
+    emit(run_rank(_config(), include_all=include_all), as_json=as_json)
+    return 0
+
+
+@cli.command()
+@click.option(
+    "--html",
+    "html",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The HTML file to write.",
+)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def board(html: Path, as_json: bool) -> int:
+    """Write the portfolio as one self-contained HTML page.
+
+    A Kanban column per status with a card per hypothesis (RICE, executor, age, outcome),
+    and a research log of concluded hypotheses with their outcome and one-line
+    conclusion, refuted ones included. No network assets: open it anywhere.
+
+    Example: rflow board --html board.html
+    """
+    from researchflow.commands.board import board as run_board
+    from researchflow.output import emit
+
+    emit(run_board(_config(), html), as_json=as_json)
+    return 0
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def doctor(as_json: bool) -> int:
+    """Say what is installed and reachable, and how to fix what is not.
+
+    Checks git, DVC, the MLflow store, Quarto, the GitLab settings (and whether
+    GITLAB_TOKEN is set, never its value) and rflow's pre-commit hook. Exit 0 when every
+    required check passes (Quarto is optional unless quarto.required), 1 otherwise.
+
+    Example: rflow doctor
+    """
+    from researchflow.commands.doctor import doctor as run_doctor
+    from researchflow.output import emit
+
+    result = run_doctor(_config())
+    emit(result, as_json=as_json)
+    return result.exit_code
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the command and turn its outcome into one exit code."""
     args = sys.argv[1:] if argv is None else argv
