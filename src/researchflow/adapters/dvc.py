@@ -153,7 +153,7 @@ def _dvc_config(root: Path) -> dict[str, dict[str, str]]:
         except configparser.Error:
             raise UserError(f".dvc/{name}: unreadable (fix it with `dvc config`)") from None
         for section in parser.sections():
-            values = merged.setdefault(section.strip("'\""), {})
+            values = merged.setdefault(section.strip("'"), {})
             for key, value in parser.items(section):
                 if key in ("dir", "url") and value and "://" not in value:
                     value = str((folder / value).resolve())
