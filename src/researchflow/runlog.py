@@ -95,7 +95,8 @@ def parse_runs(text: str, shown: str = RUNS_FILE) -> RunLog:
     import yaml
 
     try:
-        data = yaml.safe_load(text)
+        # the C loader when PyYAML has it: a long-lived hypothesis has hundreds of entries
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else 1
@@ -149,8 +150,13 @@ def render_runs(hypothesis_id: str, entries: tuple[RunEntry, ...] | list[RunEntr
     import yaml
 
     body = {"hypothesis": hypothesis_id, "runs": [entry.to_dict() for entry in entries]}
-    dumped = yaml.safe_dump(
-        body, sort_keys=False, default_flow_style=None, allow_unicode=True, width=1000
+    dumped = yaml.dump(
+        body,
+        Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper),
+        sort_keys=False,
+        default_flow_style=None,
+        allow_unicode=True,
+        width=1000,
     )
     return HEADER + dumped
 
