@@ -11,6 +11,7 @@ from researchflow.adapters import git as gitrepo
 from researchflow.commands.run import hypothesis_folder, predicted_metrics, resolve_hypothesis
 from researchflow.config import Config, tracking_uri
 from researchflow.errors import UserError
+from researchflow.naming import is_valid_id
 from researchflow.runlog import RUNS_FILE, RunEntry, append_run, read_runs, utc_timestamp
 
 COMMIT_TAG = "mlflow.source.git.commit"
@@ -44,7 +45,7 @@ def link(config: Config, hypothesis_id: str | None, run_ids: list[str]) -> LinkR
     """Check every run first, then tag them all and append their entries: all or nothing."""
     from researchflow.adapters.mlflow import open_store
 
-    if not run_ids:
+    if not run_ids or (hypothesis_id is None and len(run_ids) == 1 and is_valid_id(run_ids[0])):
         raise UserError("no run IDs given (usage: rflow link ID RUN_ID…)")
     root = config.root
     hypothesis = resolve_hypothesis(config, hypothesis_id, root)

@@ -110,7 +110,7 @@ def resolve_hypothesis(config: Config, hypothesis_id: str | None, root: Path | N
     if found is None:
         raise UserError(
             f"branch {branch} is not a hypothesis branch ({config.branch_prefix}<ID>-<slug>): "
-            "pass the ID, e.g. `rflow run H-007 -- python train.py`"
+            "pass the hypothesis ID (e.g. H-007) or switch to its branch"
         )
     return found
 
