@@ -88,6 +88,69 @@ def init(with_dvc: bool, as_json: bool) -> int:
 # --- runs: run, link (issue 4) ---------------------------------------------------------
 
 
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+@click.option(
+    "--allow-dirty",
+    is_flag=True,
+    help="Run on uncommitted changes; the run is marked unreproducible (rflow.git.dirty).",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help=JSON_HELP + " The command's output goes to stderr."
+)
+def run(args: tuple[str, ...], allow_dirty: bool, as_json: bool) -> int:
+    """Run a command as an MLflow run linked to a hypothesis: rflow run [ID] -- CMD...
+
+    The run is tagged with the hypothesis, the git commit and branch, the command and the
+    md5 of every DVC-tracked input; params.yaml values are logged as params. The command
+    gets MLFLOW_RUN_ID, MLFLOW_TRACKING_URI and MLFLOW_EXPERIMENT_ID, so its own
+    mlflow.log_metric() calls land in the same run. The run ends FINISHED or FAILED by the
+    command's exit status, which rflow passes on; Ctrl-C ends it KILLED. An entry is
+    appended to research/<ID>-<slug>/runs.yaml. ID defaults to the current branch's.
+
+    Example: rflow run H-007 -- python train.py --epochs 3
+    """
+    from researchflow.commands.run import execute_run, split_arguments
+    from researchflow.output import emit
+
+    hypothesis_id, argv = split_arguments(args)
+    outcome = execute_run(
+        _config(),
+        hypothesis_id,
+        argv,
+        allow_dirty=allow_dirty,
+        stdout=sys.stderr if as_json else None,
+        announce=lambda text: click.echo(text, err=True),
+    )
+    if as_json:
+        emit(outcome, as_json=True)
+    else:
+        click.echo(outcome.to_text(), err=True)
+    return outcome.exit_code
+
+
+@cli.command()
+@click.argument("args", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def link(args: tuple[str, ...], as_json: bool) -> int:
+    """Adopt MLflow runs made outside rflow run: rflow link [ID] RUN_ID...
+
+    Each run must carry the mlflow.source.git.commit tag (mlflow.start_run() sets it when
+    started from a script in a git checkout) naming a commit of this repository, and must
+    not be linked to another hypothesis already. The runs are tagged rflow.hypothesis=ID
+    and appended to runs.yaml (source: link). Nothing changes unless every run passes.
+
+    Example: rflow link H-007 3f2a9c0d4e5b6a7f8091a2b3c4d5e6f7
+    """
+    from researchflow.commands.link import link as run_link
+    from researchflow.commands.run import split_arguments
+    from researchflow.output import emit
+
+    hypothesis_id, run_ids = split_arguments(args)
+    emit(run_link(_config(), hypothesis_id, run_ids), as_json=as_json)
+    return 0
+
+
 # --- the gate: approve, deviate, report, check, render (issue 5) -------------------------
 
 

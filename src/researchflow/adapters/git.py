@@ -46,3 +46,75 @@ def acting_user(root: Path) -> str:
     if not user:
         raise UserError('no acting user: set RFLOW_USER or `git config user.name "Your Name"`')
     return user
+
+
+# --- runs (issue 4): repository state and reads at a revision, without a checkout -------
+
+
+def head_commit(root: Path) -> str:
+    try:
+        return git(root, "rev-parse", "--verify", "HEAD").strip()
+    except CommandFailed:
+        raise UserError(f"{root}: the repository has no commits yet (commit first)") from None
+
+
+def current_branch(root: Path) -> str | None:
+    """The checked-out branch, or None when HEAD is detached."""
+    return git(root, "symbolic-ref", "--quiet", "--short", "HEAD", check=False).strip() or None
+
+
+def changed_paths(root: Path) -> list[str]:
+    """Every path `git status` reports: modified, staged, deleted or untracked."""
+    out = git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all")
+    paths: list[str] = []
+    fields = iter(out.split("\0"))
+    for item in fields:
+        if not item:
+            continue
+        paths.append(item[3:])
+        if item[0] in "RC":  # a rename or copy is followed by its source path
+            next(fields, None)
+    return paths
+
+
+def commit_exists(root: Path, sha: str) -> bool:
+    return (
+        run(["git", "cat-file", "-e", f"{sha}^{{commit}}"], cwd=root, check=False).returncode == 0
+    )
+
+
+def list_files(root: Path, rev: str | None = None) -> list[str]:
+    """Paths at a revision (`ls-tree`), or in the working tree (tracked and untracked)."""
+    if rev is None:
+        out = git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    else:
+        try:
+            out = git(root, "ls-tree", "-r", "-z", "--name-only", rev)
+        except CommandFailed:
+            raise UserError(f"{rev}: not a revision of this repository") from None
+    return sorted({path for path in out.split("\0") if path})
+
+
+def read_files(root: Path, rev: str, paths: list[str]) -> dict[str, bytes]:
+    """The contents of `paths` at `rev` in one `git cat-file --batch`; absent paths omitted."""
+    if not paths:
+        return {}
+    request = "".join(f"{rev}:{path}\n" for path in paths).encode("utf-8")
+    import subprocess
+
+    result = subprocess.run(
+        ["git", "cat-file", "--batch"], cwd=root, input=request, capture_output=True, check=True
+    )
+    contents: dict[str, bytes] = {}
+    data = result.stdout
+    position = 0
+    for path in paths:
+        end = data.index(b"\n", position)
+        header = data[position:end].split(b" ")
+        position = end + 1
+        if header[-1] in (b"missing", b"ambiguous") or len(header) != 3:
+            continue
+        size = int(header[2])
+        contents[path] = data[position : position + size]
+        position += size + 1  # the object is followed by a newline
+    return contents
