@@ -78,7 +78,7 @@ def target_from_remote_url(remote_url: str | None) -> GitlabTarget | None:
             return None
         scheme = parts.scheme if parts.scheme in ("http", "https") else "https"
         host = parts.hostname
-        if scheme in ("http", "https") and parts.port:
+        if parts.scheme in ("http", "https") and parts.port:  # an ssh port is not the web's
             host = f"{host}:{parts.port}"
         path = parts.path
     else:
