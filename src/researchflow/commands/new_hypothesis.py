@@ -366,9 +366,10 @@ def _plan_text(
     problems = read_plan(text, path, config.sections).problems
     if problems:
         first = problems[0]
+        more = f", and {len(problems) - 1} more problems" if len(problems) > 1 else ""
         raise UserError(
             f"{template_name}:{first.line}: {first.field}: {first.message} "
-            f"({first.fix or 'fix the template'}; the new plan would not validate)"
+            f"({first.fix or 'fix the template'}; the new plan would not validate{more})"
         )
     return text
 
