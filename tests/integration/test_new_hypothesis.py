@@ -8,11 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import git
 from fixtures.git_remote import ClonedRepo, make_bare_remote
 
-from conftest import git
 from researchflow.document import parse_document
-
 
 CLONE_REFS = ["main", "origin/HEAD", "origin/main"]
 
