@@ -337,3 +337,20 @@ def test_plain_remote_without_push_options_still_gets_the_branch(
     result = json.loads(outcome.stdout)
     assert "does not accept push options" in result["notes"][0]
     assert "hyp/H-001-plain-remote" in origin.branches()
+
+
+def test_remote_refusing_reservation_refs_still_gets_the_branch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rflow
+) -> None:
+    origin = make_bare_remote(tmp_path / "origin.git")
+    git(origin.path, "config", "receive.hideRefs", "refs/rflow")  # refused like a hidden ref
+    root = origin.clone(tmp_path / "work")
+    monkeypatch.chdir(root)
+
+    outcome = rflow("new-hypothesis", "Strict server", "--json")
+
+    assert outcome.code == 0, outcome.stderr
+    result = json.loads(outcome.stdout)
+    assert "refused refs/rflow/ids/H-001" in result["notes"][0]
+    assert sorted(origin.refs()) == ["refs/heads/hyp/H-001-strict-server", "refs/heads/main"]
+    assert current(root) == "hyp/H-001-strict-server"

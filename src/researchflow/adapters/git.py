@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from researchflow.adapters.process import CommandFailed, run
@@ -104,7 +104,7 @@ def remote_url(root: Path, remote: str) -> str | None:
 def fetch(root: Path, remote: str) -> None:
     """Bring remote-tracking branches up to date; an unreachable remote is exit 3."""
     try:
-        git(root, "fetch", "--quiet", "--prune", remote)
+        git(root, "fetch", "--quiet", remote)
     except CommandFailed as error:
         detail = _failure_line(error)
         if looks_unreachable(error.stderr):
@@ -209,6 +209,8 @@ class PushResult:
     options_sent: bool
     merge_request_url: str | None
     detail: str  # the one line that explains a failure
+    landed: tuple[str, ...] = ()  # refs on the remote at our sha, even after a failure
+    reasons: dict[str, str] = field(default_factory=dict)  # ref → why it was rejected
 
 
 def push_new_refs(
@@ -224,7 +226,8 @@ def push_new_refs(
     Each ref must not exist yet (`--force-with-lease=<ref>:` with an empty value), so two
     clones racing for the same name cannot both win. Push options go to the remote's
     hooks (GitLab opens the merge request from them); a remote without push-option
-    support gets the push without them.
+    support gets the push without them. A remote may still accept some refs of an atomic
+    push (refs it hides are refused before the transaction): `landed` says which.
     """
     leases = [f"--force-with-lease={ref}:" for ref in refs]
     refspecs = [f"{sha}:{ref}" for ref in refs]
@@ -233,18 +236,30 @@ def push_new_refs(
     result = run(["git", *argv], cwd=root, check=False)
     if result.returncode != 0 and option_args and _NO_PUSH_OPTIONS in result.stderr:
         return push_new_refs(root, remote, sha, refs, options=None)
-    output = f"{result.stdout}\n{result.stderr}"
-    url = _MR_URL.search(result.stderr)
+    match = _MR_URL.search(result.stderr)
+    url = match.group(0) if match else None
     if result.returncode == 0:
-        return PushResult(True, False, bool(option_args), url.group(0) if url else None, "")
+        return PushResult(True, False, bool(option_args), url, "", tuple(refs))
     error = CommandFailed(["git", *argv], result.returncode, result.stdout, result.stderr)
     detail = _failure_line(error)
-    if looks_unreachable(output):
+    if looks_unreachable(f"{result.stdout}\n{result.stderr}"):
         raise ServiceUnavailable(f"cannot reach remote {remote!r}: {detail}")
     # Ask the remote rather than parse the rejection: did someone else create a ref first?
     existing = remote_refs(root, remote, *refs)
     taken = any(existing.get(ref) not in (None, sha) for ref in refs)
-    return PushResult(False, taken, bool(option_args), None, detail)
+    landed = tuple(ref for ref in refs if existing.get(ref) == sha)
+    reasons = _rejections(result.stdout)
+    return PushResult(False, taken, bool(option_args), url, detail, landed, reasons)
+
+
+def _rejections(porcelain: str) -> dict[str, str]:
+    """`!<TAB>src:dst<TAB>[remote rejected] (reason)` lines → {dst: "[...] (reason)"}."""
+    reasons: dict[str, str] = {}
+    for line in porcelain.splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 3 and parts[0] == "!" and ":" in parts[1]:
+            reasons[parts[1].split(":", 1)[1]] = parts[2]
+    return reasons
 
 
 def delete_remote_refs(root: Path, remote: str, refs: dict[str, str]) -> None:

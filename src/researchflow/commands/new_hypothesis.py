@@ -263,19 +263,12 @@ def _create(
                 target=base_name, title=mr_title, description=description
             )
         )
-        refs = [f"refs/heads/{branch}", f"{git.RESERVATION_NAMESPACE}{hypothesis_id}"]
-        pushed = git.push_new_refs(root, remote, sha, refs, options=options)
-        if not pushed.ok:
-            undo.run()
-            if pushed.taken:
-                taken.add(hypothesis_id)
-                continue
-            raise UserError(
-                f"push to {remote} rejected: {pushed.detail} (check your access to the "
-                "remote and its push rules, then rerun)"
-            )
-        undo.remote_refs = dict.fromkeys(refs, sha)
         notes: list[str] = []
+        pushed = _claim(root, remote, sha, branch, hypothesis_id, options, undo, notes)
+        if pushed is None:  # someone else got this ID first: try the next one
+            undo.run()
+            taken.add(hypothesis_id)
+            continue
         if project is not None:
             mr = gl.ensure_draft_merge_request(
                 project,
@@ -308,6 +301,50 @@ def _create(
     raise UserError(
         f"no free hypothesis ID after {MAX_ATTEMPTS} tries: others keep taking them "
         f"(last tried: {', '.join(sorted(taken))}); rerun in a moment"
+    )
+
+
+_ATOMIC_ONLY = "atomic push failed"
+
+
+def _claim(
+    root: Path,
+    remote: str,
+    sha: str,
+    branch: str,
+    hypothesis_id: str,
+    options: list[str] | None,
+    undo: _Undo,
+    notes: list[str],
+) -> git.PushResult | None:
+    """Push the branch and the ID's reservation; None when another clone holds either."""
+    branch_ref = f"refs/heads/{branch}"
+    reservation = f"{git.RESERVATION_NAMESPACE}{hypothesis_id}"
+    pushed = git.push_new_refs(root, remote, sha, [branch_ref, reservation], options=options)
+    undo.remote_refs = dict.fromkeys(pushed.landed, sha)
+    if pushed.ok:
+        return pushed
+    if pushed.taken:
+        return None
+    refused = pushed.reasons.get(reservation, "")
+    others = [reason for ref, reason in pushed.reasons.items() if ref != reservation]
+    if refused and _ATOMIC_ONLY not in refused and all(_ATOMIC_ONLY in r for r in others):
+        # The remote refuses refs outside branches and tags (as some servers do): go on
+        # with the branch alone; only an identical branch name then reveals a race.
+        notes.append(
+            f"{remote} refused {reservation} {refused}: the ID is protected by the branch name only"
+        )
+        if branch_ref in pushed.landed:
+            return pushed
+        pushed = git.push_new_refs(root, remote, sha, [branch_ref], options=options)
+        undo.remote_refs = dict.fromkeys(pushed.landed, sha)
+        if pushed.ok:
+            return pushed
+        if pushed.taken:
+            return None
+    raise UserError(
+        f"push to {remote} rejected: {pushed.detail} (check your access to the remote "
+        "and its push rules, then rerun)"
     )
 
 
