@@ -96,7 +96,11 @@ class _Undo:
             self.merge_request = None
         if self.remote_refs:
             try:
-                git.delete_remote_refs(self.root, self.remote, self.remote_refs)
+                # only what is really there and still ours (a push cut short may not have
+                # landed, and someone may have replaced a ref since)
+                there = git.remote_refs(self.root, self.remote, *self.remote_refs)
+                ours = {ref: sha for ref, sha in self.remote_refs.items() if there.get(ref) == sha}
+                git.delete_remote_refs(self.root, self.remote, ours)
             except (RflowError, OSError, git.CommandFailed):
                 names = ", ".join(sorted(self.remote_refs))
                 left.append(f"{names} left on {self.remote} (delete with git push --delete)")
@@ -232,10 +236,12 @@ def _create(
             f"Plan: {path}\nCreated with `rflow new-hypothesis`.\n"
         )
         sha = git.commit_files(root, start, {path: text}, message)
-        git.create_branch(root, branch, sha)
+        # each undo step is recorded before its action: an interrupt between the two must
+        # not leave the action behind (every undo step copes with a no-op)
         undo.local = (branch, sha)
-        git.switch(root, branch)
+        git.create_branch(root, branch, sha)
         undo.switched = True
+        git.switch(root, branch)
         if not push:
             return NewHypothesisResult(
                 hypothesis_id,
@@ -320,8 +326,8 @@ def _claim(
     """Push the branch and the ID's reservation; None when another clone holds either."""
     branch_ref = f"refs/heads/{branch}"
     reservation = f"{git.RESERVATION_NAMESPACE}{hypothesis_id}"
+    undo.remote_refs = dict.fromkeys([branch_ref, reservation], sha)
     pushed = git.push_new_refs(root, remote, sha, [branch_ref, reservation], options=options)
-    undo.remote_refs = dict.fromkeys(pushed.landed, sha)
     if pushed.ok:
         return pushed
     if pushed.taken:
@@ -337,7 +343,6 @@ def _claim(
         if branch_ref in pushed.landed:
             return pushed
         pushed = git.push_new_refs(root, remote, sha, [branch_ref], options=options)
-        undo.remote_refs = dict.fromkeys(pushed.landed, sha)
         if pushed.ok:
             return pushed
         if pushed.taken:
