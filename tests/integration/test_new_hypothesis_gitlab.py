@@ -256,6 +256,14 @@ def test_bad_token_for_the_adapter_is_a_user_error(gitlab_api: FakeGitlab) -> No
         gl.open_project(target, "nope", retry=gl.RetryPolicy(1, 0, 5))
 
 
+def test_token_without_access_to_the_project_is_a_user_error(gitlab_api: FakeGitlab) -> None:
+    gitlab_api.fail(403, method="GET", path=r"/projects/")
+    target = gl.GitlabTarget(gitlab_api.url, PROJECT_PATH)
+    with pytest.raises(UserError, match=r"refused GITLAB_TOKEN \(403\).*api scope"):
+        gl.open_project(target, TOKEN, retry=gl.RetryPolicy(3, 0, 5))
+    assert gitlab_api.count("GET", r"/projects/") == 1  # a refusal is not retried
+
+
 def test_closing_a_merge_request(project: gl.GitlabProject, gitlab_api: FakeGitlab) -> None:
     iid = gitlab_api.add_merge_request("hyp/H-005-v", title="Draft: H-005 v")["iid"]
     gl.close_merge_request(project, iid)

@@ -13,10 +13,13 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from researchflow.errors import ServiceUnavailable, UserError
+
+if TYPE_CHECKING:
+    from researchflow.config import Config
 
 TOKEN_ENV = "GITLAB_TOKEN"
 RETRIES_ENV = "RFLOW_HTTP_RETRIES"
@@ -193,6 +196,23 @@ def open_project(
         target, f"project {target.project}", lambda: client.projects.get(target.project), policy
     )
     return GitlabProject(target, handle, policy)
+
+
+def connect(config: Config, *, retry: RetryPolicy | None = None) -> GitlabProject | None:
+    """The project rflow works with, or None without GITLAB_TOKEN or a known GitLab.
+
+    Where: gitlab.url/gitlab.project, else GitLab CI's variables, else the remote's URL.
+    """
+    from researchflow.adapters.git import remote_url
+
+    token = token_from_env()
+    if token is None:
+        return None
+    origin = remote_url(config.root, config.gitlab.remote)
+    target = resolve_target(config.gitlab.url, config.gitlab.project, origin)
+    if target is None:
+        return None
+    return open_project(target, token, retry=retry)
 
 
 def call_with_retries(

@@ -161,7 +161,8 @@ def new_hypothesis(
             f"no remote {remote!r} to push to (add one with `git remote add {remote} URL`, "
             "or use --no-push)"
         )
-    project = _gitlab_project(config, url) if push else None
+    # looked up before anything changes, so a bad token or an unknown project costs nothing
+    project = gl.connect(config) if push else None
     if push:
         git.fetch(root, remote)
     base_name, start = _base(root, remote, url, base or config.base_branch, online=push)
@@ -425,20 +426,6 @@ def _front_matter(text: str) -> dict[str, Any]:
 def _front_matter_rice(text: str) -> dict[str, int] | None:
     rice = _front_matter(text).get("rice")
     return rice if isinstance(rice, dict) else None
-
-
-def _gitlab_project(config: Config, url: str | None) -> gl.GitlabProject | None:
-    """With GITLAB_TOKEN and a known GitLab, the REST API opens the MR; else push options.
-
-    The project is looked up before anything changes, so a bad token costs nothing.
-    """
-    token = gl.token_from_env()
-    if token is None:
-        return None
-    target = gl.resolve_target(config.gitlab.url, config.gitlab.project, url)
-    if target is None:
-        return None
-    return gl.open_project(target, token)
 
 
 def _base(
