@@ -85,6 +85,55 @@ def init(with_dvc: bool, as_json: bool) -> int:
 # --- hypotheses: new-hypothesis (issue 3) --------------------------------------------
 
 
+@cli.command("new-hypothesis")
+@click.argument("title")
+@click.option("--rice", metavar="R,I,C,E", help="Reach, impact, confidence, effort: 1..5 each.")
+@click.option("--author", help="Who proposes it. Default: $RFLOW_USER, else git's user.name.")
+@click.option("--designer", help="Who designs the experiment.")
+@click.option("--executor", help="Who runs it (not the author, unless the plan says why).")
+@click.option("--reviewer", "reviewers", multiple=True, help="A reviewer; repeat for more.")
+@click.option("--base", help="Branch to start from. Default: base_branch, else the default.")
+@click.option("--no-push", is_flag=True, help="Only create the branch and plan locally.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def new_hypothesis(
+    title: str,
+    rice: str | None,
+    author: str | None,
+    designer: str | None,
+    executor: str | None,
+    reviewers: tuple[str, ...],
+    base: str | None,
+    no_push: bool,
+    as_json: bool,
+) -> int:
+    """Open a hypothesis: next free ID, a branch, a draft plan and a draft merge request.
+
+    Allocates H-NNN (one more than any ID on a branch, here or on the remote, or in
+    research/), creates hyp/<id>-<slug> from the base branch, writes
+    research/<id>-<slug>/plan.qmd from the template, commits, pushes and opens a draft
+    merge request: through git push options, or through the GitLab API when GITLAB_TOKEN
+    is set. On any failure nothing is left behind: your branch is checked out again.
+
+    Example: rflow new-hypothesis "Graded target improves recall" --rice 3,3,2,3 --reviewer dave
+    """
+    from researchflow.commands.new_hypothesis import new_hypothesis as run_new
+    from researchflow.output import emit
+
+    result = run_new(
+        _config(),
+        title,
+        rice=rice,
+        author=author,
+        designer=designer,
+        executor=executor,
+        reviewers=reviewers,
+        base=base,
+        push=not no_push,
+    )
+    emit(result, as_json=as_json)
+    return 0
+
+
 # --- runs: run, link (issue 4) ---------------------------------------------------------
 
 
