@@ -49,3 +49,30 @@ def test_a_broken_plan_fails_the_job_and_the_junit_names_the_plan_check(
     failing = [c.get("name") for c in cases if c.find("failure") is not None]
     assert failing == ["H-001 plan"]
     assert (mr_repo / "rflow-summary.md").read_text(encoding="utf-8").startswith("<!--")
+
+
+def test_the_job_passes_a_good_hypothesis_and_fails_a_tampered_one(
+    experiment, gitlab_ci_local
+) -> None:
+    pytest.importorskip("researchflow.evidence")  # until the gate's other half is merged
+    from researchflow.config import load_config, tracking_uri
+
+    store = {"MLFLOW_TRACKING_URI": tracking_uri(load_config(experiment.repo))}
+    good = gitlab_ci_local(experiment.repo, variables=store)
+    assert good.code == 0, good.output
+    assert "PASS  rflow-check" in good.output
+    junit = ET.parse(experiment.repo / "rflow-junit.xml").getroot()
+    assert junit.get("failures") == "0"
+    assert "H-001 rerun" in {c.get("name") for c in junit.iter("testcase")}
+
+    git(experiment.repo, "checkout", "-q", "-b", "hyp/H-001-tampered")
+    report = experiment.folder / "report.qmd"
+    report.write_text(report.read_text().replace("| 2 | +1 |", "| 2.4 | +1.4 |"))
+    experiment.commit("H-001: a better number")
+    tampered = gitlab_ci_local(experiment.repo, variables=store)
+    assert tampered.code != 0, tampered.output
+    assert "FAIL  rflow-check" in tampered.output
+    cases = ET.parse(experiment.repo / "rflow-junit.xml").getroot().iter("testcase")
+    failures = {c.get("name"): c.find("failure") for c in cases if c.find("failure") is not None}
+    assert list(failures) == ["H-001 report"]
+    assert failures["H-001 report"].get("message").startswith("report check failed")

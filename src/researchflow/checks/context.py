@@ -92,28 +92,21 @@ class HypothesisContext:
         return git(self.config.root, "rev-parse", "HEAD").strip()
 
     @cached_property
-    def classified(self) -> tuple[Any, ...]:
-        """Each linked run as confirmatory or exploratory (see `researchflow.evidence`)."""
-        from researchflow.evidence import classify
+    def report_inputs(self) -> Any:
+        """What `rflow report` would show today, from the same single store query."""
+        from researchflow.report import gather_inputs
 
-        digests = {entry.commit: self._digest_at(entry.commit) for entry in self.runs}
-        return tuple(classify(self.plan, self.runs, digests))
+        return gather_inputs(self.config, self.id, store_runs=self.store_runs)
 
-    @cached_property
+    @property
     def primary_run_id(self) -> str | None:
-        """The run the report's numbers come from: the one it names, else the latest
-        confirmatory run."""
-        named = self.report_front_matter.get("primary_run")
-        if isinstance(named, str) and named:
-            return named
-        from researchflow.evidence import primary_run
-
-        return primary_run(self.classified)
+        """The run the report's verdicts rest on: the latest confirmatory run."""
+        return self.report_inputs.primary_run
 
     @cached_property
     def evidence_ids(self) -> frozenset[str]:
-        """Runs a verdict may rest on: the confirmatory ones and the report's primary run."""
-        ids = {c.run_id for c in self.classified if getattr(c, "confirmatory", False)}
+        """Runs a verdict may rest on: the confirmatory ones (the primary among them)."""
+        ids = {c.run_id for c in self.report_inputs.classified if c.confirmatory}
         if self.primary_run_id:
             ids.add(self.primary_run_id)
         return frozenset(ids)
@@ -126,16 +119,3 @@ class HypothesisContext:
             return parse_document(self.report_path.read_bytes()).front_matter
         except (OSError, DocumentError):
             return {}
-
-    def _digest_at(self, commit: str) -> str | None:
-        """The plan's registered digest as it was committed at `commit` (None: no plan)."""
-        from researchflow.adapters.git import git
-        from researchflow.adapters.process import CommandFailed
-        from researchflow.document import DocumentError, parse_document
-        from researchflow.registration import digest
-
-        try:
-            raw = git(self.config.root, "show", f"{commit}:{self.rel(PLAN_FILE)}")
-            return digest(parse_document(raw), self.config.sections)
-        except (CommandFailed, DocumentError):
-            return None

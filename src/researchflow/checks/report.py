@@ -10,7 +10,6 @@ from researchflow.problems import Problem
 
 LEVEL = "report"
 NEEDS_REPORT = ("reported", "concluded")
-BEGIN = "<!-- rflow:results:begin -->"
 
 
 def check(ctx: HypothesisContext) -> CheckResult:
@@ -39,11 +38,12 @@ def check(ctx: HypothesisContext) -> CheckResult:
             Problem(shown, 1, "results block", "the generated results block is missing", fix)
         )
         return judged(ctx.id, LEVEL, problems)
-    expected = report.render_results_block(report.gather_inputs(ctx.config, ctx.id))
+    inputs = ctx.report_inputs
+    expected = report.render_results_block(inputs)
     difference = first_difference(block, expected)
     if difference is not None:
         offset, found, wanted = difference
-        line = _block_line(text) + offset
+        line = _begin_line(text, report.BEGIN) + offset
         problems.append(
             Problem(
                 shown,
@@ -53,8 +53,21 @@ def check(ctx: HypothesisContext) -> CheckResult:
                 fix,
             )
         )
-    primary = ctx.report_front_matter.get("primary_run")
-    return judged(ctx.id, LEVEL, problems, f"results block matches the store (primary {primary})")
+    named = ctx.report_front_matter.get("primary_run")
+    if named != inputs.primary_run:
+        problems.append(
+            Problem(
+                shown,
+                _front_matter_line(text, "primary_run"),
+                "primary_run",
+                f"names {named or 'no run'}, but the latest confirmatory run is "
+                f"{inputs.primary_run or 'none'}",
+                fix,
+            )
+        )
+    runs = len(inputs.classified)
+    detail = f"results block matches the store ({runs} run(s), primary {inputs.primary_run})"
+    return judged(ctx.id, LEVEL, problems, detail)
 
 
 def first_difference(found: str, expected: str) -> tuple[int, str, str] | None:
@@ -70,8 +83,15 @@ def first_difference(found: str, expected: str) -> tuple[int, str, str] | None:
     return None
 
 
-def _block_line(text: str) -> int:
+def _begin_line(text: str, marker: str) -> int:
     for number, line in enumerate(text.split("\n"), start=1):
-        if line.strip() == BEGIN:
-            return number + 1
+        if line.strip() == marker:
+            return number
+    return 1
+
+
+def _front_matter_line(text: str, key: str) -> int:
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.startswith(f"{key}:"):
+            return number
     return 1

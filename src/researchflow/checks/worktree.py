@@ -96,6 +96,7 @@ def _execute(ctx: HypothesisContext, worktree: Path, argv: Sequence[str], rerun_
         source="rerun",
         rerun_of=rerun_of,
         record=False,
+        stdout=2,  # the experiment's own output goes to stderr: `--json` stays parseable
     )
     metrics = dict(outcome.entry.metrics) if outcome.entry is not None else {}
     if not metrics and outcome.run_id:

@@ -87,14 +87,32 @@ def check(
     return CheckOutcome(report, tuple(written), note)
 
 
-def _post_note(config: Config, body: str, env: Mapping[str, str]) -> str:
+def _post_note(config: Config, summary: str, env: Mapping[str, str]) -> str:
     """Create or update rflow's one sticky note on the merge request (python-gitlab)."""
-    iid = env.get("CI_MERGE_REQUEST_IID")
-    if not iid:
+    iid = env.get("CI_MERGE_REQUEST_IID", "")
+    if not iid.isdigit():
         raise UserError(
-            "--post-mr-note: no merge request (CI_MERGE_REQUEST_IID is unset; "
-            "run it in a merge-request pipeline)"
+            "--post-mr-note: no merge request (CI_MERGE_REQUEST_IID is unset: "
+            "run it in a merge-request pipeline, or set it to the MR's number)"
         )
     from researchflow.adapters import gitlab
+    from researchflow.adapters.git import config_value
 
-    return gitlab.upsert_mr_note(config, int(iid), body, marker=reporters.NOTE_MARKER)
+    token = gitlab.token_from_env(env)
+    if token is None:
+        raise UserError(
+            "--post-mr-note: GITLAB_TOKEN is unset (in CI: a project access token in a "
+            "masked variable; CI_JOB_TOKEN cannot post merge-request notes)"
+        )
+    remote_url = config_value(config.root, f"remote.{config.gitlab.remote}.url")
+    target = gitlab.resolve_target(config.gitlab.url, config.gitlab.project, remote_url, env)
+    if target is None:
+        raise UserError(
+            "--post-mr-note: cannot tell the GitLab project "
+            "(set gitlab.url and gitlab.project in researchflow.yaml)"
+        )
+    project = gitlab.open_project(target, token)
+    # upsert_note puts the marker on the first line itself
+    body = summary.removeprefix(reporters.NOTE_MARKER).lstrip("\n")
+    note = gitlab.upsert_note(project, int(iid), reporters.NOTE_MARKER, body)
+    return f"{target.merge_request_url(int(iid))}#note_{note.id}"
