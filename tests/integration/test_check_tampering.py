@@ -201,3 +201,14 @@ def test_the_store_is_queried_once_per_hypothesis(experiment, monkeypatch) -> No
     monkeypatch.setattr(mlflow, "fetch_runs", counting)
     assert failing(experiment.check()) == {}
     assert calls == [[run.run_id for run in experiment.runs()]]
+
+
+def test_an_unreachable_store_exits_three_naming_it(experiment) -> None:
+    from fixtures.mlflow_server import free_port
+
+    down = f"http://127.0.0.1:{free_port()}"
+    result = experiment.check(MLFLOW_TRACKING_URI=down)
+    assert result["code"] == 3
+    problems = failing(result)
+    assert "provenance" in problems
+    assert f"MLflow tracking server {down} is not reachable" in problems["provenance"][0]
