@@ -3,8 +3,7 @@ revision's DVC files name checked out from the shared cache or pulled from the r
 
 from __future__ import annotations
 
-import re
-import shutil
+import configparser
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -14,17 +13,16 @@ from pathlib import Path
 from researchflow.adapters.git import git
 from researchflow.adapters.process import CommandFailed, run
 from researchflow.checks.context import HypothesisContext
-from researchflow.config import tracking_uri
-from researchflow.errors import ServiceUnavailable
+from researchflow.errors import ServiceUnavailable, UserError
 
 RERUN_TAG = "rflow.rerun_of"
 
 
 @dataclass(frozen=True)
 class RerunResult:
-    run_id: str | None
+    run_id: str
     exit_code: int
-    metrics: dict[str, float]
+    metrics: dict[str, float]  # the plan's predicted metrics the rerun logged
 
 
 def rerun_at(ctx: HypothesisContext, rev: str, argv: Sequence[str], rerun_of: str) -> RerunResult:
@@ -44,16 +42,8 @@ def rerun_at(ctx: HypothesisContext, rev: str, argv: Sequence[str], rerun_of: st
 def checkout_data(root: Path, worktree: Path) -> None:
     """Point the worktree at the main repository's DVC cache and remotes, then check out;
     pull what the cache lacks."""
+    write_local_config(root, worktree)
     dvc = [sys.executable, "-m", "dvc"]
-    cache = run([*dvc, "cache", "dir"], cwd=root).stdout.strip()
-    local = root / ".dvc" / "config.local"
-    if local.is_file():  # remotes with credentials live here, never in git
-        shutil.copy2(local, worktree / ".dvc" / "config.local")
-    run([*dvc, "config", "--local", "cache.dir", cache], cwd=worktree)
-    for name, url in relative_remotes(root / ".dvc" / "config"):
-        # a relative remote is relative to .dvc/: from the worktree it would point elsewhere
-        absolute = str((root / ".dvc" / url).resolve())
-        run([*dvc, "remote", "modify", "--local", name, "url", absolute], cwd=worktree)
     if run([*dvc, "checkout", "--quiet"], cwd=worktree, check=False).returncode == 0:
         return
     try:
@@ -64,29 +54,54 @@ def checkout_data(root: Path, worktree: Path) -> None:
         ) from None
 
 
-def relative_remotes(config_file: Path) -> list[tuple[str, str]]:
-    """(name, url) of the remotes in a DVC config whose url is a relative local path."""
-    import configparser
-
+def _read_config(path: Path) -> configparser.ConfigParser:
     parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment, method-assign]  # keep the keys' case
     try:
-        parser.read(config_file, encoding="utf-8")
-    except configparser.Error:
-        return []
-    found = []
-    for section in parser.sections():
-        match = re.fullmatch(r"""remote\s+["']?([^"']+)["']?""", section.strip().strip("'\""))
-        url = parser.get(section, "url", fallback="")
-        if match and url and "://" not in url and not Path(url).is_absolute():
-            found.append((match.group(1), url))
-    return found
+        parser.read(path, encoding="utf-8")
+    except configparser.Error as error:
+        raise UserError(
+            f"{path}: unreadable DVC config ({error}); fix it with `dvc config`"
+        ) from None
+    return parser
 
 
-def _execute(ctx: HypothesisContext, worktree: Path, argv: Sequence[str], rerun_of: str):
+def _relative_local(value: str) -> bool:
+    return bool(value) and "://" not in value and not Path(value).is_absolute()
+
+
+def write_local_config(root: Path, worktree: Path) -> None:
+    """The worktree's `.dvc/config.local`: the main repository's own (remote credentials
+    live there, never in git), its cache, and every relative local path made absolute —
+    relative to `.dvc/`, they would point elsewhere from the worktree.
+
+    Written directly rather than through `dvc config`: each `dvc` call costs a second.
+    """
+    source = root / ".dvc"
+    tracked, local = _read_config(source / "config"), _read_config(source / "config.local")
+    for parser in (tracked, local):
+        for section in parser.sections():
+            for key in ("url", "dir"):
+                value = parser.get(section, key, fallback="")
+                if _relative_local(value):
+                    if not local.has_section(section):
+                        local.add_section(section)
+                    local.set(section, key, str((source / value).resolve()))
+    if not local.has_section("cache"):
+        local.add_section("cache")
+    if not local.get("cache", "dir", fallback=""):
+        local.set("cache", "dir", str((source / "cache").resolve()))
+    with open(worktree / ".dvc" / "config.local", "w", encoding="utf-8") as stream:
+        local.write(stream)
+
+
+def _execute(
+    ctx: HypothesisContext, worktree: Path, argv: Sequence[str], rerun_of: str
+) -> RerunResult:
     from researchflow.commands.run import execute_run
 
-    # the repository's own config: the same store and experiment; cwd makes git, the plan
-    # and the data come from the worktree
+    # the repository's own config keeps the same store and experiment; cwd makes the code,
+    # the plan and the data come from the worktree
     outcome = execute_run(
         ctx.config,
         ctx.id,
@@ -98,10 +113,4 @@ def _execute(ctx: HypothesisContext, worktree: Path, argv: Sequence[str], rerun_
         record=False,
         stdout=2,  # the experiment's own output goes to stderr: `--json` stays parseable
     )
-    metrics = dict(outcome.entry.metrics) if outcome.entry is not None else {}
-    if not metrics and outcome.run_id:
-        from researchflow.adapters.mlflow import fetch_runs
-
-        found = fetch_runs(tracking_uri(ctx.config), [outcome.run_id]).get(outcome.run_id)
-        metrics = dict(found.metrics) if found else {}
-    return RerunResult(outcome.run_id, outcome.exit_code, metrics)
+    return RerunResult(outcome.run_id, outcome.exit_code, dict(outcome.entry.metrics))
