@@ -1,0 +1,89 @@
+"""Which hypothesis a command is about: the ID given, else the current branch's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from researchflow.config import Config
+from researchflow.document import Document
+from researchflow.errors import UserError
+from researchflow.naming import id_from_name, is_valid_id
+from researchflow.plan import Plan, PlanResult, read_plan
+
+
+def resolve_hypothesis(config: Config, id_or_none: str | None) -> tuple[str, Path]:
+    """(ID, its folder `research/<id>-<slug>`); the ID defaults to the current branch's."""
+    hypothesis_id = id_or_none if id_or_none is not None else _id_from_branch(config)
+    if not is_valid_id(hypothesis_id):
+        raise UserError(
+            f"{hypothesis_id!r} is not a hypothesis ID (use H- and at least three digits, "
+            "e.g. H-007)"
+        )
+    return hypothesis_id, hypothesis_folder(config, hypothesis_id)
+
+
+def hypothesis_folder(config: Config, hypothesis_id: str) -> Path:
+    """The one folder under the research folder whose name starts with the ID."""
+    research = config.research_path
+    found = (
+        sorted(
+            p for p in research.iterdir() if p.is_dir() and id_from_name(p.name) == hypothesis_id
+        )
+        if research.is_dir()
+        else []
+    )
+    if not found:
+        raise UserError(
+            f"{config.research_dir}/: no folder for {hypothesis_id} (check out its branch, "
+            f"e.g. `git switch {config.branch_prefix}{hypothesis_id}-<slug>`)"
+        )
+    if len(found) > 1:
+        names = ", ".join(p.name for p in found)
+        raise UserError(
+            f"{config.research_dir}/: {hypothesis_id} has several folders ({names}) "
+            "(keep one and rename the others)"
+        )
+    return found[0]
+
+
+def _id_from_branch(config: Config) -> str:
+    from researchflow.adapters.git import current_branch
+
+    branch = current_branch(config.root)
+    example = "name the hypothesis, e.g. `rflow report H-007`"
+    if branch is None:
+        raise UserError(f"no hypothesis ID given and HEAD is not on a branch ({example})")
+    prefix = config.branch_prefix
+    found = id_from_name(branch[len(prefix) :]) if branch.startswith(prefix) else None
+    if found is None:
+        raise UserError(
+            f"branch {branch!r} is not a hypothesis branch ({prefix}<id>-<slug>) ({example})"
+        )
+    return found
+
+
+def plan_path(folder: Path) -> Path:
+    return folder / "plan.qmd"
+
+
+def read_plan_file(path: Path, config: Config) -> PlanResult:
+    """Read and validate a plan file; an unreadable file is a UserError naming it."""
+    from researchflow.commands.validate import shown_path
+
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise UserError(
+            f"{shown_path(path)}: cannot be read: {error.strerror} (check the path)"
+        ) from None
+    return read_plan(raw, shown_path(path), config.sections)
+
+
+def require_valid(result: PlanResult) -> tuple[Plan, Document]:
+    """The plan and its document, or a UserError quoting the first problem."""
+    if result.problems or result.plan is None or result.document is None:
+        first = result.problems[0] if result.problems else "the plan cannot be read"
+        more = len(result.problems) - 1
+        extra = f" ({more} more: run `rflow validate`)" if more > 0 else ""
+        raise UserError(f"{first}{extra}")
+    return result.plan, result.document
