@@ -8,6 +8,8 @@ git add README.md && git commit -qm "initial commit"
 rflow init
 echo "-- running rflow init again changes nothing:"
 rflow init
+pre-commit install
+git add -A && git commit -qm "Set up researchflow"
 
 say "a plan with a broken RICE score and a wrong direction is refused"
 mkdir -p research/H-001-demo

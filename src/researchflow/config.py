@@ -153,7 +153,9 @@ def _convert(cls: type, data: Any, source: str, prefix: str) -> dict[str, Any]:
             known = ", ".join(sorted(fields))
             raise UserError(f"{source}: {name}: unknown key (known keys: {known})")
         if key in _NESTED and not prefix:
-            values[key] = _NESTED[key](**_convert(_NESTED[key], value, source, f"{name}."))
+            # a section holding only comments (`mlflow:`) means its defaults
+            section = {} if value is None else value
+            values[key] = _NESTED[key](**_convert(_NESTED[key], section, source, f"{name}."))
             continue
         values[key] = _check_type(fields[key], value, source, name)
     return values

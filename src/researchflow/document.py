@@ -134,11 +134,10 @@ def load_yaml_mapping(yaml_text: str, first_line: int = 1) -> tuple[dict[str, An
         mark = error.problem_mark or error.context_mark
         line = first_line + (mark.line if mark else 0)
         problem = (error.problem or str(error)).strip()
-        fix = (
-            "indent with spaces, not tabs"
-            if "\t" in problem or "tab" in problem
-            else ("fix the YAML syntax")
-        )
+        source_lines = yaml_text.split("\n")
+        offending = source_lines[mark.line] if mark and mark.line < len(source_lines) else ""
+        tabbed = "\t" in offending[: len(offending) - len(offending.lstrip())] or "tab" in problem
+        fix = "indent with spaces, not tabs" if tabbed else "fix the YAML syntax"
         raise DocumentError(line, "front matter", f"invalid YAML: {problem}", fix) from None
     except yaml.YAMLError as error:
         raise DocumentError(

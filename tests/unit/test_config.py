@@ -1,0 +1,95 @@
+"""Config: researchflow.yaml or [tool.researchflow], defaults, clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from researchflow.config import Config, load_config, tracking_uri
+from researchflow.errors import UserError
+
+
+def test_defaults_without_any_config(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    config = load_config(tmp_path)
+    assert config.source is None
+    assert config.research_dir == "research"
+    assert config.branch_prefix == "hyp/"
+    assert config.sections.required[0] == "Context"
+
+
+def test_yaml_config_overrides_defaults(tmp_path: Path) -> None:
+    (tmp_path / "researchflow.yaml").write_text(
+        "research_dir: studies\nmlflow:\n  experiment: churn\nquarto:\n  required: true\n"
+        "sections:\n  required: [Context, Risks]\n",
+        encoding="utf-8",
+    )
+    config = load_config(tmp_path)
+    assert config.source == "researchflow.yaml"
+    assert config.research_dir == "studies"
+    assert config.mlflow.experiment == "churn"
+    assert config.quarto.required is True
+    assert config.sections.required == ("Context", "Risks")
+
+
+def test_pyproject_table_is_accepted(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.researchflow]\nbranch_prefix = "research/"\n',
+        encoding="utf-8",
+    )
+    config = load_config(tmp_path)
+    assert config.branch_prefix == "research/"
+    assert config.source == "pyproject.toml [tool.researchflow]"
+
+
+def test_config_is_found_from_a_subfolder(tmp_path: Path) -> None:
+    (tmp_path / "researchflow.yaml").write_text("research_dir: studies\n", encoding="utf-8")
+    sub = tmp_path / "a" / "b"
+    sub.mkdir(parents=True)
+    assert load_config(sub).root == tmp_path.resolve()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("reserch_dir: x\n", "researchflow.yaml: reserch_dir: unknown key (known keys:"),
+        ("mlflow:\n  uri: x\n", "researchflow.yaml: mlflow.uri: unknown key"),
+        ("research_dir: 3\n", "researchflow.yaml: research_dir: must be a non-empty string"),
+        (
+            "quarto:\n  required: maybe\n",
+            "researchflow.yaml: quarto.required: must be true or false",
+        ),
+        ("mlflow: yes\n", "researchflow.yaml: mlflow: must be a mapping"),
+        (
+            "sections:\n  required: Context\n",
+            "researchflow.yaml: sections.required: must be a list",
+        ),
+        ("a: 1\na: 2\n", "researchflow.yaml:2: duplicate key"),
+    ],
+)
+def test_bad_config_is_one_clear_line(tmp_path: Path, text: str, message: str) -> None:
+    (tmp_path / "researchflow.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(UserError) as caught:
+        load_config(tmp_path)
+    assert str(caught.value).startswith(message), str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_broken_pyproject_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.researchflow\n", encoding="utf-8")
+    with pytest.raises(UserError, match=r"pyproject\.toml: invalid TOML"):
+        load_config(tmp_path)
+
+
+def test_tracking_uri_prefers_environment_then_config_then_embedded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = Config(root=tmp_path)
+    assert tracking_uri(config) == f"sqlite:///{tmp_path / '.rflow' / 'mlflow.db'}"
+    (tmp_path / "researchflow.yaml").write_text(
+        "mlflow:\n  tracking_uri: http://team:5000\n", encoding="utf-8"
+    )
+    assert tracking_uri(load_config(tmp_path)) == "http://team:5000"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://env:5000")
+    assert tracking_uri(load_config(tmp_path)) == "http://env:5000"

@@ -1,0 +1,77 @@
+"""The .qmd parser: good documents, and hostile ones that must give one clear problem."""
+
+from __future__ import annotations
+
+import pytest
+
+from researchflow.document import DocumentError, parse_document
+
+
+def test_front_matter_fields_carry_their_line_numbers() -> None:
+    document = parse_document(b"---\ntitle: x\nroles:\n  author: alice\n---\n## Context\n\ntext\n")
+    assert document.front_matter == {"title": "x", "roles": {"author": "alice"}}
+    assert document.line_of("title") == 2
+    assert document.line_of("roles.author") == 4
+    assert document.line_of("roles.unknown") == 3  # falls back to the parent
+
+
+def test_sections_have_lines_and_subsections() -> None:
+    text = "---\nid: H-001\n---\n## Design {#sec-d}\nintro\n### Step one\nbody\n## Risks\nr\n"
+    document = parse_document(text)
+    assert [(s.title, s.line) for s in document.sections] == [("Design", 4), ("Risks", 8)]
+    assert [(s.title, s.line, s.body) for s in document.sections[0].subsections] == [
+        ("Step one", 6, "body")
+    ]
+
+
+def test_headings_inside_code_fences_are_not_sections() -> None:
+    text = "---\nid: H-001\n---\n## Real\n```python\n## not a heading\n```\n"
+    document = parse_document(text)
+    assert [s.title for s in document.sections] == ["Real"]
+
+
+def test_cyrillic_crlf_and_bom_are_read() -> None:
+    raw = '\ufeff---\r\ntitle: "Градуированная цель"\r\n---\r\n## Контекст\r\nтекст\r\n'.encode()
+    document = parse_document(raw)
+    assert document.front_matter["title"] == "Градуированная цель"
+    assert document.sections[0].title == "Контекст"
+    assert document.sections[0].body == "текст\n"
+
+
+@pytest.mark.parametrize(
+    ("raw", "line", "field", "words"),
+    [
+        (b"", 1, "front matter", "missing YAML front matter"),
+        (b"title: no fences\n", 1, "front matter", "missing YAML front matter"),
+        (b"---\ntitle: x\n## Context\n", 1, "front matter", "not closed"),
+        (b"---\ntitle: x\n\tid: H-001\n---\n", 3, "front matter", "invalid YAML"),
+        (b"---\ntitle: a\ntitle: b\n---\n", 3, "title", "duplicate key"),
+        (b"---\nx: !!python/object:os.system {}\n---\n", 2, "x", "unsupported YAML tag"),
+        (b"---\nx: !!python/name:os.system\n---\n", 2, "x", "unsupported YAML tag"),
+        (b"---\n- a\n- b\n---\n", 2, "front matter", "not a mapping"),
+        (b"---\ntitle: \xff\xfe\n---\n", 2, "encoding", "not valid UTF-8"),
+    ],
+)
+def test_hostile_documents_raise_one_located_problem(
+    raw: bytes, line: int, field: str, words: str
+) -> None:
+    with pytest.raises(DocumentError) as caught:
+        parse_document(raw)
+    assert caught.value.line == line
+    assert caught.value.field == field
+    assert words in caught.value.message
+    assert caught.value.fix  # every problem says how to fix it
+
+
+def test_tab_indentation_suggests_spaces() -> None:
+    with pytest.raises(DocumentError) as caught:
+        parse_document(b"---\nroles:\n\tauthor: a\n---\n")
+    assert "spaces" in caught.value.fix
+
+
+def test_a_five_megabyte_document_parses() -> None:
+    body = ("## Section\n" + "word " * 200 + "\n") * 5000
+    raw = ("---\ntitle: big\n---\n" + body).encode()
+    assert len(raw) > 5_000_000
+    document = parse_document(raw)
+    assert len(document.sections) == 5000
