@@ -7,9 +7,11 @@ from fixtures.plans import plan_text
 from researchflow.document import parse_document
 from researchflow.frontmatter import set_fields
 
-COMMENTED = plan_text().replace(
-    "status: review", "status: review       # draft | review | approved"
-).replace("approval: null", "# the reviewer's part\napproval: null   # written by rflow approve")
+COMMENTED = (
+    plan_text()
+    .replace("status: review", "status: review       # draft | review | approved")
+    .replace("approval: null", "# the reviewer's part\napproval: null   # written by rflow approve")
+)
 
 
 def test_setting_a_mapping_keeps_comments_order_and_body() -> None:
