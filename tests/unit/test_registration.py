@@ -33,7 +33,8 @@ BASE = plan_text(front_matter=TWO_PREDICTIONS)
 SAME_CONTENT = {
     "hypothesis re-wrapped": BASE.replace(
         'hypothesis: "Training on a graded target raises recall@10 on next-week responses."',
-        "hypothesis: >-\n  Training on a graded target   raises recall@10\n  on next-week responses.",
+        "hypothesis: >-\n  Training on a graded target   raises recall@10\n"
+        "  on next-week responses.",
     ),
     "prediction keys reordered": BASE.replace(
         "  - metric: recall_at_10\n    baseline: 0.42\n",
