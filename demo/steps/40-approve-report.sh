@@ -18,10 +18,11 @@ except RflowError as error:
 plan = read_plan_file(plan_path(folder), config).plan
 reviewers = plan.roles.reviewers if plan else ()
 author = plan.roles.author if plan else "-"
-print(hypothesis_id, folder.relative_to(config.root), reviewers[0] if reviewers else "-", author)
+fields = [hypothesis_id, str(folder.relative_to(config.root)), reviewers[0] if reviewers else "-"]
+print("\t".join([*fields, author]))  # names may hold spaces
 PY
 )" || demo_fail "no hypothesis branch checked out: steps 20 and 30 must run first"
-read -r H_ID H_DIR H_REVIEWER H_AUTHOR <<<"$H_INFO"
+IFS=$'\t' read -r H_ID H_DIR H_REVIEWER H_AUTHOR <<<"$H_INFO"
 [ -s "$H_DIR/runs.yaml" ] || demo_fail "$H_DIR/runs.yaml has no runs (step 30 must make some)"
 [ "$H_REVIEWER" != "-" ] || demo_fail "$H_DIR/plan.qmd names no reviewer (roles.reviewers)"
 if grep -q '^status: draft' "$H_DIR/plan.qmd"; then
