@@ -11,31 +11,39 @@ from researchflow.naming import id_from_name, is_valid_id
 from researchflow.plan import Plan, PlanResult, read_plan
 
 
-def resolve_hypothesis(config: Config, id_or_none: str | None) -> tuple[str, Path]:
-    """(ID, its folder `research/<id>-<slug>`); the ID defaults to the current branch's."""
-    hypothesis_id = id_or_none if id_or_none is not None else _id_from_branch(config)
+def resolve_hypothesis(
+    config: Config, id_or_none: str | None, *, root: Path | None = None
+) -> tuple[str, Path]:
+    """(ID, its folder `research/<id>-<slug>`); the ID defaults to the current branch's.
+
+    `root`: another checkout of the repository (a rerun's temporary worktree); default
+    the configured root.
+    """
+    where = root or config.root
+    hypothesis_id = id_or_none if id_or_none else _id_from_branch(config, where)
     if not is_valid_id(hypothesis_id):
         raise UserError(
             f"{hypothesis_id!r} is not a hypothesis ID (use H- and at least three digits, "
             "e.g. H-007)"
         )
-    return hypothesis_id, hypothesis_folder(config, hypothesis_id)
+    return hypothesis_id, hypothesis_folder(config, hypothesis_id, root=where)
 
 
-def hypothesis_folder(config: Config, hypothesis_id: str) -> Path:
-    """The one folder under the research folder whose name starts with the ID."""
-    research = config.research_path
-    found = (
-        sorted(
-            p for p in research.iterdir() if p.is_dir() and id_from_name(p.name) == hypothesis_id
+def hypothesis_folder(config: Config, hypothesis_id: str, *, root: Path | None = None) -> Path:
+    """The one folder under the research folder named after the ID that holds a plan."""
+    research = (root or config.root) / config.research_dir
+    found = []
+    if research.is_dir():
+        found = sorted(
+            p
+            for p in research.iterdir()
+            if id_from_name(p.name) == hypothesis_id and (p / "plan.qmd").is_file()
         )
-        if research.is_dir()
-        else []
-    )
     if not found:
         raise UserError(
-            f"{config.research_dir}/: no folder for {hypothesis_id} (check out its branch, "
-            f"e.g. `git switch {config.branch_prefix}{hypothesis_id}-<slug>`)"
+            f"{config.research_dir}/{hypothesis_id}-*/plan.qmd: no plan for {hypothesis_id} "
+            f"(check the ID, check out its branch `{config.branch_prefix}{hypothesis_id}-…`, "
+            "or create it with `rflow new-hypothesis`)"
         )
     if len(found) > 1:
         names = ", ".join(p.name for p in found)
@@ -46,10 +54,10 @@ def hypothesis_folder(config: Config, hypothesis_id: str) -> Path:
     return found[0]
 
 
-def _id_from_branch(config: Config) -> str:
+def _id_from_branch(config: Config, root: Path) -> str:
     from researchflow.adapters.git import current_branch
 
-    branch = current_branch(config.root)
+    branch = current_branch(root)
     example = "name the hypothesis, e.g. `rflow report H-007`"
     if branch is None:
         raise UserError(f"no hypothesis ID given and HEAD is not on a branch ({example})")

@@ -117,7 +117,7 @@ def test_second_approval_is_refused(plan_in_review: Path, rflow, monkeypatch) ->
 def test_unknown_hypothesis_is_named(repo: Path, rflow) -> None:
     outcome = rflow("approve", "H-404")
     assert outcome.code == 2
-    assert "no folder for H-404" in outcome.stderr
+    assert "no plan for H-404" in outcome.stderr
 
 
 def test_deviation_on_an_unapproved_plan_is_refused(plan_in_review: Path, rflow) -> None:
