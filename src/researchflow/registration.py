@@ -75,6 +75,39 @@ def registration_problems(
     return problems
 
 
+def history_problems(
+    before: Plan | None, after: Plan, document: Document, path: str
+) -> list[Problem]:
+    """The approval and the deviations are append-only records: compare with the last commit.
+
+    Without this, editing `approval.digest` by hand would silence the digest check.
+    """
+    if before is None or before.approval is None:
+        return []
+    problems: list[Problem] = []
+    if after.approval != before.approval:
+        problems.append(
+            Problem(
+                path,
+                document.line_of("approval"),
+                "approval",
+                "the recorded approval was edited or removed",
+                "restore it from the last commit; only `rflow approve` writes it",
+            )
+        )
+    if after.deviations[: len(before.deviations)] != before.deviations:
+        problems.append(
+            Problem(
+                path,
+                document.line_of("deviations"),
+                "deviations",
+                "recorded deviations were edited or removed",
+                "restore them from the last commit; add new ones with `rflow deviate`",
+            )
+        )
+    return problems
+
+
 def _words(value: Any) -> str:
     """Whitespace-normalised text; non-text values in their canonical form."""
     if isinstance(value, str):

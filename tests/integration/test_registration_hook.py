@@ -78,3 +78,27 @@ def test_changes_outside_registered_content_pass(repo: Path, rflow, monkeypatch)
     )
     done = commit(repo, "one more risk")
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_hand_edited_approval_digest_is_blocked(repo: Path, rflow, monkeypatch) -> None:
+    assert rflow("init", "--no-dvc").code == 0
+    path = write_plan(repo)
+    monkeypatch.setenv("RFLOW_USER", "dave")
+    assert rflow("approve", "H-007").code == 0
+    assert commit(repo, "approved plan").returncode == 0
+    subprocess.run(
+        [sys.executable, "-m", "pre_commit", "install"], cwd=repo, check=True, capture_output=True
+    )
+    # change a prediction and "fix" the digest by hand to match: the record was forged
+    from researchflow.config import SectionsConfig
+    from researchflow.document import parse_document
+    from researchflow.registration import digest
+
+    text = path.read_text(encoding="utf-8").replace("min_effect: 0.02", "min_effect: 0.01")
+    old = parse_document(text).front_matter["approval"]["digest"]
+    text = text.replace(old, digest(parse_document(text), SectionsConfig()))
+    path.write_text(text, encoding="utf-8")
+    blocked = commit(repo, "quietly lower the bar")
+    output = blocked.stdout + blocked.stderr
+    assert blocked.returncode != 0
+    assert f"{PLAN}:" in output and "approval: the recorded approval was edited" in output

@@ -161,3 +161,53 @@ def test_approval_by_the_author_is_a_problem() -> None:
 
 def test_unapproved_plan_has_no_registration_problem() -> None:
     assert problems_of(BASE.replace("min_effect: 0.02", "min_effect: 0.01")) == []
+
+
+def plan_of(text: str):
+    result = read_plan(text, "plan.qmd", SECTIONS)
+    assert result.plan is not None, result.problems
+    return result.plan, result.document
+
+
+A_DEVIATION = "[{at: '2026-11-24T00:00:00Z', by: c, reason: r, digest: d}]"
+HISTORY = {
+    "unchanged": (lambda t: t, []),
+    "deviation appended": (
+        lambda t: t.replace(
+            "deviations: []",
+            "deviations: [{at: '2026-11-24T00:00:00Z', by: c, reason: r, digest: d}]",
+        ),
+        [],
+    ),
+    "approval digest forged": (
+        lambda t: t.replace("digest: 'sha256:", "digest: 'sha256:0"),
+        ["approval"],
+    ),
+    "approval removed": (
+        lambda t: t.replace("status: approved", "status: review").replace(
+            t[t.index("approval: {") : t.index("}", t.index("approval: {")) + 1], "approval: null"
+        ),
+        ["approval"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HISTORY))
+def test_approval_and_deviations_are_append_only(case: str) -> None:
+    from researchflow.registration import history_problems
+
+    edit, fields = HISTORY[case]
+    before_text = approved(BASE)
+    after_text = edit(before_text)
+    before, _ = plan_of(before_text)
+    after, document = plan_of(after_text)
+    problems = history_problems(before, after, document, "plan.qmd")
+    assert [p.field for p in problems] == fields
+
+
+def test_removed_deviation_is_a_problem() -> None:
+    from researchflow.registration import history_problems
+
+    before, _ = plan_of(approved(BASE, deviations=A_DEVIATION))
+    after, document = plan_of(approved(BASE))
+    assert [p.field for p in history_problems(before, after, document, "p")] == ["deviations"]

@@ -1,7 +1,8 @@
 """The `rflow-registration` pre-commit hook: approved plans may change only by deviation.
 
 pre-commit passes the staged plan files; each approved one must still have the digest of
-its approval or last deviation. Pure apart from reading the files: it runs on every commit.
+its approval or last deviation, and must keep the approval and deviations the last commit
+recorded. Reads the files and HEAD's versions (one git call): it runs on every commit.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from researchflow.config import Config
 from researchflow.errors import EXIT_CHECK_FAILED, EXIT_OK
 from researchflow.plan import read_plan
 from researchflow.problems import Problem
-from researchflow.registration import registration_problems
+from researchflow.registration import history_problems, registration_problems
 
 
 @dataclass(frozen=True)
@@ -39,8 +40,8 @@ class RegistrationResult:
 
 
 def check_registration(config: Config, paths: list[Path]) -> RegistrationResult:
-    files = [p for p in paths if p.name == "plan.qmd"] if paths else discover(config)
-    files = [p for p in files if p.name == "plan.qmd"]
+    files = [p for p in (paths or discover(config)) if p.name == "plan.qmd"]
+    committed = _committed_versions(config, files)
     problems: list[Problem] = []
     for path in files:
         shown = shown_path(path)
@@ -51,5 +52,32 @@ def check_registration(config: Config, paths: list[Path]) -> RegistrationResult:
         result = read_plan(raw, shown, config.sections)
         if result.plan is None or result.document is None:
             continue  # unreadable plans are rflow-validate's to report
-        problems.extend(registration_problems(result.plan, result.document, shown, config.sections))
+        plan, document = result.plan, result.document
+        problems.extend(registration_problems(plan, document, shown, config.sections))
+        before = committed.get(path)
+        if before is not None:
+            previous = read_plan(before, shown, config.sections).plan
+            problems.extend(history_problems(previous, plan, document, shown))
     return RegistrationResult(tuple(shown_path(p) for p in files), tuple(problems))
+
+
+def _committed_versions(config: Config, files: list[Path]) -> dict[Path, bytes]:
+    """HEAD's version of each plan (none in a repository without commits or outside git)."""
+    from researchflow.adapters.git import is_repository, read_blobs
+    from researchflow.adapters.process import CommandFailed
+
+    root = config.root.resolve()
+    specs: dict[tuple[str, str], Path] = {}
+    for path in files:
+        try:
+            relative = path.resolve().relative_to(root).as_posix()
+        except ValueError:
+            continue  # outside the repository: no history to compare with
+        specs[("HEAD", relative)] = path
+    if not specs or not is_repository(root):
+        return {}
+    try:
+        blobs = read_blobs(root, list(specs))
+    except CommandFailed:
+        return {}
+    return {specs[spec]: blob for spec, blob in blobs.items() if blob is not None}
