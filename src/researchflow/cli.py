@@ -85,7 +85,119 @@ def init(with_dvc: bool, as_json: bool) -> int:
 # --- hypotheses: new-hypothesis (issue 3) --------------------------------------------
 
 
+@cli.command("new-hypothesis")
+@click.argument("title")
+@click.option("--rice", metavar="R,I,C,E", help="Reach, impact, confidence, effort: 1..5 each.")
+@click.option("--author", help="Who proposes it. Default: $RFLOW_USER, else git's user.name.")
+@click.option("--designer", help="Who designs the experiment.")
+@click.option("--executor", help="Who runs it (not the author, unless the plan says why).")
+@click.option("--reviewer", "reviewers", multiple=True, help="A reviewer; repeat for more.")
+@click.option("--base", help="Branch to start from. Default: base_branch, else the default.")
+@click.option("--no-push", is_flag=True, help="Only create the branch and plan locally.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def new_hypothesis(
+    title: str,
+    rice: str | None,
+    author: str | None,
+    designer: str | None,
+    executor: str | None,
+    reviewers: tuple[str, ...],
+    base: str | None,
+    no_push: bool,
+    as_json: bool,
+) -> int:
+    """Open a hypothesis: next free ID, a branch, a draft plan and a draft merge request.
+
+    Allocates H-NNN (one more than any ID on a branch, here or on the remote, or in
+    research/), creates hyp/<id>-<slug> from the base branch, writes
+    research/<id>-<slug>/plan.qmd from the template, commits, pushes and opens a draft
+    merge request: through git push options, or through the GitLab API when GITLAB_TOKEN
+    is set. On any failure nothing is left behind: your branch is checked out again.
+
+    Example: rflow new-hypothesis "Graded target improves recall" --rice 3,3,2,3 --reviewer dave
+    """
+    from researchflow.commands.new_hypothesis import new_hypothesis as run_new
+    from researchflow.output import emit
+
+    result = run_new(
+        _config(),
+        title,
+        rice=rice,
+        author=author,
+        designer=designer,
+        executor=executor,
+        reviewers=reviewers,
+        base=base,
+        push=not no_push,
+    )
+    emit(result, as_json=as_json)
+    return 0
+
+
 # --- runs: run, link (issue 4) ---------------------------------------------------------
+
+
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+@click.option(
+    "--allow-dirty",
+    is_flag=True,
+    help="Run on uncommitted changes; the run is marked unreproducible (rflow.git.dirty).",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help=JSON_HELP + " The command's output goes to stderr."
+)
+def run(args: tuple[str, ...], allow_dirty: bool, as_json: bool) -> int:
+    """Run a command as an MLflow run linked to a hypothesis: rflow run [ID] -- CMD...
+
+    The run is tagged with the hypothesis, the git commit and branch, the command and the
+    md5 of every DVC-tracked input; params.yaml values are logged as params. The command
+    gets MLFLOW_RUN_ID, MLFLOW_TRACKING_URI and MLFLOW_EXPERIMENT_ID, so its own
+    mlflow.log_metric() calls land in the same run. The run ends FINISHED or FAILED by the
+    command's exit status, which rflow passes on; Ctrl-C ends it KILLED. An entry is
+    appended to research/<ID>-<slug>/runs.yaml. ID defaults to the current branch's.
+
+    Example: rflow run H-007 -- python train.py --epochs 3
+    """
+    from researchflow.commands.run import execute_run, split_arguments
+    from researchflow.output import emit
+
+    hypothesis_id, argv = split_arguments(args)
+    outcome = execute_run(
+        _config(),
+        hypothesis_id,
+        argv,
+        allow_dirty=allow_dirty,
+        stdout=sys.stderr if as_json else None,
+        announce=lambda text: click.echo(text, err=True),
+    )
+    if as_json:
+        emit(outcome, as_json=True)
+    else:
+        click.echo(outcome.to_text(), err=True)
+    return outcome.exit_code
+
+
+@cli.command()
+@click.argument("args", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def link(args: tuple[str, ...], as_json: bool) -> int:
+    """Adopt MLflow runs made outside rflow run: rflow link [ID] RUN_ID...
+
+    Each run must carry the mlflow.source.git.commit tag (mlflow.start_run() sets it when
+    started from a script in a git checkout) naming a commit of this repository, and must
+    not be linked to another hypothesis already. The runs are tagged rflow.hypothesis=ID
+    and appended to runs.yaml (source: link). Nothing changes unless every run passes.
+
+    Example: rflow link H-007 3f2a9c0d4e5b6a7f8091a2b3c4d5e6f7
+    """
+    from researchflow.commands.link import link as run_link
+    from researchflow.commands.run import split_arguments
+    from researchflow.output import emit
+
+    hypothesis_id, run_ids = split_arguments(args)
+    emit(run_link(_config(), hypothesis_id, run_ids), as_json=as_json)
+    return 0
 
 
 # --- the gate: approve, deviate, report, check, render (issue 5) -------------------------
@@ -214,6 +326,90 @@ def registration_hook(paths: tuple[Path, ...], as_json: bool) -> int:
 
 
 # --- the portfolio: status, rank, board, doctor (issue 6) --------------------------------
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def status(as_json: bool) -> int:
+    """Every hypothesis on every branch, without checking any out.
+
+    Reads each local and remote-tracking hypothesis branch's plan.qmd and runs.yaml from
+    git (committed content), plus the merged and concluded hypotheses on the default
+    branch. Shows ID, status/outcome, executor, RICE score, age in days, runs and days
+    past the timebox, and warns when an executor runs more than one hypothesis at once or
+    a running hypothesis has outlived its timebox. A broken plan is listed as broken.
+
+    Example: rflow status --json
+    """
+    from researchflow.commands.status import status as run_status
+    from researchflow.output import emit
+
+    emit(run_status(_config()), as_json=as_json)
+    return 0
+
+
+@cli.command()
+@click.option(
+    "--all", "include_all", is_flag=True, help="Rank every hypothesis, not only the backlog."
+)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def rank(include_all: bool, as_json: bool) -> int:
+    """The backlog (draft, review, approved) by RICE score, highest first.
+
+    RICE = reach × impact × confidence × effort, each 1..5 (effort 5 = easiest); ties go
+    to the lower ID. The four factors are shown so the team can argue about them.
+
+    Example: rflow rank
+    """
+    from researchflow.commands.rank import rank as run_rank
+    from researchflow.output import emit
+
+    emit(run_rank(_config(), include_all=include_all), as_json=as_json)
+    return 0
+
+
+@cli.command()
+@click.option(
+    "--html",
+    "html",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The HTML file to write.",
+)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def board(html: Path, as_json: bool) -> int:
+    """Write the portfolio as one self-contained HTML page.
+
+    A Kanban column per status with a card per hypothesis (RICE, executor, age, outcome),
+    and a research log of concluded hypotheses with their outcome and one-line
+    conclusion, refuted ones included. No network assets: open it anywhere.
+
+    Example: rflow board --html board.html
+    """
+    from researchflow.commands.board import board as run_board
+    from researchflow.output import emit
+
+    emit(run_board(_config(), html), as_json=as_json)
+    return 0
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def doctor(as_json: bool) -> int:
+    """Say what is installed and reachable, and how to fix what is not.
+
+    Checks git, DVC, the MLflow store, Quarto, the GitLab settings (and whether
+    GITLAB_TOKEN is set, never its value) and rflow's pre-commit hook. Exit 0 when every
+    required check passes (Quarto is optional unless quarto.required), 1 otherwise.
+
+    Example: rflow doctor
+    """
+    from researchflow.commands.doctor import doctor as run_doctor
+    from researchflow.output import emit
+
+    result = run_doctor(_config())
+    emit(result, as_json=as_json)
+    return result.exit_code
 
 
 def main(argv: list[str] | None = None) -> None:

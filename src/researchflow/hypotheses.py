@@ -57,15 +57,13 @@ def hypothesis_folder(config: Config, hypothesis_id: str, *, root: Path | None =
 def _id_from_branch(config: Config, root: Path) -> str:
     from researchflow.adapters.git import current_branch
 
-    branch = current_branch(root)
-    example = "name the hypothesis, e.g. `rflow report H-007`"
-    if branch is None:
-        raise UserError(f"no hypothesis ID given and HEAD is not on a branch ({example})")
+    branch = current_branch(root) or "(detached HEAD)"
     prefix = config.branch_prefix
     found = id_from_name(branch[len(prefix) :]) if branch.startswith(prefix) else None
     if found is None:
         raise UserError(
-            f"branch {branch!r} is not a hypothesis branch ({prefix}<id>-<slug>) ({example})"
+            f"branch {branch} is not a hypothesis branch ({prefix}<ID>-<slug>): "
+            "pass the hypothesis ID (e.g. H-007) or switch to its branch"
         )
     return found
 

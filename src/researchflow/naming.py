@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 ID_PATTERN = re.compile(r"^H-(\d{3,})$")
 ID_PREFIX_PATTERN = re.compile(r"^(H-\d{3,})(?:-|$)")
@@ -27,3 +28,97 @@ def id_from_name(name: str) -> str | None:
     """The ID a folder or branch leaf starts with (`H-007-graded-target` → `H-007`)."""
     match = ID_PREFIX_PATTERN.match(name)
     return match.group(1) if match else None
+
+
+# --- slugs, branch names and allocation (issue 3) ------------------------------------
+
+SLUG_MAX = 40
+SLUG_FALLBACK = "hypothesis"
+MIN_DIGITS = 3
+
+# Russian, Ukrainian and Belarusian letters; a passport-style (ICAO-like) romanisation
+# that reads naturally in a branch name.
+_CYRILLIC = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh",
+    "з": "z", "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o",
+    "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts",
+    "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu",
+    "я": "ya", "є": "ye", "і": "i", "ї": "yi", "ґ": "g", "ў": "u",
+}  # fmt: skip
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+_REF_CHARS = re.compile(r"^[A-Za-z0-9._/-]*$")
+
+
+def transliterate(text: str) -> str:
+    """Cyrillic → Latin letters, Latin accents stripped; everything else kept as is."""
+    import unicodedata
+
+    lowered = text.casefold()
+    spelled = "".join(_CYRILLIC.get(char, char) for char in lowered)
+    decomposed = unicodedata.normalize("NFKD", spelled)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def slugify(title: str, max_length: int = SLUG_MAX) -> str:
+    """A title → `[a-z0-9-]`, at most max_length characters, never empty.
+
+    Everything that is not a Latin letter or digit after transliteration (quotes, `$(`,
+    `;`, dots, slashes, newlines) becomes a separator, so no title can leave its folder.
+    """
+    words = _NOT_SLUG.sub("-", transliterate(title)).strip("-")
+    if len(words) > max_length:
+        cut = words[:max_length]
+        # prefer a whole-word cut unless it would throw away most of the room
+        boundary = cut.rfind("-")
+        if boundary >= max_length // 2 and words[max_length] != "-":
+            cut = cut[:boundary]
+        words = cut.strip("-")
+    return words or SLUG_FALLBACK
+
+
+def clean_title(title: str) -> str:
+    """One line of text: whitespace runs (newlines included) become one space, no controls."""
+    import unicodedata
+
+    visible = "".join(
+        " " if char.isspace() else char
+        for char in title
+        if char.isspace() or unicodedata.category(char)[0] != "C"
+    )
+    return " ".join(visible.split())
+
+
+def folder_name(hypothesis_id: str, slug: str) -> str:
+    return f"{hypothesis_id}-{slug}"
+
+
+def branch_name(prefix: str, hypothesis_id: str, slug: str) -> str:
+    return f"{prefix}{folder_name(hypothesis_id, slug)}"
+
+
+def branch_problem(name: str) -> str | None:
+    """Why git would refuse `name` as a branch (a safe subset of check-ref-format), or None."""
+    if not name or not _REF_CHARS.match(name):
+        return "use only letters, digits, '.', '_', '-' and '/'"
+    if name.startswith(("/", "-")) or name.endswith(("/", ".")) or "//" in name:
+        return "no leading '/' or '-', no trailing '/' or '.', no '//'"
+    if ".." in name or "@{" in name:
+        return "no '..'"
+    for part in name.split("/"):
+        if part.startswith(".") or part.endswith(".lock"):
+            return "no part may start with '.' or end with '.lock'"
+    return None
+
+
+def next_id(names: Iterable[str], taken: Iterable[str] = ()) -> str:
+    """max+1 over every ID found in branch names, folder names and reserved IDs.
+
+    `names` may hold full ref names (`origin/hyp/H-007-x`, `refs/rflow/ids/H-007`) or
+    folder names; only the last path component is looked at.
+    """
+    highest = 0
+    for name in (*names, *taken):
+        found = id_from_name(name.rsplit("/", 1)[-1])
+        if found is not None:
+            highest = max(highest, id_number(found))
+    return format_id(highest + 1)

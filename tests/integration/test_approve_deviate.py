@@ -80,7 +80,8 @@ def test_approve_defaults_to_the_hypothesis_of_the_current_branch(
 def test_approve_off_a_hypothesis_branch_asks_for_the_id(plan_in_review: Path, rflow) -> None:
     outcome = rflow("approve")
     assert outcome.code == 2
-    assert "not a hypothesis branch" in outcome.stderr and "H-007" in outcome.stderr
+    assert "branch main is not a hypothesis branch" in outcome.stderr
+    assert "pass the hypothesis ID" in outcome.stderr
 
 
 @pytest.mark.parametrize(

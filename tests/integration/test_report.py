@@ -16,8 +16,6 @@ from researchflow.config import load_config
 from researchflow.document import parse_document
 from researchflow.report import extract_results_block, gather_inputs, render_results_block
 
-pytest.importorskip("researchflow.runlog", reason="needs the runs issue (4) merged")
-
 PLAN = "research/H-007-graded-target/plan.qmd"
 REPORT = "research/H-007-graded-target/report.qmd"
 # The child logs its metric the way a user's training script does: through mlflow, into the

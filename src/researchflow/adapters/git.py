@@ -7,10 +7,13 @@ batched object reads (`cat-file --batch`) stay under our control for the fast pa
 from __future__ import annotations
 
 import os
+import re
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from researchflow.adapters.process import CommandFailed, run
-from researchflow.errors import UserError
+from researchflow.errors import ServiceUnavailable, UserError
 
 
 def git(root: Path, *args: str, check: bool = True) -> str:
@@ -38,15 +41,6 @@ def config_value(root: Path, key: str) -> str | None:
     except CommandFailed:
         return None
     return value or None
-
-
-def current_branch(root: Path) -> str | None:
-    """The checked-out branch's short name, or None on a detached HEAD."""
-    try:
-        name = git(root, "symbolic-ref", "--quiet", "--short", "HEAD").strip()
-    except CommandFailed:
-        return None
-    return name or None
 
 
 def read_blobs(root: Path, specs: list[tuple[str, str]]) -> dict[tuple[str, str], bytes | None]:
@@ -98,3 +92,288 @@ def acting_user(root: Path) -> str:
     if not user:
         raise UserError('no acting user: set RFLOW_USER or `git config user.name "Your Name"`')
     return user
+
+
+# --- runs (issue 4): repository state and reads at a revision, without a checkout -------
+
+
+def head_commit(root: Path) -> str:
+    try:
+        return git(root, "rev-parse", "--verify", "HEAD").strip()
+    except CommandFailed:
+        raise UserError(f"{root}: the repository has no commits yet (commit first)") from None
+
+
+def current_branch(root: Path) -> str | None:
+    """The checked-out branch, or None when HEAD is detached."""
+    return git(root, "symbolic-ref", "--quiet", "--short", "HEAD", check=False).strip() or None
+
+
+def changed_paths(root: Path) -> list[str]:
+    """Every path `git status` reports: modified, staged, deleted or untracked."""
+    out = git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all")
+    paths: list[str] = []
+    fields = iter(out.split("\0"))
+    for item in fields:
+        if not item:
+            continue
+        paths.append(item[3:])
+        if item[0] in "RC":  # a rename or copy is followed by its source path
+            next(fields, None)
+    return paths
+
+
+def commit_exists(root: Path, sha: str) -> bool:
+    return (
+        run(["git", "cat-file", "-e", f"{sha}^{{commit}}"], cwd=root, check=False).returncode == 0
+    )
+
+
+def list_files(root: Path, rev: str | None = None) -> list[str]:
+    """Paths at a revision (`ls-tree`), or in the working tree (tracked and untracked)."""
+    if rev is None:
+        out = git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    else:
+        try:
+            out = git(root, "ls-tree", "-r", "-z", "--name-only", rev)
+        except CommandFailed:
+            raise UserError(f"{rev}: not a revision of this repository") from None
+    return sorted({path for path in out.split("\0") if path})
+
+
+def read_files(root: Path, rev: str, paths: list[str]) -> dict[str, bytes]:
+    """The contents of `paths` at `rev` in one `git cat-file --batch`; absent paths omitted."""
+    if not paths:
+        return {}
+    request = "".join(f"{rev}:{path}\n" for path in paths).encode("utf-8")
+    import subprocess
+
+    result = subprocess.run(
+        ["git", "cat-file", "--batch"], cwd=root, input=request, capture_output=True, check=True
+    )
+    contents: dict[str, bytes] = {}
+    data = result.stdout
+    position = 0
+    for path in paths:
+        end = data.index(b"\n", position)
+        header = data[position:end].split(b" ")
+        position = end + 1
+        if header[-1] in (b"missing", b"ambiguous") or len(header) != 3:
+            continue
+        size = int(header[2])
+        contents[path] = data[position : position + size]
+        position += size + 1  # the object is followed by a newline
+    return contents
+
+
+# --- branches, commits without a checkout, pushes and their rollback (issue 3) ---------
+
+RESERVATION_NAMESPACE = "refs/rflow/ids/"  # one ref per allocated ID, on the remote
+_CREDENTIALS = re.compile(r"(?<=://)[^/@\s]+@")
+_UNREACHABLE = (
+    "could not read from remote repository",
+    "unable to access",
+    "could not resolve host",
+    "connection refused",
+    "connection timed out",
+    "operation timed out",
+    "network is unreachable",
+    "does not appear to be a git repository",
+)
+_NO_PUSH_OPTIONS = "does not support push options"
+_MR_URL = re.compile(r"https?://\S+/-/merge_requests/\d+")
+
+
+def redact(text: str) -> str:
+    """Drop `user:token@` from URLs before text reaches a message or a log."""
+    return _CREDENTIALS.sub("***@", text)
+
+
+def _failure_line(error: CommandFailed) -> str:
+    lines = [line.strip() for line in (error.stderr or error.stdout).splitlines() if line.strip()]
+    interesting = [line for line in lines if line.startswith(("fatal:", "error:", "!"))]
+    return redact((interesting or lines or ["no output"])[-1])
+
+
+def looks_unreachable(output: str) -> bool:
+    lowered = output.lower()
+    return any(marker in lowered for marker in _UNREACHABLE)
+
+
+def rev_parse(root: Path, rev: str) -> str | None:
+    """The full sha `rev` names (a commit), or None when it names nothing."""
+    sha = git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", check=False)
+    return sha.strip() or None
+
+
+def remote_url(root: Path, remote: str) -> str | None:
+    return config_value(root, f"remote.{remote}.url")
+
+
+def fetch(root: Path, remote: str) -> None:
+    """Bring remote-tracking branches up to date; an unreachable remote is exit 3."""
+    try:
+        git(root, "fetch", "--quiet", remote)
+    except CommandFailed as error:
+        detail = _failure_line(error)
+        if looks_unreachable(error.stderr):
+            raise ServiceUnavailable(f"cannot reach remote {remote!r}: {detail}") from None
+        raise UserError(f"git fetch {remote} failed: {detail}") from None
+
+
+def branch_names(root: Path) -> list[str]:
+    """Local and remote-tracking branch names (`hyp/H-001-x`, `origin/hyp/H-001-x`)."""
+    out = git(root, "for-each-ref", "--format=%(refname:short)", "refs/heads", "refs/remotes")
+    return [line for line in out.splitlines() if line]
+
+
+def tree_names(root: Path, rev: str, folder: str) -> list[str]:
+    """Entry names directly inside `folder` at commit `rev` (no checkout)."""
+    out = git(root, "ls-tree", "--name-only", f"{rev}:{folder}", check=False)
+    return [line for line in out.splitlines() if line]
+
+
+def remote_refs(root: Path, remote: str, *patterns: str) -> dict[str, str]:
+    """Ref name → sha on the remote itself (not the local view of it)."""
+    try:
+        out = git(root, "ls-remote", "--refs", remote, *patterns)
+    except CommandFailed as error:
+        detail = _failure_line(error)
+        if looks_unreachable(error.stderr):
+            raise ServiceUnavailable(f"cannot reach remote {remote!r}: {detail}") from None
+        raise UserError(f"git ls-remote {remote} failed: {detail}") from None
+    refs: dict[str, str] = {}
+    for line in out.splitlines():
+        sha, _, name = line.partition("\t")
+        if name:
+            refs[name] = sha
+    return refs
+
+
+def remote_default_branch(root: Path, remote: str, *, ask_remote: bool = True) -> str | None:
+    """The branch the remote's HEAD points at: `<remote>/HEAD`, else ask the remote."""
+    ref = git(root, "symbolic-ref", "--quiet", f"refs/remotes/{remote}/HEAD", check=False)
+    prefix = f"refs/remotes/{remote}/"
+    if ref.strip().startswith(prefix):
+        return ref.strip()[len(prefix) :]
+    if not ask_remote:
+        return None
+    out = git(root, "ls-remote", "--symref", remote, "HEAD", check=False)
+    for line in out.splitlines():
+        if line.startswith("ref: refs/heads/") and line.endswith("\tHEAD"):
+            return line[len("ref: refs/heads/") : -len("\tHEAD")]
+    return None
+
+
+def local_default_branch(root: Path) -> str | None:
+    """init.defaultBranch, main or master when it exists here; else the current branch."""
+    for name in (config_value(root, "init.defaultBranch"), "main", "master"):
+        if name and rev_parse(root, f"refs/heads/{name}"):
+            return name
+    return current_branch(root)
+
+
+def commit_files(root: Path, parent: str, files: dict[str, str], message: str) -> str:
+    """A commit of `parent` plus `files` (path → text), built without touching the
+    working tree or the index, so nothing is half-written if we stop midway."""
+    with tempfile.TemporaryDirectory(prefix="rflow-index-") as scratch:
+        env = {**os.environ, "GIT_INDEX_FILE": str(Path(scratch) / "index")}
+
+        def plumbing(*args: str, input: str | None = None) -> str:
+            return run(["git", *args], cwd=root, env=env, input=input).stdout.strip()
+
+        plumbing("read-tree", parent)
+        for path, text in files.items():
+            blob = plumbing("hash-object", "-w", "--stdin", input=text)
+            plumbing("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}")
+        tree = plumbing("write-tree")
+        return plumbing("commit-tree", tree, "-p", parent, "-F", "-", input=message)
+
+
+def create_branch(root: Path, name: str, sha: str) -> None:
+    """Create refs/heads/<name> at sha; fails if it exists (the empty old value)."""
+    git(root, "update-ref", "-m", "rflow: new hypothesis", f"refs/heads/{name}", sha, "")
+
+
+def delete_branch(root: Path, name: str, expected: str) -> None:
+    """Delete refs/heads/<name> only if it still points at `expected`."""
+    git(root, "update-ref", "-d", f"refs/heads/{name}", expected, check=False)
+
+
+def switch(root: Path, target: str, *, detach: bool = False) -> None:
+    """Check out a branch (or a commit with detach); refuses to lose local changes."""
+    args = ["switch", "--quiet", *(["--detach"] if detach else []), target]
+    try:
+        git(root, *args)
+    except CommandFailed as error:
+        raise UserError(
+            f"cannot check out {target}: {_failure_line(error)} (commit or stash your changes)"
+        ) from None
+
+
+@dataclass(frozen=True)
+class PushResult:
+    ok: bool
+    taken: bool  # rejected because a ref we create already exists on the remote
+    options_sent: bool
+    merge_request_url: str | None
+    detail: str  # the one line that explains a failure
+    landed: tuple[str, ...] = ()  # refs on the remote at our sha, even after a failure
+    reasons: dict[str, str] = field(default_factory=dict)  # ref → why it was rejected
+
+
+def push_new_refs(
+    root: Path,
+    remote: str,
+    sha: str,
+    refs: list[str],
+    *,
+    options: list[str] | None = None,
+) -> PushResult:
+    """Create `refs` (full names) on the remote at sha, all or none (`--atomic`).
+
+    Each ref must not exist yet (`--force-with-lease=<ref>:` with an empty value), so two
+    clones racing for the same name cannot both win. Push options go to the remote's
+    hooks (GitLab opens the merge request from them); a remote without push-option
+    support gets the push without them. A remote may still accept some refs of an atomic
+    push (refs it hides are refused before the transaction): `landed` says which.
+    """
+    leases = [f"--force-with-lease={ref}:" for ref in refs]
+    refspecs = [f"{sha}:{ref}" for ref in refs]
+    option_args = [arg for option in options or [] for arg in ("--push-option", option)]
+    argv = ["push", "--porcelain", "--atomic", *leases, *option_args, remote, *refspecs]
+    result = run(["git", *argv], cwd=root, check=False)
+    if result.returncode != 0 and option_args and _NO_PUSH_OPTIONS in result.stderr:
+        return push_new_refs(root, remote, sha, refs, options=None)
+    match = _MR_URL.search(result.stderr)
+    url = match.group(0) if match else None
+    if result.returncode == 0:
+        return PushResult(True, False, bool(option_args), url, "", tuple(refs))
+    error = CommandFailed(["git", *argv], result.returncode, result.stdout, result.stderr)
+    detail = _failure_line(error)
+    if looks_unreachable(f"{result.stdout}\n{result.stderr}"):
+        raise ServiceUnavailable(f"cannot reach remote {remote!r}: {detail}")
+    # Ask the remote rather than parse the rejection: did someone else create a ref first?
+    existing = remote_refs(root, remote, *refs)
+    taken = any(existing.get(ref) not in (None, sha) for ref in refs)
+    landed = tuple(ref for ref in refs if existing.get(ref) == sha)
+    reasons = _rejections(result.stdout)
+    return PushResult(False, taken, bool(option_args), url, detail, landed, reasons)
+
+
+def _rejections(porcelain: str) -> dict[str, str]:
+    """`!<TAB>src:dst<TAB>[remote rejected] (reason)` lines → {dst: "[...] (reason)"}."""
+    reasons: dict[str, str] = {}
+    for line in porcelain.splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 3 and parts[0] == "!" and ":" in parts[1]:
+            reasons[parts[1].split(":", 1)[1]] = parts[2]
+    return reasons
+
+
+def delete_remote_refs(root: Path, remote: str, refs: dict[str, str]) -> None:
+    """Delete refs (full name → the sha we pushed) on the remote, only if still ours."""
+    if not refs:
+        return
+    leases = [f"--force-with-lease={ref}:{sha}" for ref, sha in refs.items()]
+    git(root, "push", "--quiet", "--atomic", *leases, remote, *[f":{ref}" for ref in refs])

@@ -1,0 +1,236 @@
+"""Batched reads of many files from many refs, without a checkout.
+
+One `git for-each-ref` lists the refs; one `git cat-file --batch` process then answers
+every `<commit>:<path>` lookup, so reading 500 branches costs two processes, not 1,000.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from researchflow.errors import UserError
+
+HEADS = "refs/heads/"
+REMOTES = "refs/remotes/"
+FALLBACK_DEFAULTS = ("main", "master")
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A local or remote-tracking branch: `refs/remotes/origin/hyp/x` → branch `hyp/x`."""
+
+    refname: str
+    commit: str
+    symref: str = ""
+
+    @property
+    def remote(self) -> str | None:
+        if not self.refname.startswith(REMOTES):
+            return None
+        return self.refname[len(REMOTES) :].split("/", 1)[0]
+
+    @property
+    def branch(self) -> str:
+        """The branch name without `refs/heads/` or `refs/remotes/<remote>/`."""
+        if self.refname.startswith(HEADS):
+            return self.refname[len(HEADS) :]
+        if self.refname.startswith(REMOTES):
+            return self.refname[len(REMOTES) :].split("/", 1)[-1]
+        return self.refname
+
+    @property
+    def shown(self) -> str:
+        """The name a user types: `hyp/x` for a local branch, `origin/hyp/x` for a remote one."""
+        if self.refname.startswith(HEADS):
+            return self.branch
+        if self.refname.startswith(REMOTES):
+            return self.refname[len(REMOTES) :]
+        return self.refname
+
+
+def _git_failure(argv: Sequence[str], stderr: str) -> UserError:
+    detail = (stderr.strip().splitlines() or ["no output"])[-1]
+    return UserError(f"`{' '.join(argv)}` failed: {detail} (run rflow inside a git repository)")
+
+
+def list_refs(
+    root: Path, prefix: str, *, remote: str = "origin", base: str | None = None
+) -> list[Ref]:
+    """Hypothesis branches (local and remote-tracking) plus the default-branch candidates.
+
+    One `git for-each-ref` call; `*` in its patterns also matches `/`, so `hyp/*` finds
+    every branch under the prefix on every remote.
+    """
+    defaults = [base] if base else list(FALLBACK_DEFAULTS)
+    patterns = [f"{HEADS}{prefix}*", f"{REMOTES}*/{prefix}*", f"{REMOTES}{remote}/HEAD"]
+    for name in defaults:
+        patterns += [f"{HEADS}{name}", f"{REMOTES}{remote}/{name}"]
+    argv = ["git", "for-each-ref", "--format=%(refname)%00%(objectname)%00%(symref)", *patterns]
+    try:
+        done = subprocess.run(
+            argv,
+            cwd=root,
+            capture_output=True,
+            encoding="utf-8",
+            errors="surrogateescape",  # round-trips any byte back into cat-file requests
+            check=False,
+        )
+    except FileNotFoundError:
+        raise UserError("git is not installed (install git and try again)") from None
+    if done.returncode != 0:
+        raise _git_failure(argv, done.stderr)
+    refs: list[Ref] = []
+    for line in done.stdout.splitlines():
+        parts = line.split("\0")
+        if len(parts) == 3:
+            refs.append(Ref(parts[0], parts[1], parts[2]))
+    return refs
+
+
+def default_branch_refs(
+    refs: Iterable[Ref], *, remote: str = "origin", base: str | None = None
+) -> list[Ref]:
+    """The default branch's local copy and its remote-tracking copy (local first).
+
+    The configured base branch wins; then what `<remote>/HEAD` points at; then main, master.
+    """
+    by_name = {ref.refname: ref for ref in refs}
+    names: list[str] = [base] if base else []
+    head = by_name.get(f"{REMOTES}{remote}/HEAD")
+    if head is not None and head.symref.startswith(f"{REMOTES}{remote}/"):
+        names.append(head.symref[len(f"{REMOTES}{remote}/") :])
+    names += FALLBACK_DEFAULTS
+    for name in names:
+        found = [
+            by_name[refname]
+            for refname in (f"{HEADS}{name}", f"{REMOTES}{remote}/{name}")
+            if refname in by_name
+        ]
+        if found:
+            return found
+    return []
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    mode: str
+    name: str
+
+    @property
+    def is_tree(self) -> bool:
+        return self.mode == "40000"
+
+
+def parse_tree(raw: bytes, hash_bytes: int) -> list[TreeEntry]:
+    """A raw tree object (`<mode> <name>\\0<binary id>`…) → its entries."""
+    entries: list[TreeEntry] = []
+    position = 0
+    while position < len(raw):
+        space = raw.index(b" ", position)
+        nul = raw.index(b"\0", space)
+        name = raw[space + 1 : nul].decode("utf-8", "surrogateescape")
+        entries.append(TreeEntry(raw[position:space].decode("ascii"), name))
+        position = nul + 1 + hash_bytes
+    return entries
+
+
+@dataclass(frozen=True)
+class GitObject:
+    oid: str
+    type: str
+    data: bytes
+
+
+class ObjectReader:
+    """One long-lived `git cat-file --batch` answering many lookups.
+
+    Requests are written from a helper thread while answers are read here, so a large
+    batch cannot deadlock on full pipes.
+    """
+
+    def __init__(self, root: Path) -> None:
+        argv = ["git", "cat-file", "--batch"]
+        try:
+            self._process = subprocess.Popen(
+                argv,
+                cwd=root,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+        except FileNotFoundError:
+            raise UserError("git is not installed (install git and try again)") from None
+
+    def __enter__(self) -> ObjectReader:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        process = self._process
+        if process.stdin and not process.stdin.closed:
+            process.stdin.close()
+        process.stdout.close()  # type: ignore[union-attr]
+        process.stderr.close()  # type: ignore[union-attr]
+        process.wait()
+
+    def read_many(self, names: Sequence[str]) -> list[GitObject | None]:
+        """Objects named `<rev>:<path>` (or ids), None where missing; answers in order."""
+        wanted = [name for name in names if "\n" not in name]
+        if not wanted:
+            return [None] * len(names)
+        payload = "".join(f"{name}\n" for name in wanted).encode("utf-8", "surrogateescape")
+        writer = threading.Thread(target=self._write, args=(payload,), daemon=True)
+        writer.start()
+        answers = {name: self._read_one() for name in wanted}
+        writer.join()
+        return [answers.get(name) for name in names]
+
+    def read(self, name: str) -> GitObject | None:
+        return self.read_many([name])[0]
+
+    def _write(self, payload: bytes) -> None:
+        stdin = self._process.stdin
+        assert stdin is not None
+        try:
+            stdin.write(payload)
+            stdin.flush()
+        except BrokenPipeError:  # git died; _read_one reports it
+            pass
+
+    def _read_one(self) -> GitObject | None:
+        stdout = self._process.stdout
+        assert stdout is not None
+        header = stdout.readline()
+        if not header:
+            stderr = self._process.stderr.read().decode(errors="replace")  # type: ignore[union-attr]
+            raise _git_failure(["git", "cat-file", "--batch"], stderr)
+        line = header.rstrip(b"\n").decode("utf-8", "surrogateescape")
+        if line.endswith((" missing", " ambiguous")):
+            return None
+        oid, kind, size = line.rsplit(" ", 2)
+        data = stdout.read(int(size))
+        stdout.read(1)  # the newline after every object
+        return GitObject(oid, kind, data)
+
+
+__all__ = [
+    "GitObject",
+    "ObjectReader",
+    "Ref",
+    "TreeEntry",
+    "default_branch_refs",
+    "list_refs",
+    "parse_tree",
+]

@@ -1,0 +1,32 @@
+"""A small JSON memo under `.rflow/cache/`: derived data keyed by immutable git blob ids.
+
+Losing or corrupting it only costs time, so every failure reads as an empty memo.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+from typing import Any
+
+from researchflow.fileio import write_atomic
+
+
+def load(path: Path, fingerprint: str) -> dict[str, Any]:
+    """The remembered entries, or {} when absent, unreadable or from other settings."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("fingerprint") != fingerprint:
+        return {}
+    entries = data.get("entries")
+    return entries if isinstance(entries, dict) else {}
+
+
+def save(path: Path, fingerprint: str, entries: dict[str, Any]) -> None:
+    """Replace the memo atomically; a read-only checkout just goes without one."""
+    payload = json.dumps({"fingerprint": fingerprint, "entries": entries}, separators=(",", ":"))
+    with contextlib.suppress(OSError):
+        write_atomic(path, payload)

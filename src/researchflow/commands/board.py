@@ -1,0 +1,56 @@
+"""`rflow board --html FILE`: the portfolio as a self-contained HTML page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from researchflow.board import render_board
+from researchflow.commands.status import collect
+from researchflow.config import Config
+from researchflow.errors import UserError
+from researchflow.fileio import write_atomic
+
+
+@dataclass(frozen=True)
+class BoardResult:
+    path: Path
+    hypotheses: int
+    concluded: int
+    warnings: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "hypotheses": self.hypotheses,
+            "concluded": self.concluded,
+            "warnings": self.warnings,
+        }
+
+    def to_text(self) -> str:
+        warnings = "1 warning" if self.warnings == 1 else f"{self.warnings} warnings"
+        return (
+            f"wrote {self.path}: {self.hypotheses} hypotheses, {self.concluded} in the "
+            f"research log, {warnings}"
+        )
+
+
+def board(config: Config, html: Path, *, today: dt.date | None = None) -> BoardResult:
+    if html.exists() and html.is_dir():
+        raise UserError(f"{html}: is a folder (give a file name, e.g. board.html)")
+    if not html.parent.exists():
+        raise UserError(f"{html}: folder {html.parent} does not exist (create it first)")
+    portfolio = collect(config, today)
+    generated = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z").strip()
+    page = render_board(
+        portfolio,
+        project=config.root.name,
+        generated=generated,
+        template_dirs=[config.root / config.templates_dir],
+    )
+    write_atomic(html, page)
+    return BoardResult(
+        html, len(portfolio.rows), len(portfolio.concluded()), len(portfolio.warnings)
+    )

@@ -1,0 +1,325 @@
+"""`rflow doctor`: what is installed and reachable, and how to fix what is not.
+
+Each check is a small function returning a Finding; none imports mlflow, dvc or gitlab
+(installed versions come from package metadata), so the doctor stays quick.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from researchflow.adapters.process import CommandFailed, run
+from researchflow.config import Config, tracking_uri
+from researchflow.errors import EXIT_CHECK_FAILED, EXIT_OK
+from researchflow.hooks import existing_hook_ids
+
+OK, WARN, FAIL = "ok", "warn", "FAIL"
+HEALTH_TIMEOUT = 3.0
+QUARTO_INSTALL = (
+    "install Quarto from https://quarto.org/docs/get-started/ "
+    "(Debian/Ubuntu: download the .deb and `sudo dpkg -i quarto-*.deb`)"
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    name: str
+    state: str  # ok | warn (optional, or worth knowing) | FAIL (required and broken)
+    detail: str
+    fix: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["state"] = self.state.lower()
+        return data
+
+
+@dataclass(frozen=True)
+class DoctorResult:
+    findings: tuple[Finding, ...]
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CHECK_FAILED if any(f.state == FAIL for f in self.findings) else EXIT_OK
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ok": self.exit_code == EXIT_OK, "checks": [f.to_json() for f in self.findings]}
+
+    def to_text(self) -> str:
+        width = max(len(f.name) for f in self.findings)
+        lines: list[str] = []
+        for finding in self.findings:
+            lines.append(f"{finding.state:<4}  {finding.name:<{width}}  {finding.detail}")
+            if finding.fix:
+                lines.append(f"{'':<4}  {'':<{width}}  fix: {finding.fix}")
+        failed = sum(1 for f in self.findings if f.state == FAIL)
+        if failed:
+            lines.append(f"{failed} required check{'s' if failed > 1 else ''} failed")
+        else:
+            lines.append("all required checks passed")
+        return "\n".join(lines)
+
+
+def doctor(config: Config) -> DoctorResult:
+    findings = [
+        check_git(config.root),
+        check_dvc(config),
+        check_mlflow(config),
+        check_quarto(config.quarto.required),
+        check_gitlab(config),
+        check_pre_commit(config.root),
+    ]
+    return DoctorResult(tuple(findings))
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        return run(["git", *args], cwd=root).stdout.strip()
+    except (CommandFailed, FileNotFoundError):
+        return None
+
+
+def check_git(root: Path) -> Finding:
+    if shutil.which("git") is None:
+        return Finding("git", FAIL, "git is not on PATH", "install git (e.g. apt-get install git)")
+    version = _git(root, "--version") or "git (version unknown)"
+    top = _git(root, "rev-parse", "--show-toplevel")
+    if top is None:
+        return Finding(
+            "git", FAIL, f"{version}; {root} is not a git repository", "run `git init` here"
+        )
+    return Finding("git", OK, f"{version}; repository {top}")
+
+
+def _installed(package: str) -> str | None:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def check_dvc(config: Config) -> Finding:
+    if not config.dvc.enabled:
+        return Finding("dvc", OK, "disabled (dvc.enabled: false): data versions are not recorded")
+    version = _installed("dvc")
+    if version is None or importlib.util.find_spec("dvc") is None:
+        return Finding("dvc", FAIL, "DVC is not installed", "pip install dvc")
+    if not (config.root / ".dvc").is_dir():
+        return Finding(
+            "dvc",
+            FAIL,
+            f"DVC {version} installed; this repository has no .dvc/",
+            "run `dvc init` (or `rflow init`), then commit .dvc/",
+        )
+    return Finding("dvc", OK, f"DVC {version}; repository initialised")
+
+
+def redact(uri: str) -> str:
+    """A URI without its password or token: `https://user:secret@host` → `https://user:***@host`."""
+    parts = urllib.parse.urlsplit(uri)
+    if parts.password is None and not (parts.username and "@" in parts.netloc):
+        return uri
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    user = f"{parts.username}:***@" if parts.password is not None else "***@"
+    return urllib.parse.urlunsplit(parts._replace(netloc=user + host))
+
+
+def check_mlflow(config: Config) -> Finding:
+    version = _installed("mlflow")
+    if version is None:
+        return Finding("mlflow", FAIL, "MLflow is not installed", "pip install mlflow")
+    uri = tracking_uri(config)
+    if os.environ.get("MLFLOW_TRACKING_URI"):
+        origin = "from $MLFLOW_TRACKING_URI"
+    elif config.mlflow.tracking_uri:
+        origin = f"from {config.source or 'the config'}"
+    else:
+        origin = "the embedded store"
+    shown = redact(uri)
+    where = f"MLflow {version}; store {shown} ({origin})"
+    fix_uri = "point MLFLOW_TRACKING_URI or mlflow.tracking_uri at a running server"
+    scheme = urllib.parse.urlsplit(uri).scheme.lower()
+    if scheme in ("http", "https"):
+        problem = _health(uri)
+        if problem:
+            return Finding(
+                "mlflow", FAIL, f"{where}: not reachable ({problem})", f"start it, or {fix_uri}"
+            )
+        return Finding("mlflow", OK, f"{where}: reachable")
+    if scheme == "sqlite":
+        path = _sqlite_path(uri)
+        if path is None:
+            return Finding("mlflow", OK, f"{where}: in-memory database")
+        if path.is_file():
+            return Finding("mlflow", OK, f"{where}: database file exists")
+        if origin == "the embedded store" or path.parent.is_dir():
+            return Finding("mlflow", OK, f"{where}: created on the first `rflow run`")
+        return Finding(
+            "mlflow",
+            FAIL,
+            f"{where}: folder {path.parent} does not exist",
+            f"create the folder, or {fix_uri}",
+        )
+    if scheme in ("", "file"):
+        path = Path(urllib.parse.urlsplit(uri).path if scheme else uri)
+        if path.is_dir():
+            return Finding("mlflow", OK, f"{where}: folder exists")
+        return Finding("mlflow", OK, f"{where}: created on the first `rflow run`")
+    return Finding("mlflow", OK, f"{where}: reachability not checked for {scheme}:// stores")
+
+
+def _sqlite_path(uri: str) -> Path | None:
+    # sqlite:///relative.db, sqlite:////absolute.db; sqlite:// alone is in memory
+    rest = uri[len("sqlite://") :]
+    if not rest or rest == "/" or rest.startswith("/:memory:"):
+        return None
+    return Path(rest[1:] if rest.startswith("/") else rest)
+
+
+def _health(uri: str) -> str | None:
+    """None when `<uri>/health` answers 200, else the reason it did not."""
+    url = uri.rstrip("/") + "/health"
+    try:
+        with urllib.request.urlopen(url, timeout=HEALTH_TIMEOUT) as response:
+            if response.status == 200:
+                return None
+            return f"HTTP {response.status}"
+    except urllib.error.HTTPError as error:
+        return f"HTTP {error.code} from /health"
+    except urllib.error.URLError as error:
+        return str(error.reason)
+    except (TimeoutError, OSError) as error:
+        return str(error) or type(error).__name__
+
+
+def check_quarto(required: bool) -> Finding:
+    state = FAIL if required else WARN
+    note = "required by quarto.required" if required else "optional: needed by `rflow render`"
+    if shutil.which("quarto") is None:
+        return Finding("quarto", state, f"Quarto is not on PATH ({note})", QUARTO_INSTALL)
+    try:
+        version = run(["quarto", "--version"], timeout=30).stdout.strip()
+    except (CommandFailed, OSError, subprocess.TimeoutExpired) as error:
+        return Finding("quarto", state, f"`quarto --version` failed: {error}", QUARTO_INSTALL)
+    return Finding("quarto", OK, f"Quarto {version}")
+
+
+_SCP_LIKE = re.compile(r"^(?:[^@/]+@)?(?P<host>[^:/]+):(?P<path>[^/].*)$")
+
+
+def gitlab_location(remote_url: str) -> tuple[str, str] | None:
+    """A git remote URL → (GitLab base URL, `group/project`), or None for local paths.
+
+    `git@gitlab.com:team/churn.git` → (`https://gitlab.com`, `team/churn`); credentials in
+    the URL are dropped.
+    """
+    url = remote_url.strip()
+    if "://" in url:
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme == "file" or not parts.hostname:
+            return None
+        web = parts.scheme in ("http", "https")
+        scheme = parts.scheme if web else "https"  # an ssh port says nothing about the web one
+        host = parts.hostname
+        if web and parts.port:
+            host = f"{host}:{parts.port}"
+        path = parts.path
+    else:
+        match = _SCP_LIKE.match(url)
+        if match is None:
+            return None
+        scheme, host, path = "https", match.group("host"), match.group("path")
+    project = path.strip("/").removesuffix(".git").strip("/")
+    if "/" not in project:
+        return None
+    return f"{scheme}://{host}", project
+
+
+def check_gitlab(config: Config) -> Finding:
+    token = "GITLAB_TOKEN is set" if os.environ.get("GITLAB_TOKEN") else "GITLAB_TOKEN not set"
+    token_note = (
+        "the REST API is used"
+        if os.environ.get("GITLAB_TOKEN")
+        else "draft merge requests go through git push options"
+    )
+    remote = config.gitlab.remote
+    derived = None
+    remote_url = _git(config.root, "remote", "get-url", remote)
+    if remote_url:
+        derived = gitlab_location(remote_url)
+    url = config.gitlab.url or (derived[0] if derived else None)
+    project = config.gitlab.project or (derived[1] if derived else None)
+    if url and project:
+        return Finding("gitlab", OK, f"{url}, project {project}; {token} ({token_note})")
+    if remote_url is None:
+        why = f"no remote {remote!r}"
+    else:
+        why = f"remote {remote!r} ({redact(remote_url)}) is not a GitLab project URL"
+    return Finding(
+        "gitlab",
+        WARN,
+        f"{why}; {token}: merge requests cannot be opened (optional)",
+        f"`git remote add {remote} <gitlab url>`, or set gitlab.url and gitlab.project",
+    )
+
+
+def check_pre_commit(root: Path) -> Finding:
+    config_path = root / ".pre-commit-config.yaml"
+    try:
+        text = config_path.read_text(encoding="utf-8")
+    except OSError:
+        return Finding("pre-commit", FAIL, ".pre-commit-config.yaml is missing", "run `rflow init`")
+    try:
+        ids = existing_hook_ids(yaml.safe_load(text))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        return Finding(
+            "pre-commit",
+            FAIL,
+            f".pre-commit-config.yaml{line}: invalid YAML",
+            "fix the YAML syntax, then run `rflow init`",
+        )
+    if "rflow-validate" not in ids:
+        return Finding(
+            "pre-commit",
+            FAIL,
+            ".pre-commit-config.yaml: hooks: rflow-validate is missing",
+            "run `rflow init` to add it",
+        )
+    hook = _hook_path(root)
+    if hook is None or not hook.is_file():
+        return Finding(
+            "pre-commit",
+            FAIL,
+            "rflow-validate is configured, but the git hook is not installed",
+            "run `pre-commit install`",
+        )
+    return Finding("pre-commit", OK, f"rflow-validate configured; hook installed ({hook.name})")
+
+
+def _hook_path(root: Path) -> Path | None:
+    hooks_dir = _git(root, "config", "--get", "core.hooksPath")
+    if hooks_dir:
+        base = Path(os.path.expanduser(hooks_dir))
+        return (base if base.is_absolute() else root / base) / "pre-commit"
+    found = _git(root, "rev-parse", "--git-path", "hooks/pre-commit")
+    if not found:
+        return None
+    path = Path(found)
+    return path if path.is_absolute() else root / path

@@ -1,0 +1,141 @@
+"""`rflow link ID RUN_ID…`: adopt runs made outside `rflow run` (a notebook's start_run)."""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from researchflow.adapters import git as gitrepo
+from researchflow.commands.run import predicted_metrics
+from researchflow.config import Config, tracking_uri
+from researchflow.errors import UserError
+from researchflow.hypotheses import resolve_hypothesis
+from researchflow.naming import is_valid_id
+from researchflow.runlog import RUNS_FILE, RunEntry, append_run, read_runs, utc_timestamp
+
+COMMIT_TAG = "mlflow.source.git.commit"
+HYPOTHESIS_TAG = "rflow.hypothesis"
+DATA_PREFIX = "rflow.data."
+ENDED = ("FINISHED", "FAILED", "KILLED")
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    hypothesis: str
+    runs_file: str
+    linked: tuple[RunEntry, ...]
+    already: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "hypothesis": self.hypothesis,
+            "runs_file": self.runs_file,
+            "linked": [entry.to_dict() for entry in self.linked],
+            "already_linked": list(self.already),
+        }
+
+    def to_text(self) -> str:
+        lines = [f"linked {e.run_id} ({e.status}, commit {e.commit[:10]})" for e in self.linked]
+        lines += [f"already linked: {run_id}" for run_id in self.already]
+        return "\n".join(lines)
+
+
+def link(config: Config, hypothesis_id: str | None, run_ids: list[str]) -> LinkResult:
+    """Check every run first, then tag them all and append their entries: all or nothing."""
+    from researchflow.adapters.mlflow import open_store
+
+    if not run_ids or (hypothesis_id is None and len(run_ids) == 1 and is_valid_id(run_ids[0])):
+        raise UserError("no run IDs given (usage: rflow link ID RUN_ID…)")
+    root = config.root
+    hypothesis, folder = resolve_hypothesis(config, hypothesis_id, root=root)
+    metric_keys, plan_data = predicted_metrics(folder / "plan.qmd")
+    runs_file = folder / RUNS_FILE
+    recorded = read_runs(runs_file).run_ids()
+    uri = tracking_uri(config)
+    store = open_store(uri)
+    store.check()
+    found = store.search(list(dict.fromkeys(run_ids)))
+    problems = [
+        problem
+        for run_id in dict.fromkeys(run_ids)
+        if (problem := _problem(root, uri, hypothesis, run_id, found.get(run_id)))
+    ]
+    if problems:
+        raise UserError("; ".join(problems))
+    linked: list[RunEntry] = []
+    already: list[str] = []
+    for run_id in dict.fromkeys(run_ids):
+        run = found[run_id]
+        if run_id in recorded:
+            already.append(run_id)
+            continue
+        if run.tags.get(HYPOTHESIS_TAG) != hypothesis:
+            store.set_tag(run_id, HYPOTHESIS_TAG, hypothesis)
+        entry = _entry(root, uri, run, metric_keys, plan_data)
+        append_run(runs_file, hypothesis, entry)
+        linked.append(entry)
+    return LinkResult(hypothesis, _shown(runs_file, root), tuple(linked), tuple(already))
+
+
+def _problem(root: Path, uri: str, hypothesis: str, run_id: str, run: Any) -> str | None:
+    if run is None:
+        return f"{run_id}: no such run in {uri} (check the ID and MLFLOW_TRACKING_URI)"
+    commit = run.tags.get(COMMIT_TAG)
+    if not commit:
+        return (
+            f"{run_id}: tag {COMMIT_TAG} missing (start runs with mlflow.start_run() from a "
+            "script in this repository, or use `rflow run` / researchflow.run())"
+        )
+    if not gitrepo.commit_exists(root, commit):
+        return (
+            f"{run_id}: commit {commit[:12]} is not in this repository "
+            "(fetch it, or link the run from its own repository)"
+        )
+    other = run.tags.get(HYPOTHESIS_TAG)
+    if other and other != hypothesis:
+        return f"{run_id}: already linked to {other} (a run belongs to one hypothesis)"
+    if run.status not in ENDED:
+        return f"{run_id}: still {run.status} (end it with mlflow.end_run() first)"
+    return None
+
+
+def _entry(
+    root: Path, uri: str, run: Any, metric_keys: tuple[str, ...], plan_data: tuple[str, ...]
+) -> RunEntry:
+    from researchflow.adapters.dvc import data_versions
+
+    tags = run.tags
+    commit = tags[COMMIT_TAG]
+    data = {
+        key.removeprefix(DATA_PREFIX): v for key, v in tags.items() if key.startswith(DATA_PREFIX)
+    }
+    if not data:  # a plain MLflow run: the data is what the DVC files said at its commit
+        data = data_versions(root, plan_data or None, rev=commit)
+    if tags.get("rflow.command"):
+        command = tuple(shlex.split(tags["rflow.command"]))
+    else:
+        command = (tags["mlflow.source.name"],) if tags.get("mlflow.source.name") else ()
+    return RunEntry(
+        run_id=run.run_id,
+        experiment_id=run.experiment_id,
+        tracking_uri=uri,
+        commit=commit,
+        branch=tags.get("mlflow.source.git.branch"),
+        dirty=tags.get("rflow.git.dirty", "false").lower() == "true",
+        command=command,
+        data=data,
+        started=utc_timestamp(run.start_time_ms) if run.start_time_ms else "",
+        ended=utc_timestamp(run.end_time_ms) if run.end_time_ms else "",
+        status=run.status,
+        metrics={key: run.metrics[key] for key in metric_keys if key in run.metrics},
+        source="link",
+    )
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)

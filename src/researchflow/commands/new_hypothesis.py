@@ -1,0 +1,470 @@
+"""`rflow new-hypothesis`: an ID, a branch, a plan and a draft merge request; all or nothing.
+
+The plan commit is built with git plumbing (a temporary index), so the working tree is
+touched only by the final `git switch`. The ID is claimed on the remote by pushing, in one
+atomic push, the branch and a reservation ref `refs/rflow/ids/<ID>` that must not exist
+yet: two clones that picked the same number (even for different titles) cannot both
+win, and the loser moves on to the next number.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import signal
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from researchflow import naming
+from researchflow.adapters import git
+from researchflow.adapters import gitlab as gl
+from researchflow.config import Config
+from researchflow.errors import RflowError, UserError
+from researchflow.plan import read_plan
+from researchflow.scaffold import (
+    Scaffold,
+    TemplateError,
+    merge_request_description,
+    merge_request_title,
+    parse_rice,
+    render_plan,
+)
+
+MAX_ATTEMPTS = 5
+BUILTIN_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "plan.qmd"
+
+
+@dataclass(frozen=True)
+class NewHypothesisResult:
+    id: str
+    title: str
+    branch: str
+    path: str
+    base: str
+    pushed: bool
+    mr_url: str | None = None
+    mr_action: str | None = None  # "created" | "updated" | "push options" | None
+    notes: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "branch": self.branch,
+            "path": self.path,
+            "base": self.base,
+            "pushed": self.pushed,
+            "mr_url": self.mr_url,
+            "mr": self.mr_action,
+            "notes": list(self.notes),
+        }
+
+    def to_text(self) -> str:
+        lines = [f"{self.id}: {self.title}", f"  branch: {self.branch} (from {self.base})"]
+        lines.append(f"  plan:   {self.path}")
+        if self.mr_url:
+            verb = "updated" if self.mr_action == "updated" else "opened"
+            lines.append(f"  draft merge request {verb}: {self.mr_url}")
+        lines += [f"  note: {note}" for note in self.notes]
+        return "\n".join(lines)
+
+
+@dataclass
+class _Undo:
+    """What has been done so far, undone in reverse on any failure (Ctrl-C included)."""
+
+    root: Path
+    remote: str
+    original: str
+    detached: bool
+    local: tuple[str, str] | None = None  # branch, sha
+    switched: bool = False
+    remote_refs: dict[str, str] = field(default_factory=dict)
+    merge_request: tuple[gl.GitlabProject, int] | None = None
+
+    def run(self) -> list[str]:
+        left: list[str] = []
+        if self.merge_request is not None:
+            project, iid = self.merge_request
+            try:
+                gl.close_merge_request(project, iid)
+            except (RflowError, OSError):
+                left.append(f"merge request !{iid} is still open (close it in GitLab)")
+            self.merge_request = None
+        if self.remote_refs:
+            try:
+                # only what is really there and still ours (a push cut short may not have
+                # landed, and someone may have replaced a ref since)
+                there = git.remote_refs(self.root, self.remote, *self.remote_refs)
+                ours = {ref: sha for ref, sha in self.remote_refs.items() if there.get(ref) == sha}
+                git.delete_remote_refs(self.root, self.remote, ours)
+            except (RflowError, OSError, git.CommandFailed):
+                names = ", ".join(sorted(self.remote_refs))
+                left.append(f"{names} left on {self.remote} (delete with git push --delete)")
+            self.remote_refs = {}
+        if self.switched:
+            try:
+                git.switch(self.root, self.original, detach=self.detached)
+                self.switched = False
+            except RflowError as error:
+                left.append(str(error))
+        if self.local is not None and not self.switched:
+            git.delete_branch(self.root, *self.local)
+            self.local = None
+        return left
+
+
+@contextlib.contextmanager
+def _no_interrupts() -> Iterator[None]:
+    """A second Ctrl-C must not cut the undo short (only the main thread gets signals)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def new_hypothesis(
+    config: Config,
+    title: str,
+    *,
+    rice: str | None = None,
+    author: str | None = None,
+    designer: str | None = None,
+    executor: str | None = None,
+    reviewers: tuple[str, ...] = (),
+    base: str | None = None,
+    push: bool = True,
+    today: dt.date | None = None,
+) -> NewHypothesisResult:
+    root = config.root
+    git.require_repository(root)
+    clean = naming.clean_title(title)
+    if not clean:
+        raise UserError("TITLE: is empty (give the hypothesis a one-line title)")
+    try:
+        rice_values = parse_rice(rice) if rice is not None else None
+    except ValueError as error:
+        raise UserError(f"--rice: {error} (reach,impact,confidence,effort, e.g. 3,3,2,3)") from None
+    roles = _roles(root, author, designer, executor, reviewers)
+    template, template_name = _template(config)
+    remote = config.gitlab.remote
+    url = git.remote_url(root, remote)
+    if push and url is None:
+        raise UserError(
+            f"no remote {remote!r} to push to (add one with `git remote add {remote} URL`, "
+            "or use --no-push)"
+        )
+    # looked up before anything changes, so a bad token or an unknown project costs nothing
+    project = gl.connect(config) if push else None
+    if push:
+        git.fetch(root, remote)
+    base_name, start = _base(root, remote, url, base or config.base_branch, online=push)
+    original = git.current_branch(root)
+    undo = _Undo(
+        root,
+        remote,
+        original or (git.rev_parse(root, "HEAD") or ""),
+        detached=original is None,
+    )
+    with _interrupt_safe(undo):
+        return _create(
+            config,
+            undo,
+            title=clean,
+            roles=roles,
+            rice=rice_values,
+            template=template,
+            template_name=template_name,
+            base_name=base_name,
+            start=start,
+            push=push,
+            project=project,
+            today=today or dt.date.today(),
+        )
+
+
+@contextlib.contextmanager
+def _interrupt_safe(undo: _Undo) -> Iterator[None]:
+    try:
+        yield
+    except BaseException as error:
+        with _no_interrupts():
+            left = undo.run()
+        if left and isinstance(error, RflowError):
+            raise type(error)(f"{error}; could not undo everything: {'; '.join(left)}") from None
+        raise
+
+
+def _create(
+    config: Config,
+    undo: _Undo,
+    *,
+    title: str,
+    roles: dict[str, Any],
+    rice: tuple[int, int, int, int] | None,
+    template: str,
+    template_name: str,
+    base_name: str,
+    start: str,
+    push: bool,
+    project: gl.GitlabProject | None,
+    today: dt.date,
+) -> NewHypothesisResult:
+    root, remote = config.root, undo.remote
+    taken: set[str] = set()
+    for _attempt in range(MAX_ATTEMPTS):
+        hypothesis_id = naming.next_id(_known_names(config, start, remote, push), taken)
+        slug = naming.slugify(title)
+        branch = naming.branch_name(config.branch_prefix, hypothesis_id, slug)
+        problem = naming.branch_problem(branch)
+        if problem:
+            raise UserError(
+                f"{config.source or 'researchflow.yaml'}: branch_prefix: "
+                f"{config.branch_prefix!r} makes {branch!r} an invalid branch name ({problem})"
+            )
+        path = f"{config.research_dir}/{naming.folder_name(hypothesis_id, slug)}/plan.qmd"
+        scaffold = Scaffold(hypothesis_id, title, today, rice=rice, **roles)
+        text = _plan_text(template, template_name, scaffold, path, config)
+        message = (
+            f"{hypothesis_id}: open hypothesis: {title}\n\n"
+            f"Plan: {path}\nCreated with `rflow new-hypothesis`.\n"
+        )
+        sha = git.commit_files(root, start, {path: text}, message)
+        # each undo step is recorded before its action: an interrupt between the two must
+        # not leave the action behind (every undo step copes with a no-op)
+        undo.local = (branch, sha)
+        git.create_branch(root, branch, sha)
+        undo.switched = True
+        git.switch(root, branch)
+        if not push:
+            return NewHypothesisResult(
+                hypothesis_id,
+                title,
+                branch,
+                path,
+                base_name,
+                pushed=False,
+                notes=(f"not pushed (--no-push); later: git push -u {remote} {branch}",),
+            )
+        description = merge_request_description(
+            hypothesis_id=hypothesis_id,
+            title=title,
+            plan_path=path,
+            author=roles["author"],
+            reviewers=roles["reviewers"],
+            rice=_front_matter_rice(text),
+            hypothesis=_front_matter(text).get("hypothesis"),
+        )
+        mr_title = merge_request_title(hypothesis_id, title)
+        options = (
+            None
+            if project is not None
+            else gl.merge_request_push_options(
+                target=base_name, title=mr_title, description=description
+            )
+        )
+        notes: list[str] = []
+        pushed = _claim(root, remote, sha, branch, hypothesis_id, options, undo, notes)
+        if pushed is None:  # someone else got this ID first: try the next one
+            undo.run()
+            taken.add(hypothesis_id)
+            continue
+        if project is not None:
+            mr = gl.ensure_draft_merge_request(
+                project,
+                source_branch=branch,
+                target_branch=base_name,
+                title=mr_title,
+                description=description,
+            )
+            if mr.created:
+                undo.merge_request = (project, mr.iid)
+            mr_url, action = mr.web_url, ("created" if mr.created else "updated")
+        else:
+            mr_url, action = pushed.merge_request_url, "push options"
+            if not pushed.options_sent:
+                notes.append(f"{remote} does not accept push options: open the MR by hand")
+            elif mr_url is None:
+                notes.append(f"{remote} sent no merge-request link back (is it GitLab?)")
+        _set_upstream(root, remote, branch)
+        return NewHypothesisResult(
+            hypothesis_id,
+            title,
+            branch,
+            path,
+            base_name,
+            pushed=True,
+            mr_url=mr_url,
+            mr_action=action,
+            notes=tuple(notes),
+        )
+    raise UserError(
+        f"no free hypothesis ID after {MAX_ATTEMPTS} tries: others keep taking them "
+        f"(last tried: {', '.join(sorted(taken))}); rerun in a moment"
+    )
+
+
+_ATOMIC_ONLY = "atomic push failed"
+
+
+def _claim(
+    root: Path,
+    remote: str,
+    sha: str,
+    branch: str,
+    hypothesis_id: str,
+    options: list[str] | None,
+    undo: _Undo,
+    notes: list[str],
+) -> git.PushResult | None:
+    """Push the branch and the ID's reservation; None when another clone holds either."""
+    branch_ref = f"refs/heads/{branch}"
+    reservation = f"{git.RESERVATION_NAMESPACE}{hypothesis_id}"
+    undo.remote_refs = dict.fromkeys([branch_ref, reservation], sha)
+    pushed = git.push_new_refs(root, remote, sha, [branch_ref, reservation], options=options)
+    if pushed.ok:
+        return pushed
+    if pushed.taken:
+        return None
+    refused = pushed.reasons.get(reservation, "")
+    others = [reason for ref, reason in pushed.reasons.items() if ref != reservation]
+    if refused and _ATOMIC_ONLY not in refused and all(_ATOMIC_ONLY in r for r in others):
+        # The remote refuses refs outside branches and tags (as some servers do): go on
+        # with the branch alone; only an identical branch name then reveals a race.
+        notes.append(
+            f"{remote} refused {reservation} {refused}: the ID is protected by the branch name only"
+        )
+        if branch_ref in pushed.landed:
+            return pushed
+        pushed = git.push_new_refs(root, remote, sha, [branch_ref], options=options)
+        if pushed.ok:
+            return pushed
+        if pushed.taken:
+            return None
+    raise UserError(
+        f"push to {remote} rejected: {pushed.detail} (check your access to the remote "
+        "and its push rules, then rerun)"
+    )
+
+
+def _roles(
+    root: Path,
+    author: str | None,
+    designer: str | None,
+    executor: str | None,
+    reviewers: tuple[str, ...],
+) -> dict[str, Any]:
+    def name(option: str, value: str) -> str:
+        cleaned = naming.clean_title(value)
+        if not cleaned:
+            raise UserError(f"{option}: is empty (give a name, e.g. {option} alice)")
+        return cleaned
+
+    who = name("--author", author) if author is not None else git.acting_user(root)
+    people = tuple(dict.fromkeys(name("--reviewer", r) for r in reviewers))
+    if who in people:
+        raise UserError(
+            f"--reviewer: {who} is the author and cannot review their own plan "
+            "(name another reviewer)"
+        )
+    doer = name("--executor", executor) if executor is not None else None
+    if doer == who:
+        raise UserError(
+            f"--executor: {who} is also the author (name another executor, or leave it out "
+            "and say why in roles.reason of the plan)"
+        )
+    return {
+        "author": who,
+        "designer": name("--designer", designer) if designer is not None else None,
+        "executor": doer,
+        "reviewers": people,
+    }
+
+
+def _template(config: Config) -> tuple[str, str]:
+    """The repository's override in templates_dir wins over the built-in template."""
+    override = config.root / config.templates_dir / "plan.qmd"
+    source = override if override.is_file() else BUILTIN_TEMPLATE
+    name = f"{config.templates_dir}/plan.qmd" if source == override else "built-in plan.qmd"
+    try:
+        return source.read_text(encoding="utf-8"), name
+    except (OSError, UnicodeDecodeError) as error:
+        raise UserError(f"{name}: cannot be read: {error} (save it as UTF-8)") from None
+
+
+def _plan_text(
+    template: str, template_name: str, scaffold: Scaffold, path: str, config: Config
+) -> str:
+    try:
+        text = render_plan(template, scaffold)
+    except TemplateError as error:
+        raise UserError(f"{template_name}: {error}") from None
+    problems = read_plan(text, path, config.sections).problems
+    if problems:
+        first = problems[0]
+        more = f", and {len(problems) - 1} more problems" if len(problems) > 1 else ""
+        raise UserError(
+            f"{template_name}:{first.line}: {first.field}: {first.message} "
+            f"({first.fix or 'fix the template'}; the new plan would not validate{more})"
+        )
+    return text
+
+
+def _front_matter(text: str) -> dict[str, Any]:
+    from researchflow.document import parse_document
+
+    return parse_document(text).front_matter
+
+
+def _front_matter_rice(text: str) -> dict[str, int] | None:
+    rice = _front_matter(text).get("rice")
+    return rice if isinstance(rice, dict) else None
+
+
+def _base(
+    root: Path, remote: str, url: str | None, wanted: str | None, *, online: bool
+) -> tuple[str, str]:
+    """The base branch's name and the commit the new branch starts from."""
+    name = wanted
+    if name is None and url is not None:
+        name = git.remote_default_branch(root, remote, ask_remote=online)
+    if name is None:
+        name = git.local_default_branch(root)
+    if name is None:
+        raise UserError("no base branch: the repository has no commits yet (commit first)")
+    start = git.rev_parse(root, f"refs/remotes/{remote}/{name}") if url else None
+    start = start or git.rev_parse(root, f"refs/heads/{name}")
+    if start is None:
+        raise UserError(
+            f"base branch {name!r} not found locally or on {remote} "
+            "(name an existing branch with --base, or set base_branch in researchflow.yaml)"
+        )
+    return name, start
+
+
+def _known_names(config: Config, start: str, remote: str, online: bool) -> list[str]:
+    """Every name an ID may hide in: branches here and on the remote, research/ folders,
+    and the remote's reservations (which outlive merged and deleted branches)."""
+    root = config.root
+    names = git.branch_names(root)
+    names += git.tree_names(root, start, config.research_dir)
+    research = config.research_path
+    if research.is_dir():
+        names += [entry.name for entry in research.iterdir() if entry.is_dir()]
+    if online:
+        names += list(
+            git.remote_refs(root, remote, "refs/heads/*", f"{git.RESERVATION_NAMESPACE}*")
+        )
+    return names
+
+
+def _set_upstream(root: Path, remote: str, branch: str) -> None:
+    """So a plain `git push` later goes to the right place; harmless if it cannot."""
+    git.git(root, "branch", "--quiet", f"--set-upstream-to={remote}/{branch}", branch, check=False)

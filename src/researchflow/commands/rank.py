@@ -1,0 +1,72 @@
+"""`rflow rank`: the backlog ordered by RICE score, ties by the lower ID."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from researchflow.commands.status import collect
+from researchflow.config import Config
+from researchflow.portfolio import BACKLOG, Row, ranked
+from researchflow.texttable import format_table
+
+
+@dataclass(frozen=True)
+class RankResult:
+    rows: tuple[Row, ...]
+    skipped: tuple[Row, ...]  # broken plans: they cannot be scored
+    statuses: tuple[str, ...] | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "statuses": list(self.statuses) if self.statuses else "all",
+            "ranking": [
+                {"rank": position, **row.to_json()}
+                for position, row in enumerate(self.rows, start=1)
+            ],
+            "skipped": [{"id": row.id, "problem": row.problem} for row in self.skipped],
+        }
+
+    def to_text(self) -> str:
+        if not self.rows:
+            lines = ["nothing to rank: no hypothesis in " + _which(self.statuses)]
+        else:
+            headers = ("#", "ID", "RICE", "R", "I", "C", "E", "STATUS", "EXECUTOR", "TITLE")
+            cells = [_cells(position, row) for position, row in enumerate(self.rows, start=1)]
+            lines = [format_table(headers, cells, right=(0, 2, 3, 4, 5, 6))]
+            lines.append(
+                "RICE = reach × impact × confidence × effort (each 1..5; effort 5 = easiest)"
+            )
+        for row in self.skipped:
+            lines.append(f"not ranked: {row.id or '?'} ({row.where}): {row.problem}")
+        return "\n".join(lines)
+
+
+def _which(statuses: tuple[str, ...] | None) -> str:
+    return "any status" if statuses is None else "status " + ", ".join(statuses)
+
+
+def _cells(position: int, row: Row) -> tuple[str, ...]:
+    plan = row.plan
+    assert plan is not None
+    rice = plan.rice
+    return (
+        str(position),
+        plan.id,
+        str(plan.score),
+        str(rice.reach),
+        str(rice.impact),
+        str(rice.confidence),
+        str(rice.effort),
+        plan.status,
+        plan.executor or "-",
+        plan.title,
+    )
+
+
+def rank(config: Config, *, include_all: bool = False, today: dt.date | None = None) -> RankResult:
+    portfolio = collect(config, today)
+    statuses = None if include_all else BACKLOG
+    skipped = tuple(row for row in portfolio.rows if row.broken)
+    return RankResult(tuple(ranked(portfolio.rows, statuses)), skipped, statuses)

@@ -1,0 +1,106 @@
+"""The pure parts of `rflow run`: arguments, dirt, params, tags, DVC files, UI links."""
+
+from __future__ import annotations
+
+import pytest
+
+from researchflow.adapters.dvc import parse_dvc_file, parse_lock
+from researchflow.adapters.mlflow import ui_url
+from researchflow.commands.run import (
+    data_tag,
+    flatten_params,
+    run_tags,
+    split_arguments,
+    unrecorded_dirt,
+)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["H-007", "python", "train.py"], ("H-007", ["python", "train.py"])),
+        (["python", "train.py", "H-007"], (None, ["python", "train.py", "H-007"])),
+        (["--", "true"], (None, ["true"])),
+        (["H-0071", "--", "true"], ("H-0071", ["true"])),
+        (["true"], (None, ["true"])),
+        (["H-007"], (None, ["H-007"])),
+        ([], (None, [])),
+    ],
+)
+def test_the_id_is_taken_only_from_before_the_command(args, expected) -> None:
+    assert split_arguments(args) == expected
+
+
+@pytest.mark.parametrize(
+    ("paths", "dirt"),
+    [
+        (["research/H-007-x/runs.yaml"], []),
+        ([".rflow/mlflow.db", ".rflow/cache/a"], []),
+        (["research/H-007-x/plan.qmd"], ["research/H-007-x/plan.qmd"]),
+        (["train.py", "research/H-007-x/runs.yaml"], ["train.py"]),
+        (["research/H-007-x/sub/runs.yaml"], ["research/H-007-x/sub/runs.yaml"]),
+        (["runs.yaml"], ["runs.yaml"]),
+    ],
+)
+def test_only_rflow_bookkeeping_is_not_dirt(paths, dirt) -> None:
+    assert unrecorded_dirt(paths, "research") == dirt
+
+
+def test_params_are_flattened_the_way_dvc_names_them() -> None:
+    params = {"train": {"lr": 0.1, "layers": [64, 32], "opt": {"name": "adam"}}, "seed": 7}
+    assert flatten_params(params) == {
+        "train.lr": "0.1",
+        "train.layers": "[64, 32]",
+        "train.opt.name": "adam",
+        "seed": "7",
+    }
+
+
+def test_tags_name_the_hypothesis_commit_command_and_each_data_path() -> None:
+    tags = run_tags(
+        "H-007",
+        "c0ffee",
+        "hyp/H-007-x",
+        False,
+        ["python", "train.py", "--name", "a b"],
+        {"data/raw.csv": "11", "data/images": "22.dir"},
+    )
+    assert tags["rflow.hypothesis"] == "H-007"
+    assert tags["mlflow.source.git.commit"] == "c0ffee"
+    assert tags["mlflow.source.git.branch"] == "hyp/H-007-x"
+    assert tags["rflow.git.dirty"] == "false"
+    assert tags["rflow.command"] == "python train.py --name 'a b'"
+    assert tags["rflow.data.data/raw.csv"] == "11"
+    assert tags["rflow.data.data/images"] == "22.dir"
+
+
+def test_characters_mlflow_refuses_in_tag_keys_are_replaced() -> None:
+    assert data_tag("data/raw+clean (v2).csv") == "rflow.data.data/raw_clean _v2_.csv"
+
+
+def test_dvc_file_paths_are_relative_to_its_folder() -> None:
+    text = "outs:\n- md5: 3f.dir\n  size: 10\n  nfiles: 2\n  hash: md5\n  path: images\n"
+    assert parse_dvc_file(text, "data/images.dvc") == {"data/images": "3f.dir"}
+
+
+def test_lock_outputs_honour_the_stage_wdir_and_skip_dependencies() -> None:
+    lock = (
+        "schema: '2.0'\nstages:\n  train:\n    cmd: python train.py\n"
+        "    deps:\n    - path: train.py\n      md5: aa\n"
+        "    outs:\n    - path: model.pkl\n      md5: bb\n"
+        "  split@1:\n    cmd: x\n    outs:\n    - path: out1.csv\n      md5: cc\n"
+    )
+    stages = "stages:\n  train:\n    wdir: models\n    cmd: python train.py\n"
+    assert parse_lock(lock, "dvc.lock", stages) == {"models/model.pkl": "bb", "out1.csv": "cc"}
+
+
+@pytest.mark.parametrize(
+    ("uri", "expected"),
+    [
+        ("http://mlflow:5000/", "http://mlflow:5000/#/experiments/3/runs/abc"),
+        ("sqlite:////repo/.rflow/mlflow.db", None),
+        ("file:///tmp/mlruns", None),
+    ],
+)
+def test_ui_url_exists_only_for_servers(uri, expected) -> None:
+    assert ui_url(uri, "3", "abc") == expected
