@@ -227,3 +227,27 @@ def test_report_json_names_verdicts_and_primary_run(repo_copy, rflow) -> None:
     assert result["verdicts"] == {"recall_at_10": "confirmed"}
     assert result["primary_run"] == runs["confirmatory"]
     assert (result["runs"], result["confirmatory"]) == (3, 1)
+
+
+def test_runs_on_a_tracking_server_link_to_its_ui(
+    mlflow_server: str, repo: Path, rflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", mlflow_server)
+    (repo / ".gitignore").write_text(".rflow/\n", encoding="utf-8")
+    (repo / "train.py").write_text(TRAIN, encoding="utf-8")
+    (repo / "researchflow.yaml").write_text("dvc:\n  enabled: false\n", encoding="utf-8")
+    no_data = GOOD_FRONT_MATTER.replace("data: [data/responses.csv]", "data: []")
+    write_plan(repo, text=plan_text(front_matter=no_data))
+    commit_all(repo, "plan")
+    monkeypatch.setenv("RFLOW_USER", "dave")
+    assert rflow("approve", "H-007").code == 0
+    commit_all(repo, "approve")
+    run_id = run(repo, sys.executable, "train.py", "0.41")
+    commit_all(repo, "run")
+
+    assert rflow("report", "H-007").code == 0
+    text = (repo / REPORT).read_text(encoding="utf-8")
+    assert parse_document(text).front_matter["primary_run"] == run_id
+    link = f"{mlflow_server.rstrip('/')}/#/experiments/"
+    assert f"[`{run_id}`]({link}" in text
+    assert table_row(text, "recall_at_10")[6] == "**refuted**"
