@@ -118,7 +118,11 @@ def unrecorded_dirt(paths: list[str], research_dir: str) -> list[str]:
         if path == ".rflow" or path.startswith(".rflow/"):
             return True
         inside = path.removeprefix(prefix) if path.startswith(prefix) else None
-        return inside is not None and inside.count("/") == 1 and inside.endswith("/" + RUNS_FILE)
+        if inside is None or inside.count("/") != 1:
+            return False
+        name = inside.rsplit("/", 1)[1]
+        # a concurrent run's atomic write of runs.yaml shows up as `.runs.yaml.<random>.tmp`
+        return name == RUNS_FILE or (name.startswith(f".{RUNS_FILE}.") and name.endswith(".tmp"))
 
     return [path for path in paths if not bookkeeping(path)]
 
