@@ -37,6 +37,12 @@ RFLOW_HOOKS: tuple[Hook, ...] = (
         entry="rflow validate",
         files=r"^{research}/[^/]+/(plan|report)\.qmd$",
     ),
+    Hook(
+        id="rflow-registration",
+        name="rflow registration (approved plans change only by deviation)",
+        entry="rflow registration-hook",
+        files=r"^{research}/[^/]+/plan\.qmd$",
+    ),
 )
 
 

@@ -23,7 +23,8 @@ from typing import Any
 from researchflow.adapters import git as gitrepo
 from researchflow.config import Config, tracking_uri
 from researchflow.errors import UserError
-from researchflow.naming import id_from_name, is_valid_id
+from researchflow.hypotheses import resolve_hypothesis
+from researchflow.naming import is_valid_id
 from researchflow.runlog import RUNS_FILE, RunEntry, append_run, utc_timestamp
 
 PARAMS_FILE = "params.yaml"
@@ -77,42 +78,6 @@ class StartedRun:
             "MLFLOW_TRACKING_URI": self.tracking_uri,
             "MLFLOW_EXPERIMENT_ID": self.experiment_id,
         }
-
-
-def hypothesis_folder(config: Config, hypothesis_id: str, root: Path | None = None) -> Path:
-    """`research/<id>-<slug>/`, which must hold the plan."""
-    research = (root or config.root) / config.research_dir
-    plans = sorted(research.glob(f"{hypothesis_id}-*/plan.qmd"))
-    if not plans and (research / hypothesis_id / "plan.qmd").is_file():
-        plans = [research / hypothesis_id / "plan.qmd"]
-    if not plans:
-        raise UserError(
-            f"{config.research_dir}/{hypothesis_id}-*/plan.qmd: no plan for {hypothesis_id} "
-            "(create it with `rflow new-hypothesis`, or check the ID)"
-        )
-    if len(plans) > 1:
-        names = ", ".join(p.parent.name for p in plans)
-        raise UserError(f"{config.research_dir}: {hypothesis_id} has several folders ({names})")
-    return plans[0].parent
-
-
-def resolve_hypothesis(config: Config, hypothesis_id: str | None, root: Path | None = None) -> str:
-    """The ID given, else the one of the current branch (`hyp/H-007-slug` → H-007)."""
-    if hypothesis_id:
-        if not is_valid_id(hypothesis_id):
-            raise UserError(f"{hypothesis_id}: not a hypothesis ID (use H- and digits, e.g. H-007)")
-        return hypothesis_id
-    branch = gitrepo.current_branch(root or config.root) or "(detached HEAD)"
-    leaf = (
-        branch.removeprefix(config.branch_prefix) if branch.startswith(config.branch_prefix) else ""
-    )
-    found = id_from_name(leaf) if leaf else None
-    if found is None:
-        raise UserError(
-            f"branch {branch} is not a hypothesis branch ({config.branch_prefix}<ID>-<slug>): "
-            "pass the hypothesis ID (e.g. H-007) or switch to its branch"
-        )
-    return found
 
 
 def split_arguments(args: Sequence[str]) -> tuple[str | None, list[str]]:
@@ -243,8 +208,7 @@ def start_linked_run(
 
     work = Path(cwd) if cwd else config.root
     gitrepo.require_repository(work)
-    hypothesis = resolve_hypothesis(config, hypothesis_id, work)
-    folder = hypothesis_folder(config, hypothesis, work)
+    hypothesis, folder = resolve_hypothesis(config, hypothesis_id, root=work)
     metric_keys, plan_data = predicted_metrics(folder / "plan.qmd")
     commit = gitrepo.head_commit(work)
     branch = gitrepo.current_branch(work)
