@@ -9,6 +9,7 @@ mkdir -p "$DEMO_ROOT"
 export GIT_AUTHOR_NAME="${GIT_AUTHOR_NAME:-Alice Author}" GIT_AUTHOR_EMAIL="${GIT_AUTHOR_EMAIL:-alice@example.com}"
 export GIT_COMMITTER_NAME="$GIT_AUTHOR_NAME" GIT_COMMITTER_EMAIL="$GIT_AUTHOR_EMAIL"
 export MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT=true DVC_NO_ANALYTICS=1
+export RFLOW_USER="${RFLOW_USER:-alice}"  # the acting user (author, approver) in each step
 unset MLFLOW_TRACKING_URI GITLAB_TOKEN || true
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }

@@ -209,6 +209,128 @@ def link(args: tuple[str, ...], as_json: bool) -> int:
 
 
 @cli.command()
+@click.argument("hypothesis_id", metavar="[ID]", required=False)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def approve(hypothesis_id: str | None, as_json: bool) -> int:
+    """Approve a plan in review: pre-register it before any run counts.
+
+    The acting reviewer (RFLOW_USER, else git's user.name) must not be the plan's author
+    and, when reviewers are named, must be one of them. Writes `approval: {by, at,
+    digest}` and `status: approved` into plan.qmd; the digest covers the hypothesis,
+    predictions, data and experiment design. Nothing is committed: commit the plan.
+
+    Example: RFLOW_USER=dave rflow approve H-007
+    """
+    from researchflow.commands.approve import approve as run_approve
+    from researchflow.output import emit
+
+    emit(run_approve(_config(), hypothesis_id), as_json=as_json)
+    return 0
+
+
+@cli.command()
+@click.argument("hypothesis_id", metavar="[ID]", required=False)
+@click.option("--reason", required=True, help="What changed from the approved plan, and why.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def deviate(hypothesis_id: str | None, reason: str, as_json: bool) -> int:
+    """Record a deviation from the approved plan, after editing it.
+
+    Appends `{at, by, reason, digest}` to `deviations` in plan.qmd with the digest of the
+    plan as it is now, so the registration hook lets the change through. Runs started
+    after a deviation are exploratory; the report lists every deviation.
+
+    Example: rflow deviate H-007 --reason "responses.csv lost March; window moved a week"
+    """
+    from researchflow.commands.deviate import deviate as run_deviate
+    from researchflow.output import emit
+
+    emit(run_deviate(_config(), hypothesis_id, reason), as_json=as_json)
+    return 0
+
+
+@cli.command()
+@click.argument("hypothesis_id", metavar="[ID]", required=False)
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Regenerate only the results block of an existing report; keep your text.",
+)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def report(hypothesis_id: str | None, update: bool, as_json: bool) -> int:
+    """Write report.qmd: predictions vs observed from the linked runs, and a verdict each.
+
+    The results block (between the rflow:results markers) is generated from runs.yaml and
+    the MLflow store: baseline, observed value of the primary (latest confirmatory) run,
+    effect and verdict per prediction, every run tried, confirmatory and exploratory, and
+    the deviations. The rest of the report is yours. Moves the plan to `reported`.
+
+    Example: rflow report H-007 --update
+    """
+    from researchflow.commands.report import report as run_report
+    from researchflow.output import emit
+
+    emit(run_report(_config(), hypothesis_id, update=update), as_json=as_json)
+    return 0
+
+
+@cli.command()
+@click.argument("hypothesis_id", metavar="[ID]", required=False)
+@click.option(
+    "--only",
+    type=click.Choice(["plan", "report"]),
+    help="Render just one document (default: the plan, and the report when it exists).",
+)
+@click.option("--to", "to", metavar="FORMAT", help="Quarto format (default: the plan's format).")
+@click.option(
+    "--output-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Where the rendered files go (default: .rflow/render/<id>-<slug>/).",
+)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def render(
+    hypothesis_id: str | None,
+    only: str | None,
+    to: str | None,
+    output_dir: Path | None,
+    as_json: bool,
+) -> int:
+    """Render the plan and report with Quarto (`quarto render`).
+
+    Code in the documents runs from the repository root. Needs Quarto (quarto.org); without
+    it the command says so and exits 2.
+
+    Example: rflow render H-007 --to pdf
+    """
+    from researchflow.commands.render import render_plans
+    from researchflow.output import emit
+
+    result = render_plans(_config(), hypothesis_id, which=only, to=to, output_dir=output_dir)
+    emit(result, as_json=as_json)
+    return 0
+
+
+@cli.command("registration-hook", hidden=True)
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def registration_hook(paths: tuple[Path, ...], as_json: bool) -> int:
+    """Refuse approved plans whose registered content changed without a deviation.
+
+    The `rflow-registration` pre-commit hook; with no PATHS every plan is checked.
+
+    Example: rflow registration-hook research/H-007-graded-target/plan.qmd
+    """
+    from researchflow.commands.registration_hook import check_registration
+    from researchflow.output import emit
+
+    result = check_registration(_config(), list(paths))
+    emit(result, as_json=as_json)
+    return result.exit_code
+
+
+# check (5b)
+
+
+@cli.command()
 @click.argument("ids", nargs=-1, metavar="[ID]...")
 @click.option("--changed", is_flag=True, help="Check the hypotheses this branch changes.")
 @click.option("--all", "all_", is_flag=True, help="Check every hypothesis in research/.")

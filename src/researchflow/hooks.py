@@ -38,6 +38,12 @@ RFLOW_HOOKS: tuple[Hook, ...] = (
         files=r"^{research}/[^/]+/(plan|report)\.qmd$",
     ),
     Hook(
+        id="rflow-registration",
+        name="rflow registration (approved plans change only by deviation)",
+        entry="rflow registration-hook",
+        files=r"^{research}/[^/]+/plan\.qmd$",
+    ),
+    Hook(
         id="rflow-notebooks",
         name="rflow notebooks (valid, run top to bottom)",
         entry="rflow check-notebooks",

@@ -5,13 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from conftest import git
 from fixtures.gate_plans import write_plan
 from fixtures.gitlab_api import PROJECT_PATH
-
-# until the gate's other half (registration, evidence, report) is merged
-pytest.importorskip("researchflow.evidence")
 
 
 def configure(repo: Path, url: str) -> None:

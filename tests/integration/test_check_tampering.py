@@ -3,11 +3,7 @@ each way of cheating (or of drifting by accident) fails the check that should ca
 
 from __future__ import annotations
 
-import pytest
 from fixtures.experiment import failing
-
-# until the gate's other half (registration, evidence, report) is merged
-pytest.importorskip("researchflow.evidence")
 
 
 def test_a_clean_experiment_passes_every_level(experiment) -> None:

@@ -40,6 +40,8 @@ def test_the_id_is_taken_only_from_before_the_command(args, expected) -> None:
         (["train.py", "research/H-007-x/runs.yaml"], ["train.py"]),
         (["research/H-007-x/sub/runs.yaml"], ["research/H-007-x/sub/runs.yaml"]),
         (["runs.yaml"], ["runs.yaml"]),
+        (["research/H-007-x/.runs.yaml.4nc0abfv.tmp"], []),  # a concurrent run's atomic write
+        (["research/H-007-x/.plan.qmd.4nc0abfv.tmp"], ["research/H-007-x/.plan.qmd.4nc0abfv.tmp"]),
     ],
 )
 def test_only_rflow_bookkeeping_is_not_dirt(paths, dirt) -> None:

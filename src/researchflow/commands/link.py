@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from researchflow.adapters import git as gitrepo
-from researchflow.commands.run import hypothesis_folder, predicted_metrics, resolve_hypothesis
+from researchflow.commands.run import predicted_metrics
 from researchflow.config import Config, tracking_uri
 from researchflow.errors import UserError
+from researchflow.hypotheses import resolve_hypothesis
 from researchflow.naming import is_valid_id
 from researchflow.runlog import RUNS_FILE, RunEntry, append_run, read_runs, utc_timestamp
 
@@ -48,8 +49,7 @@ def link(config: Config, hypothesis_id: str | None, run_ids: list[str]) -> LinkR
     if not run_ids or (hypothesis_id is None and len(run_ids) == 1 and is_valid_id(run_ids[0])):
         raise UserError("no run IDs given (usage: rflow link ID RUN_ID…)")
     root = config.root
-    hypothesis = resolve_hypothesis(config, hypothesis_id, root)
-    folder = hypothesis_folder(config, hypothesis, root)
+    hypothesis, folder = resolve_hypothesis(config, hypothesis_id, root=root)
     metric_keys, plan_data = predicted_metrics(folder / "plan.qmd")
     runs_file = folder / RUNS_FILE
     recorded = read_runs(runs_file).run_ids()

@@ -23,7 +23,8 @@ from typing import Any
 from researchflow.adapters import git as gitrepo
 from researchflow.config import Config, tracking_uri
 from researchflow.errors import UserError
-from researchflow.naming import id_from_name, is_valid_id
+from researchflow.hypotheses import resolve_hypothesis
+from researchflow.naming import is_valid_id
 from researchflow.runlog import RUNS_FILE, RunEntry, append_run, utc_timestamp
 
 PARAMS_FILE = "params.yaml"
@@ -79,42 +80,6 @@ class StartedRun:
         }
 
 
-def hypothesis_folder(config: Config, hypothesis_id: str, root: Path | None = None) -> Path:
-    """`research/<id>-<slug>/`, which must hold the plan."""
-    research = (root or config.root) / config.research_dir
-    plans = sorted(research.glob(f"{hypothesis_id}-*/plan.qmd"))
-    if not plans and (research / hypothesis_id / "plan.qmd").is_file():
-        plans = [research / hypothesis_id / "plan.qmd"]
-    if not plans:
-        raise UserError(
-            f"{config.research_dir}/{hypothesis_id}-*/plan.qmd: no plan for {hypothesis_id} "
-            "(create it with `rflow new-hypothesis`, or check the ID)"
-        )
-    if len(plans) > 1:
-        names = ", ".join(p.parent.name for p in plans)
-        raise UserError(f"{config.research_dir}: {hypothesis_id} has several folders ({names})")
-    return plans[0].parent
-
-
-def resolve_hypothesis(config: Config, hypothesis_id: str | None, root: Path | None = None) -> str:
-    """The ID given, else the one of the current branch (`hyp/H-007-slug` → H-007)."""
-    if hypothesis_id:
-        if not is_valid_id(hypothesis_id):
-            raise UserError(f"{hypothesis_id}: not a hypothesis ID (use H- and digits, e.g. H-007)")
-        return hypothesis_id
-    branch = gitrepo.current_branch(root or config.root) or "(detached HEAD)"
-    leaf = (
-        branch.removeprefix(config.branch_prefix) if branch.startswith(config.branch_prefix) else ""
-    )
-    found = id_from_name(leaf) if leaf else None
-    if found is None:
-        raise UserError(
-            f"branch {branch} is not a hypothesis branch ({config.branch_prefix}<ID>-<slug>): "
-            "pass the hypothesis ID (e.g. H-007) or switch to its branch"
-        )
-    return found
-
-
 def split_arguments(args: Sequence[str]) -> tuple[str | None, list[str]]:
     """`[ID] CMD…` → (ID or None, CMD). Click drops the `--`; an ID looks like H-007."""
     items = list(args)
@@ -153,7 +118,11 @@ def unrecorded_dirt(paths: list[str], research_dir: str) -> list[str]:
         if path == ".rflow" or path.startswith(".rflow/"):
             return True
         inside = path.removeprefix(prefix) if path.startswith(prefix) else None
-        return inside is not None and inside.count("/") == 1 and inside.endswith("/" + RUNS_FILE)
+        if inside is None or inside.count("/") != 1:
+            return False
+        name = inside.rsplit("/", 1)[1]
+        # a concurrent run's atomic write of runs.yaml shows up as `.runs.yaml.<random>.tmp`
+        return name == RUNS_FILE or (name.startswith(f".{RUNS_FILE}.") and name.endswith(".tmp"))
 
     return [path for path in paths if not bookkeeping(path)]
 
@@ -239,8 +208,7 @@ def start_linked_run(
 
     work = Path(cwd) if cwd else config.root
     gitrepo.require_repository(work)
-    hypothesis = resolve_hypothesis(config, hypothesis_id, work)
-    folder = hypothesis_folder(config, hypothesis, work)
+    hypothesis, folder = resolve_hypothesis(config, hypothesis_id, root=work)
     metric_keys, plan_data = predicted_metrics(folder / "plan.qmd")
     commit = gitrepo.head_commit(work)
     branch = gitrepo.current_branch(work)

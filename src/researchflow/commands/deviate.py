@@ -1,0 +1,71 @@
+"""`rflow deviate`: record a deviation from the approved plan and re-digest it.
+
+A deviation is disclosed, not re-reviewed: runs started after it are exploratory, and the
+report lists it. Edit the plan first, then record the deviation, then commit both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from researchflow.adapters.git import acting_user
+from researchflow.commands.approve import utc_now, write_plan_checked
+from researchflow.commands.validate import shown_path
+from researchflow.config import Config
+from researchflow.errors import UserError
+from researchflow.frontmatter import set_fields
+from researchflow.hypotheses import plan_path, read_plan_file, require_valid, resolve_hypothesis
+from researchflow.registration import digest, effective_digest
+
+
+@dataclass(frozen=True)
+class DeviateResult:
+    hypothesis_id: str
+    path: str
+    deviation: dict[str, str]
+    changed: bool  # did registered content change since the approval or last deviation
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.hypothesis_id,
+            "path": self.path,
+            "deviation": self.deviation,
+            "registered_content_changed": self.changed,
+        }
+
+    def to_text(self) -> str:
+        lines = [f"{self.hypothesis_id}: deviation recorded by {self.deviation['by']}"]
+        if not self.changed:
+            lines.append(
+                "note: registered content is unchanged; if you are about to change it, "
+                "edit the plan first and record the deviation after"
+            )
+        lines.append(
+            f"runs from now on are exploratory; commit it: git commit -m "
+            f"'Deviation for {self.hypothesis_id}' {self.path}"
+        )
+        return "\n".join(lines)
+
+
+def deviate(config: Config, hypothesis_id: str | None, reason: str) -> DeviateResult:
+    reason = reason.strip()
+    if not reason:
+        raise UserError("--reason: empty (say what changed and why, in one sentence)")
+    found_id, folder = resolve_hypothesis(config, hypothesis_id)
+    path = plan_path(folder)
+    shown = shown_path(path)
+    result = read_plan_file(path, config)
+    if result.plan is not None and result.plan.approval is None:
+        raise UserError(
+            f"{shown}: approval: {found_id} is not approved yet (edit the plan freely "
+            "until `rflow approve`; deviations are for approved plans)"
+        )
+    # the drift a deviation exists to record is a problem for validate, not for us
+    problems = tuple(p for p in result.problems if p.field != "approval.digest")
+    plan, document = require_valid(replace(result, problems=problems))
+    now = digest(document, config.sections)
+    record = {"at": utc_now(), "by": acting_user(config.root), "reason": reason, "digest": now}
+    existing = document.front_matter.get("deviations") or []
+    text = set_fields(document.text, {"deviations": [*existing, record]})
+    write_plan_checked(path, text, config)
+    return DeviateResult(found_id, shown, record, now != effective_digest(plan))

@@ -1,0 +1,83 @@
+"""The `rflow-registration` pre-commit hook: approved plans may change only by deviation.
+
+pre-commit passes the staged plan files; each approved one must still have the digest of
+its approval or last deviation, and must keep the approval and deviations the last commit
+recorded. Reads the files and HEAD's versions (one git call): it runs on every commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from researchflow.commands.validate import discover, shown_path
+from researchflow.config import Config
+from researchflow.errors import EXIT_CHECK_FAILED, EXIT_OK
+from researchflow.plan import read_plan
+from researchflow.problems import Problem
+from researchflow.registration import history_problems, registration_problems
+
+
+@dataclass(frozen=True)
+class RegistrationResult:
+    files: tuple[str, ...]
+    problems: tuple[Problem, ...]
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CHECK_FAILED if self.problems else EXIT_OK
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": not self.problems,
+            "files": list(self.files),
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+    def to_text(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
+def check_registration(config: Config, paths: list[Path]) -> RegistrationResult:
+    files = [p for p in (paths or discover(config)) if p.name == "plan.qmd"]
+    committed = _committed_versions(config, files)
+    problems: list[Problem] = []
+    for path in files:
+        shown = shown_path(path)
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            continue  # a deleted plan: nothing registered left to protect here
+        result = read_plan(raw, shown, config.sections)
+        if result.plan is None or result.document is None:
+            continue  # unreadable plans are rflow-validate's to report
+        plan, document = result.plan, result.document
+        problems.extend(registration_problems(plan, document, shown, config.sections))
+        before = committed.get(path)
+        if before is not None:
+            previous = read_plan(before, shown, config.sections).plan
+            problems.extend(history_problems(previous, plan, document, shown))
+    return RegistrationResult(tuple(shown_path(p) for p in files), tuple(problems))
+
+
+def _committed_versions(config: Config, files: list[Path]) -> dict[Path, bytes]:
+    """HEAD's version of each plan (none in a repository without commits or outside git)."""
+    from researchflow.adapters.git import is_repository, read_blobs
+    from researchflow.adapters.process import CommandFailed
+
+    root = config.root.resolve()
+    specs: dict[tuple[str, str], Path] = {}
+    for path in files:
+        try:
+            relative = path.resolve().relative_to(root).as_posix()
+        except ValueError:
+            continue  # outside the repository: no history to compare with
+        specs[("HEAD", relative)] = path
+    if not specs or not is_repository(root):
+        return {}
+    try:
+        blobs = read_blobs(root, list(specs))
+    except CommandFailed:
+        return {}
+    return {specs[spec]: blob for spec, blob in blobs.items() if blob is not None}

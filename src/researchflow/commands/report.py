@@ -1,0 +1,128 @@
+"""`rflow report`: write report.qmd from the template, or refresh only its results block.
+
+The human text is never regenerated: `--update` replaces the lines between the two
+markers and the generated front-matter fields, and keeps every other byte.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from researchflow.commands.approve import check_plan_text
+from researchflow.commands.validate import shown_path
+from researchflow.config import Config
+from researchflow.errors import UserError
+from researchflow.fileio import write_atomic
+from researchflow.frontmatter import set_fields
+from researchflow.hypotheses import plan_path, read_plan_file, require_valid, resolve_hypothesis
+from researchflow.report import (
+    BEGIN,
+    END,
+    REPORT_FILE,
+    ReportInputs,
+    gather_inputs,
+    judge_all,
+    render_results_block,
+    replace_results_block,
+    report_fields,
+)
+
+BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# Writing the report moves the plan on; a concluded plan stays concluded.
+REPORTABLE = ("approved", "running", "reported", "concluded")
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    hypothesis_id: str
+    path: str
+    created: bool
+    primary_run: str | None
+    verdicts: dict[str, str]
+    runs: int
+    confirmatory: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.hypothesis_id,
+            "path": self.path,
+            "created": self.created,
+            "primary_run": self.primary_run,
+            "verdicts": self.verdicts,
+            "runs": self.runs,
+            "confirmatory": self.confirmatory,
+        }
+
+    def to_text(self) -> str:
+        action = "written" if self.created else "results block updated"
+        lines = [f"{self.path}: {action}"]
+        lines += [f"  {metric}: {verdict}" for metric, verdict in self.verdicts.items()]
+        lines.append(
+            f"  {self.runs} runs tried, {self.confirmatory} confirmatory; "
+            f"primary run: {self.primary_run or 'none'}"
+        )
+        return "\n".join(lines)
+
+
+def report(config: Config, hypothesis_id: str | None, *, update: bool = False) -> ReportResult:
+    found_id, folder = resolve_hypothesis(config, hypothesis_id)
+    path = plan_path(folder)
+    shown_plan = shown_path(path)
+    plan, document = require_valid(read_plan_file(path, config))
+    if plan.status not in REPORTABLE or plan.approval is None:
+        raise UserError(
+            f"{shown_plan}: status: {found_id} is {plan.status}, not approved (a report needs "
+            "an approved plan: have a reviewer run `rflow approve`)"
+        )
+    report_path = folder / REPORT_FILE
+    shown = shown_path(report_path)
+    exists = report_path.exists()
+    if exists and not update:
+        raise UserError(
+            f"{shown}: already exists (use `rflow report {found_id} --update` to refresh the "
+            "results block and keep your text)"
+        )
+    if update and not exists:
+        raise UserError(f"{shown}: not found (run `rflow report {found_id}` to write it)")
+
+    inputs = gather_inputs(config, found_id)
+    block = render_results_block(inputs)
+    base = report_path.read_text(encoding="utf-8") if exists else _template(config)
+    text = replace_results_block(base, block)
+    if text is None:
+        where = shown if exists else f"the {REPORT_FILE} template"
+        raise UserError(
+            f"{where}: results block: the marker lines are missing or repeated (put exactly one "
+            f"'{BEGIN}' and one '{END}' line under '## Results')"
+        )
+    text = set_fields(text, report_fields(inputs))
+    plan_text = None
+    if plan.status in ("approved", "running"):
+        plan_text = set_fields(document.text, {"status": "reported"})
+        check_plan_text(path, plan_text, config)  # before writing anything
+    write_atomic(report_path, text)
+    if plan_text is not None:
+        write_atomic(path, plan_text)
+    return _result(inputs, shown, created=not exists)
+
+
+def _template(config: Config) -> str:
+    """The repository's override in templates_dir, else the built-in template."""
+    override = config.root / config.templates_dir / REPORT_FILE
+    source = override if override.is_file() else BUILTIN_TEMPLATES / REPORT_FILE
+    return source.read_text(encoding="utf-8")
+
+
+def _result(inputs: ReportInputs, shown: str, *, created: bool) -> ReportResult:
+    verdicts = {metric: verdict.verdict for metric, verdict in judge_all(inputs).items()}
+    return ReportResult(
+        hypothesis_id=inputs.hypothesis_id,
+        path=shown,
+        created=created,
+        primary_run=inputs.primary_run,
+        verdicts=verdicts,
+        runs=len(inputs.classified),
+        confirmatory=sum(1 for c in inputs.classified if c.confirmatory),
+    )

@@ -1,0 +1,95 @@
+"""Which hypothesis a command is about: the ID given, else the current branch's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from researchflow.config import Config
+from researchflow.document import Document
+from researchflow.errors import UserError
+from researchflow.naming import id_from_name, is_valid_id
+from researchflow.plan import Plan, PlanResult, read_plan
+
+
+def resolve_hypothesis(
+    config: Config, id_or_none: str | None, *, root: Path | None = None
+) -> tuple[str, Path]:
+    """(ID, its folder `research/<id>-<slug>`); the ID defaults to the current branch's.
+
+    `root`: another checkout of the repository (a rerun's temporary worktree); default
+    the configured root.
+    """
+    where = root or config.root
+    hypothesis_id = id_or_none if id_or_none else _id_from_branch(config, where)
+    if not is_valid_id(hypothesis_id):
+        raise UserError(
+            f"{hypothesis_id!r} is not a hypothesis ID (use H- and at least three digits, "
+            "e.g. H-007)"
+        )
+    return hypothesis_id, hypothesis_folder(config, hypothesis_id, root=where)
+
+
+def hypothesis_folder(config: Config, hypothesis_id: str, *, root: Path | None = None) -> Path:
+    """The one folder under the research folder named after the ID that holds a plan."""
+    research = (root or config.root) / config.research_dir
+    found = []
+    if research.is_dir():
+        found = sorted(
+            p
+            for p in research.iterdir()
+            if id_from_name(p.name) == hypothesis_id and (p / "plan.qmd").is_file()
+        )
+    if not found:
+        raise UserError(
+            f"{config.research_dir}/{hypothesis_id}-*/plan.qmd: no plan for {hypothesis_id} "
+            f"(check the ID, check out its branch `{config.branch_prefix}{hypothesis_id}-…`, "
+            "or create it with `rflow new-hypothesis`)"
+        )
+    if len(found) > 1:
+        names = ", ".join(p.name for p in found)
+        raise UserError(
+            f"{config.research_dir}/: {hypothesis_id} has several folders ({names}) "
+            "(keep one and rename the others)"
+        )
+    return found[0]
+
+
+def _id_from_branch(config: Config, root: Path) -> str:
+    from researchflow.adapters.git import current_branch
+
+    branch = current_branch(root) or "(detached HEAD)"
+    prefix = config.branch_prefix
+    found = id_from_name(branch[len(prefix) :]) if branch.startswith(prefix) else None
+    if found is None:
+        raise UserError(
+            f"branch {branch} is not a hypothesis branch ({prefix}<ID>-<slug>): "
+            "pass the hypothesis ID (e.g. H-007) or switch to its branch"
+        )
+    return found
+
+
+def plan_path(folder: Path) -> Path:
+    return folder / "plan.qmd"
+
+
+def read_plan_file(path: Path, config: Config) -> PlanResult:
+    """Read and validate a plan file; an unreadable file is a UserError naming it."""
+    from researchflow.commands.validate import shown_path
+
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise UserError(
+            f"{shown_path(path)}: cannot be read: {error.strerror} (check the path)"
+        ) from None
+    return read_plan(raw, shown_path(path), config.sections)
+
+
+def require_valid(result: PlanResult) -> tuple[Plan, Document]:
+    """The plan and its document, or a UserError quoting the first problem."""
+    if result.problems or result.plan is None or result.document is None:
+        first = result.problems[0] if result.problems else "the plan cannot be read"
+        more = len(result.problems) - 1
+        extra = f" ({more} more: run `rflow validate`)" if more > 0 else ""
+        raise UserError(f"{first}{extra}")
+    return result.plan, result.document

@@ -1,0 +1,104 @@
+"""The rflow-registration hook, through real pre-commit, guards an approved plan."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import git
+from fixtures.plans import write_plan
+
+pytestmark = pytest.mark.skipif(shutil.which("rflow") is None, reason="rflow not on PATH")
+
+PLAN = "research/H-007-graded-target/plan.qmd"
+
+
+def commit(root: Path, message: str) -> subprocess.CompletedProcess[str]:
+    git(root, "add", "-A")
+    return subprocess.run(
+        ["git", "commit", "-q", "-m", message],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_changed_prediction_after_approval_needs_a_deviation(
+    repo: Path, rflow, monkeypatch
+) -> None:
+    assert rflow("init", "--no-dvc").code == 0
+    assert "id: rflow-registration" in (repo / ".pre-commit-config.yaml").read_text()
+    path = write_plan(repo)
+    assert commit(repo, "plan H-007 for review").returncode == 0
+    subprocess.run(
+        [sys.executable, "-m", "pre_commit", "install"], cwd=repo, check=True, capture_output=True
+    )
+
+    monkeypatch.setenv("RFLOW_USER", "dave")
+    assert rflow("approve", "H-007").code == 0
+    approved = commit(repo, "approve H-007")
+    assert approved.returncode == 0, approved.stdout + approved.stderr
+
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("min_effect: 0.02", "min_effect: 0.01"),
+        encoding="utf-8",
+    )
+    blocked = commit(repo, "lower the bar")
+    output = blocked.stdout + blocked.stderr
+    assert blocked.returncode != 0
+    problems = [line for line in output.splitlines() if line.startswith(PLAN)]
+    assert len(problems) == 1
+    assert "approval.digest: registered content changed after approval" in problems[0]
+    assert "rflow deviate" in problems[0]
+    assert "Traceback" not in output
+    assert git(repo, "log", "-1", "--format=%s").strip() == "approve H-007"
+
+    monkeypatch.setenv("RFLOW_USER", "carol")
+    assert rflow("deviate", "H-007", "--reason", "two points was unrealistic").code == 0
+    passed = commit(repo, "lower the bar, with a deviation")
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+
+
+def test_changes_outside_registered_content_pass(repo: Path, rflow, monkeypatch) -> None:
+    assert rflow("init", "--no-dvc").code == 0
+    path = write_plan(repo)
+    monkeypatch.setenv("RFLOW_USER", "dave")
+    assert rflow("approve", "H-007").code == 0
+    assert commit(repo, "approved plan").returncode == 0
+    subprocess.run(
+        [sys.executable, "-m", "pre_commit", "install"], cwd=repo, check=True, capture_output=True
+    )
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("Label noise", "Label noise, and seasonality,"),
+        encoding="utf-8",
+    )
+    done = commit(repo, "one more risk")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_hand_edited_approval_digest_is_blocked(repo: Path, rflow, monkeypatch) -> None:
+    assert rflow("init", "--no-dvc").code == 0
+    path = write_plan(repo)
+    monkeypatch.setenv("RFLOW_USER", "dave")
+    assert rflow("approve", "H-007").code == 0
+    assert commit(repo, "approved plan").returncode == 0
+    subprocess.run(
+        [sys.executable, "-m", "pre_commit", "install"], cwd=repo, check=True, capture_output=True
+    )
+    # change a prediction and "fix" the digest by hand to match: the record was forged
+    from researchflow.config import SectionsConfig
+    from researchflow.document import parse_document
+    from researchflow.registration import digest
+
+    text = path.read_text(encoding="utf-8").replace("min_effect: 0.02", "min_effect: 0.01")
+    old = parse_document(text).front_matter["approval"]["digest"]
+    text = text.replace(old, digest(parse_document(text), SectionsConfig()))
+    path.write_text(text, encoding="utf-8")
+    blocked = commit(repo, "quietly lower the bar")
+    output = blocked.stdout + blocked.stderr
+    assert blocked.returncode != 0
+    assert f"{PLAN}:" in output and "approval: the recorded approval was edited" in output
