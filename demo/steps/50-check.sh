@@ -13,22 +13,22 @@ say "tampering: a number in the report's results block edited by hand is caught"
 H_REPORT="$(git ls-files 'research/*/report.qmd' | head -1)"
 [ -n "$H_REPORT" ] || demo_fail "no committed report.qmd (step 40 must write one)"
 python - "$H_REPORT" <<'PY'
-import re
 import sys
 from pathlib import Path
 
 path = Path(sys.argv[1])
-text = path.read_text(encoding="utf-8")
-begin = text.index("<!-- rflow:results:begin -->")
-end = text.index("<!-- rflow:results:end -->")
-block = text[begin:end]
-number = re.search(r"\b\d+\.\d+\b", block)
-if number is None:
-    sys.exit("no number in the results block to tamper with")
-nicer = f"{float(number.group()) + 0.05:.4f}"
-print(f"   {path}: {number.group()} -> {nicer} (a 'better' result, typed in by hand)")
-block = block[: number.start()] + nicer + block[number.end() :]
-path.write_text(text[:begin] + block + text[end:], encoding="utf-8")
+lines = path.read_text(encoding="utf-8").split("\n")
+begin = lines.index("<!-- rflow:results:begin -->")
+# the first prediction row of the generated table: | metric | direction | baseline | observed |
+row = next(i for i in range(begin, len(lines)) if lines[i].startswith("| ") and "---" not in lines[i]
+           and not lines[i].startswith("| Prediction"))
+cells = lines[row].split("|")
+observed = cells[4].strip()
+better = f"{float(observed) + 0.05:.2f}"
+print(f"   {path}: observed {observed} -> {better} (a 'better' result, typed in by hand)")
+cells[4] = f" {better} "
+lines[row] = "|".join(cells)
+path.write_text("\n".join(lines), encoding="utf-8")
 PY
 rflow check && demo_fail "the hand-edited number was not caught" || echo "(exit code $?)"
 git checkout -- "$H_REPORT"

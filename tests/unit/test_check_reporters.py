@@ -34,7 +34,7 @@ def report_with(failing: dict[str, list[Problem]] | None = None) -> CheckReport:
     for hypothesis in ("H-001", "H-002"):
         for level in LEVELS:
             if level == "rerun":
-                results.append(skipped(hypothesis, level, "not requested (add --rerun)"))
+                results.append(skipped(hypothesis, level, "not requested: add --rerun"))
             elif f"{hypothesis} {level}" in failing:
                 results.append(judged(hypothesis, level, failing[f"{hypothesis} {level}"]))
             else:

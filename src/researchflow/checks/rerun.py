@@ -45,7 +45,7 @@ def compare(predictions: Any, reported: dict[str, float], observed: dict[str, fl
 
 def check(ctx: HypothesisContext) -> CheckResult:
     if not ctx.options.rerun:
-        return skipped(ctx.id, LEVEL, "not requested (add --rerun)")
+        return skipped(ctx.id, LEVEL, "not requested: add --rerun")
     primary = ctx.primary_run_id
     if primary is None:
         return skipped(ctx.id, LEVEL, "no confirmatory run to reproduce")
