@@ -9,7 +9,6 @@ import pytest
 from fixtures.gate_plans import plan_text, write_plan
 
 from researchflow.checks.context import CheckOptions
-from researchflow.checks.render import render_argv
 from researchflow.checks.runner import run_checks
 from researchflow.config import load_config
 
@@ -69,8 +68,3 @@ def test_render_fails_without_quarto_when_the_config_requires_it(repo: Path) -> 
 def test_render_passes_for_a_written_plan_with_quarto(repo: Path) -> None:
     write_plan(repo)
     assert level(repo, "render").status == "pass"
-
-
-def test_render_argv_writes_outside_the_repository(tmp_path: Path) -> None:
-    argv = render_argv("quarto", Path("research/H-001-a/plan.qmd"), tmp_path)
-    assert argv == ["quarto", "render", "research/H-001-a/plan.qmd", "--output-dir", str(tmp_path)]

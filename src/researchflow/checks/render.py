@@ -1,34 +1,27 @@
 """Level 7, render: `quarto render` succeeds for the plan and the report.
 
 Quarto is optional: without it the level is skipped, unless `quarto.required` is set in
-the config, in which case its absence fails the check.
+the config, in which case its absence fails the check. Output goes to a throwaway folder,
+so a check leaves the repository as it was.
 """
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from pathlib import Path
 
 from researchflow.checks.context import HypothesisContext
 from researchflow.checks.model import CheckResult, judged, skipped
+from researchflow.errors import CheckFailed
 from researchflow.problems import Problem
 
 LEVEL = "render"
 
 
-def quarto_binary() -> str | None:
-    return shutil.which("quarto")
-
-
-def render_argv(quarto: str, document: Path, output_dir: Path) -> list[str]:
-    """`quarto render` of one document into a throwaway folder (the repo stays clean)."""
-    return [quarto, "render", str(document), "--output-dir", str(output_dir)]
-
-
 def check(ctx: HypothesisContext) -> CheckResult:
-    quarto = quarto_binary()
-    if quarto is None:
+    from researchflow.adapters import quarto
+
+    if not quarto.is_installed():
         if ctx.config.quarto.required:
             problem = Problem(
                 ctx.config.source or "researchflow.yaml",
@@ -41,22 +34,21 @@ def check(ctx: HypothesisContext) -> CheckResult:
         return skipped(ctx.id, LEVEL, "Quarto is not installed")
     documents = [p for p in (ctx.plan_path, ctx.report_path) if p.is_file()]
     problems: list[Problem] = []
-    from researchflow.adapters.process import run
-
     for document in documents:
         with tempfile.TemporaryDirectory(prefix="rflow-render-") as output:
-            result = run(
-                render_argv(quarto, document, Path(output)), cwd=document.parent, check=False
+            argv = quarto.render_argv(
+                document, to=ctx.plan.format, execute_dir=ctx.config.root, output_dir=Path(output)
             )
-        if result.returncode != 0:
-            lines = (result.stderr or result.stdout).strip().splitlines()
-            problems.append(
-                Problem(
-                    ctx.rel(document.name),
-                    1,
-                    "render",
-                    f"quarto render failed: {lines[-1] if lines else 'no output'}",
-                    f"run `rflow render {ctx.id}` to see the full output",
+            try:
+                quarto.render(argv, cwd=ctx.config.root)
+            except CheckFailed as error:
+                problems.append(
+                    Problem(
+                        ctx.rel(document.name),
+                        1,
+                        "render",
+                        str(error),
+                        f"run `rflow render {ctx.id}` to see Quarto's full output",
+                    )
                 )
-            )
     return judged(ctx.id, LEVEL, problems, f"{len(documents)} document(s) rendered")
