@@ -143,27 +143,8 @@ def list_files(root: Path, rev: str | None = None) -> list[str]:
 
 def read_files(root: Path, rev: str, paths: list[str]) -> dict[str, bytes]:
     """The contents of `paths` at `rev` in one `git cat-file --batch`; absent paths omitted."""
-    if not paths:
-        return {}
-    request = "".join(f"{rev}:{path}\n" for path in paths).encode("utf-8")
-    import subprocess
-
-    result = subprocess.run(
-        ["git", "cat-file", "--batch"], cwd=root, input=request, capture_output=True, check=True
-    )
-    contents: dict[str, bytes] = {}
-    data = result.stdout
-    position = 0
-    for path in paths:
-        end = data.index(b"\n", position)
-        header = data[position:end].split(b" ")
-        position = end + 1
-        if header[-1] in (b"missing", b"ambiguous") or len(header) != 3:
-            continue
-        size = int(header[2])
-        contents[path] = data[position : position + size]
-        position += size + 1  # the object is followed by a newline
-    return contents
+    blobs = read_blobs(root, [(rev, path) for path in paths])
+    return {path: blob for (_, path), blob in blobs.items() if blob is not None}
 
 
 # --- branches, commits without a checkout, pushes and their rollback (issue 3) ---------
