@@ -66,8 +66,13 @@ def validate(paths: tuple[Path, ...], as_json: bool) -> int:
     show_default=True,
     help="Run `dvc init` when the repository has no DVC yet.",
 )
+@click.option(
+    "--gitlab-ci",
+    is_flag=True,
+    help="Also add the `rflow check` merge-request job to .gitlab-ci.yml.",
+)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def init(with_dvc: bool, as_json: bool) -> int:
+def init(with_dvc: bool, gitlab_ci: bool, as_json: bool) -> int:
     """Set up researchflow in an existing git repository. Safe to run again.
 
     Writes researchflow.yaml, ignores .rflow/, adds rflow's pre-commit hooks next to
@@ -78,7 +83,7 @@ def init(with_dvc: bool, as_json: bool) -> int:
     from researchflow.commands.init import init as run_init
     from researchflow.output import emit
 
-    emit(run_init(_config(), with_dvc=with_dvc), as_json=as_json)
+    emit(run_init(_config(), with_dvc=with_dvc, gitlab_ci=gitlab_ci), as_json=as_json)
     return 0
 
 
@@ -323,6 +328,90 @@ def registration_hook(paths: tuple[Path, ...], as_json: bool) -> int:
 
 
 # check (5b)
+
+
+@cli.command()
+@click.argument("ids", nargs=-1, metavar="[ID]...")
+@click.option("--changed", is_flag=True, help="Check the hypotheses this branch changes.")
+@click.option("--all", "all_", is_flag=True, help="Check every hypothesis in research/.")
+@click.option(
+    "--rerun", is_flag=True, help="Re-execute the primary run on HEAD and compare its metrics."
+)
+@click.option(
+    "--execute-notebooks", is_flag=True, help="Run each notebook top to bottom (nbclient)."
+)
+@click.option(
+    "--junit",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write a JUnit XML report (GitLab's test report) to this file.",
+)
+@click.option(
+    "--markdown",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the Markdown summary to this file.",
+)
+@click.option(
+    "--post-mr-note",
+    is_flag=True,
+    help="Create or update one sticky note on the merge request (needs GITLAB_TOKEN).",
+)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def check(
+    ids: tuple[str, ...],
+    changed: bool,
+    all_: bool,
+    rerun: bool,
+    execute_notebooks: bool,
+    junit: Path | None,
+    markdown: Path | None,
+    post_mr_note: bool,
+    as_json: bool,
+) -> int:
+    """The reproducibility gate: verify that every number in a report can be trusted.
+
+    Seven checks per hypothesis: plan, registration, provenance (runs exist, finished,
+    clean, on an ancestor commit, with the same and still-available data), report (the
+    results block equals what the store holds), rerun (with --rerun: the primary run
+    reproduces on HEAD within each prediction's tolerance), notebooks and render. With no
+    ID, the current branch's hypothesis. Exit 0 only when every check passes, 1 when one
+    fails, 3 when the MLflow store cannot be reached.
+
+    Example: rflow check --changed --rerun --junit rflow-junit.xml --markdown rflow-summary.md
+    """
+    from researchflow.commands.check import check as run_check
+    from researchflow.output import emit
+
+    outcome = run_check(
+        _config(),
+        list(ids),
+        changed=changed,
+        all_=all_,
+        rerun=rerun,
+        execute_notebooks=execute_notebooks,
+        junit=junit,
+        markdown=markdown,
+        post_mr_note=post_mr_note,
+    )
+    emit(outcome, as_json=as_json)
+    return outcome.exit_code
+
+
+@cli.command("check-notebooks", hidden=True)
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def check_notebooks(paths: tuple[Path, ...], as_json: bool) -> int:
+    """Check notebooks: valid nbformat, code cells executed top to bottom.
+
+    The entry of the `rflow-notebooks` pre-commit hook.
+
+    Example: rflow check-notebooks research/H-007-graded-target/explore.ipynb
+    """
+    from researchflow.commands.notebooks import check_notebooks as run_notebooks
+    from researchflow.output import emit
+
+    result = run_notebooks(list(paths))
+    emit(result, as_json=as_json)
+    return result.exit_code
 
 
 # --- the portfolio: status, rank, board, doctor (issue 6) --------------------------------

@@ -43,6 +43,12 @@ RFLOW_HOOKS: tuple[Hook, ...] = (
         entry="rflow registration-hook",
         files=r"^{research}/[^/]+/plan\.qmd$",
     ),
+    Hook(
+        id="rflow-notebooks",
+        name="rflow notebooks (valid, run top to bottom)",
+        entry="rflow check-notebooks",
+        files=r"^{research}/.*\.ipynb$",
+    ),
 )
 
 

@@ -107,23 +107,31 @@ def rank_key(plan: Plan) -> tuple[int, int]:
     return (-plan.score, int(plan.id[2:]))
 
 
-def read_plan(raw: bytes | str, path: str, sections: SectionsConfig | None = None) -> PlanResult:
-    """Parse and validate one plan document, collecting every problem."""
+def read_plan(
+    raw: bytes | str, path: str, sections: SectionsConfig | None = None, *, strict: bool = False
+) -> PlanResult:
+    """Parse and validate one plan document, collecting every problem.
+
+    `strict` applies the section rules to drafts too (`rflow check`: nothing merges with
+    template text left in it).
+    """
     try:
         document = parse_document(raw)
     except DocumentError as error:
         return PlanResult(None, (Problem(path, error.line, error.field, error.message, error.fix),))
-    return validate_plan(document, path, sections or SectionsConfig())
+    return validate_plan(document, path, sections or SectionsConfig(), strict=strict)
 
 
-def validate_plan(document: Document, path: str, sections: SectionsConfig) -> PlanResult:
+def validate_plan(
+    document: Document, path: str, sections: SectionsConfig, *, strict: bool = False
+) -> PlanResult:
     checker = _Checker(document, path)
     plan = checker.plan()
     checker.folder()
     status = document.front_matter.get("status")
     if status in STATUSES:
         checker.lifecycle(status)
-        if status != "draft":
+        if status != "draft" or strict:
             checker.sections(sections)
     return PlanResult(plan, tuple(checker.problems), document)
 

@@ -108,8 +108,14 @@ def report_fields(inputs: ReportInputs) -> dict[str, Any]:
     }
 
 
-def gather_inputs(config: Config, hypothesis_id: str) -> ReportInputs:
-    """Read the plan, runs.yaml, ONE batched store query and the plan at each run's commit."""
+def gather_inputs(
+    config: Config, hypothesis_id: str, *, store_runs: Mapping[str, Any] | None = None
+) -> ReportInputs:
+    """Read the plan, runs.yaml, ONE batched store query and the plan at each run's commit.
+
+    `store_runs`: the runs already fetched by the caller (`rflow check` shares its single
+    query between levels), used instead of querying the store again.
+    """
     from researchflow.adapters import mlflow as store
     from researchflow.adapters.git import read_blobs
     from researchflow.config import tracking_uri
@@ -132,7 +138,10 @@ def gather_inputs(config: Config, hypothesis_id: str) -> ReportInputs:
     classified = tuple(classify(plan, runs, digests))
     primary = primary_run(classified)
     uri = tracking_uri(config)
-    found = store.fetch_runs(uri, [run.run_id for run in runs]) if runs else {}
+    if store_runs is not None:
+        found = dict(store_runs)
+    else:
+        found = store.fetch_runs(uri, [run.run_id for run in runs]) if runs else {}
     links: dict[str, str] = {}
     for run in runs:
         experiment = found[run.run_id].experiment_id if run.run_id in found else run.experiment_id

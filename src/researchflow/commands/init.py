@@ -11,6 +11,7 @@ from researchflow.adapters.process import CommandFailed, run
 from researchflow.config import CONFIG_FILE, Config
 from researchflow.errors import UserError
 from researchflow.fileio import write_atomic
+from researchflow.gitlab_ci import GITLAB_CI, JOB_FILE
 from researchflow.hooks import merge_hooks
 
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
@@ -53,7 +54,7 @@ class InitResult:
         return "\n".join(f"  {change}" for change in self.changes)
 
 
-def init(config: Config, *, with_dvc: bool = True) -> InitResult:
+def init(config: Config, *, with_dvc: bool = True, gitlab_ci: bool = False) -> InitResult:
     root = config.root
     require_repository(root)
     changes: list[str] = []
@@ -68,6 +69,12 @@ def init(config: Config, *, with_dvc: bool = True) -> InitResult:
     record(_templates_folder(root, config), f"{config.templates_dir}/: created for overrides")
     if with_dvc and config.dvc.enabled:
         record(_dvc_init(root), ".dvc/: `dvc init` ran")
+    if gitlab_ci:
+        include = _gitlab_include(root)  # first: a refused include must leave nothing behind
+        record(_gitlab_job(root, config), f"{JOB_FILE}: the rflow check job written")
+        if include is not None:
+            write_atomic(root / GITLAB_CI, include)
+        record(include is not None, f"{GITLAB_CI}: includes {JOB_FILE}")
     return InitResult(tuple(changes), tuple(unchanged))
 
 
@@ -124,3 +131,32 @@ def _dvc_init(root: Path) -> bool:
     except CommandFailed as error:
         raise UserError(f"dvc init failed: {error} (run it by hand, or use --no-dvc)") from None
     return True
+
+
+def _gitlab_job(root: Path, config: Config) -> bool:
+    from researchflow.gitlab_ci import TEMPLATE, builtin_template, job_text
+
+    path = root / JOB_FILE
+    if path.exists():  # the team may have tuned it: never overwrite
+        return False
+    override = root / config.templates_dir / TEMPLATE
+    template = override.read_text(encoding="utf-8") if override.is_file() else builtin_template()
+    write_atomic(path, job_text(template, config.research_dir))
+    return True
+
+
+def _gitlab_include(root: Path) -> str | None:
+    """The new `.gitlab-ci.yml` text, or None when it already includes the job."""
+    import yaml
+
+    from researchflow.gitlab_ci import IncludeNotEditable, merge_include
+
+    path = root / GITLAB_CI
+    text = path.read_text(encoding="utf-8") if path.exists() else None
+    try:
+        merged = merge_include(text)
+    except (yaml.YAMLError, IncludeNotEditable) as error:
+        raise UserError(
+            f"{GITLAB_CI}: include: {error} (add '- local: {JOB_FILE}' to include: by hand)"
+        ) from None
+    return merged

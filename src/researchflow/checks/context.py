@@ -1,0 +1,121 @@
+"""What every level of one hypothesis's check reads, gathered once and shared.
+
+The store is queried at most once per hypothesis (one batched `fetch_runs`), however many
+levels need it; the plan is parsed once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from researchflow.config import Config
+from researchflow.plan import PlanResult, read_plan
+
+PLAN_FILE = "plan.qmd"
+REPORT_FILE = "report.qmd"
+RUNS_FILE = "runs.yaml"
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    rerun: bool = False
+    execute_notebooks: bool = False
+
+
+class HypothesisContext:
+    """One hypothesis folder as the levels see it; expensive reads are cached."""
+
+    def __init__(self, config: Config, hypothesis_id: str, folder: Path, options: CheckOptions):
+        self.config = config
+        self.id = hypothesis_id
+        self.folder = folder
+        self.options = options
+
+    def rel(self, name: str | Path = "") -> str:
+        """A path as the user sees it: relative to the repository root, POSIX style."""
+        path = self.folder / name if name else self.folder
+        try:
+            return path.relative_to(self.config.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    @property
+    def plan_path(self) -> Path:
+        return self.folder / PLAN_FILE
+
+    @property
+    def report_path(self) -> Path:
+        return self.folder / REPORT_FILE
+
+    @property
+    def runs_path(self) -> Path:
+        return self.folder / RUNS_FILE
+
+    @cached_property
+    def plan_result(self) -> PlanResult:
+        """The plan read with the strict rules: every section written, whatever the status."""
+        try:
+            raw = self.plan_path.read_bytes()
+        except OSError:
+            raw = b""
+        return read_plan(raw, self.rel(PLAN_FILE), self.config.sections, strict=True)
+
+    @property
+    def plan(self) -> Any:
+        return self.plan_result.plan
+
+    @cached_property
+    def runs(self) -> tuple[Any, ...]:
+        """The runs.yaml entries (RunEntry), in file order."""
+        from researchflow.runlog import read_runs
+
+        return tuple(read_runs(self.runs_path).runs)
+
+    @cached_property
+    def store_runs(self) -> dict[str, Any]:
+        """run id → StoreRun for every linked run the store holds: ONE batched query."""
+        from researchflow.adapters.mlflow import fetch_runs
+        from researchflow.config import tracking_uri
+
+        ids = [entry.run_id for entry in self.runs]
+        if not ids:
+            return {}
+        return fetch_runs(tracking_uri(self.config), ids)
+
+    @cached_property
+    def head(self) -> str:
+        from researchflow.adapters.git import git
+
+        return git(self.config.root, "rev-parse", "HEAD").strip()
+
+    @cached_property
+    def report_inputs(self) -> Any:
+        """What `rflow report` would show today, from the same single store query."""
+        from researchflow.report import gather_inputs
+
+        return gather_inputs(self.config, self.id, store_runs=self.store_runs)
+
+    @property
+    def primary_run_id(self) -> str | None:
+        """The run the report's verdicts rest on: the latest confirmatory run."""
+        return self.report_inputs.primary_run
+
+    @cached_property
+    def evidence_ids(self) -> frozenset[str]:
+        """Runs a verdict may rest on: the confirmatory ones (the primary among them)."""
+        ids = {c.run_id for c in self.report_inputs.classified if c.confirmatory}
+        if self.primary_run_id:
+            ids.add(self.primary_run_id)
+        return frozenset(ids)
+
+    @cached_property
+    def report_front_matter(self) -> dict[str, Any]:
+        from researchflow.document import DocumentError, parse_document
+
+        try:
+            return parse_document(self.report_path.read_bytes()).front_matter
+        except (OSError, DocumentError):
+            return {}

@@ -1,0 +1,19 @@
+"""Level 1, plan: schema, ranges, required sections and roles, with the strict rules."""
+
+from __future__ import annotations
+
+from researchflow.checks.context import PLAN_FILE, HypothesisContext
+from researchflow.checks.model import CheckResult, judged
+from researchflow.problems import Problem
+
+LEVEL = "plan"
+
+
+def check(ctx: HypothesisContext) -> CheckResult:
+    if not ctx.plan_path.is_file():
+        problem = Problem(
+            ctx.rel(PLAN_FILE), 0, "file", "not found", "restore plan.qmd or remove the folder"
+        )
+        return judged(ctx.id, LEVEL, [problem])
+    # drafts too: a plan whose sections still hold template text may not merge
+    return judged(ctx.id, LEVEL, list(ctx.plan_result.problems), "schema, sections and roles")

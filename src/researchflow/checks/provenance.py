@@ -1,0 +1,181 @@
+"""Level 3, provenance: every linked run is in the store, belongs to this hypothesis, ran
+on a commit that HEAD contains, and agrees with runs.yaml; the runs a verdict rests on also
+finished, were clean, used the data the DVC files name at their commit, still name at HEAD,
+and that data can still be fetched.
+
+Exploratory runs that failed or ran on a dirty tree are allowed: the report counts them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from researchflow.checks.context import RUNS_FILE, HypothesisContext
+from researchflow.checks.model import CheckResult, judged, skipped
+from researchflow.problems import Problem
+
+LEVEL = "provenance"
+COMMIT_TAG = "mlflow.source.git.commit"
+HYPOTHESIS_TAG = "rflow.hypothesis"
+DIRTY_TAG = "rflow.git.dirty"
+DATA_TAG = "rflow.data."
+
+
+def is_ancestor(root: Path, commit: str, head: str) -> bool:
+    from researchflow.adapters.process import run
+
+    result = run(["git", "merge-base", "--is-ancestor", commit, head], cwd=root, check=False)
+    return result.returncode == 0
+
+
+def check(ctx: HypothesisContext) -> CheckResult:
+    if not ctx.runs:
+        return skipped(ctx.id, LEVEL, "no linked runs")
+    store = ctx.store_runs  # one batched query for all of them
+    checker = _Checker(ctx)
+    for index, entry in enumerate(ctx.runs):
+        checker.run(index, entry, store.get(entry.run_id))
+    evidence = len([e for e in ctx.runs if e.run_id in ctx.evidence_ids])
+    detail = f"{len(ctx.runs)} run(s) traced, {evidence} used as evidence"
+    return judged(ctx.id, LEVEL, checker.problems, detail)
+
+
+class _Checker:
+    def __init__(self, ctx: HypothesisContext) -> None:
+        self.ctx = ctx
+        self.root = ctx.config.root
+        self.shown = ctx.rel(RUNS_FILE)
+        self.problems: list[Problem] = []
+        self._versions: dict[str, dict[str, str]] = {}
+        try:
+            self._lines = ctx.runs_path.read_text(encoding="utf-8").splitlines()
+        except OSError:
+            self._lines = []
+        self._line = 1
+
+    def add(self, field: str, message: str, fix: str) -> None:
+        self.problems.append(Problem(self.shown, self._line, field, message, fix))
+
+    def _line_of(self, run_id: str) -> int:
+        for number, line in enumerate(self._lines, start=1):
+            if run_id in line:
+                return number
+        return 1
+
+    def versions(self, rev: str) -> dict[str, str]:
+        """DVC path → md5 at a revision, read once per revision."""
+        if rev not in self._versions:
+            from researchflow.adapters.dvc import data_versions
+
+            self._versions[rev] = dict(data_versions(self.root, rev=rev))
+        return self._versions[rev]
+
+    def run(self, index: int, entry: Any, stored: Any) -> None:
+        field = f"runs[{index}]"
+        run = entry.run_id
+        self._line = self._line_of(run)
+        if stored is None:
+            self.add(
+                f"{field}.run_id",
+                f"run {run} is not in the MLflow store",
+                "point MLFLOW_TRACKING_URI at the store the run was made in, or run it again",
+            )
+            return
+        tags = stored.tags
+        owner = tags.get(HYPOTHESIS_TAG)
+        if owner != self.ctx.id:
+            self.add(
+                f"{field}.run_id",
+                f"run {run} belongs to {owner or 'no hypothesis'}, not {self.ctx.id}",
+                f"remove it from this runs.yaml; make {self.ctx.id}'s own runs with `rflow run`",
+            )
+            return
+        commit = tags.get(COMMIT_TAG)
+        if commit and commit != entry.commit:
+            self.add(
+                f"{field}.commit",
+                f"runs.yaml says {entry.commit[:12]}, the store says {commit[:12]}",
+                "do not edit runs.yaml by hand; restore it from git",
+            )
+        if not is_ancestor(self.root, entry.commit, self.ctx.head):
+            self.add(
+                f"{field}.commit",
+                f"run {run} ran on {entry.commit[:12]}, which is not an ancestor of HEAD "
+                "(rebased, amended or from another branch)",
+                "rerun the experiment on this branch with `rflow run`",
+            )
+            return
+        store_dirty = tags.get(DIRTY_TAG, "false").lower() == "true"
+        if store_dirty != bool(entry.dirty):
+            self.add(
+                f"{field}.dirty",
+                f"runs.yaml says dirty: {str(entry.dirty).lower()}, the store says "
+                f"{str(store_dirty).lower()}",
+                "do not edit runs.yaml by hand; restore it from git",
+            )
+        if stored.status != entry.status:
+            self.add(
+                f"{field}.status",
+                f"runs.yaml says {entry.status}, the store says {stored.status}",
+                "do not edit runs.yaml by hand; restore it from git",
+            )
+        if run in self.ctx.evidence_ids:
+            self.evidence(field, entry, stored, store_dirty)
+
+    def evidence(self, field: str, entry: Any, stored: Any, dirty: bool) -> None:
+        run = entry.run_id
+        if stored.status != "FINISHED":
+            self.add(
+                f"{field}.status",
+                f"run {run} is {stored.status}, yet the report rests on it",
+                "rerun the experiment until it finishes, then `rflow report --update`",
+            )
+        if dirty:
+            self.add(
+                f"{field}.dirty",
+                f"run {run} ran on uncommitted changes, yet the report rests on it",
+                "commit the code, rerun with `rflow run`, then `rflow report --update`",
+            )
+        recorded = {k[len(DATA_TAG) :]: v for k, v in stored.tags.items() if k.startswith(DATA_TAG)}
+        data = dict(entry.data or {})
+        if recorded and recorded != data:
+            self.add(
+                f"{field}.data",
+                f"runs.yaml's data versions differ from the store's for run {run}",
+                "do not edit runs.yaml by hand; restore it from git",
+            )
+        at_commit = self.versions(entry.commit)
+        at_head = self.versions(self.ctx.head)
+        for path, md5 in sorted(data.items()):
+            key = f"{field}.data.{path}"
+            then = at_commit.get(path)
+            if then != md5:
+                self.add(
+                    key,
+                    f"run {run} used {path} md5 {md5[:8]}, but its commit's DVC files name "
+                    f"{then[:8] if then else 'no such data'}",
+                    "rerun the experiment with `rflow run` on committed DVC files",
+                )
+                continue
+            now = at_head.get(path)
+            if now != md5:
+                self.add(
+                    key,
+                    f"stale evidence: {path} changed since run {run} "
+                    f"(md5 {md5[:8]} then, {now[:8] if now else 'removed'} at HEAD)",
+                    "rerun the experiment on the current data with `rflow run`, "
+                    "or revert the data change",
+                )
+                continue
+            self.available(key, path, md5)
+
+    def available(self, key: str, path: str, md5: str) -> None:
+        from researchflow.adapters.dvc import is_available
+
+        if not is_available(self.root, path, md5):
+            self.add(
+                key,
+                f"{path} (md5 {md5[:8]}) is neither in the DVC cache nor on the remote",
+                "`dvc push` it from the machine that has it",
+            )

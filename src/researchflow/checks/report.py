@@ -1,0 +1,97 @@
+"""Level 4, report: present once the status says so, and its generated results block is
+exactly what the store holds today (no hand-edited numbers, verdicts from confirmatory
+runs, every run counted, every deviation listed)."""
+
+from __future__ import annotations
+
+from researchflow.checks.context import PLAN_FILE, REPORT_FILE, HypothesisContext
+from researchflow.checks.model import CheckResult, judged, skipped
+from researchflow.problems import Problem
+
+LEVEL = "report"
+NEEDS_REPORT = ("reported", "concluded")
+
+
+def check(ctx: HypothesisContext) -> CheckResult:
+    plan = ctx.plan
+    shown = ctx.rel(REPORT_FILE)
+    if not ctx.report_path.is_file():
+        if plan.status in NEEDS_REPORT:
+            problem = Problem(
+                ctx.rel(PLAN_FILE),
+                ctx.plan_result.document.line_of("status"),
+                "status",
+                f"status is {plan.status} but {REPORT_FILE} is missing",
+                f"run `rflow report {ctx.id}`",
+            )
+            return judged(ctx.id, LEVEL, [problem])
+        return skipped(ctx.id, LEVEL, f"no report yet (status {plan.status})")
+    from researchflow import report
+    from researchflow.report_schema import read_report
+
+    text = ctx.report_path.read_text(encoding="utf-8")
+    problems = list(read_report(text, shown))
+    block = report.extract_results_block(text)
+    fix = f"never edit the generated block by hand: run `rflow report {ctx.id} --update`"
+    if block is None:
+        problems.append(
+            Problem(shown, 1, "results block", "the generated results block is missing", fix)
+        )
+        return judged(ctx.id, LEVEL, problems)
+    inputs = ctx.report_inputs
+    expected = report.render_results_block(inputs)
+    difference = first_difference(block, expected)
+    if difference is not None:
+        offset, found, wanted = difference
+        line = _begin_line(text, report.BEGIN) + offset
+        problems.append(
+            Problem(
+                shown,
+                line,
+                "results block",
+                f"differs from the runs in the store: found {found!r}, expected {wanted!r}",
+                fix,
+            )
+        )
+    named = ctx.report_front_matter.get("primary_run")
+    if named != inputs.primary_run:
+        problems.append(
+            Problem(
+                shown,
+                _front_matter_line(text, "primary_run"),
+                "primary_run",
+                f"names {named or 'no run'}, but the latest confirmatory run is "
+                f"{inputs.primary_run or 'none'}",
+                fix,
+            )
+        )
+    runs = len(inputs.classified)
+    detail = f"results block matches the store ({runs} run(s), primary {inputs.primary_run})"
+    return judged(ctx.id, LEVEL, problems, detail)
+
+
+def first_difference(found: str, expected: str) -> tuple[int, str, str] | None:
+    """(line offset in the block, found line, expected line) of the first difference,
+    ignoring trailing whitespace; None when the blocks agree."""
+    left = [line.rstrip() for line in found.strip("\n").split("\n")]
+    right = [line.rstrip() for line in expected.strip("\n").split("\n")]
+    for offset in range(max(len(left), len(right))):
+        a = left[offset] if offset < len(left) else ""
+        b = right[offset] if offset < len(right) else ""
+        if a != b:
+            return offset, a, b
+    return None
+
+
+def _begin_line(text: str, marker: str) -> int:
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.strip() == marker:
+            return number
+    return 1
+
+
+def _front_matter_line(text: str, key: str) -> int:
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.startswith(f"{key}:"):
+            return number
+    return 1

@@ -1,0 +1,141 @@
+"""A CheckReport as a table for people, JSON, JUnit XML (GitLab's test report) and the
+Markdown summary CI posts on the merge request (pure)."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from researchflow.checks.model import FAIL, LEVELS, PASS, SKIP, CheckReport, CheckResult
+
+NOTE_MARKER = "<!-- rflow:check -->"  # finds the sticky merge-request note again
+_CELL = {PASS: "ok", FAIL: "FAIL", SKIP: "skip"}
+_ICON = {PASS: "✅", FAIL: "❌", SKIP: "➖"}
+
+
+def summary_line(report: CheckReport) -> str:
+    total = len(report.results)
+    failed = len(report.failed)
+    if not report.hypotheses:
+        return "rflow check: no hypothesis to check"
+    skipped = sum(1 for r in report.results if r.status == SKIP)
+    counts = f"{total - failed - skipped} passed, {failed} failed, {skipped} skipped"
+    verdict = "FAILED" if failed else "passed"
+    number = len(report.hypotheses)
+    return f"rflow check {verdict}: {counts} ({number} hypothes{'is' if number == 1 else 'es'})"
+
+
+def _levels(report: CheckReport) -> list[str]:
+    present = {r.level for r in report.results}
+    return [level for level in LEVELS if level in present]
+
+
+def to_text(report: CheckReport) -> str:
+    lines = list(report.notes)
+    levels = _levels(report)
+    if report.hypotheses and levels:
+        width = max(len("hypothesis"), *(len(h) for h in report.hypotheses))
+        widths = [max(len(level), 4) for level in levels]
+        header = [
+            "hypothesis".ljust(width),
+            *(lv.ljust(w) for lv, w in zip(levels, widths, strict=True)),
+        ]
+        lines.append("  ".join(header).rstrip())
+        for hypothesis in report.hypotheses:
+            cells = [hypothesis.ljust(width)]
+            for level, w in zip(levels, widths, strict=True):
+                result = report.result(hypothesis, level)
+                cells.append((_CELL[result.status] if result else "").ljust(w))
+            lines.append("  ".join(cells).rstrip())
+    for result in report.failed:
+        lines.append("")
+        lines.append(f"{result.name}: failed")
+        lines.extend(f"  {problem}" for problem in result.problems)
+    skips = [r for r in report.results if r.status == SKIP and r.detail]
+    if skips:
+        lines.append("")
+        lines.extend(f"{r.name}: skipped ({r.detail})" for r in skips)
+    lines.append("")
+    lines.append(summary_line(report))
+    return "\n".join(lines).lstrip("\n")
+
+
+def to_json(report: CheckReport) -> dict[str, Any]:
+    return {
+        "ok": report.ok,
+        "exit_code": report.exit_code,
+        "hypotheses": list(report.hypotheses),
+        "checks": [r.to_json() for r in report.results],
+        "notes": list(report.notes),
+    }
+
+
+def _failure_message(result: CheckResult) -> str:
+    first = str(result.problems[0]) if result.problems else result.detail
+    more = f" (and {len(result.problems) - 1} more)" if len(result.problems) > 1 else ""
+    return f"{result.level} check failed: {first}{more}"
+
+
+def to_junit(report: CheckReport) -> str:
+    """One testcase per check per hypothesis; a failing check's name is in the testcase
+    name and in the failure message, which is what GitLab's MR widget shows."""
+    suites = ET.Element("testsuites", name="rflow check")
+    _counts(suites, report.results)
+    for hypothesis in report.hypotheses:
+        results = report.for_hypothesis(hypothesis)
+        suite = ET.SubElement(suites, "testsuite", name=f"rflow check {hypothesis}")
+        _counts(suite, results)
+        for result in results:
+            case = ET.SubElement(
+                suite, "testcase", classname=f"rflow.check.{hypothesis}", name=result.name
+            )
+            case.set("time", "0")
+            if result.status == FAIL:
+                failure = ET.SubElement(
+                    case, "failure", message=_failure_message(result), type=result.level
+                )
+                failure.text = "\n".join(str(p) for p in result.problems) or result.detail
+            elif result.status == SKIP:
+                ET.SubElement(case, "skipped", message=result.detail or "skipped")
+            elif result.detail:
+                ET.SubElement(case, "system-out").text = result.detail
+    ET.indent(suites)
+    body = ET.tostring(suites, encoding="unicode")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+
+
+def _counts(element: ET.Element, results: tuple[CheckResult, ...]) -> None:
+    element.set("tests", str(len(results)))
+    element.set("failures", str(sum(r.status == FAIL for r in results)))
+    element.set("errors", "0")
+    element.set("skipped", str(sum(r.status == SKIP for r in results)))
+
+
+def _md(text: str) -> str:
+    """Table-cell safe: no pipes or newlines break the row."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(report: CheckReport) -> str:
+    icon = "✅" if report.ok else "❌"
+    lines = [NOTE_MARKER, f"### {icon} {summary_line(report)}", ""]
+    lines.extend(f"_{note}_" for note in report.notes)
+    levels = _levels(report)
+    if report.hypotheses and levels:
+        lines.append("| hypothesis | " + " | ".join(levels) + " |")
+        lines.append("|---|" + "---|" * len(levels))
+        for hypothesis in report.hypotheses:
+            cells = []
+            for level in levels:
+                result = report.result(hypothesis, level)
+                cells.append(_ICON[result.status] if result else "")
+            lines.append(f"| {hypothesis} | " + " | ".join(cells) + " |")
+    for result in report.failed:
+        lines += ["", f"**{result.name}** failed:", ""]
+        lines.extend(f"- {_md(str(problem))}" for problem in result.problems)
+    skips = [r for r in report.results if r.status == SKIP and r.detail]
+    if skips:
+        lines += ["", "<details><summary>Skipped checks</summary>", ""]
+        lines.extend(f"- {r.name}: {_md(r.detail)}" for r in skips)
+        lines += ["", "</details>"]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,103 @@
+"""Level 5, rerun (`--rerun`): the primary run's recorded command, re-executed on HEAD in a
+clean temporary worktree with HEAD's DVC data, reproduces every predicted metric within
+its tolerance. When it does not, a second rerun at the run's own commit tells a later change
+(code or data changed since) from a non-deterministic experiment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from researchflow.checks.context import RUNS_FILE, HypothesisContext
+from researchflow.checks.model import CheckResult, judged, skipped
+from researchflow.problems import Problem
+
+LEVEL = "rerun"
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    metric: str
+    reported: float | None
+    observed: float | None
+    tolerance: float
+
+    def __str__(self) -> str:
+        def show(value: float | None) -> str:
+            return "missing" if value is None else f"{value:.6g}"
+
+        return (
+            f"{self.metric} {show(self.observed)} vs reported {show(self.reported)} "
+            f"(tolerance {self.tolerance:g})"
+        )
+
+
+def compare(predictions: Any, reported: dict[str, float], observed: dict[str, float]) -> list:
+    """The predicted metrics whose rerun value is missing or outside the tolerance."""
+    mismatches = []
+    for prediction in predictions:
+        want = reported.get(prediction.metric)
+        got = observed.get(prediction.metric)
+        if want is None or got is None or abs(got - want) > prediction.tolerance:
+            mismatches.append(Mismatch(prediction.metric, want, got, prediction.tolerance))
+    return mismatches
+
+
+def check(ctx: HypothesisContext) -> CheckResult:
+    if not ctx.options.rerun:
+        return skipped(ctx.id, LEVEL, "not requested: add --rerun")
+    primary = ctx.primary_run_id
+    if primary is None:
+        return skipped(ctx.id, LEVEL, "no confirmatory run to reproduce")
+    entry = next((e for e in ctx.runs if e.run_id == primary), None)
+    stored = ctx.store_runs.get(primary)
+    if entry is None or stored is None or not entry.command:
+        return skipped(ctx.id, LEVEL, f"primary run {primary} cannot be traced (see provenance)")
+    from researchflow.checks.worktree import rerun_at
+
+    predictions = ctx.plan.predictions
+    reported = {
+        p.metric: stored.metrics[p.metric] for p in predictions if p.metric in stored.metrics
+    }
+    shown = ctx.rel(RUNS_FILE)
+    head = rerun_at(ctx, ctx.head, entry.command, primary)
+    if head.exit_code != 0:
+        return judged(ctx.id, LEVEL, [_exit_problem(shown, entry, head.exit_code, "HEAD")])
+    at_head = compare(predictions, reported, head.metrics)
+    if not at_head:
+        values = ", ".join(f"{m}={v:.6g}" for m, v in sorted(head.metrics.items()))
+        return judged(ctx.id, LEVEL, [], f"run {primary} reproduced on HEAD ({values})")
+    differences = "; ".join(str(m) for m in at_head)
+    # at HEAD itself the first rerun already was the rerun at the run's own commit
+    same = head if entry.commit == ctx.head else rerun_at(ctx, entry.commit, entry.command, primary)
+    if same.exit_code == 0 and not compare(predictions, reported, same.metrics):
+        problem = Problem(
+            shown,
+            1,
+            "rerun",
+            f"a later change: run {primary} reproduces at its own commit {entry.commit[:12]} "
+            f"but not on HEAD, so code or data changed since the run: {differences}",
+            f"run the experiment again on HEAD (`rflow run`), then `rflow report {ctx.id} "
+            "--update`; or revert the change",
+        )
+    else:
+        problem = Problem(
+            shown,
+            1,
+            "rerun",
+            f"non-deterministic: run {primary} does not reproduce even at its own commit "
+            f"{entry.commit[:12]}: {differences}",
+            "fix random seeds and other sources of randomness, or widen the tolerance "
+            f"with `rflow deviate {ctx.id}`",
+        )
+    return judged(ctx.id, LEVEL, [problem])
+
+
+def _exit_problem(shown: str, entry: Any, code: int, where: str) -> Problem:
+    return Problem(
+        shown,
+        1,
+        "rerun",
+        f"rerunning `{' '.join(entry.command)}` on {where} exited {code}",
+        "run the command on a clean checkout to see why, fix it, and commit",
+    )

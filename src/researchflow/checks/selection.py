@@ -1,0 +1,142 @@
+"""Which hypotheses a check covers: named IDs, all of them, the current branch's, or the
+ones a merge request touches (`--changed`)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from researchflow.adapters.git import git
+from researchflow.adapters.process import CommandFailed
+from researchflow.config import Config
+from researchflow.errors import UserError
+from researchflow.naming import id_from_name, is_valid_id
+
+Selected = list[tuple[str, Path]]  # (hypothesis id, its folder)
+
+
+def all_hypotheses(config: Config) -> Selected:
+    research = config.research_path
+    found = []
+    if research.is_dir():
+        for folder in sorted(research.iterdir()):
+            hypothesis = id_from_name(folder.name)
+            if folder.is_dir() and hypothesis is not None:
+                found.append((hypothesis, folder))
+    return sorted(found, key=lambda item: (int(item[0][2:]), item[1].name))
+
+
+def by_ids(config: Config, ids: list[str]) -> Selected:
+    known = dict(all_hypotheses(config))
+    selected: Selected = []
+    for hypothesis in ids:
+        if not is_valid_id(hypothesis):
+            raise UserError(f"{hypothesis!r} is not a hypothesis ID (use H- and 3+ digits)")
+        if hypothesis not in known:
+            raise UserError(
+                f"{hypothesis}: no folder {config.research_dir}/{hypothesis}-*/ "
+                "(check the ID, or switch to the branch that has it)"
+            )
+        if (hypothesis, known[hypothesis]) not in selected:
+            selected.append((hypothesis, known[hypothesis]))
+    return selected
+
+
+def current_branch(root: Path, env: Mapping[str, str]) -> str | None:
+    """The branch being checked: in a CI merge-request pipeline HEAD is detached."""
+    for name in ("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "CI_COMMIT_REF_NAME"):
+        if env.get(name):
+            return env[name]
+    try:
+        branch = git(root, "symbolic-ref", "--quiet", "--short", "HEAD").strip()
+    except CommandFailed:
+        return None
+    return branch or None
+
+
+def branch_hypothesis(config: Config, branch: str | None) -> str | None:
+    """`hyp/H-007-graded-target` → `H-007`; None for other branches."""
+    if not branch or not branch.startswith(config.branch_prefix):
+        return None
+    return id_from_name(branch[len(config.branch_prefix) :])
+
+
+def current(config: Config, env: Mapping[str, str] | None = None) -> Selected:
+    env = os.environ if env is None else env
+    hypothesis = branch_hypothesis(config, current_branch(config.root, env))
+    if hypothesis is None:
+        raise UserError(
+            "this branch belongs to no hypothesis "
+            "(name IDs, e.g. `rflow check H-007`, or use --changed or --all)"
+        )
+    return by_ids(config, [hypothesis])
+
+
+def _commit_exists(root: Path, rev: str) -> bool:
+    try:
+        git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+    except CommandFailed:
+        return False
+    return True
+
+
+def default_branch(config: Config) -> list[str]:
+    """Candidate refs for the branch merge requests target, best first."""
+    remote = config.gitlab.remote
+    if config.base_branch:
+        return [f"{remote}/{config.base_branch}", config.base_branch]
+    candidates = []
+    try:
+        head = git(config.root, "symbolic-ref", "--quiet", "--short", f"refs/remotes/{remote}/HEAD")
+        candidates.append(head.strip())
+    except CommandFailed:
+        pass
+    for name in ("main", "master"):
+        candidates += [f"{remote}/{name}", name]
+    return candidates
+
+
+def merge_base(config: Config, env: Mapping[str, str]) -> str:
+    """The commit a merge request's changes are measured from."""
+    root = config.root
+    base_sha = env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA", "")
+    if base_sha and _commit_exists(root, base_sha):
+        return base_sha
+    target = env.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "")
+    remote = config.gitlab.remote
+    refs = [f"{remote}/{target}", target] if target else default_branch(config)
+    for ref in refs:
+        if ref and _commit_exists(root, ref):
+            try:
+                return git(root, "merge-base", "HEAD", ref).strip()
+            except CommandFailed:
+                continue
+    wanted = target or (config.base_branch or "the default branch")
+    raise UserError(
+        f"--changed: cannot find {wanted} to compare with "
+        f"(fetch it: `git fetch {remote} {target or 'main'}`, or name the hypotheses)"
+    )
+
+
+def changed(config: Config, env: Mapping[str, str] | None = None) -> Selected:
+    """Hypotheses whose folder differs between the merge base and HEAD, plus the branch's."""
+    env = os.environ if env is None else env
+    base = merge_base(config, env)
+    research = config.research_dir.strip("/")
+    names = git(config.root, "diff", "--name-only", "--no-renames", base, "HEAD", "--", research)
+    ids: list[str] = []
+    for name in names.splitlines():
+        if not name.startswith(f"{research}/"):
+            continue
+        parts = name[len(research) + 1 :].split("/")
+        if len(parts) >= 2:
+            hypothesis = id_from_name(parts[0])
+            if hypothesis and hypothesis not in ids:
+                ids.append(hypothesis)
+    own = branch_hypothesis(config, current_branch(config.root, env))
+    if own and own not in ids:
+        ids.append(own)
+    known = dict(all_hypotheses(config))
+    # a hypothesis folder the merge request deletes has nothing left to check
+    return sorted(((h, known[h]) for h in ids if h in known), key=lambda item: int(item[0][2:]))

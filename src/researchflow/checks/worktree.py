@@ -1,0 +1,116 @@
+"""A rerun in a clean temporary `git worktree` at a revision, with the DVC data that
+revision's DVC files name checked out from the shared cache or pulled from the remote."""
+
+from __future__ import annotations
+
+import configparser
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from researchflow.adapters.git import git
+from researchflow.adapters.process import CommandFailed, run
+from researchflow.checks.context import HypothesisContext
+from researchflow.errors import ServiceUnavailable, UserError
+
+RERUN_TAG = "rflow.rerun_of"
+
+
+@dataclass(frozen=True)
+class RerunResult:
+    run_id: str
+    exit_code: int
+    metrics: dict[str, float]  # the plan's predicted metrics the rerun logged
+
+
+def rerun_at(ctx: HypothesisContext, rev: str, argv: Sequence[str], rerun_of: str) -> RerunResult:
+    root = ctx.config.root
+    with tempfile.TemporaryDirectory(prefix="rflow-rerun-") as temporary:
+        worktree = Path(temporary) / "worktree"
+        git(root, "worktree", "add", "--detach", "--quiet", str(worktree), rev)
+        try:
+            if (root / ".dvc").is_dir():
+                checkout_data(root, worktree)
+            return _execute(ctx, worktree, argv, rerun_of)
+        finally:
+            git(root, "worktree", "remove", "--force", str(worktree), check=False)
+            git(root, "worktree", "prune", check=False)
+
+
+def checkout_data(root: Path, worktree: Path) -> None:
+    """Point the worktree at the main repository's DVC cache and remotes, then check out;
+    pull what the cache lacks."""
+    write_local_config(root, worktree)
+    dvc = [sys.executable, "-m", "dvc"]
+    if run([*dvc, "checkout", "--quiet"], cwd=worktree, check=False).returncode == 0:
+        return
+    try:
+        run([*dvc, "pull", "--quiet"], cwd=worktree)
+    except CommandFailed as error:
+        raise ServiceUnavailable(
+            f"the rerun's data is neither in the DVC cache nor on the remote: {error}"
+        ) from None
+
+
+def _read_config(path: Path) -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment, method-assign]  # keep the keys' case
+    try:
+        parser.read(path, encoding="utf-8")
+    except configparser.Error as error:
+        raise UserError(
+            f"{path}: unreadable DVC config ({error}); fix it with `dvc config`"
+        ) from None
+    return parser
+
+
+def _relative_local(value: str) -> bool:
+    return bool(value) and "://" not in value and not Path(value).is_absolute()
+
+
+def write_local_config(root: Path, worktree: Path) -> None:
+    """The worktree's `.dvc/config.local`: the main repository's own (remote credentials
+    live there, never in git), its cache, and every relative local path made absolute —
+    relative to `.dvc/`, they would point elsewhere from the worktree.
+
+    Written directly rather than through `dvc config`: each `dvc` call costs a second.
+    """
+    source = root / ".dvc"
+    tracked, local = _read_config(source / "config"), _read_config(source / "config.local")
+    for parser in (tracked, local):
+        for section in parser.sections():
+            for key in ("url", "dir"):
+                value = parser.get(section, key, fallback="")
+                if _relative_local(value):
+                    if not local.has_section(section):
+                        local.add_section(section)
+                    local.set(section, key, str((source / value).resolve()))
+    if not local.has_section("cache"):
+        local.add_section("cache")
+    if not local.get("cache", "dir", fallback=""):
+        local.set("cache", "dir", str((source / "cache").resolve()))
+    with open(worktree / ".dvc" / "config.local", "w", encoding="utf-8") as stream:
+        local.write(stream)
+
+
+def _execute(
+    ctx: HypothesisContext, worktree: Path, argv: Sequence[str], rerun_of: str
+) -> RerunResult:
+    from researchflow.commands.run import execute_run
+
+    # the repository's own config keeps the same store and experiment; cwd makes the code,
+    # the plan and the data come from the worktree
+    outcome = execute_run(
+        ctx.config,
+        ctx.id,
+        list(argv),
+        cwd=worktree,
+        extra_tags={RERUN_TAG: rerun_of},
+        source="rerun",
+        rerun_of=rerun_of,
+        record=False,
+        stdout=2,  # the experiment's own output goes to stderr: `--json` stays parseable
+    )
+    return RerunResult(outcome.run_id, outcome.exit_code, dict(outcome.entry.metrics))

@@ -1,0 +1,118 @@
+"""`rflow check`: select hypotheses, run the levels, write the reports CI publishes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from researchflow.checks import reporters, selection
+from researchflow.checks.context import CheckOptions
+from researchflow.checks.model import CheckReport
+from researchflow.checks.runner import run_checks
+from researchflow.config import Config
+from researchflow.errors import UserError
+from researchflow.fileio import write_atomic
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    report: CheckReport
+    written: tuple[str, ...] = ()
+    note: str | None = None  # the merge-request note posted, when asked
+
+    @property
+    def exit_code(self) -> int:
+        return self.report.exit_code
+
+    def to_json(self) -> dict[str, Any]:
+        data = reporters.to_json(self.report)
+        data["written"] = list(self.written)
+        data["mr_note"] = self.note
+        return data
+
+    def to_text(self) -> str:
+        lines = [reporters.to_text(self.report)]
+        lines.extend(f"wrote {path}" for path in self.written)
+        if self.note:
+            lines.append(f"merge-request note: {self.note}")
+        return "\n".join(lines)
+
+
+def select(
+    config: Config, ids: list[str], *, changed: bool, all_: bool, env: Mapping[str, str]
+) -> tuple[list[tuple[str, Path]], tuple[str, ...]]:
+    if sum((bool(ids), changed, all_)) > 1:
+        raise UserError("give hypothesis IDs, --changed or --all, not several of them")
+    if all_:
+        return selection.all_hypotheses(config), ()
+    if changed:
+        found = selection.changed(config, env)
+        return found, () if found else ("no hypothesis changed: nothing to check",)
+    if ids:
+        return selection.by_ids(config, ids), ()
+    return selection.current(config, env), ()
+
+
+def check(
+    config: Config,
+    ids: list[str],
+    *,
+    changed: bool = False,
+    all_: bool = False,
+    rerun: bool = False,
+    execute_notebooks: bool = False,
+    junit: Path | None = None,
+    markdown: Path | None = None,
+    post_mr_note: bool = False,
+    env: Mapping[str, str] | None = None,
+) -> CheckOutcome:
+    env = os.environ if env is None else env
+    selected, notes = select(config, ids, changed=changed, all_=all_, env=env)
+    options = CheckOptions(rerun=rerun, execute_notebooks=execute_notebooks)
+    report = run_checks(config, selected, options)
+    report = CheckReport(report.results, report.hypotheses, notes)
+    written: list[str] = []
+    summary = reporters.to_markdown(report)
+    # the files are written before anything can fail, so CI always has its reports
+    if junit is not None:
+        write_atomic(junit, reporters.to_junit(report))
+        written.append(str(junit))
+    if markdown is not None:
+        write_atomic(markdown, summary)
+        written.append(str(markdown))
+    note = _post_note(config, summary, env) if post_mr_note else None
+    return CheckOutcome(report, tuple(written), note)
+
+
+def _post_note(config: Config, summary: str, env: Mapping[str, str]) -> str:
+    """Create or update rflow's one sticky note on the merge request (python-gitlab)."""
+    iid = env.get("CI_MERGE_REQUEST_IID", "")
+    if not iid.isdigit():
+        raise UserError(
+            "--post-mr-note: no merge request (CI_MERGE_REQUEST_IID is unset: "
+            "run it in a merge-request pipeline, or set it to the MR's number)"
+        )
+    from researchflow.adapters import gitlab
+    from researchflow.adapters.git import config_value
+
+    token = gitlab.token_from_env(env)
+    if token is None:
+        raise UserError(
+            "--post-mr-note: GITLAB_TOKEN is unset (in CI: a project access token in a "
+            "masked variable; CI_JOB_TOKEN cannot post merge-request notes)"
+        )
+    remote_url = config_value(config.root, f"remote.{config.gitlab.remote}.url")
+    target = gitlab.resolve_target(config.gitlab.url, config.gitlab.project, remote_url, env)
+    if target is None:
+        raise UserError(
+            "--post-mr-note: cannot tell the GitLab project "
+            "(set gitlab.url and gitlab.project in researchflow.yaml)"
+        )
+    project = gitlab.open_project(target, token)
+    # upsert_note puts the marker on the first line itself
+    body = summary.removeprefix(reporters.NOTE_MARKER).lstrip("\n")
+    note = gitlab.upsert_note(project, int(iid), reporters.NOTE_MARKER, body)
+    return f"{target.merge_request_url(int(iid))}#note_{note.id}"
