@@ -7,39 +7,16 @@ recorded. Reads the files and HEAD's versions (one git call): it runs on every c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from researchflow.commands.validate import discover, shown_path
+from researchflow.commands.validate import ValidateResult, discover, shown_path
 from researchflow.config import Config
-from researchflow.errors import EXIT_CHECK_FAILED, EXIT_OK
 from researchflow.plan import read_plan
 from researchflow.problems import Problem
 from researchflow.registration import history_problems, registration_problems
 
 
-@dataclass(frozen=True)
-class RegistrationResult:
-    files: tuple[str, ...]
-    problems: tuple[Problem, ...]
-
-    @property
-    def exit_code(self) -> int:
-        return EXIT_CHECK_FAILED if self.problems else EXIT_OK
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "ok": not self.problems,
-            "files": list(self.files),
-            "problems": [p.to_dict() for p in self.problems],
-        }
-
-    def to_text(self) -> str:
-        return "\n".join(str(p) for p in self.problems)
-
-
-def check_registration(config: Config, paths: list[Path]) -> RegistrationResult:
+def check_registration(config: Config, paths: list[Path]) -> ValidateResult:
     files = [p for p in (paths or discover(config)) if p.name == "plan.qmd"]
     committed = _committed_versions(config, files)
     problems: list[Problem] = []
@@ -58,7 +35,7 @@ def check_registration(config: Config, paths: list[Path]) -> RegistrationResult:
         if before is not None:
             previous = read_plan(before, shown, config.sections).plan
             problems.extend(history_problems(previous, plan, document, shown))
-    return RegistrationResult(tuple(shown_path(p) for p in files), tuple(problems))
+    return ValidateResult(tuple(shown_path(p) for p in files), tuple(problems))
 
 
 def _committed_versions(config: Config, files: list[Path]) -> dict[Path, bytes]:
