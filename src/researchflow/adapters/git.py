@@ -44,46 +44,19 @@ def config_value(root: Path, key: str) -> str | None:
 
 
 def read_blobs(root: Path, specs: list[tuple[str, str]]) -> dict[tuple[str, str], bytes | None]:
-    """The content of each (revision, path) in ONE `git cat-file --batch`; None when absent.
-
-    subprocess directly, not process.run: the batch protocol counts bytes, so the output
-    must stay binary (plans may hold non-ASCII titles).
-    """
-    import subprocess
+    """The content of each (revision, path) in ONE `git cat-file --batch`; None when absent
+    or not a file."""
+    from researchflow.adapters.gitobjects import ObjectReader
 
     unique = list(dict.fromkeys(specs))
     if not unique:
         return {}
-    request = "".join(f"{rev}:{path}\n" for rev, path in unique).encode("utf-8")
-    try:
-        done = subprocess.run(
-            ["git", "cat-file", "--batch"], cwd=root, input=request, capture_output=True
-        )
-    except FileNotFoundError:
-        raise UserError("git is not installed (install git and try again)") from None
-    if done.returncode != 0:
-        raise CommandFailed(
-            ["git", "cat-file", "--batch"], done.returncode, "", done.stderr.decode()
-        )
-    out = done.stdout
-    result: dict[tuple[str, str], bytes | None] = {}
-    position = 0
-    for spec in unique:
-        end = out.index(b"\n", position)
-        line = out[position:end]
-        position = end + 1
-        if line.endswith((b" missing", b" ambiguous")):
-            result[spec] = None
-            continue
-        _, kind, size_text = line.split()
-        size = int(size_text)
-        if kind != b"blob":  # a folder or a commit, not a file
-            result[spec] = None
-            position += size + 1
-            continue
-        result[spec] = out[position : position + size]
-        position += size + 1
-    return result
+    with ObjectReader(root) as reader:
+        found = reader.read_many([f"{rev}:{path}" for rev, path in unique])
+    return {
+        spec: obj.data if obj is not None and obj.type == "blob" else None
+        for spec, obj in zip(unique, found, strict=True)
+    }
 
 
 def acting_user(root: Path) -> str:
