@@ -1,10 +1,11 @@
-"""The doctor's pure parts: GitLab location from a remote URL, secrets kept out of output."""
+"""The doctor's pure parts: the GitLab location it reports, secrets kept out of output."""
 
 from __future__ import annotations
 
 import pytest
 
-from researchflow.commands.doctor import gitlab_location, redact
+from researchflow.adapters.gitlab import target_from_remote_url
+from researchflow.commands.doctor import redact
 
 
 @pytest.mark.parametrize(
@@ -29,7 +30,8 @@ from researchflow.commands.doctor import gitlab_location, redact
     ],
 )
 def test_gitlab_location_from_remote_url(remote: str, expected) -> None:
-    assert gitlab_location(remote) == expected
+    target = target_from_remote_url(remote)
+    assert (None if target is None else (target.url, target.project)) == expected
 
 
 @pytest.mark.parametrize(

@@ -222,34 +222,6 @@ def check_quarto(required: bool) -> Finding:
 _SCP_LIKE = re.compile(r"^(?:[^@/]+@)?(?P<host>[^:/]+):(?P<path>[^/].*)$")
 
 
-def gitlab_location(remote_url: str) -> tuple[str, str] | None:
-    """A git remote URL → (GitLab base URL, `group/project`), or None for local paths.
-
-    `git@gitlab.com:team/churn.git` → (`https://gitlab.com`, `team/churn`); credentials in
-    the URL are dropped.
-    """
-    url = remote_url.strip()
-    if "://" in url:
-        parts = urllib.parse.urlsplit(url)
-        if parts.scheme == "file" or not parts.hostname:
-            return None
-        web = parts.scheme in ("http", "https")
-        scheme = parts.scheme if web else "https"  # an ssh port says nothing about the web one
-        host = parts.hostname
-        if web and parts.port:
-            host = f"{host}:{parts.port}"
-        path = parts.path
-    else:
-        match = _SCP_LIKE.match(url)
-        if match is None:
-            return None
-        scheme, host, path = "https", match.group("host"), match.group("path")
-    project = path.strip("/").removesuffix(".git").strip("/")
-    if "/" not in project:
-        return None
-    return f"{scheme}://{host}", project
-
-
 def check_gitlab(config: Config) -> Finding:
     token = "GITLAB_TOKEN is set" if os.environ.get("GITLAB_TOKEN") else "GITLAB_TOKEN not set"
     token_note = (
@@ -257,15 +229,16 @@ def check_gitlab(config: Config) -> Finding:
         if os.environ.get("GITLAB_TOKEN")
         else "draft merge requests go through git push options"
     )
+    from researchflow.adapters.gitlab import resolve_target
+
     remote = config.gitlab.remote
-    derived = None
     remote_url = _git(config.root, "remote", "get-url", remote)
-    if remote_url:
-        derived = gitlab_location(remote_url)
-    url = config.gitlab.url or (derived[0] if derived else None)
-    project = config.gitlab.project or (derived[1] if derived else None)
-    if url and project:
-        return Finding("gitlab", OK, f"{url}, project {project}; {token} ({token_note})")
+    # the same resolution new-hypothesis and check use, so doctor reports what they will do
+    target = resolve_target(config.gitlab.url, config.gitlab.project, remote_url)
+    if target is not None:
+        return Finding(
+            "gitlab", OK, f"{target.url}, project {target.project}; {token} ({token_note})"
+        )
     if remote_url is None:
         why = f"no remote {remote!r}"
     else:
