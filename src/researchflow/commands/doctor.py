@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import os
-import re
 import shutil
 import subprocess
 import urllib.error
@@ -217,9 +216,6 @@ def check_quarto(required: bool) -> Finding:
     except (CommandFailed, OSError, subprocess.TimeoutExpired) as error:
         return Finding("quarto", state, f"`quarto --version` failed: {error}", QUARTO_INSTALL)
     return Finding("quarto", OK, f"Quarto {version}")
-
-
-_SCP_LIKE = re.compile(r"^(?:[^@/]+@)?(?P<host>[^:/]+):(?P<path>[^/].*)$")
 
 
 def check_gitlab(config: Config) -> Finding:
