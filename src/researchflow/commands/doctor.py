@@ -20,9 +20,10 @@ from typing import Any
 
 import yaml
 
+from researchflow.adapters import git as gitrepo
 from researchflow.adapters.process import CommandFailed, run
 from researchflow.config import Config, tracking_uri
-from researchflow.errors import EXIT_CHECK_FAILED, EXIT_OK
+from researchflow.errors import EXIT_CHECK_FAILED, EXIT_OK, UserError
 from researchflow.hooks import existing_hook_ids
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
@@ -85,9 +86,10 @@ def doctor(config: Config) -> DoctorResult:
 
 
 def _git(root: Path, *args: str) -> str | None:
+    """git's answer through the one git adapter, or None: doctor reports, it does not fail."""
     try:
-        return run(["git", *args], cwd=root).stdout.strip()
-    except (CommandFailed, FileNotFoundError):
+        return gitrepo.git(root, *args).strip()
+    except (CommandFailed, UserError):
         return None
 
 
