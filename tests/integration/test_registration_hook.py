@@ -27,6 +27,19 @@ def commit(root: Path, message: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def commit_approved_plan_then_install_hooks(repo: Path, rflow, monkeypatch) -> Path:
+    """An approved H-007 committed, then the hooks installed: the next commit is guarded."""
+    assert rflow("init", "--no-dvc").code == 0
+    path = write_plan(repo)
+    monkeypatch.setenv("RFLOW_USER", "dave")
+    assert rflow("approve", "H-007").code == 0
+    assert commit(repo, "approved plan").returncode == 0
+    subprocess.run(
+        [sys.executable, "-m", "pre_commit", "install"], cwd=repo, check=True, capture_output=True
+    )
+    return path
+
+
 def test_changed_prediction_after_approval_needs_a_deviation(
     repo: Path, rflow, monkeypatch
 ) -> None:
@@ -64,14 +77,7 @@ def test_changed_prediction_after_approval_needs_a_deviation(
 
 
 def test_changes_outside_registered_content_pass(repo: Path, rflow, monkeypatch) -> None:
-    assert rflow("init", "--no-dvc").code == 0
-    path = write_plan(repo)
-    monkeypatch.setenv("RFLOW_USER", "dave")
-    assert rflow("approve", "H-007").code == 0
-    assert commit(repo, "approved plan").returncode == 0
-    subprocess.run(
-        [sys.executable, "-m", "pre_commit", "install"], cwd=repo, check=True, capture_output=True
-    )
+    path = commit_approved_plan_then_install_hooks(repo, rflow, monkeypatch)
     path.write_text(
         path.read_text(encoding="utf-8").replace("Label noise", "Label noise, and seasonality,"),
         encoding="utf-8",
@@ -81,14 +87,7 @@ def test_changes_outside_registered_content_pass(repo: Path, rflow, monkeypatch)
 
 
 def test_hand_edited_approval_digest_is_blocked(repo: Path, rflow, monkeypatch) -> None:
-    assert rflow("init", "--no-dvc").code == 0
-    path = write_plan(repo)
-    monkeypatch.setenv("RFLOW_USER", "dave")
-    assert rflow("approve", "H-007").code == 0
-    assert commit(repo, "approved plan").returncode == 0
-    subprocess.run(
-        [sys.executable, "-m", "pre_commit", "install"], cwd=repo, check=True, capture_output=True
-    )
+    path = commit_approved_plan_then_install_hooks(repo, rflow, monkeypatch)
     # change a prediction and "fix" the digest by hand to match: the record was forged
     from researchflow.config import SectionsConfig
     from researchflow.document import parse_document
