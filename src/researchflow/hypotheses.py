@@ -7,7 +7,7 @@ from pathlib import Path
 from researchflow.config import Config
 from researchflow.document import Document
 from researchflow.errors import UserError
-from researchflow.naming import id_from_name, is_valid_id
+from researchflow.naming import id_from_branch, id_from_name, is_valid_id
 from researchflow.plan import Plan, PlanResult, read_plan
 
 
@@ -59,7 +59,7 @@ def _id_from_branch(config: Config, root: Path) -> str:
 
     branch = current_branch(root) or "(detached HEAD)"
     prefix = config.branch_prefix
-    found = id_from_name(branch[len(prefix) :]) if branch.startswith(prefix) else None
+    found = id_from_branch(prefix, branch)
     if found is None:
         raise UserError(
             f"branch {branch} is not a hypothesis branch ({prefix}<ID>-<slug>): "

@@ -96,6 +96,13 @@ def branch_name(prefix: str, hypothesis_id: str, slug: str) -> str:
     return f"{prefix}{folder_name(hypothesis_id, slug)}"
 
 
+def id_from_branch(prefix: str, branch: str | None) -> str | None:
+    """`hyp/H-007-graded-target` → `H-007`; None for a branch that is not a hypothesis's."""
+    if not branch or not branch.startswith(prefix):
+        return None
+    return id_from_name(branch[len(prefix) :])
+
+
 def branch_problem(name: str) -> str | None:
     """Why git would refuse `name` as a branch (a safe subset of check-ref-format), or None."""
     if not name or not _REF_CHARS.match(name):

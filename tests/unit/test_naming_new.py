@@ -13,6 +13,7 @@ from researchflow.naming import (
     branch_name,
     branch_problem,
     clean_title,
+    id_from_branch,
     next_id,
     slugify,
 )
@@ -116,3 +117,18 @@ def test_next_id_is_one_more_than_any_id_seen(names: list[str], expected: str) -
 
 def test_next_id_skips_ids_taken_in_a_lost_race() -> None:
     assert next_id(["hyp/H-004-a"], taken={"H-005", "H-006"}) == "H-007"
+
+
+@pytest.mark.parametrize(
+    ("prefix", "branch", "expected"),
+    [
+        ("hyp/", "hyp/H-007-graded-target", "H-007"),
+        ("hyp/", "hyp/H-1234-x", "H-1234"),
+        ("hyp/", "main", None),
+        ("hyp/", "hyp/not-an-id", None),
+        ("research/", "hyp/H-007-x", None),
+        ("hyp/", None, None),
+    ],
+)
+def test_the_hypothesis_of_a_branch(prefix: str, branch: str | None, expected) -> None:
+    assert id_from_branch(prefix, branch) == expected

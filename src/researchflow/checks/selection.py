@@ -7,11 +7,12 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from researchflow.adapters import git as gitrepo
 from researchflow.adapters.git import git
 from researchflow.adapters.process import CommandFailed
 from researchflow.config import Config
 from researchflow.errors import UserError
-from researchflow.naming import id_from_name, is_valid_id
+from researchflow.naming import id_from_branch, id_from_name, is_valid_id
 
 Selected = list[tuple[str, Path]]  # (hypothesis id, its folder)
 
@@ -48,18 +49,12 @@ def current_branch(root: Path, env: Mapping[str, str]) -> str | None:
     for name in ("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "CI_COMMIT_REF_NAME"):
         if env.get(name):
             return env[name]
-    try:
-        branch = git(root, "symbolic-ref", "--quiet", "--short", "HEAD").strip()
-    except CommandFailed:
-        return None
-    return branch or None
+    return gitrepo.current_branch(root)
 
 
 def branch_hypothesis(config: Config, branch: str | None) -> str | None:
     """`hyp/H-007-graded-target` → `H-007`; None for other branches."""
-    if not branch or not branch.startswith(config.branch_prefix):
-        return None
-    return id_from_name(branch[len(config.branch_prefix) :])
+    return id_from_branch(config.branch_prefix, branch)
 
 
 def current(config: Config, env: Mapping[str, str] | None = None) -> Selected:
@@ -74,11 +69,7 @@ def current(config: Config, env: Mapping[str, str] | None = None) -> Selected:
 
 
 def _commit_exists(root: Path, rev: str) -> bool:
-    try:
-        git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
-    except CommandFailed:
-        return False
-    return True
+    return gitrepo.rev_parse(root, rev) is not None
 
 
 def default_branch(config: Config) -> list[str]:
