@@ -78,11 +78,9 @@ def default_branch(config: Config) -> list[str]:
     if config.base_branch:
         return [f"{remote}/{config.base_branch}", config.base_branch]
     candidates = []
-    try:
-        head = git(config.root, "symbolic-ref", "--quiet", "--short", f"refs/remotes/{remote}/HEAD")
-        candidates.append(head.strip())
-    except CommandFailed:
-        pass
+    head = gitrepo.remote_default_branch(config.root, remote, ask_remote=False)
+    if head:
+        candidates.append(f"{remote}/{head}")
     for name in ("main", "master"):
         candidates += [f"{remote}/{name}", name]
     return candidates
