@@ -15,6 +15,7 @@ if ! compgen -G "research/H-001-*/plan.qmd" >/dev/null; then
       -e 's/author: TODO/author: alice/' \
       -e 's/TODO_metric/accuracy/' -e 's/baseline: 0.0/baseline: 0.5/' \
       -e 's/^data: \[\]/data: [data\/points.csv]/' \
+      -e 's/^command: .*/command: python train.py/' \
       "$(python -c 'import researchflow, pathlib; print(pathlib.Path(researchflow.__file__).parent / "templates/plan.qmd")')" \
       > research/H-001-threshold-model/plan.qmd
 fi

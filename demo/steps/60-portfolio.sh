@@ -41,6 +41,7 @@ hypothesis: "$1."
 predictions:
   - {metric: recall_at_10, baseline: 0.42, direction: increase, min_effect: 0.02, tolerance: 0.005}
 data: []
+command: python train.py
 timebox_days: 5
 approval: {by: dave, at: "$6", digest: "sha256:demo"}
 deviations: []

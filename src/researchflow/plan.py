@@ -7,7 +7,9 @@ on, every required section must be written.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
+import shlex
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
@@ -17,8 +19,65 @@ from researchflow.document import Document, DocumentError, Section, parse_docume
 from researchflow.naming import id_from_name, is_valid_id
 from researchflow.problems import Problem
 
-STATUSES = ("draft", "review", "approved", "running", "reported", "concluded", "abandoned")
+STATUSES = (
+    "draft",
+    "review",
+    "approved",
+    "running",
+    "hold",
+    "reported",
+    "concluded",
+    "abandoned",
+)
 OUTCOMES = ("confirmed", "refuted", "inconclusive")
+# what `rflow start/hold/resume/extend/conclude/abandon` append to `lifecycle:`
+LIFECYCLE_EVENTS = ("start", "hold", "resume", "extend", "conclude", "abandon")
+RERUN_MATCHES = ("tolerance", "interval")  # how a rerun of a repeated experiment must agree
+VALIDATION_TYPES = ("ab_test", "pilot")
+# The plan's own front-matter keys; anything else is a typo unless it is a Quarto option
+# or a team's own field with the documented `x-` prefix.
+PLAN_KEYS = (
+    "title",
+    "id",
+    "status",
+    "outcome",
+    "conclusion",
+    "created",
+    "roles",
+    "rice",
+    "serves",
+    "hypothesis",
+    "predictions",
+    "data",
+    "command",
+    "evaluation",
+    "validation",
+    "timebox_days",
+    "approval",
+    "reapprovals",
+    "deviations",
+    "lifecycle",
+    "format",
+)
+QUARTO_KEYS = (
+    "author",
+    "date",
+    "subtitle",
+    "abstract",
+    "description",
+    "execute",
+    "jupyter",
+    "engine",
+    "bibliography",
+    "toc",
+    "number-sections",
+    "editor",
+    "lang",
+    "keywords",
+    "categories",
+    "params",
+)
+EXTENSION_PREFIX = "x-"
 DIRECTIONS = ("increase", "decrease", "no_change")
 RICE_FACTORS = ("reach", "impact", "confidence", "effort")
 PLACEHOLDER = re.compile(r"\bTODO\b")
@@ -64,6 +123,40 @@ class Approval:
 
 
 @dataclass(frozen=True)
+class Evaluation:
+    """How confirmatory evidence is judged: registered with the plan (`evaluation:`)."""
+
+    repeats: int = 1  # runs per confirmatory experiment
+    alpha: float = 0.05  # 1 - alpha is the confidence of the interval
+    baseline_command: tuple[str, ...] = ()  # measures the baseline under the same seeds
+    rerun_match: str = "tolerance"  # a rerun's mean within tolerance, or within the interval
+    repeats_registered: bool = False  # the plan wrote `repeats:` itself (n = 1 on purpose)
+
+
+@dataclass(frozen=True)
+class Validation:
+    """The online check that follows a confirmed offline result (`validation:`)."""
+
+    type: str  # ab_test | pilot
+    period_days: int | None = None
+    traffic_percent: float | None = None
+    control: str | None = None
+    business_metric: str | None = None
+
+
+@dataclass(frozen=True)
+class LifecycleEvent:
+    """One entry of `lifecycle:`, appended by start, hold, resume, extend, conclude, abandon."""
+
+    event: str
+    at: str
+    by: str
+    reason: str | None = None
+    days: int | None = None  # extend: the days added to the timebox
+    outcome: str | None = None  # conclude
+
+
+@dataclass(frozen=True)
 class Deviation:
     at: str
     by: str
@@ -89,6 +182,12 @@ class Plan:
     deviations: tuple[Deviation, ...] = ()
     format: str = "html"
     sections: tuple[Section, ...] = field(default=(), repr=False)
+    command: tuple[str, ...] = ()  # the registered entry point, as argv; () when not written
+    evaluation: Evaluation = field(default_factory=Evaluation)
+    serves: tuple[str, ...] = ()  # success metrics of a problem statement
+    validation: Validation | None = None
+    reapprovals: tuple[Approval, ...] = ()  # approvals of deviated content, in order
+    lifecycle: tuple[LifecycleEvent, ...] = ()
 
     @property
     def score(self) -> int:
@@ -127,6 +226,7 @@ def validate_plan(
 ) -> PlanResult:
     checker = _Checker(document, path)
     plan = checker.plan()
+    checker.unknown_keys()
     checker.folder()
     status = document.front_matter.get("status")
     if status in STATUSES:
@@ -196,6 +296,12 @@ class _Checker:
         conclusion = self.text("conclusion", "write one line", required=False)
         approval = self._approval()
         deviations = self._deviations()
+        command = self._command("command", self.fm.get("command"))
+        evaluation = self._evaluation()
+        serves = self._names("serves", "e.g. serves: [retention_30d]")
+        validation = self._validation()
+        reapprovals = self._reapprovals()
+        lifecycle = self._lifecycle()
         fmt = self.fm.get("format", "html")
         if not isinstance(fmt, str | dict):
             self.add("format", "must be a Quarto format name", "e.g. 'format: html'")
@@ -221,6 +327,12 @@ class _Checker:
             deviations=deviations,
             format=fmt if isinstance(fmt, str) else next(iter(fmt), "html"),
             sections=self.document.sections,
+            command=command,
+            evaluation=evaluation,
+            serves=serves,
+            validation=validation,
+            reapprovals=reapprovals,
+            lifecycle=lifecycle,
         )  # type: ignore[arg-type]
 
     def _created(self) -> dt.date | None:
@@ -402,6 +514,197 @@ class _Checker:
             paths.append(str(posix))
         return tuple(paths)
 
+    def unknown_keys(self) -> None:
+        known = set(PLAN_KEYS) | set(QUARTO_KEYS)
+        for key in self.fm:
+            if not isinstance(key, str) or key in known or key.startswith(EXTENSION_PREFIX):
+                continue
+            near = difflib.get_close_matches(key, PLAN_KEYS, n=1, cutoff=0.75)
+            fix = (
+                f"did you mean '{near[0]}'?"
+                if near
+                else f"remove it, or name a team field '{EXTENSION_PREFIX}{key}'"
+            )
+            self.add(str(key), "unknown key", fix)
+
+    def _command(self, key: str, value: Any) -> tuple[str, ...]:
+        """A command as argv: a string is split like a shell would, but never run by one."""
+        example = "e.g. 'python train.py --epochs 3' or [python, train.py]"
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            try:
+                return tuple(shlex.split(value))
+            except ValueError as error:
+                self.add(key, f"cannot be split into arguments ({error})", example)
+                return ()
+        if isinstance(value, list) and all(isinstance(v, str) and v for v in value):
+            return tuple(value)
+        self.add(key, f"must be a command line or a list of arguments, not {value!r}", example)
+        return ()
+
+    def _evaluation(self) -> Evaluation:
+        value = self.fm.get("evaluation")
+        if value is None:
+            return Evaluation()
+        if not isinstance(value, dict):
+            self.add(
+                "evaluation",
+                "must be a mapping",
+                "e.g. evaluation: {repeats: 5, alpha: 0.05}",
+            )
+            return Evaluation()
+        explained = {
+            "repeats": "runs per confirmatory experiment: a whole number >= 1",
+            "alpha": "the significance level: a number between 0 and 0.5, e.g. 0.05",
+            "baseline_command": "a command that measures the baseline under the same seeds",
+            "rerun_match": f"how a rerun must agree: one of {', '.join(RERUN_MATCHES)}",
+        }
+        for key in value:
+            if key not in explained:
+                self.add(f"evaluation.{key}", "unknown field", f"use {', '.join(explained)}")
+        repeats = value.get("repeats")
+        if repeats is not None and (
+            isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1
+        ):
+            self.add("evaluation.repeats", f"{repeats!r} is not allowed", explained["repeats"])
+            repeats = None
+        alpha = value.get("alpha")
+        if alpha is not None and (
+            isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha <= 0.5
+        ):
+            self.add("evaluation.alpha", f"{alpha!r} is not allowed", explained["alpha"])
+            alpha = None
+        rerun_match = value.get("rerun_match")
+        if rerun_match is not None and rerun_match not in RERUN_MATCHES:
+            self.add(
+                "evaluation.rerun_match",
+                f"{rerun_match!r} is not allowed",
+                explained["rerun_match"],
+            )
+            rerun_match = None
+        baseline = self._command("evaluation.baseline_command", value.get("baseline_command"))
+        return Evaluation(
+            repeats=repeats if repeats is not None else 1,
+            alpha=float(alpha) if alpha is not None else 0.05,
+            baseline_command=baseline,
+            rerun_match=rerun_match or "tolerance",
+            repeats_registered=repeats is not None,
+        )
+
+    def _names(self, key: str, example: str) -> tuple[str, ...]:
+        value = self.fm.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self.add(key, "must be a list of names", example)
+            return ()
+        return tuple(v.strip() for v in value)
+
+    def _validation(self) -> Validation | None:
+        value = self.fm.get("validation")
+        if value is None:
+            return None
+        example = (
+            "e.g. validation: {type: ab_test, period_days: 14, traffic_percent: 10, "
+            "control: current model, business_metric: retention_30d}"
+        )
+        if not isinstance(value, dict):
+            self.add("validation", "must be a mapping", example)
+            return None
+        fields = ("type", "period_days", "traffic_percent", "control", "business_metric")
+        for key in value:
+            if key not in fields:
+                self.add(f"validation.{key}", "unknown field", f"use {', '.join(fields)}")
+        kind = value.get("type")
+        if kind not in VALIDATION_TYPES:
+            self.add(
+                "validation.type",
+                f"{kind!r} is not allowed",
+                f"use one of: {', '.join(VALIDATION_TYPES)}",
+            )
+            return None
+        period = value.get("period_days")
+        if period is not None and (
+            isinstance(period, bool) or not isinstance(period, int) or period < 1
+        ):
+            self.add("validation.period_days", f"{period!r} is not allowed", "whole days, e.g. 14")
+            period = None
+        traffic = value.get("traffic_percent")
+        if traffic is not None and (
+            isinstance(traffic, bool)
+            or not isinstance(traffic, int | float)
+            or not 0 < traffic <= 100
+        ):
+            self.add(
+                "validation.traffic_percent", f"{traffic!r} is not allowed", "a number in (0, 100]"
+            )
+            traffic = None
+        control = value.get("control")
+        metric = value.get("business_metric")
+        return Validation(
+            kind,
+            period,
+            float(traffic) if traffic is not None else None,
+            str(control) if control is not None else None,
+            str(metric) if metric is not None else None,
+        )
+
+    def _reapprovals(self) -> tuple[Approval, ...]:
+        items = self.fm.get("reapprovals") or []
+        if not isinstance(items, list):
+            self.add("reapprovals", "must be a list", "let `rflow approve` write it")
+            return ()
+        result: list[Approval] = []
+        for index, item in enumerate(items):
+            if not isinstance(item, dict) or not all(
+                isinstance(item.get(k), str | dt.date | dt.datetime) for k in ("by", "at", "digest")
+            ):
+                self.add(
+                    f"reapprovals[{index}]",
+                    "must be {by, at, digest}",
+                    "let `rflow approve` write it",
+                )
+                continue
+            result.append(Approval(str(item["by"]), str(item["at"]), str(item["digest"])))
+        return tuple(result)
+
+    def _lifecycle(self) -> tuple[LifecycleEvent, ...]:
+        items = self.fm.get("lifecycle") or []
+        fix = "let rflow's lifecycle commands (start, hold, resume, extend, ...) write it"
+        if not isinstance(items, list):
+            self.add("lifecycle", "must be a list", fix)
+            return ()
+        result: list[LifecycleEvent] = []
+        for index, item in enumerate(items):
+            key = f"lifecycle[{index}]"
+            if (
+                not isinstance(item, dict)
+                or item.get("event") not in LIFECYCLE_EVENTS
+                or not isinstance(item.get("at"), str | dt.date | dt.datetime)
+            ):
+                self.add(
+                    key,
+                    f"must be {{event, at, by, ...}} with event one of "
+                    f"{', '.join(LIFECYCLE_EVENTS)}",
+                    fix,
+                )
+                continue
+            days = item.get("days")
+            result.append(
+                LifecycleEvent(
+                    event=item["event"],
+                    at=str(item["at"]),
+                    by=str(item.get("by") or ""),
+                    reason=str(item["reason"]) if item.get("reason") is not None else None,
+                    days=days if isinstance(days, int) and not isinstance(days, bool) else None,
+                    outcome=str(item["outcome"]) if item.get("outcome") is not None else None,
+                )
+            )
+        return tuple(result)
+
     def _positive_int(self, key: str) -> int | None:
         value = self.fm.get(key)
         if value is None:
@@ -460,7 +763,13 @@ class _Checker:
                 f"set while status is {status!r}",
                 "set outcome only when concluding, or clear it (outcome: null)",
             )
-        if status in ("approved", "running", "reported", "concluded") and not self.fm.get(
+        if status != "draft" and self.fm.get("command") in (None, "", []):
+            self.add(
+                "command",
+                "missing: confirmatory runs and the rerun execute the registered command",
+                "add e.g. 'command: python train.py' before review",
+            )
+        if status in ("approved", "running", "hold", "reported", "concluded") and not self.fm.get(
             "approval"
         ):
             self.add(
@@ -480,7 +789,7 @@ class _Checker:
                 )
 
     def sections(self, config: SectionsConfig) -> None:
-        for key in ("title", "hypothesis", "roles.author", "predictions[0].metric"):
+        for key in ("title", "hypothesis", "roles.author", "predictions[0].metric", "command"):
             value = _lookup(self.fm, key)
             if isinstance(value, str) and PLACEHOLDER.search(value):
                 self.add(

@@ -1,14 +1,17 @@
 """Pre-registration: the canonical registered content of a plan, its digest, and drift (pure).
 
-What a reviewer approves is the hypothesis, the predictions, the data and the experiment
-design. Formatting is not content: whitespace, key order, the order of predictions and
-data paths, and HTML comments do not change the digest; a changed word or number does.
+What a reviewer approves is the hypothesis, the predictions, the data, the registered
+command, the evaluation and the experiment design. `command` and `evaluation` count only
+when the plan writes them, so plans approved before they existed keep their digest.
+Formatting is not content: whitespace, key order, the order of predictions and data paths,
+and HTML comments do not change the digest; a changed word or number does.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import shlex
 from typing import Any
 
 from researchflow.config import SectionsConfig
@@ -24,12 +27,19 @@ CHANGED_FIX = "revert the change or run `rflow deviate`"
 def registered_content(document: Document, sections_config: SectionsConfig) -> str:
     """Canonical JSON text of what an approval covers."""
     fm = document.front_matter
-    content = {
+    content: dict[str, Any] = {
         "hypothesis": _words(fm.get("hypothesis")),
         "predictions": _predictions(fm.get("predictions")),
         "data": sorted(_canonical(item) for item in _as_list(fm.get("data"))),
         "design": _design(document, sections_config),
     }
+    if fm.get("command") not in (None, "", []):
+        content["command"] = _argv(fm.get("command"))
+    if fm.get("evaluation") is not None:
+        evaluation = _canonical(fm.get("evaluation"))
+        if isinstance(evaluation, dict) and "baseline_command" in evaluation:
+            evaluation["baseline_command"] = _argv(fm["evaluation"]["baseline_command"])
+        content["evaluation"] = evaluation
     return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -127,6 +137,16 @@ def _canonical(value: Any) -> Any:
     if isinstance(value, list):
         return [_canonical(v) for v in value]
     return str(value)
+
+
+def _argv(value: Any) -> Any:
+    """`python train.py` and `[python, train.py]` register the same command."""
+    if isinstance(value, str):
+        try:
+            return shlex.split(value)
+        except ValueError:
+            return _canonical(value)
+    return _canonical(value)
 
 
 def _as_list(value: Any) -> list[Any]:

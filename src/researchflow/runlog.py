@@ -43,8 +43,29 @@ class RunEntry:
     metrics: Mapping[str, float] = field(default_factory=dict)  # the plan's predicted metrics
     source: str = "run"
     rerun_of: str | None = None
+    # Written only when set, so entries made before these fields existed stay byte-identical.
+    cwd: str = ""  # the working folder relative to the repository root; "" is the root
+    outputs: Mapping[str, str] = field(default_factory=dict)  # DVC outputs the run produced
+    group: str | None = None  # the parent run of a group of repeats
+    repeat: int | None = None  # this run's repeat index within its group (its RFLOW_SEED)
+    arm: str | None = None  # "baseline" for a baseline_command repeat, else None
+    exploratory: bool = False  # declared not to be evidence (`rflow link --exploratory`)
+    retired: Mapping[str, str] | None = None  # {reason, by, at}: `rflow runs retire`
+    user: str | None = None  # who made the run (the store's mlflow.user)
+    dvc_exp: str | None = None  # the DVC experiment the run made (`dvc exp run`)
 
     def to_dict(self) -> dict[str, Any]:
+        optional = {
+            "cwd": self.cwd or None,
+            "outputs": dict(self.outputs) or None,
+            "group": self.group,
+            "repeat": self.repeat,
+            "arm": self.arm,
+            "exploratory": self.exploratory or None,
+            "retired": dict(self.retired) if self.retired else None,
+            "user": self.user,
+            "dvc_exp": self.dvc_exp,
+        }
         return {
             "run_id": self.run_id,
             "experiment_id": self.experiment_id,
@@ -60,6 +81,7 @@ class RunEntry:
             "metrics": dict(self.metrics),
             "source": self.source,
             "rerun_of": self.rerun_of,
+            **{key: value for key, value in optional.items() if value is not None},
         }
 
 
@@ -136,6 +158,17 @@ def _entry(item: Any, where: str) -> RunEntry:
         metrics={str(k): float(v) for k, v in (item.get("metrics") or {}).items() if v is not None},
         source=str(item.get("source") or "run"),
         rerun_of=str(item["rerun_of"]) if item.get("rerun_of") else None,
+        cwd=str(item.get("cwd") or ""),
+        outputs={str(k): str(v) for k, v in (item.get("outputs") or {}).items()},
+        group=str(item["group"]) if item.get("group") else None,
+        repeat=int(item["repeat"]) if item.get("repeat") is not None else None,
+        arm=str(item["arm"]) if item.get("arm") else None,
+        exploratory=bool(item.get("exploratory", False)),
+        retired={str(k): str(v) for k, v in item["retired"].items()}
+        if isinstance(item.get("retired"), dict)
+        else None,
+        user=str(item["user"]) if item.get("user") else None,
+        dvc_exp=str(item["dvc_exp"]) if item.get("dvc_exp") else None,
     )
 
 
