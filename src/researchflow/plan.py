@@ -199,6 +199,7 @@ class PlanResult:
     plan: Plan | None
     problems: tuple[Problem, ...]
     document: Document | None = None
+    warnings: tuple[Problem, ...] = ()  # advice that does not make the plan invalid
 
 
 def rank_key(plan: Plan) -> tuple[int, int]:
@@ -233,7 +234,7 @@ def validate_plan(
         checker.lifecycle(status)
         if status != "draft" or strict:
             checker.sections(sections)
-    return PlanResult(plan, tuple(checker.problems), document)
+    return PlanResult(plan, tuple(checker.problems), document, tuple(checker.warnings))
 
 
 class _Checker:
@@ -244,10 +245,15 @@ class _Checker:
         self.fm = document.front_matter
         self.path = path
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
 
     def add(self, field_path: str, message: str, fix: str) -> None:
         line = self.document.line_of(field_path)
         self.problems.append(Problem(self.path, line, field_path, message, fix))
+
+    def warn(self, field_path: str, message: str, fix: str) -> None:
+        line = self.document.line_of(field_path)
+        self.warnings.append(Problem(self.path, line, field_path, message, fix, "warning"))
 
     def _missing(self, key: str, fix: str) -> None:
         self.problems.append(Problem(self.path, 1, key, "missing", fix))

@@ -12,10 +12,12 @@ class Problem:
     field: str
     message: str
     fix: str = ""
+    severity: str = "error"  # "warning": shown, but never fails a command
 
     def __str__(self) -> str:
         fix = f" ({self.fix})" if self.fix else ""
-        return f"{self.path}:{self.line}: {self.field}: {self.message}{fix}"
+        kind = "warning: " if self.severity == "warning" else ""
+        return f"{self.path}:{self.line}: {self.field}: {kind}{self.message}{fix}"
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)

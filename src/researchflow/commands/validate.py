@@ -21,6 +21,7 @@ UNREADABLE = {"encoding", "front matter", "file"}
 class ValidateResult:
     files: tuple[str, ...]
     problems: tuple[Problem, ...]
+    warnings: tuple[Problem, ...] = ()  # printed, never counted in the exit code
 
     @property
     def exit_code(self) -> int:
@@ -35,10 +36,11 @@ class ValidateResult:
             "ok": not self.problems,
             "files": list(self.files),
             "problems": [p.to_dict() for p in self.problems],
+            "warnings": [p.to_dict() for p in self.warnings],
         }
 
     def to_text(self) -> str:
-        lines = [str(p) for p in self.problems]
+        lines = [str(p) for p in (*self.problems, *self.warnings)]
         if not self.files:
             lines.append("no plans or reports found")
         return "\n".join(lines)
@@ -68,7 +70,9 @@ def validate(config: Config, paths: list[Path] | None = None) -> ValidateResult:
     problems: list[Problem] = []
     for path in files:
         problems.extend(validate_file(path, config))
-    return ValidateResult(tuple(shown_path(p) for p in files), tuple(problems))
+    errors = tuple(p for p in problems if p.severity != "warning")
+    warnings = tuple(p for p in problems if p.severity == "warning")
+    return ValidateResult(tuple(shown_path(p) for p in files), errors, warnings)
 
 
 def shown_path(path: Path) -> str:
@@ -91,4 +95,5 @@ def validate_file(path: Path, config: Config) -> tuple[Problem, ...]:
         return (Problem(shown, 0, "file", f"cannot be read: {error.strerror}", "check the path"),)
     if path.name == "report.qmd":
         return read_report(raw, shown)
-    return read_plan(raw, shown, config.sections).problems
+    result = read_plan(raw, shown, config.sections)
+    return (*result.problems, *result.warnings)
