@@ -37,6 +37,7 @@ text = set_fields(text, {
     "predictions": [{"metric": "accuracy", "baseline": 0.5, "direction": "increase",
                      "min_effect": 0.05, "tolerance": 0.001}],
     "data": ["data/points.csv"],
+    "command": "python train.py",
 })
 front, _, _ = text.partition("\n---\n")
 body = """
