@@ -22,6 +22,7 @@ from researchflow.report import (
     END,
     REPORT_FILE,
     ReportInputs,
+    figures,
     gather_inputs,
     judge_all,
     render_results_block,
@@ -43,6 +44,8 @@ class ReportResult:
     verdicts: dict[str, str]
     runs: int
     confirmatory: int
+    details: tuple[dict[str, Any], ...] = ()  # per prediction: n, mean, effect, interval
+    pictures: tuple[str, ...] = ()  # the SVGs written beside the report
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -53,12 +56,15 @@ class ReportResult:
             "verdicts": self.verdicts,
             "runs": self.runs,
             "confirmatory": self.confirmatory,
+            "predictions": list(self.details),
+            "pictures": list(self.pictures),
         }
 
     def to_text(self) -> str:
         action = "written" if self.created else "results block updated"
         lines = [f"{self.path}: {action}"]
-        lines += [f"  {metric}: {verdict}" for metric, verdict in self.verdicts.items()]
+        for detail in self.details:
+            lines.append(f"  {detail['metric']}: {detail['verdict']} ({detail['reason']})")
         lines.append(
             f"  {self.runs} runs tried, {self.confirmatory} confirmatory; "
             f"primary run: {self.primary_run or 'none'}"
@@ -98,14 +104,19 @@ def report(config: Config, hypothesis_id: str | None, *, update: bool = False) -
             f"'{BEGIN}' and one '{END}' line under '## Results')"
         )
     text = set_fields(text, report_fields(inputs))
+    verdicts = judge_all(inputs)
+    pictures = figures(inputs, verdicts)
     plan_text = None
     if plan.status in ("approved", "running"):
         plan_text = set_fields(document.text, {"status": "reported"})
         check_plan_text(path, plan_text, config)  # before writing anything
+    for name, svg in pictures.items():
+        write_atomic(folder / name, svg)
     write_atomic(report_path, text)
     if plan_text is not None:
         write_atomic(path, plan_text)
-    return _result(inputs, shown, created=not exists)
+    shown_pictures = tuple(shown_path(folder / name) for name in pictures)
+    return _result(inputs, shown, created=not exists, pictures=shown_pictures)
 
 
 def _template(config: Config) -> str:
@@ -115,8 +126,11 @@ def _template(config: Config) -> str:
     return source.read_text(encoding="utf-8")
 
 
-def _result(inputs: ReportInputs, shown: str, *, created: bool) -> ReportResult:
-    verdicts = {metric: verdict.verdict for metric, verdict in judge_all(inputs).items()}
+def _result(
+    inputs: ReportInputs, shown: str, *, created: bool, pictures: tuple[str, ...] = ()
+) -> ReportResult:
+    judged = judge_all(inputs)
+    verdicts = {metric: verdict.verdict for metric, verdict in judged.items()}
     return ReportResult(
         hypothesis_id=inputs.hypothesis_id,
         path=shown,
@@ -125,4 +139,6 @@ def _result(inputs: ReportInputs, shown: str, *, created: bool) -> ReportResult:
         verdicts=verdicts,
         runs=len(inputs.classified),
         confirmatory=sum(1 for c in inputs.classified if c.confirmatory),
+        details=tuple(j.to_json() for j in judged.values()),
+        pictures=pictures,
     )
