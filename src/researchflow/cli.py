@@ -414,6 +414,30 @@ def check_notebooks(paths: tuple[Path, ...], as_json: bool) -> int:
     return result.exit_code
 
 
+# --- statistics: power (issue 12) ------------------------------------------------------
+
+
+@cli.command()
+@click.argument("hypothesis_id", required=False, metavar="[ID]")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def power(hypothesis_id: str | None, as_json: bool) -> int:
+    """How many repeats would detect each prediction's min_effect, for the design review.
+
+    Reads the spread (standard deviation) of each predicted metric over the finished runs
+    in runs.yaml (before approval they are all exploratory) and prints the repeats a
+    two-sided t-test needs to detect min_effect at the plan's alpha with 80% power.
+    Register that many as evaluation: {repeats: N} before review. ID defaults to the
+    current branch's.
+
+    Example: rflow power H-007
+    """
+    from researchflow.commands.power import power as run_power
+    from researchflow.output import emit
+
+    emit(run_power(_config(), hypothesis_id), as_json=as_json)
+    return 0
+
+
 # --- the portfolio: status, rank, board, doctor (issue 6) --------------------------------
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from researchflow.config import Config
 from researchflow.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
-from researchflow.plan import read_plan
+from researchflow.plan import PlanResult, read_plan
 from researchflow.problems import Problem
 from researchflow.report_schema import read_report
 
@@ -96,4 +96,42 @@ def validate_file(path: Path, config: Config) -> tuple[Problem, ...]:
     if path.name == "report.qmd":
         return read_report(raw, shown)
     result = read_plan(raw, shown, config.sections)
-    return (*result.problems, *result.warnings)
+    return (*result.problems, *result.warnings, *power_warnings(result, path, shown))
+
+
+def power_warnings(result: PlanResult, path: Path, shown: str) -> tuple[Problem, ...]:
+    """At review, with exploratory runs beside the plan: fewer repeats than 80 % power needs.
+
+    Only then is the statistics (scipy) imported, so validating other plans stays fast."""
+    plan = result.plan
+    runs_file = path.parent / "runs.yaml"
+    if plan is None or plan.status != "review" or not runs_file.is_file():
+        return ()
+    from researchflow.errors import UserError
+    from researchflow.power import power_rows
+    from researchflow.runlog import read_runs
+
+    try:
+        runs = read_runs(runs_file).runs
+    except UserError:
+        return ()  # runs.yaml's own problems are the check's to report
+    short = [row for row in power_rows(plan, runs) if row.short]
+    if not short:
+        return ()
+    document = result.document
+    line = document.line_of("evaluation.repeats") if document is not None else 1
+    needed = max(row.needed or 0 for row in short)
+    detail = "; ".join(
+        f"{row.metric}: sd {row.sd:.3g} over {row.runs} runs needs {row.needed}" for row in short
+    )
+    return (
+        Problem(
+            shown,
+            line,
+            "evaluation.repeats",
+            f"{plan.evaluation.repeats} repeat(s) are too few to detect min_effect with 80% "
+            f"power ({detail})",
+            f"register evaluation: {{repeats: {needed}}} (see `rflow power {plan.id}`)",
+            "warning",
+        ),
+    )
