@@ -124,9 +124,7 @@ class Experiment:
         return tuple(run.run_id for run in (*self.runs, *self.baseline))
 
 
-def primary_experiment(
-    classified: Sequence[Classified], primary: str | None
-) -> Experiment | None:
+def primary_experiment(classified: Sequence[Classified], primary: str | None) -> Experiment | None:
     """The experiment the primary run belongs to: its confirmatory group, or itself alone."""
     if primary is None:
         return None
@@ -137,7 +135,9 @@ def primary_experiment(
     if group is None:
         return Experiment(None, (item.run,))
     members = [c.run for c in classified if c.confirmatory and c.run.group == group]
-    by_repeat = sorted(members, key=lambda run: (run.repeat if run.repeat is not None else -1, run.run_id))
+    by_repeat = sorted(
+        members, key=lambda run: (run.repeat if run.repeat is not None else -1, run.run_id)
+    )
     return Experiment(
         group,
         tuple(run for run in by_repeat if run.arm is None),

@@ -25,7 +25,6 @@ def figure_name(metric: str) -> str:
 def prediction_svg(claim: Claim, judged: Judgement) -> str:
     """The picture of one prediction's evidence, as SVG text."""
     import matplotlib
-
     from matplotlib.backends.backend_svg import FigureCanvasSVG
     from matplotlib.figure import Figure
 
@@ -48,18 +47,29 @@ def prediction_svg(claim: Claim, judged: Judgement) -> str:
         axes.scatter(xs, est.values, s=14, color="#57606a", zorder=3, label="repeats")
         if est.paired:
             axes.scatter(
-                [x - 1 for x in xs], est.baselines, s=14, facecolors="none",
-                edgecolors="#57606a", zorder=3, label="baseline repeats",
+                [x - 1 for x in xs],
+                est.baselines,
+                s=14,
+                facecolors="none",
+                edgecolors="#57606a",
+                zorder=3,
+                label="baseline repeats",
             )
         colour = COLOURS.get(judged.verdict, "#57606a")
         if judged.interval is not None:
             low = est.baseline + judged.interval.low
             high = est.baseline + judged.interval.high
             axes.errorbar(
-                [1.35], [est.mean], yerr=[[est.mean - low], [high - est.mean]], fmt="o",
-                color=colour, capsize=4, zorder=4,
+                [1.35],
+                [est.mean],
+                yerr=[[est.mean - low], [high - est.mean]],
+                fmt="o",
+                color=colour,
+                capsize=4,
+                zorder=4,
                 label=f"mean, {judged.confidence * 100:.4g} % interval"
-                if judged.confidence is not None else "mean",
+                if judged.confidence is not None
+                else "mean",
             )
         else:
             axes.scatter([1.35], [est.mean], s=30, color=colour, zorder=4, label="mean")

@@ -67,7 +67,9 @@ def power_rows(plan: Plan, runs: Iterable[RunEntry]) -> list[PowerRow]:
     alpha = plan.evaluation.alpha
     rows = []
     for prediction in plan.predictions:
-        values = [run.metrics[prediction.metric] for run in usable if prediction.metric in run.metrics]
+        values = [
+            run.metrics[prediction.metric] for run in usable if prediction.metric in run.metrics
+        ]
         sd = sample_sd(values) if len(values) >= 2 else None
         needed = None
         if sd is not None and prediction.min_effect > 0:

@@ -109,9 +109,7 @@ def estimates(inputs: ReportInputs) -> dict[str, Estimate | None]:
     return result
 
 
-def _by_repeat(
-    inputs: ReportInputs, runs: tuple[Any, ...], metric: str
-) -> dict[int, float]:
+def _by_repeat(inputs: ReportInputs, runs: tuple[Any, ...], metric: str) -> dict[int, float]:
     values: dict[int, float] = {}
     for index, run in enumerate(runs):
         value = inputs.metrics_of(run.run_id).get(metric)
@@ -135,7 +133,9 @@ def judge_all(inputs: ReportInputs) -> dict[str, Judgement]:
     return {j.metric: j for j in judged}
 
 
-def figures(inputs: ReportInputs, verdicts: Mapping[str, Judgement] | None = None) -> dict[str, str]:
+def figures(
+    inputs: ReportInputs, verdicts: Mapping[str, Judgement] | None = None
+) -> dict[str, str]:
     """file name beside report.qmd → SVG text, one per prediction with an observed value."""
     from researchflow.figures import figure_name, prediction_svg
 
@@ -325,8 +325,10 @@ def _predictions(inputs: ReportInputs, verdicts: Mapping[str, Judgement]) -> lis
                 )
             notes.append(note + ".")
             name = figure_name(prediction.metric)
-            pictures.append(f"![{prediction.metric}: each repeat, the mean and its interval]({name})")
-    return [*rows, *([""] + notes if notes else []), *([""] + pictures if pictures else [])]
+            pictures.append(
+                f"![{prediction.metric}: each repeat, the mean and its interval]({name})"
+            )
+    return [*rows, *(["", *notes] if notes else []), *(["", *pictures] if pictures else [])]
 
 
 def _method(inputs: ReportInputs, verdicts: Mapping[str, Judgement]) -> list[str]:

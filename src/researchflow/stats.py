@@ -149,9 +149,11 @@ def bootstrap_interval(
     seed: int = BOOTSTRAP_SEED,
 ) -> Interval:
     """The percentile bootstrap interval of the mean effect, from a fixed seed."""
-    diffs = [x - b for x, b in zip(est.values, est.baselines, strict=True)] if est.paired else [
-        x - est.baseline for x in est.values
-    ]
+    diffs = (
+        [x - b for x, b in zip(est.values, est.baselines, strict=True)]
+        if est.paired
+        else [x - est.baseline for x in est.values]
+    )
     rng = random.Random(seed)
     n = len(diffs)
     means = sorted(sum(rng.choices(diffs, k=n)) / n for _ in range(resamples))
@@ -257,8 +259,7 @@ def judge_family(
 ) -> list[Judgement]:
     """Every prediction's verdict, the predictions taken together as one Holm family."""
     p_values = [
-        confirm_p_value(c, e) if (e := estimates.get(c.metric)) is not None else 1.0
-        for c in claims
+        confirm_p_value(c, e) if (e := estimates.get(c.metric)) is not None else 1.0 for c in claims
     ]
     levels = holm_levels(p_values, alpha)
     rejected = holm(p_values, alpha)
@@ -281,7 +282,9 @@ def _judge_one(
         return Judgement(claim.metric, INCONCLUSIVE, "not observed", None)
     if est.n == 1:
         if repeats_registered and repeats == 1:
-            return Judgement(claim.metric, _point_verdict(claim, est.effect), "one run, as registered", est)
+            return Judgement(
+                claim.metric, _point_verdict(claim, est.effect), "one run, as registered", est
+            )
         why = (
             "one run; the plan registered no repeats"
             if not repeats_registered

@@ -25,7 +25,9 @@ def test_a_statistical_evaluation_naming_the_test_gets_no_warning() -> None:
     assert warnings_of() == []
 
 
-@pytest.mark.parametrize("vague", ["We will look at the numbers carefully.", "Compare to last week."])
+@pytest.mark.parametrize(
+    "vague", ["We will look at the numbers carefully.", "Compare to last week."]
+)
 def test_a_statistical_evaluation_silent_on_runs_and_tests_is_warned(vague: str) -> None:
     [warning] = warnings_of(body=GOOD_BODY.replace(STEP, vague))
     assert "### Statistical evaluation: warning: says nothing about the number of runs" in warning

@@ -89,14 +89,20 @@ def test_required_repeats_is_the_first_n_with_enough_power() -> None:
 
 
 def test_bootstrap_is_close_to_scipys_and_the_same_every_time() -> None:
-    values = [0.50 + 0.03 + 0.02 * z for z in (0.3, -1.1, 0.8, 1.5, -0.4, 0.1, -0.9, 0.6, 2.0, -0.2)]
+    values = [
+        0.50 + 0.03 + 0.02 * z for z in (0.3, -1.1, 0.8, 1.5, -0.4, 0.1, -0.9, 0.6, 2.0, -0.2)
+    ]
     est = stats.estimate(values, 0.50)
     assert est is not None
     first = stats.bootstrap_interval(est, 0.95)
     assert stats.bootstrap_interval(est, 0.95) == first
     theirs = sps.bootstrap(
-        ([v - 0.50 for v in values],), lambda x: sum(x) / len(x), method="percentile",
-        n_resamples=4000, random_state=1, vectorized=False,
+        ([v - 0.50 for v in values],),
+        lambda x: sum(x) / len(x),
+        method="percentile",
+        n_resamples=4000,
+        random_state=1,
+        vectorized=False,
     ).confidence_interval
     assert first.low == pytest.approx(theirs.low, abs=0.003)
     assert first.high == pytest.approx(theirs.high, abs=0.003)
@@ -112,9 +118,7 @@ UP = Claim("acc", 0.50, "increase", 0.01)
 
 
 def test_whole_interval_beyond_min_effect_confirms() -> None:
-    assert _family({"acc": [0.53, 0.54, 0.52, 0.53, 0.55]}, [UP], repeats=5) == {
-        "acc": "confirmed"
-    }
+    assert _family({"acc": [0.53, 0.54, 0.52, 0.53, 0.55]}, [UP], repeats=5) == {"acc": "confirmed"}
 
 
 def test_whole_interval_short_of_min_effect_refutes() -> None:
@@ -146,9 +150,7 @@ def test_no_change_uses_equivalence() -> None:
 
 def test_one_run_without_registered_repeats_is_at_most_inconclusive() -> None:
     estimates = {"acc": stats.estimate([0.60], 0.50)}
-    [judged] = stats.judge_family(
-        [UP], estimates, alpha=0.05, repeats=1, repeats_registered=False
-    )
+    [judged] = stats.judge_family([UP], estimates, alpha=0.05, repeats=1, repeats_registered=False)
     assert judged.verdict == "inconclusive"
     assert judged.reason == "one run; the plan registered no repeats"
     [registered] = stats.judge_family(

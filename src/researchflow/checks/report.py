@@ -73,9 +73,7 @@ def check(ctx: HypothesisContext) -> CheckResult:
     return judged(ctx.id, LEVEL, problems, detail)
 
 
-def _pictures(
-    ctx: HypothesisContext, inputs: object, verdicts: dict, fix: str
-) -> list[Problem]:
+def _pictures(ctx: HypothesisContext, inputs: object, verdicts: dict, fix: str) -> list[Problem]:
     """Each prediction's SVG beside the report is exactly what `rflow report` draws today."""
     from researchflow import report
 
