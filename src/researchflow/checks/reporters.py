@@ -3,6 +3,7 @@ Markdown summary CI posts on the merge request (pure)."""
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
@@ -11,6 +12,10 @@ from researchflow.checks.model import FAIL, LEVELS, PASS, SKIP, CheckReport, Che
 NOTE_MARKER = "<!-- rflow:check -->"  # finds the sticky merge-request note again
 _CELL = {PASS: "ok", FAIL: "FAIL", SKIP: "skip"}
 _ICON = {PASS: "✅", FAIL: "❌", SKIP: "➖"}
+# ANSI colour and cursor sequences (notebook tracebacks, Quarto): dropped from JUnit
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?")
+# what XML 1.0 forbids: C0 controls except tab/newline/return, surrogates, U+FFFE/U+FFFF
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def summary_line(report: CheckReport) -> str:
@@ -76,6 +81,17 @@ def _failure_message(result: CheckResult) -> str:
     return f"{result.level} check failed: {first}{more}"
 
 
+def xml_safe(text: str) -> str:
+    """Text a strict XML parser accepts: colour codes dropped, other forbidden characters
+    shown as `\\xNN` / `\\uNNNN` so the message still says what was there."""
+    return _NOT_XML.sub(_escape_char, _ANSI.sub("", text))
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 def to_junit(report: CheckReport) -> str:
     """One testcase per check per hypothesis; a failing check's name is in the testcase
     name and in the failure message, which is what GitLab's MR widget shows."""
@@ -92,13 +108,13 @@ def to_junit(report: CheckReport) -> str:
             case.set("time", "0")
             if result.status == FAIL:
                 failure = ET.SubElement(
-                    case, "failure", message=_failure_message(result), type=result.level
+                    case, "failure", message=xml_safe(_failure_message(result)), type=result.level
                 )
-                failure.text = "\n".join(str(p) for p in result.problems) or result.detail
+                failure.text = xml_safe("\n".join(str(p) for p in result.problems) or result.detail)
             elif result.status == SKIP:
-                ET.SubElement(case, "skipped", message=result.detail or "skipped")
+                ET.SubElement(case, "skipped", message=xml_safe(result.detail or "skipped"))
             elif result.detail:
-                ET.SubElement(case, "system-out").text = result.detail
+                ET.SubElement(case, "system-out").text = xml_safe(result.detail)
     ET.indent(suites)
     body = ET.tostring(suites, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
