@@ -200,6 +200,11 @@ def _build(loader: Any, node: yaml.Node, path: str, lines: dict[str, int], offse
         raise DocumentError(
             line, path or "front matter", f"invalid value: {error.problem}", "fix the value"
         ) from None
+    except (ValueError, TypeError, AttributeError, OverflowError) as error:
+        # e.g. `created: 2026-13-45` or `!!int abc`: PyYAML's constructors raise plain errors
+        raise DocumentError(
+            line, path or "front matter", f"invalid value: {error}", "fix the value"
+        ) from None
 
 
 def _sections(lines: list[str], start: int) -> tuple[Section, ...]:

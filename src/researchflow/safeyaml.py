@@ -132,7 +132,7 @@ def load(text: str | bytes, *, max_bytes: int = MAX_BYTES) -> Any:
         problem = " ".join((error.problem or str(error)).split())
         line = (mark.line + 1) if mark else 1
         raise YamlLimitError(line, f"invalid YAML: {problem}", "fix the value") from None
-    except (yaml.YAMLError, ValueError, OverflowError) as error:
+    except (yaml.YAMLError, ValueError, TypeError, AttributeError, OverflowError) as error:
         raise YamlLimitError(1, f"invalid YAML: {error}", "fix the value") from None
 
 

@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from researchflow.checks.model import FAIL, LEVELS, PASS, SKIP, CheckReport, CheckResult
+from researchflow.safetext import markdown_code, markdown_text, terminal, xml_text
 
 NOTE_MARKER = "<!-- rflow:check -->"  # finds the sticky merge-request note again
 _CELL = {PASS: "ok", FAIL: "FAIL", SKIP: "skip"}
@@ -31,7 +32,7 @@ def _levels(report: CheckReport) -> list[str]:
 
 
 def to_text(report: CheckReport) -> str:
-    lines = list(report.notes)
+    lines = [terminal(note) for note in report.notes]
     levels = _levels(report)
     if report.hypotheses and levels:
         width = max(len("hypothesis"), *(len(h) for h in report.hypotheses))
@@ -49,12 +50,12 @@ def to_text(report: CheckReport) -> str:
             lines.append("  ".join(cells).rstrip())
     for result in report.failed:
         lines.append("")
-        lines.append(f"{result.name}: failed")
+        lines.append(terminal(f"{result.name}: failed"))
         lines.extend(f"  {problem}" for problem in result.problems)
     skips = [r for r in report.results if r.status == SKIP and r.detail]
     if skips:
         lines.append("")
-        lines.extend(f"{r.name}: skipped ({r.detail})" for r in skips)
+        lines.extend(terminal(f"{r.name}: skipped ({r.detail})") for r in skips)
     lines.append("")
     lines.append(summary_line(report))
     return "\n".join(lines).lstrip("\n")
@@ -78,7 +79,26 @@ def _failure_message(result: CheckResult) -> str:
 
 def to_junit(report: CheckReport) -> str:
     """One testcase per check per hypothesis; a failing check's name is in the testcase
-    name and in the failure message, which is what GitLab's MR widget shows."""
+    name and in the failure message, which is what GitLab's MR widget shows.
+
+    Always well-formed XML 1.0: every text and attribute goes through `xml_text`, so a
+    control character in a problem line is shown escaped instead of breaking the file."""
+    suites = _xml_safe(_junit_tree(report))
+    ET.indent(suites)
+    body = ET.tostring(suites, encoding="unicode")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+
+
+def _xml_safe(root: ET.Element) -> ET.Element:
+    for element in root.iter():
+        for key, value in element.attrib.items():
+            element.set(key, xml_text(value))
+        if element.text:
+            element.text = xml_text(element.text)
+    return root
+
+
+def _junit_tree(report: CheckReport) -> ET.Element:
     suites = ET.Element("testsuites", name="rflow check")
     _counts(suites, report.results)
     for hypothesis in report.hypotheses:
@@ -99,9 +119,7 @@ def to_junit(report: CheckReport) -> str:
                 ET.SubElement(case, "skipped", message=result.detail or "skipped")
             elif result.detail:
                 ET.SubElement(case, "system-out").text = result.detail
-    ET.indent(suites)
-    body = ET.tostring(suites, encoding="unicode")
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+    return suites
 
 
 def _counts(element: ET.Element, results: tuple[CheckResult, ...]) -> None:
@@ -112,14 +130,15 @@ def _counts(element: ET.Element, results: tuple[CheckResult, ...]) -> None:
 
 
 def _md(text: str) -> str:
-    """Table-cell safe: no pipes or newlines break the row."""
-    return text.replace("|", "\\|").replace("\n", " ")
+    """A problem or detail from a file as inline code: no HTML, mention, link, image or
+    `</details>` in it is rendered by GitLab, and no newline breaks the list item."""
+    return markdown_code(text)
 
 
 def to_markdown(report: CheckReport) -> str:
     icon = "✅" if report.ok else "❌"
     lines = [NOTE_MARKER, f"### {icon} {summary_line(report)}", ""]
-    lines.extend(f"_{note}_" for note in report.notes)
+    lines.extend(f"_{markdown_text(note)}_" for note in report.notes)
     levels = _levels(report)
     if report.hypotheses and levels:
         lines.append("| hypothesis | " + " | ".join(levels) + " |")
@@ -129,13 +148,13 @@ def to_markdown(report: CheckReport) -> str:
             for level in levels:
                 result = report.result(hypothesis, level)
                 cells.append(_ICON[result.status] if result else "")
-            lines.append(f"| {hypothesis} | " + " | ".join(cells) + " |")
+            lines.append(f"| {markdown_text(hypothesis)} | " + " | ".join(cells) + " |")
     for result in report.failed:
-        lines += ["", f"**{result.name}** failed:", ""]
+        lines += ["", f"**{markdown_text(result.name)}** failed:", ""]
         lines.extend(f"- {_md(str(problem))}" for problem in result.problems)
     skips = [r for r in report.results if r.status == SKIP and r.detail]
     if skips:
         lines += ["", "<details><summary>Skipped checks</summary>", ""]
-        lines.extend(f"- {r.name}: {_md(r.detail)}" for r in skips)
+        lines.extend(f"- {markdown_text(r.name)}: {_md(r.detail)}" for r in skips)
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"
