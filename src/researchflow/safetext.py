@@ -19,6 +19,8 @@ _INVISIBLE = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff"
 _UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f{_INVISIBLE}]")
 _UNSAFE_KEEP_LINES = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_INVISIBLE}]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# ANSI colour (SGR) sequences, as notebook tracebacks and Quarto print them: dropped
+_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 # Characters XML 1.0 does not allow at all (not even as character references)
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -32,19 +34,22 @@ def _visible(match: re.Match[str]) -> str:
 
 
 def terminal(text: str) -> str:
-    """One line for a terminal: controls, newlines and bidi overrides shown escaped."""
-    return _UNSAFE.sub(_visible, text)
+    """One line for a terminal: colour codes dropped; other controls, newlines and bidi
+    overrides shown escaped."""
+    return _UNSAFE.sub(_visible, _COLOUR.sub("", text))
 
 
 def terminal_block(text: str) -> str:
-    """Several lines for a terminal: newlines and tabs kept, every other control escaped."""
-    return _UNSAFE_KEEP_LINES.sub(_visible, text)
+    """Several lines for a terminal: newlines and tabs kept, colour codes dropped, every
+    other control escaped."""
+    return _UNSAFE_KEEP_LINES.sub(_visible, _COLOUR.sub("", text))
 
 
 def xml_text(text: str) -> str:
-    """Text XML 1.0 can hold: characters it forbids (most C0 controls, lone surrogates,
-    U+FFFE/U+FFFF) shown escaped. ElementTree escapes `<`, `&` and quotes itself."""
-    return _NOT_XML.sub(_visible, text)
+    """Text XML 1.0 can hold: colour codes dropped; characters it forbids (most C0
+    controls, lone surrogates, U+FFFE/U+FFFF) shown escaped. ElementTree escapes `<`, `&`
+    and quotes itself."""
+    return _NOT_XML.sub(_visible, _COLOUR.sub("", text))
 
 
 def markdown_code(text: str) -> str:

@@ -17,7 +17,10 @@ from fixtures.plans import GOOD_FRONT_MATTER, plan_text, write_plan
 TITLE = r'"Graded\e[2J \u202eevil\nrflow check passed: 7 passed, 0 failed"'
 # A YAML key (so it lands in a problem line) carrying HTML, a mention, a remote image,
 # a closing </details>, a newline that forges a line and a control character (XML-illegal)
-KEY = r'"<img src=x onerror=alert(1)> @all ![](http://evil.example/a.png) </details>\nrflow check passed\a"'
+KEY = (
+    r'"<img src=x onerror=alert(1)> @all ![](http://evil.example/a.png) </details>'
+    r'\nrflow check passed\a"'
+)
 
 
 @pytest.fixture

@@ -77,28 +77,12 @@ def _failure_message(result: CheckResult) -> str:
     return f"{result.level} check failed: {first}{more}"
 
 
+xml_safe = xml_text  # text a strict XML parser accepts (see safetext)
+
+
 def to_junit(report: CheckReport) -> str:
     """One testcase per check per hypothesis; a failing check's name is in the testcase
-    name and in the failure message, which is what GitLab's MR widget shows.
-
-    Always well-formed XML 1.0: every text and attribute goes through `xml_text`, so a
-    control character in a problem line is shown escaped instead of breaking the file."""
-    suites = _xml_safe(_junit_tree(report))
-    ET.indent(suites)
-    body = ET.tostring(suites, encoding="unicode")
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
-
-
-def _xml_safe(root: ET.Element) -> ET.Element:
-    for element in root.iter():
-        for key, value in element.attrib.items():
-            element.set(key, xml_text(value))
-        if element.text:
-            element.text = xml_text(element.text)
-    return root
-
-
-def _junit_tree(report: CheckReport) -> ET.Element:
+    name and in the failure message, which is what GitLab's MR widget shows."""
     suites = ET.Element("testsuites", name="rflow check")
     _counts(suites, report.results)
     for hypothesis in report.hypotheses:
@@ -112,14 +96,16 @@ def _junit_tree(report: CheckReport) -> ET.Element:
             case.set("time", "0")
             if result.status == FAIL:
                 failure = ET.SubElement(
-                    case, "failure", message=_failure_message(result), type=result.level
+                    case, "failure", message=xml_safe(_failure_message(result)), type=result.level
                 )
-                failure.text = "\n".join(str(p) for p in result.problems) or result.detail
+                failure.text = xml_safe("\n".join(str(p) for p in result.problems) or result.detail)
             elif result.status == SKIP:
-                ET.SubElement(case, "skipped", message=result.detail or "skipped")
+                ET.SubElement(case, "skipped", message=xml_safe(result.detail or "skipped"))
             elif result.detail:
-                ET.SubElement(case, "system-out").text = result.detail
-    return suites
+                ET.SubElement(case, "system-out").text = xml_safe(result.detail)
+    ET.indent(suites)
+    body = ET.tostring(suites, encoding="unicode")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
 
 
 def _counts(element: ET.Element, results: tuple[CheckResult, ...]) -> None:
