@@ -656,6 +656,8 @@ def doctor(as_json: bool) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the command and turn its outcome into one exit code."""
+    from researchflow.safetext import terminal
+
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
@@ -671,13 +673,13 @@ def main(argv: list[str] | None = None) -> None:
     except RflowError as error:
         if debug:
             traceback.print_exc()
-        click.echo(f"rflow: {error}", err=True)
+        click.echo(f"rflow: {terminal(str(error))}", err=True)
         code = error.exit_code
     except Exception as error:
         if debug:
             raise
         click.echo(
-            f"rflow: internal error: {type(error).__name__}: {error} "
+            f"rflow: internal error: {type(error).__name__}: {terminal(str(error))} "
             "(rerun with --debug for the traceback)",
             err=True,
         )

@@ -10,6 +10,8 @@ from importlib import resources
 
 import yaml
 
+from researchflow import safeyaml
+
 GITLAB_CI = ".gitlab-ci.yml"
 JOB_FILE = ".gitlab/rflow-check.yml"  # the copied template, included locally
 TEMPLATE = "gitlab-ci.yml"
@@ -48,7 +50,7 @@ def merge_include(text: str | None) -> str | None:
     """`.gitlab-ci.yml` including the rflow job, or None when it already does."""
     if text is None or not text.strip():
         return f"include:\n  - {INCLUDE_ITEM}\n"
-    config = yaml.safe_load(text)
+    config = safeyaml.load(text)
     if includes_job(config):
         return None
     if not isinstance(config, dict):
@@ -56,7 +58,7 @@ def merge_include(text: str | None) -> str | None:
     if "include" not in config:
         separator = "" if text.endswith("\n") else "\n"
         return f"{text}{separator}\ninclude:\n  - {INCLUDE_ITEM}\n"
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    node = yaml.compose(text, Loader=safeyaml.SafeLoader)
     for key, value in node.value:
         if key.value != "include":
             continue

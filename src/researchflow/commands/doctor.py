@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from researchflow import safeyaml
 from researchflow.adapters import git as gitrepo
 from researchflow.adapters.process import CommandFailed, run
 from researchflow.config import Config, tracking_uri
@@ -258,7 +259,7 @@ def check_pre_commit(root: Path) -> Finding:
     except OSError:
         return Finding("pre-commit", FAIL, ".pre-commit-config.yaml is missing", "run `rflow init`")
     try:
-        ids = existing_hook_ids(yaml.safe_load(text))
+        ids = existing_hook_ids(safeyaml.load(text))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
