@@ -15,8 +15,6 @@ from researchflow.adapters.process import CommandFailed, run
 from researchflow.checks.context import HypothesisContext
 from researchflow.errors import ServiceUnavailable, UserError
 
-RERUN_TAG = "rflow.rerun_of"
-
 
 @dataclass(frozen=True)
 class RerunResult:
@@ -98,7 +96,7 @@ def write_local_config(root: Path, worktree: Path) -> None:
 def _execute(
     ctx: HypothesisContext, worktree: Path, argv: Sequence[str], rerun_of: str
 ) -> RerunResult:
-    from researchflow.commands.run import execute_run
+    from researchflow.tracking import RERUN_OF, execute_run
 
     # the repository's own config keeps the same store and experiment; cwd makes the code,
     # the plan and the data come from the worktree
@@ -107,7 +105,7 @@ def _execute(
         ctx.id,
         list(argv),
         cwd=worktree,
-        extra_tags={RERUN_TAG: rerun_of},
+        extra_tags={RERUN_OF: rerun_of},
         source="rerun",
         rerun_of=rerun_of,
         record=False,
