@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from researchflow.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
+from researchflow.safetext import terminal
 
 
 @dataclass(frozen=True)
@@ -18,9 +19,10 @@ class Problem:
     severity: str = "error"  # "warning": shown, but never fails a command
 
     def __str__(self) -> str:
+        """One line, whatever the file held: controls and newlines are shown escaped."""
         fix = f" ({self.fix})" if self.fix else ""
         kind = "warning: " if self.severity == "warning" else ""
-        return f"{self.path}:{self.line}: {self.field}: {kind}{self.message}{fix}"
+        return terminal(f"{self.path}:{self.line}: {self.field}: {kind}{self.message}{fix}")
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)

@@ -54,11 +54,13 @@ def read_params(root: Path) -> dict[str, str]:
     """params.yaml flattened the way DVC names them (`train.lr`), values as text."""
     import yaml
 
+    from researchflow import safeyaml
+
     path = root / PARAMS_FILE
     if not path.is_file():
         return {}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safeyaml.load(path.read_bytes())
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else 1

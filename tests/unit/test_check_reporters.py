@@ -129,10 +129,10 @@ def test_markdown_note_has_the_marker_a_table_and_the_failures() -> None:
     assert "stale evidence" in text
 
 
-def test_markdown_escapes_pipes_so_the_table_survives() -> None:
+def test_markdown_shows_problems_as_code_so_nothing_in_them_renders() -> None:
     problem = Problem("p", 1, "f", "a | b", "c")
     text = reporters.to_markdown(report_with({"H-001 plan": [problem]}))
-    assert "a \\| b" in text
+    assert "- `p:1: f: a | b (c)`" in text
 
 
 def test_nothing_to_check_is_said_plainly() -> None:

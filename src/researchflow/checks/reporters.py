@@ -3,19 +3,15 @@ Markdown summary CI posts on the merge request (pure)."""
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
 from researchflow.checks.model import FAIL, LEVELS, PASS, SKIP, CheckReport, CheckResult
+from researchflow.safetext import markdown_code, markdown_text, terminal, xml_text
 
 NOTE_MARKER = "<!-- rflow:check -->"  # finds the sticky merge-request note again
 _CELL = {PASS: "ok", FAIL: "FAIL", SKIP: "skip"}
 _ICON = {PASS: "✅", FAIL: "❌", SKIP: "➖"}
-# ANSI colour and cursor sequences (notebook tracebacks, Quarto): dropped from JUnit
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?")
-# what XML 1.0 forbids: C0 controls except tab/newline/return, surrogates, U+FFFE/U+FFFF
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def summary_line(report: CheckReport) -> str:
@@ -36,7 +32,7 @@ def _levels(report: CheckReport) -> list[str]:
 
 
 def to_text(report: CheckReport) -> str:
-    lines = list(report.notes)
+    lines = [terminal(note) for note in report.notes]
     levels = _levels(report)
     if report.hypotheses and levels:
         width = max(len("hypothesis"), *(len(h) for h in report.hypotheses))
@@ -54,12 +50,12 @@ def to_text(report: CheckReport) -> str:
             lines.append("  ".join(cells).rstrip())
     for result in report.failed:
         lines.append("")
-        lines.append(f"{result.name}: failed")
+        lines.append(terminal(f"{result.name}: failed"))
         lines.extend(f"  {problem}" for problem in result.problems)
     skips = [r for r in report.results if r.status == SKIP and r.detail]
     if skips:
         lines.append("")
-        lines.extend(f"{r.name}: skipped ({r.detail})" for r in skips)
+        lines.extend(terminal(f"{r.name}: skipped ({r.detail})") for r in skips)
     lines.append("")
     lines.append(summary_line(report))
     return "\n".join(lines).lstrip("\n")
@@ -81,15 +77,7 @@ def _failure_message(result: CheckResult) -> str:
     return f"{result.level} check failed: {first}{more}"
 
 
-def xml_safe(text: str) -> str:
-    """Text a strict XML parser accepts: colour codes dropped, other forbidden characters
-    shown as `\\xNN` / `\\uNNNN` so the message still says what was there."""
-    return _NOT_XML.sub(_escape_char, _ANSI.sub("", text))
-
-
-def _escape_char(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+xml_safe = xml_text  # text a strict XML parser accepts (see safetext)
 
 
 def to_junit(report: CheckReport) -> str:
@@ -128,14 +116,15 @@ def _counts(element: ET.Element, results: tuple[CheckResult, ...]) -> None:
 
 
 def _md(text: str) -> str:
-    """Table-cell safe: no pipes or newlines break the row."""
-    return text.replace("|", "\\|").replace("\n", " ")
+    """A problem or detail from a file as inline code: no HTML, mention, link, image or
+    `</details>` in it is rendered by GitLab, and no newline breaks the list item."""
+    return markdown_code(text)
 
 
 def to_markdown(report: CheckReport) -> str:
     icon = "✅" if report.ok else "❌"
     lines = [NOTE_MARKER, f"### {icon} {summary_line(report)}", ""]
-    lines.extend(f"_{note}_" for note in report.notes)
+    lines.extend(f"_{markdown_text(note)}_" for note in report.notes)
     levels = _levels(report)
     if report.hypotheses and levels:
         lines.append("| hypothesis | " + " | ".join(levels) + " |")
@@ -145,13 +134,13 @@ def to_markdown(report: CheckReport) -> str:
             for level in levels:
                 result = report.result(hypothesis, level)
                 cells.append(_ICON[result.status] if result else "")
-            lines.append(f"| {hypothesis} | " + " | ".join(cells) + " |")
+            lines.append(f"| {markdown_text(hypothesis)} | " + " | ".join(cells) + " |")
     for result in report.failed:
-        lines += ["", f"**{result.name}** failed:", ""]
+        lines += ["", f"**{markdown_text(result.name)}** failed:", ""]
         lines.extend(f"- {_md(str(problem))}" for problem in result.problems)
     skips = [r for r in report.results if r.status == SKIP and r.detail]
     if skips:
         lines += ["", "<details><summary>Skipped checks</summary>", ""]
-        lines.extend(f"- {r.name}: {_md(r.detail)}" for r in skips)
+        lines.extend(f"- {markdown_text(r.name)}: {_md(r.detail)}" for r in skips)
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"

@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from researchflow.config import Config
-from researchflow.plan import read_plan
+from researchflow.document import DocumentError, parse_document
+from researchflow.errors import UserError
+from researchflow.outcome import combined, disagreement, report_verdicts
+from researchflow.plan import PlanResult, read_plan
 from researchflow.problems import Problem, ValidateResult
 from researchflow.project import REPORT_FILE, discover_documents, expand_documents, shown_path
 from researchflow.report_schema import read_report
@@ -14,6 +17,11 @@ __all__ = ["ValidateResult", "validate", "validate_file"]
 
 
 def validate(config: Config, paths: list[Path] | None = None) -> ValidateResult:
+    if not paths and config.source is None and not (config.root / ".git").exists():
+        raise UserError(
+            f"{config.root}: not inside a git repository set up for researchflow (cd into "
+            "your project, or name the files: rflow validate PATH...)"
+        )
     files = expand_documents(paths) if paths else discover_documents(config)
     problems: list[Problem] = []
     for path in files:
@@ -34,4 +42,31 @@ def validate_file(path: Path, config: Config) -> tuple[Problem, ...]:
     if path.name == REPORT_FILE:
         return read_report(raw, shown)
     result = read_plan(raw, shown, config.sections)
-    return (*result.problems, *result.warnings)
+    consistency = outcome_problems(result, path.parent / REPORT_FILE, shown)
+    return (*result.problems, *consistency, *result.warnings)
+
+
+def outcome_problems(result: PlanResult, report_path: Path, shown: str) -> tuple[Problem, ...]:
+    """The plan's `outcome` against the verdicts its sibling report states."""
+    plan, document = result.plan, result.document
+    if plan is None or document is None or plan.outcome is None:
+        return ()
+    try:
+        text = report_path.read_text(encoding="utf-8")
+        front_matter = parse_document(text).front_matter
+    except (OSError, UnicodeDecodeError, DocumentError):
+        return ()  # no report to compare with: the report level of `rflow check` says so
+    verdicts = report_verdicts(front_matter, text)
+    problem = disagreement(plan.outcome, plan.conclusion, verdicts)
+    if problem is None:
+        return ()
+    return (
+        Problem(
+            shown,
+            document.line_of("outcome"),
+            "outcome",
+            problem,
+            f"set 'outcome: {combined(verdicts)}', or name the report's '{combined(verdicts)}' "
+            "in 'conclusion' and say why it is overruled",
+        ),
+    )
