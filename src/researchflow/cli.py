@@ -177,9 +177,26 @@ def _separated(args: tuple[str, ...]) -> bool:
     help="Run on uncommitted changes; the run is marked unreproducible (rflow.git.dirty).",
 )
 @click.option(
+    "--repeat",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Run N seeded repeats (RFLOW_SEED=0..N-1) grouped under a parent run. "
+    "Default: the plan's evaluation.repeats for the registered command, else 1.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    metavar="J",
+    help="Run up to J repeats at once.",
+)
+@click.option(
     "--json", "as_json", is_flag=True, help=JSON_HELP + " The command's output goes to stderr."
 )
-def run(args: tuple[str, ...], allow_dirty: bool, as_json: bool) -> int:
+def run(
+    args: tuple[str, ...], allow_dirty: bool, repeat: int | None, jobs: int, as_json: bool
+) -> int:
     """Run a command as an MLflow run linked to a hypothesis: rflow run [ID] -- CMD...
 
     The run is tagged with the hypothesis, the git commit and branch, the command and the
@@ -189,7 +206,14 @@ def run(args: tuple[str, ...], allow_dirty: bool, as_json: bool) -> int:
     command's exit status, which rflow passes on; Ctrl-C ends it KILLED. An entry is
     appended to research/<ID>-<slug>/runs.yaml. ID defaults to the current branch's.
 
+    Without CMD the plan's registered command runs, as many times as its
+    evaluation.repeats, and its baseline_command under the same seeds: one confirmatory
+    experiment. Each repeat is its own run (rflow.repeat, mlflow.parentRunId) and gets
+    RFLOW_SEED and RFLOW_REPEAT; a repeat that fails fails alone.
+
     Example: rflow run H-007 -- python train.py --epochs 3
+
+    Example: rflow run --repeat 10 --jobs 2 H-007
     """
     from researchflow.commands.run import run as run_command
     from researchflow.output import emit
@@ -199,6 +223,8 @@ def run(args: tuple[str, ...], allow_dirty: bool, as_json: bool) -> int:
         args,
         separated=_separated(args),
         allow_dirty=allow_dirty,
+        repeat=repeat,
+        jobs=jobs,
         stdout=sys.stderr if as_json else None,
         announce=lambda text: click.echo(text, err=True),
     )
