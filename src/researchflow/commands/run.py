@@ -16,7 +16,7 @@ import subprocess
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ class RunOutcome:
     entry: RunEntry
     runs_file: str | None = None  # where the entry was recorded, None when not recorded
     url: str | None = None
+    notes: tuple[str, ...] = ()  # what rflow did around the command, and the next step
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -46,12 +47,15 @@ class RunOutcome:
             "exit_code": self.exit_code,
             "runs_file": self.runs_file,
             "url": self.url,
+            "notes": list(self.notes),
             **self.entry.to_dict(),
         }
 
     def to_text(self) -> str:
         where = f", recorded in {self.runs_file}" if self.runs_file else ""
-        return f"rflow: run {self.run_id} {self.entry.status} (exit {self.exit_code}){where}"
+        lines = [f"rflow: {note}" for note in self.notes]
+        lines.append(f"rflow: run {self.run_id} {self.entry.status} (exit {self.exit_code}){where}")
+        return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -71,13 +75,20 @@ class StartedRun:
     metric_keys: tuple[str, ...]
     runs_file: Path
     store: Any
+    work: Path | None = None  # the repository the command runs in
+    research_dir: str = "research"
+    snapshot: Any = None  # pipeline_run.Snapshot: the tree just before the command
+    rerun: bool = False
 
     def child_environment(self) -> dict[str, str]:
-        return {
+        env = {
             "MLFLOW_RUN_ID": self.run_id,
             "MLFLOW_TRACKING_URI": self.tracking_uri,
             "MLFLOW_EXPERIMENT_ID": self.experiment_id,
         }
+        if self.rerun:
+            env["RFLOW_RERUN"] = "1"  # scripts may skip side effects (registering a model)
+        return env
 
 
 def split_arguments(args: Sequence[str]) -> tuple[str | None, list[str]]:
@@ -201,10 +212,11 @@ def start_linked_run(
     cwd: Path | None = None,
     allow_dirty: bool = False,
     extra_tags: Mapping[str, str] | None = None,
+    rerun: bool = False,
 ) -> StartedRun:
     """Check everything, then create the run: nothing is written when a check fails."""
-    from researchflow.adapters.dvc import data_versions
     from researchflow.adapters.mlflow import now_ms, open_store
+    from researchflow.pipeline_run import before, run_data
 
     work = Path(cwd) if cwd else config.root
     gitrepo.require_repository(work)
@@ -219,8 +231,8 @@ def start_linked_run(
             f"{dirt[0]}{more}: uncommitted changes; commit them so the run is reproducible, "
             "or pass --allow-dirty to mark it unreproducible"
         )
-    data = data_versions(work, plan_data or None) if config.dvc.enabled else {}
-    params = read_params(work)
+    data = run_data(work, plan_data, dvc_enabled=config.dvc.enabled)
+    snapshot = before(work, config.dvc.enabled)
     uri = tracking_uri(config)
     store = open_store(uri)
     store.check()  # before anything is created: a down server writes nothing
@@ -228,8 +240,6 @@ def start_linked_run(
     start = now_ms()
     tags = run_tags(hypothesis, commit, branch, bool(dirt), command, data, extra_tags)
     run_id = store.create_run(experiment, tags, start)
-    if params:
-        store.log(run_id, params, {})
     return StartedRun(
         hypothesis=hypothesis,
         run_id=run_id,
@@ -244,6 +254,10 @@ def start_linked_run(
         metric_keys=metric_keys,
         runs_file=folder / RUNS_FILE,
         store=store,
+        work=work,
+        research_dir=config.research_dir,
+        snapshot=snapshot,
+        rerun=rerun,
     )
 
 
@@ -256,8 +270,25 @@ def finish_linked_run(
     rerun_of: str | None = None,
 ) -> RunEntry:
     """End the run with `status`, read the predicted metrics and append the runs.yaml entry."""
+    entry, _notes = finish_run_recording(
+        started, status, record=record, source=source, rerun_of=rerun_of
+    )
+    return entry
+
+
+def finish_run_recording(
+    started: StartedRun,
+    status: str,
+    *,
+    record: bool = True,
+    source: str = "run",
+    rerun_of: str | None = None,
+) -> tuple[RunEntry, list[str]]:
+    """`finish_linked_run`, also returning what rflow did around the command (notes)."""
     from researchflow.adapters.mlflow import now_ms
 
+    aftermath, notes = _record_aftermath(started)
+    dirty = started.dirty or bool(aftermath and aftermath.changed)
     end = now_ms()
     started.store.finish_run(started.run_id, status, end)
     stored = started.store.get_run(started.run_id)
@@ -268,7 +299,7 @@ def finish_linked_run(
         tracking_uri=started.tracking_uri,
         commit=started.commit,
         branch=started.branch,
-        dirty=started.dirty,
+        dirty=dirty,
         command=started.command,
         data=started.data,
         started=started.started,
@@ -277,10 +308,85 @@ def finish_linked_run(
         metrics={key: metrics[key] for key in started.metric_keys if key in metrics},
         source=source,
         rerun_of=rerun_of,
+        outputs=dict(aftermath.outputs) if aftermath else {},
+        dvc_exp=aftermath.experiment if aftermath else None,
     )
     if record:
         append_run(started.runs_file, started.hypothesis, entry)
-    return entry
+        if aftermath and aftermath.lock_changed:
+            notes.append(_commit_hint(started, aftermath.outputs))
+    return entry, notes
+
+
+def _record_aftermath(started: StartedRun) -> tuple[Any, list[str]]:
+    """Log what the command left in the repository: DVC metrics and plots, the params it
+    ran with, its outputs, the DVC experiment, and dirt it made. Never fails the run."""
+    from researchflow.pipeline_run import after, merge_metrics
+
+    if started.snapshot is None or started.work is None:
+        return None, []
+    notes: list[str] = []
+    aftermath = after(started.work, started.snapshot, bookkeeping=(".rflow/",))
+    changed = unrecorded_dirt(list(aftermath.changed), started.research_dir)
+    aftermath = replace(aftermath, changed=tuple(changed))
+    stored = started.store.get_run(started.run_id)
+    logged_metrics = stored.metrics if stored else {}
+    logged_params = stored.params if stored else {}
+    to_log, kept = merge_metrics(logged_metrics, aftermath.metrics)
+    if to_log:
+        started.store.log_metrics(started.run_id, to_log)
+    for key in kept:
+        notes.append(
+            f"{key}: kept the value the command logged ({logged_metrics[key]:.6g}), "
+            f"not the DVC metrics file's ({aftermath.metrics[key]:.6g})"
+        )
+    params = {k: v[:MAX_VALUE] for k, v in aftermath.params.items() if k not in logged_params}
+    tags = {output_tag(path): md5 for path, md5 in aftermath.outputs.items()}
+    if aftermath.experiment:
+        tags["rflow.dvc.exp"] = aftermath.experiment
+        notes.append(
+            f"DVC experiment {aftermath.experiment} (`dvc exp apply {aftermath.experiment}`)"
+        )
+    if changed and not started.dirty:
+        tags["rflow.git.dirty"] = "true"
+        more = f" and {len(changed) - 1} more" if len(changed) > 1 else ""
+        notes.append(
+            f"the command changed {changed[0]}{more}: the run is marked dirty "
+            "(commit the change and run again for evidence)"
+        )
+    if params or tags:
+        started.store.log(started.run_id, params, tags)
+    if aftermath.plots:
+        notes.extend(_log_plots(started, aftermath.plots))
+    return aftermath, notes
+
+
+def _log_plots(started: StartedRun, plots: Sequence[Path]) -> list[str]:
+    from researchflow.errors import RflowError
+
+    assert started.work is not None
+    files = [(p, p.parent.relative_to(started.work).as_posix()) for p in plots]
+    try:
+        started.store.log_artifacts(started.run_id, files)
+    except (RflowError, OSError) as error:
+        return [f"the plots could not be logged as artifacts: {error}"]
+    return []
+
+
+def _commit_hint(started: StartedRun, outputs: Mapping[str, str]) -> str:
+    work = started.work or Path.cwd()
+    runs = _shown(started.runs_file, work)
+    locks = " ".join(sorted(started.snapshot.locks) or ["dvc.lock"]) if started.snapshot else ""
+    return (
+        f"the run produced {len(outputs)} DVC output(s); next: "
+        f'`git add {locks} {runs} && git commit -m "{started.hypothesis}: run"` '
+        "and `dvc push`"
+    )
+
+
+def output_tag(path: str) -> str:
+    """`rflow.out.<path>`, with characters MLflow refuses in keys replaced by `_`."""
+    return "rflow.out." + "".join(c if c in TAG_SAFE else "_" for c in path)
 
 
 def execute_run(
@@ -309,7 +415,13 @@ def execute_run(
     child_cwd = Path(cwd) if cwd else Path.cwd()
     _require_executable(argv[0], child_cwd)
     started = start_linked_run(
-        config, hypothesis_id, argv, cwd=cwd, allow_dirty=allow_dirty, extra_tags=extra_tags
+        config,
+        hypothesis_id,
+        argv,
+        cwd=cwd,
+        allow_dirty=allow_dirty,
+        extra_tags=extra_tags,
+        rerun=source == "rerun",
     )
     url = ui_url(started.tracking_uri, started.experiment_id, started.run_id)
     if announce is not None:
@@ -320,9 +432,11 @@ def execute_run(
     except OSError as error:
         finish_linked_run(started, "FAILED", record=False)  # never leave it RUNNING
         raise UserError(f"{argv[0]}: cannot be started: {error.strerror}") from None
-    entry = finish_linked_run(started, status, record=record, source=source, rerun_of=rerun_of)
+    entry, notes = finish_run_recording(
+        started, status, record=record, source=source, rerun_of=rerun_of
+    )
     runs_file = _shown(started.runs_file, config.root) if record else None
-    return RunOutcome(started.run_id, exit_code, entry, runs_file, url)
+    return RunOutcome(started.run_id, exit_code, entry, runs_file, url, tuple(notes))
 
 
 def _shown(path: Path, root: Path) -> str:
