@@ -29,9 +29,7 @@ def status(repo) -> list[str]:
     return sorted(line[3:] for line in out.splitlines())
 
 
-def test_pipeline_run_reports_and_reproduces_from_raw_inputs_alone(
-    pipeline_project, rflow
-) -> None:
+def test_pipeline_run_reports_and_reproduces_from_raw_inputs_alone(pipeline_project, rflow) -> None:
     project = pipeline_project
     outcome = rflow("run", HYPOTHESIS, "--", "dvc", "repro")
     assert outcome.code == 0, outcome.stderr

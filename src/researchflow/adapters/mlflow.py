@@ -55,6 +55,7 @@ class Store(Protocol):
     def finish_run(self, run_id: str, status: str, end_ms: int) -> None: ...
     def get_run(self, run_id: str) -> StoreRun | None: ...
     def search(self, run_ids: list[str]) -> dict[str, StoreRun]: ...
+    def children(self, experiment_id: str, run_id: str) -> list[str]: ...
 
 
 def is_server(tracking_uri: str) -> bool:
@@ -82,6 +83,10 @@ def ui_url(tracking_uri: str, experiment_id: str, run_id: str) -> str | None:
 def _run_filter(run_ids: list[str]) -> str:
     quoted = ", ".join("'" + run_id.replace("'", "") + "'" for run_id in run_ids)
     return f"attributes.run_id IN ({quoted})"
+
+
+def _child_filter(run_id: str) -> str:
+    return "tags.mlflow.parentRunId = '" + run_id.replace("'", "") + "'"
 
 
 def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
@@ -239,6 +244,10 @@ class RestStore:
                 found[run.run_id] = run
         return found
 
+    def children(self, experiment_id: str, run_id: str) -> list[str]:
+        body = {"experiment_ids": [experiment_id], "filter": _child_filter(run_id)}
+        return [_from_json(item).run_id for item in self._paged("runs/search", body, "runs")]
+
     def _paged(self, endpoint: str, body: dict[str, Any], key: str) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         token = None
@@ -383,6 +392,9 @@ class LibraryStore:
                     tags=[i for i in chunk if isinstance(i, RunTag)],
                 )
 
+    def children(self, experiment_id: str, run_id: str) -> list[str]:
+        return _library_children(self, experiment_id, run_id)
+
     def _artifacts(self) -> str | None:
         """The embedded store keeps artifacts beside its database (under `.rflow/`), never
         in the working tree where MLflow's default `./mlruns` would dirty it."""
@@ -441,6 +453,12 @@ class LibraryStore:
                     if not token:
                         break
             return found
+
+
+def _library_children(store: LibraryStore, experiment_id: str, run_id: str) -> list[str]:
+    with store._calls():
+        runs = store.client.search_runs([experiment_id], filter_string=_child_filter(run_id))
+        return [run.info.run_id for run in runs]
 
 
 def _from_entity(run: Any) -> StoreRun:

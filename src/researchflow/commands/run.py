@@ -358,6 +358,12 @@ def _record_aftermath(started: StartedRun) -> tuple[Any, list[str]]:
         started.store.log(started.run_id, params, tags)
     if aftermath.plots:
         notes.extend(_log_plots(started, aftermath.plots))
+    children = started.store.children(started.experiment_id, started.run_id)
+    if children:
+        notes.append(
+            f"{len(children)} nested run(s) the command opened are children of this run "
+            f"(mlflow.parentRunId): {', '.join(children)}"
+        )
     return aftermath, notes
 
 
