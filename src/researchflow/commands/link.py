@@ -18,6 +18,7 @@ from researchflow.runlog import RUNS_FILE, RunEntry, append_run, read_runs, utc_
 COMMIT_TAG = "mlflow.source.git.commit"
 HYPOTHESIS_TAG = "rflow.hypothesis"
 DATA_PREFIX = "rflow.data."
+EXPLORATORY_TAG = "rflow.exploratory"
 ENDED = ("FINISHED", "FAILED", "KILLED")
 
 
@@ -42,8 +43,18 @@ class LinkResult:
         return "\n".join(lines)
 
 
-def link(config: Config, hypothesis_id: str | None, run_ids: list[str]) -> LinkResult:
-    """Check every run first, then tag them all and append their entries: all or nothing."""
+def link(
+    config: Config,
+    hypothesis_id: str | None,
+    run_ids: list[str],
+    *,
+    command: tuple[str, ...] | None = None,
+    exploratory: bool = False,
+) -> LinkResult:
+    """Check every run first, then tag them all and append their entries: all or nothing.
+
+    `command` replaces the argv read from the runs' tags (a script's run records only its
+    file); `exploratory` marks the runs as not evidence."""
     from researchflow.adapters.mlflow import open_store
 
     if not run_ids or (hypothesis_id is None and len(run_ids) == 1 and is_valid_id(run_ids[0])):
@@ -53,7 +64,7 @@ def link(config: Config, hypothesis_id: str | None, run_ids: list[str]) -> LinkR
     metric_keys, plan_data = predicted_metrics(folder / "plan.qmd")
     runs_file = folder / RUNS_FILE
     recorded = read_runs(runs_file).run_ids()
-    uri = tracking_uri(config)
+    uri = project_store(config)
     store = open_store(uri)
     store.check()
     found = store.search(list(dict.fromkeys(run_ids)))
@@ -73,10 +84,29 @@ def link(config: Config, hypothesis_id: str | None, run_ids: list[str]) -> LinkR
             continue
         if run.tags.get(HYPOTHESIS_TAG) != hypothesis:
             store.set_tag(run_id, HYPOTHESIS_TAG, hypothesis)
-        entry = _entry(root, uri, run, metric_keys, plan_data)
+        if exploratory:
+            store.set_tag(run_id, EXPLORATORY_TAG, "true")
+        entry = _entry(root, uri, run, metric_keys, plan_data, command, exploratory)
         append_run(runs_file, hypothesis, entry)
         linked.append(entry)
     return LinkResult(hypothesis, _shown(runs_file, root), tuple(linked), tuple(already))
+
+
+def project_store(config: Config) -> str:
+    """The store this project's runs live in: the configured one, else the embedded store,
+    or a tracking server MLFLOW_TRACKING_URI names. A run from any other store (a stray
+    `mlflow.db` or `mlruns/` folder) is refused: its URI would mean another store elsewhere."""
+    from researchflow.adapters.mlflow import is_server
+
+    uri = tracking_uri(config)
+    expected = config.mlflow.tracking_uri or f"sqlite:///{config.state_path / 'mlflow.db'}"
+    if uri == expected or (not config.mlflow.tracking_uri and is_server(uri)):
+        return uri
+    raise UserError(
+        f"MLFLOW_TRACKING_URI is {uri}, not this project's store {expected}: link runs "
+        "from the project's store (unset MLFLOW_TRACKING_URI, or set mlflow.tracking_uri "
+        "in the config to a shared store)"
+    )
 
 
 def _problem(root: Path, uri: str, hypothesis: str, run_id: str, run: Any) -> str | None:
@@ -102,7 +132,13 @@ def _problem(root: Path, uri: str, hypothesis: str, run_id: str, run: Any) -> st
 
 
 def _entry(
-    root: Path, uri: str, run: Any, metric_keys: tuple[str, ...], plan_data: tuple[str, ...]
+    root: Path,
+    uri: str,
+    run: Any,
+    metric_keys: tuple[str, ...],
+    plan_data: tuple[str, ...],
+    given: tuple[str, ...] | None = None,
+    exploratory: bool = False,
 ) -> RunEntry:
     from researchflow.adapters.dvc import data_versions
 
@@ -113,10 +149,7 @@ def _entry(
     }
     if not data:  # a plain MLflow run: the data is what the DVC files said at its commit
         data = data_versions(root, plan_data or None, rev=commit)
-    if tags.get("rflow.command"):
-        command = tuple(shlex.split(tags["rflow.command"]))
-    else:
-        command = (tags["mlflow.source.name"],) if tags.get("mlflow.source.name") else ()
+    command = given if given else source_command(tags)
     return RunEntry(
         run_id=run.run_id,
         experiment_id=run.experiment_id,
@@ -131,7 +164,24 @@ def _entry(
         status=run.status,
         metrics={key: run.metrics[key] for key in metric_keys if key in run.metrics},
         source="link",
+        exploratory=exploratory,
     )
+
+
+def source_command(tags: dict[str, str]) -> tuple[str, ...]:
+    """The argv a run was made with: rflow's own tag, else MLflow's source file run by the
+    interpreter that runs scripts (MLflow records no arguments: pass `--command`)."""
+    if tags.get("rflow.command"):
+        return tuple(shlex.split(tags["rflow.command"]))
+    source = tags.get("mlflow.source.name", "")
+    if not source:
+        return ()
+    name = Path(source).name
+    if name.endswith(".py"):
+        return ("python", source)
+    if name.endswith(".ipynb"):
+        return ()  # a notebook cannot be rerun as a command
+    return (source,)
 
 
 def _shown(path: Path, root: Path) -> str:
