@@ -80,6 +80,31 @@ def test_pipeline_run_reports_and_reproduces_from_raw_inputs_alone(pipeline_proj
     rerun = next(c for c in result["checks"] if c["check"] == "rerun")
     assert rerun["status"] == "pass", rerun
 
+    # params changed and committed without a rerun: plain check names the change
+    params = project.repo / "params.yaml"
+    params.write_text(params.read_text().replace("n_est: 20", "n_est: 30"), encoding="utf-8")
+    project.commit("more trees")
+    problems = failing(check(rflow))
+    assert any("train.n_est 20 → 30" in p for p in problems["provenance"]), problems
+
+
+def test_dvc_exp_run_records_the_experiment_its_params_and_metrics(
+    pipeline_project, rflow
+) -> None:
+    project = pipeline_project
+    outcome = rflow("run", HYPOTHESIS, "--", "dvc", "exp", "run", "-S", "train.n_est=30")
+
+    assert outcome.code == 0, outcome.stderr
+    [run] = project.runs()
+    stored = project.store_run(run.run_id)
+    assert stored.data.params["train.n_est"] == "30"  # what the pipeline trained with
+    assert METRIC in stored.data.metrics
+    assert run.dvc_exp and stored.data.tags["rflow.dvc.exp"] == run.dvc_exp
+    assert f"dvc exp apply {run.dvc_exp}" in outcome.stderr
+    # `dvc exp run -S` left params.yaml modified: the run is not evidence until committed
+    assert run.dirty and stored.data.tags["rflow.git.dirty"] == "true"
+    assert "the command changed params.yaml" in outcome.stderr
+
 
 def run_file() -> str:
     return "research/H-001-pipeline/runs.yaml"
