@@ -88,9 +88,7 @@ def test_pipeline_run_reports_and_reproduces_from_raw_inputs_alone(pipeline_proj
     assert any("train.n_est 20 → 30" in p for p in problems["provenance"]), problems
 
 
-def test_dvc_exp_run_records_the_experiment_its_params_and_metrics(
-    pipeline_project, rflow
-) -> None:
+def test_dvc_exp_run_records_the_experiment_its_params_and_metrics(pipeline_project, rflow) -> None:
     project = pipeline_project
     outcome = rflow("run", HYPOTHESIS, "--", "dvc", "exp", "run", "-S", "train.n_est=30")
 
