@@ -46,7 +46,9 @@ command: dvc repro
 
 
 def sh(argv: list[str], cwd: Path, env: dict[str, str]) -> None:
-    subprocess.run(argv, cwd=cwd, env=env, check=True, capture_output=True)
+    result = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} exited {result.returncode}:\n{result.stderr}")
 
 
 def make_repo(folder: Path, env: dict[str, str]) -> Path:
@@ -60,8 +62,9 @@ def make_repo(folder: Path, env: dict[str, str]) -> Path:
     sh(["git", "init", "-q", "-b", "main"], root, env)
     sh([*dvc, "init", "-q"], root, env)
     sh([*dvc, "add", "-q", "data/raw.csv"], root, env)
+    commit(root, env, "pipeline")  # dvclive wants a commit to start from
     sh([*dvc, "repro", "-q"], root, env)
-    commit(root, env, "pipeline")
+    commit(root, env, "its first run")
     return root
 
 
