@@ -67,6 +67,12 @@ def test_pipeline_run_reports_and_reproduces_from_raw_inputs_alone(pipeline_proj
     assert failing(result) == {}, failing(result)
     rerun = next(c for c in result["checks"] if c["check"] == "rerun")
     assert rerun["status"] == "pass" and METRIC in rerun["detail"]
+    # every output was in the cache: the rerun still executed every stage
+    [again] = client.search_runs(
+        [stored.info.experiment_id], f"tags.rflow.rerun_of = '{run.run_id}'"
+    )
+    assert again.data.tags["rflow.command"] == "dvc repro --force"
+    assert again.data.metrics[METRIC] == stored.data.metrics[METRIC]
 
     # a fresh machine: only the raw input is on the remote, the outputs nowhere
     shutil.rmtree(project.repo / ".dvc" / "cache")

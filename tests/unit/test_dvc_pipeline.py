@@ -151,3 +151,18 @@ def test_flatten_and_numeric_and_param_changes() -> None:
     assert numeric({"a": 1, "b": True, "c": "x", "d": float("nan")}) == {"a": 1.0}
     [change] = param_changes({"train.n_est": "20", "x": "1"}, {"train.n_est": "30", "x": "1"})
     assert str(change) == "train.n_est 20 → 30"
+
+
+def test_reruns_tell_the_command_so_it_can_skip_side_effects() -> None:
+    from pathlib import Path
+
+    from researchflow.commands.run import StartedRun
+
+    def started(rerun: bool) -> StartedRun:
+        return StartedRun(
+            "H-001", "r1", "1", "sqlite:///x.db", "c0ffee", None, False, ("true",), {}, "",
+            (), Path("runs.yaml"), None, rerun=rerun,
+        )  # fmt: skip
+
+    assert started(True).child_environment()["RFLOW_RERUN"] == "1"
+    assert "RFLOW_RERUN" not in started(False).child_environment()
