@@ -84,7 +84,8 @@ say "rflow run H-001 -- dvc repro: dvclive's metrics, the params and the outputs
 rflow run H-001 -- dvc repro 2>&1 | grep -E '^rflow:|^Running stage' || demo_fail "the pipeline run failed"
 sed -n '/^- run_id/,$p' research/H-001-*/runs.yaml | grep -E 'data:|outputs:|metrics:' | sed 's/^/   /'
 echo "-- as rflow says: commit dvc.lock with runs.yaml, and push the outputs"
-git add dvc.lock .gitignore data/.gitignore research && git commit -qm "H-001: the pipeline's run"
+git add dvc.lock .gitignore data/.gitignore research/H-001-*/runs.yaml
+git commit -qm "H-001: run"
 dvc push -q
 
 say "rflow report: the observed roc_auc.test and its verdict"

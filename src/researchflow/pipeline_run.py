@@ -48,6 +48,8 @@ class Aftermath:
     lock_changed: bool
     experiment: str | None  # the DVC experiment `dvc exp run` made
     plots: tuple[Path, ...] = field(default_factory=tuple)
+    ignores: tuple[str, ...] = ()  # .gitignore files DVC changed to ignore its outputs
+    locks: tuple[str, ...] = ()  # the dvc.lock files the command wrote
 
 
 def run_data(root: Path, plan_data: Sequence[str], *, dvc_enabled: bool = True) -> dict[str, str]:
@@ -117,13 +119,14 @@ def after(root: Path, snapshot: Snapshot, bookkeeping: Sequence[str] = ()) -> Af
     locks = _locks(root, pipeline)
     lock_changed = locks != snapshot.locks
     params = read_params_files(root, pipeline.params_files)
+    new = [path for path in gitrepo.changed_paths(root) if path not in snapshot.changed]
+    ignores = tuple(sorted(p for p in new if _output_gitignore(p, pipeline)))
     changed = [
         path
-        for path in gitrepo.changed_paths(root)
-        if path not in snapshot.changed
+        for path in new
+        if path not in ignores
         and posixpath.basename(path) != LOCK_FILE
         and not pipeline.produced(path)
-        and not _output_gitignore(path, pipeline)
         and not any(path == b or (b.endswith("/") and path.startswith(b)) for b in bookkeeping)
     ]
     experiments = set(_experiment_refs(root)) - snapshot.experiments if pipeline.exists else set()
@@ -135,6 +138,8 @@ def after(root: Path, snapshot: Snapshot, bookkeeping: Sequence[str] = ()) -> Af
         lock_changed=lock_changed,
         experiment=sorted(experiments)[-1].rsplit("/", 1)[-1] if experiments else None,
         plots=tuple(plot_files(root, pipeline)) if pipeline.plots else (),
+        ignores=ignores,
+        locks=tuple(p for p in sorted(locks) if locks[p] != snapshot.locks.get(p)),
     )
 
 

@@ -44,7 +44,8 @@ def test_pipeline_run_reports_and_reproduces_from_raw_inputs_alone(pipeline_proj
     assert run.metrics == {METRIC: stored.data.metrics[METRIC]}
     assert stored.data.params["train.n_est"] == "20"
     assert stored.data.tags["rflow.out.model.pkl"] == run.outputs["model.pkl"]
-    assert "git add dvc.lock research/H-001-pipeline/runs.yaml" in outcome.stderr
+    hint = "git add dvc.lock .gitignore data/.gitignore research/H-001-pipeline/runs.yaml"
+    assert hint in outcome.stderr
     assert "dvc push" in outcome.stderr
 
     # plots are run artifacts; MLflow writes nothing into the working tree

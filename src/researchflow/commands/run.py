@@ -335,7 +335,7 @@ def finish_run_recording(
     if record:
         append_run(started.runs_file, started.hypothesis, entry)
         if aftermath and aftermath.lock_changed:
-            notes.append(_commit_hint(started, aftermath.outputs))
+            notes.append(_commit_hint(started, aftermath))
     return entry, notes
 
 
@@ -400,14 +400,13 @@ def _log_plots(started: StartedRun, plots: Sequence[Path]) -> list[str]:
     return []
 
 
-def _commit_hint(started: StartedRun, outputs: Mapping[str, str]) -> str:
+def _commit_hint(started: StartedRun, aftermath: Any) -> str:
     work = started.work or Path.cwd()
     runs = _shown(started.runs_file, work)
-    locks = " ".join(sorted(started.snapshot.locks) or ["dvc.lock"]) if started.snapshot else ""
+    files = " ".join([*aftermath.locks, *aftermath.ignores, runs])
     return (
-        f"the run produced {len(outputs)} DVC output(s); next: "
-        f'`git add {locks} {runs} && git commit -m "{started.hypothesis}: run"` '
-        "and `dvc push`"
+        f"the run produced {len(aftermath.outputs)} DVC output(s); next: "
+        f'`git add {files} && git commit -m "{started.hypothesis}: run"` and `dvc push`'
     )
 
 
