@@ -149,3 +149,24 @@ def test_autolog_lands_in_rflows_run(runs_repo: Path, rflow) -> None:
     assert "training_score" in run.data.metrics
     assert run.data.params["fit_intercept"] == "True"
     assert changed(runs_repo) == ["research/H-001-demo/runs.yaml"]
+
+
+def test_plots_reach_a_tracking_server_through_its_artifact_proxy(
+    mlflow_server: str, tmp_path: Path
+) -> None:
+    from mlflow.tracking import MlflowClient
+
+    from researchflow.adapters.mlflow import open_store
+
+    store = open_store(mlflow_server)
+    experiment = store.experiment_id("plots")
+    run_id = store.create_run(experiment, {}, 0)
+    plot = tmp_path / "roc.json"
+    plot.write_text('{"fpr": [0, 1], "tpr": [0, 1]}', encoding="utf-8")
+
+    store.log_artifacts(run_id, [(plot, "eval/plots")])
+
+    client = MlflowClient(mlflow_server)
+    assert [a.path for a in client.list_artifacts(run_id, "eval/plots")] == ["eval/plots/roc.json"]
+    downloaded = client.download_artifacts(run_id, "eval/plots/roc.json", str(tmp_path / "d"))
+    assert Path(downloaded).read_text(encoding="utf-8") == plot.read_text(encoding="utf-8")
