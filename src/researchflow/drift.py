@@ -159,7 +159,9 @@ def _stage_changes(
 def _yaml(text: str) -> Any:
     import yaml
 
+    from researchflow import safeyaml
+
     try:
-        return yaml.safe_load(text)
+        return safeyaml.load(text)
     except yaml.YAMLError:
         return None

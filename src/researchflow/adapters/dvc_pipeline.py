@@ -63,10 +63,12 @@ class Pipeline:
 def _load(text: str | None, name: str) -> Any:
     import yaml
 
+    from researchflow import safeyaml
+
     if not text:
         return None
     try:
-        return yaml.safe_load(text)
+        return safeyaml.load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
