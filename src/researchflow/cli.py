@@ -97,6 +97,13 @@ def init(with_dvc: bool, gitlab_ci: bool, as_json: bool) -> int:
 @click.option("--designer", help="Who designs the experiment.")
 @click.option("--executor", help="Who runs it (not the author, unless the plan says why).")
 @click.option("--reviewer", "reviewers", multiple=True, help="A reviewer; repeat for more.")
+@click.option(
+    "--serves",
+    "serves",
+    multiple=True,
+    metavar="METRIC",
+    help="A success metric of the problem statement this hypothesis moves; repeat for more.",
+)
 @click.option("--base", help="Branch to start from. Default: base_branch, else the default.")
 @click.option("--no-push", is_flag=True, help="Only create the branch and plan locally.")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
@@ -107,6 +114,7 @@ def new_hypothesis(
     designer: str | None,
     executor: str | None,
     reviewers: tuple[str, ...],
+    serves: tuple[str, ...],
     base: str | None,
     no_push: bool,
     as_json: bool,
@@ -132,6 +140,7 @@ def new_hypothesis(
         designer=designer,
         executor=executor,
         reviewers=reviewers,
+        serves=serves,
         base=base,
         push=not no_push,
     )

@@ -139,6 +139,7 @@ def new_hypothesis(
     designer: str | None = None,
     executor: str | None = None,
     reviewers: tuple[str, ...] = (),
+    serves: tuple[str, ...] = (),
     base: str | None = None,
     push: bool = True,
     today: dt.date | None = None,
@@ -148,6 +149,7 @@ def new_hypothesis(
     clean = naming.clean_title(title)
     if not clean:
         raise UserError("TITLE: is empty (give the hypothesis a one-line title)")
+    serves = _serves(config, serves)
     try:
         rice_values = parse_rice(rice) if rice is not None else None
     except ValueError as error:
@@ -180,6 +182,7 @@ def new_hypothesis(
             title=clean,
             roles=roles,
             rice=rice_values,
+            serves=serves,
             template=template,
             template_name=template_name,
             base_name=base_name,
@@ -209,6 +212,7 @@ def _create(
     title: str,
     roles: dict[str, Any],
     rice: tuple[int, int, int, int] | None,
+    serves: tuple[str, ...],
     template: str,
     template_name: str,
     base_name: str,
@@ -230,7 +234,7 @@ def _create(
                 f"{config.branch_prefix!r} makes {branch!r} an invalid branch name ({problem})"
             )
         path = f"{config.research_dir}/{naming.folder_name(hypothesis_id, slug)}/plan.qmd"
-        scaffold = Scaffold(hypothesis_id, title, today, rice=rice, **roles)
+        scaffold = Scaffold(hypothesis_id, title, today, rice=rice, serves=serves, **roles)
         text = _plan_text(template, template_name, scaffold, path, config)
         message = (
             f"{hypothesis_id}: open hypothesis: {title}\n\n"
@@ -386,6 +390,25 @@ def _roles(
         "executor": doer,
         "reviewers": people,
     }
+
+
+def _serves(config: Config, names: tuple[str, ...]) -> tuple[str, ...]:
+    """The success metrics named with --serves; each must be one a problem statement lists."""
+    from researchflow.commands.validate import load_statements
+    from researchflow.programme import metric_names
+
+    cleaned = tuple(dict.fromkeys(name.strip() for name in names if name.strip()))
+    if not cleaned:
+        return ()
+    known = metric_names(load_statements(config))
+    unknown = [name for name in cleaned if name not in known]
+    if unknown:
+        choices = ", ".join(sorted(known)) or "none: write research/problem.qmd first"
+        raise UserError(
+            f"--serves: {unknown[0]!r} is not a success metric of any problem statement "
+            f"(known: {choices})"
+        )
+    return cleaned
 
 
 def _template(config: Config) -> tuple[str, str]:

@@ -10,6 +10,14 @@ from researchflow.config import Config
 from researchflow.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
 from researchflow.plan import read_plan
 from researchflow.problems import Problem
+from researchflow.programme import (
+    PROBLEM_FILE,
+    PROBLEMS_DIR,
+    ProblemStatement,
+    is_problem_path,
+    read_problem,
+    serves_problems,
+)
 from researchflow.report_schema import read_report
 
 DOCUMENT_NAMES = ("plan.qmd", "report.qmd")
@@ -55,6 +63,28 @@ def discover(config: Config) -> list[Path]:
     return sorted(found)
 
 
+def problem_files(config: Config) -> list[Path]:
+    """research/problem.qmd and research/problems/*.qmd, those that exist."""
+    research = config.research_path
+    found = [research / PROBLEM_FILE] if (research / PROBLEM_FILE).is_file() else []
+    return found + sorted((research / PROBLEMS_DIR).glob("*.qmd"))
+
+
+def load_statements(config: Config) -> tuple[ProblemStatement, ...]:
+    """The readable problem statements of the working tree (broken ones are validate's
+    to report, and name no metric)."""
+    statements: list[ProblemStatement] = []
+    for path in problem_files(config):
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            continue
+        statement = read_problem(raw, shown_path(path)).statement
+        if statement is not None:
+            statements.append(statement)
+    return tuple(statements)
+
+
 def expand(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
@@ -66,10 +96,11 @@ def expand(paths: list[Path]) -> list[Path]:
 
 
 def validate(config: Config, paths: list[Path] | None = None) -> ValidateResult:
-    files = expand(paths) if paths else discover(config)
+    files = expand(paths) if paths else [*problem_files(config), *discover(config)]
     problems: list[Problem] = []
+    context = _Context(config)
     for path in files:
-        problems.extend(validate_file(path, config))
+        problems.extend(validate_file(path, config, context))
     errors = tuple(p for p in problems if p.severity != "warning")
     warnings = tuple(p for p in problems if p.severity == "warning")
     return ValidateResult(tuple(shown_path(p) for p in files), errors, warnings)
@@ -85,15 +116,77 @@ def shown_path(path: Path) -> str:
         return str(path)
 
 
-def validate_file(path: Path, config: Config) -> tuple[Problem, ...]:
+class _Context:
+    """What validating one file needs from its neighbours, read once per run."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._statements: tuple[ProblemStatement, ...] | None = None
+
+    @property
+    def statements(self) -> tuple[ProblemStatement, ...]:
+        if self._statements is None:
+            self._statements = load_statements(self.config)
+        return self._statements
+
+
+def _relative(path: Path, config: Config) -> str | None:
+    try:
+        return path.resolve().relative_to(config.root.resolve()).as_posix()
+    except (ValueError, OSError):
+        return None
+
+
+def validate_file(
+    path: Path, config: Config, context: _Context | None = None
+) -> tuple[Problem, ...]:
     shown = shown_path(path)
+    context = context or _Context(config)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
         return (Problem(shown, 0, "file", "not found", "check the path"),)
     except OSError as error:
         return (Problem(shown, 0, "file", f"cannot be read: {error.strerror}", "check the path"),)
+    relative = _relative(path, config)
+    if relative is not None and is_problem_path(relative, config.research_dir):
+        return read_problem(raw, shown).problems
     if path.name == "report.qmd":
-        return read_report(raw, shown)
+        return read_report(raw, shown, _plan_status(path.parent / "plan.qmd"))
     result = read_plan(raw, shown, config.sections)
-    return (*result.problems, *result.warnings)
+    found: list[Problem] = [*result.problems, *result.warnings]
+    if result.document is not None:
+        fm = result.document.front_matter
+        found += serves_problems(fm, result.document, shown, context.statements)
+        found += timebox_warnings(result.plan, result.document, shown, config)
+    return tuple(found)
+
+
+def timebox_warnings(plan: Any, document: Any, shown: str, config: Config) -> list[Problem]:
+    """Tasks are about a week: a longer timebox at review is worth a second look."""
+    if plan is None or plan.status != "review" or plan.timebox_days is None:
+        return []
+    if plan.timebox_days <= config.timebox_max_days:
+        return []
+    return [
+        Problem(
+            shown,
+            document.line_of("timebox_days"),
+            "timebox_days",
+            f"{plan.timebox_days} days is longer than the team's "
+            f"{config.timebox_max_days}-day maximum",
+            "split the hypothesis, or raise timebox_max_days in researchflow.yaml",
+            "warning",
+        )
+    ]
+
+
+def _plan_status(path: Path) -> str | None:
+    """The status of the plan next to a report, None when it cannot be read."""
+    from researchflow.document import DocumentError, parse_document
+
+    try:
+        status = parse_document(path.read_bytes()).front_matter.get("status")
+    except (OSError, DocumentError):
+        return None
+    return status if isinstance(status, str) else None
