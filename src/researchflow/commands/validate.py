@@ -149,7 +149,9 @@ def validate_file(
     except OSError as error:
         return (Problem(shown, 0, "file", f"cannot be read: {error.strerror}", "check the path"),)
     relative = _relative(path, config)
-    if relative is not None and is_problem_path(relative, config.research_dir):
+    if path.name == PROBLEM_FILE or (
+        relative is not None and is_problem_path(relative, config.research_dir)
+    ):
         return read_problem(raw, shown).problems
     if path.name == "report.qmd":
         return read_report(raw, shown, _plan_status(path.parent / "plan.qmd"))
