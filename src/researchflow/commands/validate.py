@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from researchflow.config import Config
-from researchflow.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
-from researchflow.plan import read_plan
+from researchflow.document import DocumentError, parse_document
+from researchflow.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, UserError
+from researchflow.outcome import combined, disagreement, report_verdicts
+from researchflow.plan import PlanResult, read_plan
 from researchflow.problems import Problem
 from researchflow.programme import (
     PROBLEM_FILE,
@@ -96,6 +98,11 @@ def expand(paths: list[Path]) -> list[Path]:
 
 
 def validate(config: Config, paths: list[Path] | None = None) -> ValidateResult:
+    if not paths and config.source is None and not (config.root / ".git").exists():
+        raise UserError(
+            f"{config.root}: not inside a git repository set up for researchflow (cd into "
+            "your project, or name the files: rflow validate PATH...)"
+        )
     files = expand(paths) if paths else [*problem_files(config), *discover(config)]
     problems: list[Problem] = []
     context = _Context(config)
@@ -156,7 +163,8 @@ def validate_file(
     if path.name == "report.qmd":
         return read_report(raw, shown, _plan_status(path.parent / "plan.qmd"))
     result = read_plan(raw, shown, config.sections)
-    found: list[Problem] = [*result.problems, *result.warnings]
+    consistency = outcome_problems(result, path.parent / "report.qmd", shown)
+    found: list[Problem] = [*result.problems, *consistency, *result.warnings]
     if result.document is not None:
         fm = result.document.front_matter
         found += serves_problems(fm, result.document, shown, context.statements)
@@ -185,10 +193,34 @@ def timebox_warnings(plan: Any, document: Any, shown: str, config: Config) -> li
 
 def _plan_status(path: Path) -> str | None:
     """The status of the plan next to a report, None when it cannot be read."""
-    from researchflow.document import DocumentError, parse_document
-
     try:
         status = parse_document(path.read_bytes()).front_matter.get("status")
     except (OSError, DocumentError):
         return None
     return status if isinstance(status, str) else None
+
+
+def outcome_problems(result: PlanResult, report_path: Path, shown: str) -> tuple[Problem, ...]:
+    """The plan's `outcome` against the verdicts its sibling report states."""
+    plan, document = result.plan, result.document
+    if plan is None or document is None or plan.outcome is None:
+        return ()
+    try:
+        text = report_path.read_text(encoding="utf-8")
+        front_matter = parse_document(text).front_matter
+    except (OSError, UnicodeDecodeError, DocumentError):
+        return ()  # no report to compare with: the report level of `rflow check` says so
+    verdicts = report_verdicts(front_matter, text)
+    problem = disagreement(plan.outcome, plan.conclusion, verdicts)
+    if problem is None:
+        return ()
+    return (
+        Problem(
+            shown,
+            document.line_of("outcome"),
+            "outcome",
+            problem,
+            f"set 'outcome: {combined(verdicts)}', or name the report's '{combined(verdicts)}' "
+            "in 'conclusion' and say why it is overruled",
+        ),
+    )
