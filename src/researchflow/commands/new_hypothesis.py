@@ -22,8 +22,10 @@ from typing import Any
 from researchflow import naming
 from researchflow.adapters import git
 from researchflow.adapters import gitlab as gl
+from researchflow.backlog import Idea, find
 from researchflow.config import Config
 from researchflow.errors import RflowError, UserError
+from researchflow.intake import read_backlog_at
 from researchflow.plan import read_plan
 from researchflow.scaffold import (
     Scaffold,
@@ -33,6 +35,7 @@ from researchflow.scaffold import (
     parse_rice,
     render_plan,
 )
+from researchflow.statements import check_serves
 
 MAX_ATTEMPTS = 5
 BUILTIN_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "plan.qmd"
@@ -155,10 +158,11 @@ def new_hypothesis(
 ) -> NewHypothesisResult:
     root = config.root
     git.require_repository(root)
+    groomed_id = title.strip() if naming.is_valid_id(title.strip()) else None
     clean = naming.clean_title(title)
     if not clean:
         raise UserError("TITLE: is empty (give the hypothesis a one-line title)")
-    serves = _serves(config, serves)
+    serves = check_serves(config, serves)
     try:
         # unscored work must not outrank scored work: without --rice every factor is 1
         rice_values = parse_rice(rice) if rice is not None else UNSCORED
@@ -178,6 +182,13 @@ def new_hypothesis(
     if push:
         git.fetch(root, remote)
     base_name, start = _base(root, remote, url, base or config.base_branch, online=push)
+    if groomed_id is not None:  # grooming a backlog idea: its ID and what it says carry over
+        idea = _groomed_idea(config, groomed_id, start, base_name, remote, push)
+        clean = idea.title
+        rice_values = (idea.rice.reach, idea.rice.impact, idea.rice.confidence, idea.rice.effort)
+        serves = tuple(dict.fromkeys([*idea.serves, *serves]))
+        if author is None:
+            roles = _roles(root, idea.author, designer, executor, reviewers)
     original = git.current_branch(root)
     undo = _Undo(
         root,
@@ -193,6 +204,7 @@ def new_hypothesis(
             roles=roles,
             rice=rice_values,
             serves=serves,
+            fixed_id=groomed_id,
             template=template,
             template_name=template_name,
             base_name=base_name,
@@ -224,6 +236,7 @@ def _create(
     roles: dict[str, Any],
     rice: tuple[int, int, int, int] | None,
     serves: tuple[str, ...],
+    fixed_id: str | None,
     template: str,
     template_name: str,
     base_name: str,
@@ -235,7 +248,7 @@ def _create(
     root, remote = config.root, undo.remote
     taken: set[str] = set()
     for _attempt in range(MAX_ATTEMPTS):
-        hypothesis_id = naming.next_id(_known_names(config, start, remote, push), taken)
+        hypothesis_id = fixed_id or naming.next_id(_known_names(config, start, remote, push), taken)
         slug = naming.slugify(title)
         branch = naming.branch_name(config.branch_prefix, hypothesis_id, slug)
         problem = naming.branch_problem(branch)
@@ -286,7 +299,15 @@ def _create(
             )
         )
         notes: list[str] = []
-        pushed = _claim(root, remote, sha, branch, hypothesis_id, options, undo, notes)
+        if fixed_id is not None:  # the idea reserved the ID already: claim the branch only
+            pushed = _claim_branch(root, remote, sha, branch, options, undo)
+            if pushed is None:
+                raise UserError(
+                    f"{fixed_id}: someone else groomed it meanwhile ({branch} exists on "
+                    f"{remote}; fetch and check it out instead)"
+                )
+        else:
+            pushed = _claim(root, remote, sha, branch, hypothesis_id, options, undo, notes)
         if pushed is None:  # someone else got this ID first: try the next one
             undo.run()
             taken.add(hypothesis_id)
@@ -369,6 +390,40 @@ def _claim(
     )
 
 
+def _claim_branch(
+    root: Path, remote: str, sha: str, branch: str, options: list[str] | None, undo: _Undo
+) -> git.PushResult | None:
+    """Push a groomed idea's branch, which must not exist yet; None when it does."""
+    branch_ref = f"refs/heads/{branch}"
+    undo.remote_refs = {branch_ref: sha}
+    pushed = git.push_new_refs(root, remote, sha, [branch_ref], options=options)
+    if pushed.ok:
+        return pushed
+    if pushed.taken:
+        return None
+    raise UserError(
+        f"push to {remote} rejected: {pushed.detail} (check your access to the remote "
+        "and its push rules, then rerun)"
+    )
+
+
+def _groomed_idea(
+    config: Config, idea_id: str, start: str, base: str, remote: str, online: bool
+) -> Idea:
+    """The backlog idea to groom; refused when it is not there or already has a branch."""
+    idea = find(read_backlog_at(config, start), idea_id)
+    if idea is None:
+        raise UserError(
+            f"{config.research_dir}/backlog.yaml: {idea_id} is not an idea on {base} (add it "
+            "with `rflow idea TITLE --rice R,I,C,E`, or give new-hypothesis a title)"
+        )
+    for name in _known_names(config, start, remote, online):
+        leaf = name.rsplit("/", 1)[-1]
+        if naming.id_from_name(leaf) == idea_id and not name.startswith("refs/rflow/"):
+            raise UserError(f"{idea_id}: already groomed ({name}); check out its branch instead")
+    return idea
+
+
 def _roles(
     root: Path,
     author: str | None,
@@ -401,25 +456,6 @@ def _roles(
         "executor": doer,
         "reviewers": people,
     }
-
-
-def _serves(config: Config, names: tuple[str, ...]) -> tuple[str, ...]:
-    """The success metrics named with --serves; each must be one a problem statement lists."""
-    from researchflow.commands.validate import load_statements
-    from researchflow.programme import metric_names
-
-    cleaned = tuple(dict.fromkeys(name.strip() for name in names if name.strip()))
-    if not cleaned:
-        return ()
-    known = metric_names(load_statements(config))
-    unknown = [name for name in cleaned if name not in known]
-    if unknown:
-        choices = ", ".join(sorted(known)) or "none: write research/problem.qmd first"
-        raise UserError(
-            f"--serves: {unknown[0]!r} is not a success metric of any problem statement "
-            f"(known: {choices})"
-        )
-    return cleaned
 
 
 def _template(config: Config) -> tuple[str, str]:
@@ -484,19 +520,9 @@ def _base(
 
 
 def _known_names(config: Config, start: str, remote: str, online: bool) -> list[str]:
-    """Every name an ID may hide in: branches here and on the remote, research/ folders,
-    and the remote's reservations (which outlive merged and deleted branches)."""
-    root = config.root
-    names = git.branch_names(root)
-    names += git.tree_names(root, start, config.research_dir)
-    research = config.research_path
-    if research.is_dir():
-        names += [entry.name for entry in research.iterdir() if entry.is_dir()]
-    if online:
-        names += list(
-            git.remote_refs(root, remote, "refs/heads/*", f"{git.RESERVATION_NAMESPACE}*")
-        )
-    return names
+    from researchflow.intake import known_names
+
+    return known_names(config, start, remote, online)
 
 
 def _set_upstream(root: Path, remote: str, branch: str) -> None:
