@@ -33,6 +33,7 @@ from researchflow.scaffold import (
     parse_rice,
     render_plan,
 )
+from researchflow.statements import check_serves
 
 MAX_ATTEMPTS = 5
 BUILTIN_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "plan.qmd"
@@ -158,7 +159,7 @@ def new_hypothesis(
     clean = naming.clean_title(title)
     if not clean:
         raise UserError("TITLE: is empty (give the hypothesis a one-line title)")
-    serves = _serves(config, serves)
+    serves = check_serves(config, serves)
     try:
         # unscored work must not outrank scored work: without --rice every factor is 1
         rice_values = parse_rice(rice) if rice is not None else UNSCORED
@@ -401,25 +402,6 @@ def _roles(
         "executor": doer,
         "reviewers": people,
     }
-
-
-def _serves(config: Config, names: tuple[str, ...]) -> tuple[str, ...]:
-    """The success metrics named with --serves; each must be one a problem statement lists."""
-    from researchflow.commands.validate import load_statements
-    from researchflow.programme import metric_names
-
-    cleaned = tuple(dict.fromkeys(name.strip() for name in names if name.strip()))
-    if not cleaned:
-        return ()
-    known = metric_names(load_statements(config))
-    unknown = [name for name in cleaned if name not in known]
-    if unknown:
-        choices = ", ".join(sorted(known)) or "none: write research/problem.qmd first"
-        raise UserError(
-            f"--serves: {unknown[0]!r} is not a success metric of any problem statement "
-            f"(known: {choices})"
-        )
-    return cleaned
 
 
 def _template(config: Config) -> tuple[str, str]:
