@@ -137,6 +137,8 @@ def _conclude(experiment: Experiment, report_fields: str, body: str = "") -> Non
     report = experiment.folder / "report.qmd"
     text = report.read_text(encoding="utf-8")
     head, rest = text.split("\n---\n", 1)
+    kept = [line for line in head.split("\n") if not line.startswith("decision")]
+    head = "\n".join(kept)
     report.write_text(f"{head}\n{report_fields}---\n{rest}{body}", encoding="utf-8")
     experiment.commit("H-001: concluded")
 

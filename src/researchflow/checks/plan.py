@@ -19,8 +19,8 @@ def check(ctx: HypothesisContext) -> CheckResult:
     problems = list(ctx.plan_result.problems)
     document = ctx.plan_result.document
     if document is not None:
-        from researchflow.commands.validate import load_statements
         from researchflow.programme import serves_problems
+        from researchflow.statements import load_statements
 
         statements = load_statements(ctx.config)
         problems += serves_problems(document.front_matter, document, ctx.rel(PLAN_FILE), statements)

@@ -14,13 +14,13 @@ from researchflow.plan import PlanResult, read_plan
 from researchflow.problems import Problem
 from researchflow.programme import (
     PROBLEM_FILE,
-    PROBLEMS_DIR,
     ProblemStatement,
     is_problem_path,
     read_problem,
     serves_problems,
 )
 from researchflow.report_schema import read_report
+from researchflow.statements import load_statements, problem_files
 
 DOCUMENT_NAMES = ("plan.qmd", "report.qmd")
 # Problems of these kinds mean the file could not be read at all: an input error (exit 2)
@@ -63,28 +63,6 @@ def discover(config: Config) -> list[Path]:
     for name in DOCUMENT_NAMES:
         found.extend(research.glob(f"*/{name}"))
     return sorted(found)
-
-
-def problem_files(config: Config) -> list[Path]:
-    """research/problem.qmd and research/problems/*.qmd, those that exist."""
-    research = config.research_path
-    found = [research / PROBLEM_FILE] if (research / PROBLEM_FILE).is_file() else []
-    return found + sorted((research / PROBLEMS_DIR).glob("*.qmd"))
-
-
-def load_statements(config: Config) -> tuple[ProblemStatement, ...]:
-    """The readable problem statements of the working tree (broken ones are validate's
-    to report, and name no metric)."""
-    statements: list[ProblemStatement] = []
-    for path in problem_files(config):
-        try:
-            raw = path.read_bytes()
-        except OSError:
-            continue
-        statement = read_problem(raw, shown_path(path)).statement
-        if statement is not None:
-            statements.append(statement)
-    return tuple(statements)
 
 
 def expand(paths: list[Path]) -> list[Path]:
