@@ -419,7 +419,10 @@ def _groomed_idea(
         )
     for name in _known_names(config, start, remote, online):
         leaf = name.rsplit("/", 1)[-1]
-        if naming.id_from_name(leaf) == idea_id and not name.startswith("refs/rflow/"):
+        # the idea itself (its backlog entry, its reservation) is not a groomed branch
+        if name == idea_id or name.startswith(git.RESERVATION_NAMESPACE):
+            continue
+        if naming.id_from_name(leaf) == idea_id:
             raise UserError(f"{idea_id}: already groomed ({name}); check out its branch instead")
     return idea
 
