@@ -6,8 +6,6 @@ Shared by `rflow idea` (an ID and a backlog entry, no branch) and `rflow new-hyp
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from researchflow.adapters import git
 from researchflow.backlog import BACKLOG_FILE, BacklogError, Idea, parse_backlog
 from researchflow.config import Config
@@ -47,22 +45,28 @@ def known_names(config: Config, start: str, remote: str, online: bool) -> list[s
 
 
 def base_start(
-    root: Path, remote: str, url: str | None, wanted: str | None, *, online: bool
+    config: Config, remote: str, url: str | None, wanted: str | None, *, online: bool
 ) -> tuple[str, str]:
     """The base branch's name and the commit new work starts from: the remote's copy when
     there is a remote, else the local branch."""
-    name = wanted
-    if name is None and url is not None:
-        name = git.remote_default_branch(root, remote, ask_remote=online)
-    if name is None:
-        name = git.local_default_branch(root)
-    if name is None:
+    from researchflow.project import default_branches
+
+    root = config.root
+
+    def commit_of(name: str) -> str | None:
+        start = git.rev_parse(root, f"refs/remotes/{remote}/{name}") if url else None
+        return start or git.rev_parse(root, f"refs/heads/{name}")
+
+    if wanted is None:
+        candidates = default_branches(config, ask_remote=online and url is not None)
+        for name in [*candidates, git.current_branch(root)]:
+            if name and (start := commit_of(name)):
+                return name, start
         raise UserError("no base branch: the repository has no commits yet (commit first)")
-    start = git.rev_parse(root, f"refs/remotes/{remote}/{name}") if url else None
-    start = start or git.rev_parse(root, f"refs/heads/{name}")
+    start = commit_of(wanted)
     if start is None:
         raise UserError(
-            f"base branch {name!r} not found locally or on {remote} "
+            f"base branch {wanted!r} not found locally or on {remote} "
             "(name an existing branch with --base, or set base_branch in researchflow.yaml)"
         )
-    return name, start
+    return wanted, start

@@ -7,19 +7,23 @@ approval like any other review change, with the pre-commit hooks watching.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
-from pathlib import Path
 
 from researchflow.adapters.git import acting_user
-from researchflow.commands.validate import shown_path
 from researchflow.config import Config
 from researchflow.errors import UserError
 from researchflow.evidence import parse_time
-from researchflow.fileio import write_atomic
 from researchflow.frontmatter import set_fields
-from researchflow.hypotheses import plan_path, read_plan_file, require_valid, resolve_hypothesis
-from researchflow.plan import Plan, read_plan
+from researchflow.hypotheses import (
+    plan_path,
+    read_plan_file,
+    require_valid,
+    resolve_hypothesis,
+    utc_now,
+    write_plan_checked,
+)
+from researchflow.plan import Plan
+from researchflow.project import shown_path
 from researchflow.registration import digest, effective_digest
 
 
@@ -53,11 +57,6 @@ class ApproveResult:
             f"{self.hypothesis_id} approved by {self.by} ({self.digest[:19]}…)\n"
             f"commit it: git commit -m 'Approve {self.hypothesis_id}' {self.path}"
         )
-
-
-def utc_now() -> str:
-    """Now, ISO-8601 UTC to the second with a Z: how approvals and deviations are stamped."""
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def approve(config: Config, hypothesis_id: str | None) -> ApproveResult:
@@ -141,16 +140,3 @@ def _check_approver(plan: Plan, user: str, shown: str) -> None:
             f"{shown}: roles.reviewers: {user} is not a reviewer of this plan "
             f"(ask {names}, or add {user} to roles.reviewers first)"
         )
-
-
-def check_plan_text(path: Path, text: str, config: Config) -> None:
-    """Refuse an edit that would leave the plan invalid (a guard on the text editing)."""
-    after = read_plan(text, shown_path(path), config.sections)
-    if after.problems:
-        raise UserError(f"{after.problems[0]} (the plan was left unchanged)")
-
-
-def write_plan_checked(path: Path, text: str, config: Config) -> None:
-    """Write the edited plan only if it still reads as a valid plan: never a broken file."""
-    check_plan_text(path, text, config)
-    write_atomic(path, text)

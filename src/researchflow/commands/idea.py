@@ -96,7 +96,7 @@ def idea(
                 root, remote, url, base or config.base_branch, online=True
             )
         else:
-            base_name, start = _local_base(root, remote, url, base or config.base_branch)
+            base_name, start = _local_base(config, remote, url, base or config.base_branch)
         ideas = read_backlog_at(config, start)
         names = known_names(config, start, remote, push)
         new = Idea(
@@ -134,8 +134,10 @@ def idea(
     )
 
 
-def _local_base(root: Any, remote: str, url: str | None, wanted: str | None) -> tuple[str, str]:
+def _local_base(
+    config: Config, remote: str, url: str | None, wanted: str | None
+) -> tuple[str, str]:
     """Offline, the idea goes on the local base branch (pushed later with it)."""
-    name, start = base_start(root, remote, url, wanted, online=False)
-    local = git.rev_parse(root, f"refs/heads/{name}")
+    name, start = base_start(config, remote, url, wanted, online=False)
+    local = git.rev_parse(config.root, f"refs/heads/{name}")
     return name, local or start
