@@ -93,7 +93,7 @@ def idea(
         if push:
             git.fetch(root, remote)
             base_name, start = base_start(
-                root, remote, url, base or config.base_branch, online=True
+                config, remote, url, base or config.base_branch, online=True
             )
         else:
             base_name, start = _local_base(config, remote, url, base or config.base_branch)
