@@ -69,26 +69,3 @@ def test_deviation_without_reapproval_leaves_later_runs_exploratory(
     report = _run_and_report(experiment)
     assert "1 confirmatory, 1 exploratory" in report
     assert "started after the deviation" in report
-
-
-def test_reapproval_makes_later_runs_confirmatory_and_the_report_names_it(
-    experiment: Experiment, rflow, monkeypatch
-) -> None:
-    _back_to_running(experiment)
-    _deviate(experiment, rflow)
-    monkeypatch.setenv("RFLOW_USER", "dave")
-    outcome = rflow("approve", HYPOTHESIS)
-    assert outcome.code == 0, outcome.stderr
-    assert "re-approved by dave as reapprovals[0]" in outcome.stdout
-    fm = parse_document((experiment.folder / "plan.qmd").read_text(encoding="utf-8")).front_matter
-    assert fm["reapprovals"][0]["by"] == "dave"
-    assert fm["approval"]["by"] == "dave" and fm["status"] == "running"
-    experiment.commit("H-001: re-approved by dave")
-    monkeypatch.delenv("RFLOW_USER")
-    report = _run_and_report(experiment)
-    # the first run rests on the approval, the second on the re-approval
-    assert "2 confirmatory, 0 exploratory" in report
-    assert "the re-approval by dave (reapprovals[0])" in report
-    again = rflow("approve", HYPOTHESIS)
-    assert again.code == 2
-    assert "already approved" in again.stderr
