@@ -38,7 +38,7 @@ def prediction_svg(claim: Claim, judged: Judgement) -> str:
         "path.simplify": False,
     }
     with matplotlib.rc_context(style):
-        figure = Figure(figsize=(5.0, 3.2))
+        figure = Figure(figsize=(6.4, 3.2))
         FigureCanvasSVG(figure)
         axes = figure.add_subplot()
         n = len(est.values)
@@ -82,8 +82,9 @@ def prediction_svg(claim: Claim, judged: Judgement) -> str:
         axes.set_xticklabels(["baseline", "repeats"] if est.paired else [f"n = {n}"])
         axes.set_ylabel(claim.metric)
         axes.set_title(f"{claim.metric}: {judged.verdict}", color=colour)
-        axes.legend(fontsize=7, loc="best", frameon=False)
-        figure.tight_layout()
+        axes.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+        # fixed margins, the legend beside the axes: no layout search, same bytes every time
+        figure.subplots_adjust(left=0.15, right=0.62, top=0.9, bottom=0.12)
         out = io.StringIO()
         figure.savefig(out, format="svg", metadata={"Date": None})
     return out.getvalue()

@@ -64,10 +64,15 @@ class ReportInputs:
         return self.observed if run_id == self.primary_run else {}
 
 
-def render_results_block(inputs: ReportInputs) -> str:
-    """The block from the BEGIN marker line to the END marker line, both included."""
+def render_results_block(
+    inputs: ReportInputs, verdicts: Mapping[str, Judgement] | None = None
+) -> str:
+    """The block from the BEGIN marker line to the END marker line, both included.
+
+    `verdicts`: `judge_all(inputs)` when the caller has it already (the bootstrap is not
+    free)."""
     lines = [BEGIN, GENERATED_NOTE, ""]
-    verdicts = judge_all(inputs)
+    verdicts = verdicts if verdicts is not None else judge_all(inputs)
     lines += _primary(inputs)
     lines += ["", *_predictions(inputs, verdicts), ""]
     lines += _method(inputs, verdicts)

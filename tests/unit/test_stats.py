@@ -100,7 +100,7 @@ def test_bootstrap_is_close_to_scipys_and_the_same_every_time() -> None:
         ([v - 0.50 for v in values],),
         lambda x: sum(x) / len(x),
         method="percentile",
-        n_resamples=4000,
+        n_resamples=2000,
         random_state=1,
         vectorized=False,
     ).confidence_interval

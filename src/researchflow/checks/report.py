@@ -40,7 +40,8 @@ def check(ctx: HypothesisContext) -> CheckResult:
         )
         return judged(ctx.id, LEVEL, problems)
     inputs = ctx.report_inputs
-    expected = report.render_results_block(inputs)
+    verdicts = report.judge_all(inputs)
+    expected = report.render_results_block(inputs, verdicts)
     difference = first_difference(block, expected)
     if difference is not None:
         offset, found, wanted = difference
@@ -66,7 +67,6 @@ def check(ctx: HypothesisContext) -> CheckResult:
                 fix,
             )
         )
-    verdicts = report.judge_all(inputs)
     problems += _pictures(ctx, inputs, verdicts, fix)
     problems += _repeats(ctx, inputs, verdicts)
     problems += _outcome_problems(ctx, inputs)

@@ -6,6 +6,7 @@ markers and the generated front-matter fields, and keeps every other byte.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,7 @@ from researchflow.report import (
     replace_results_block,
     report_fields,
 )
+from researchflow.stats import Judgement
 
 # Writing the report moves the plan on; a concluded plan stays concluded.
 REPORTABLE = ("approved", "running", "reported", "concluded")
@@ -96,7 +98,8 @@ def report(config: Config, hypothesis_id: str | None, *, update: bool = False) -
         raise UserError(f"{shown}: not found (run `rflow report {found_id}` to write it)")
 
     inputs = gather_inputs(config, found_id)
-    block = render_results_block(inputs)
+    verdicts = judge_all(inputs)
+    block = render_results_block(inputs, verdicts)
     base = report_path.read_text(encoding="utf-8") if exists else _template(config)
     text = replace_results_block(base, block)
     if text is None:
@@ -106,7 +109,6 @@ def report(config: Config, hypothesis_id: str | None, *, update: bool = False) -
             f"'{BEGIN}' and one '{END}' line under '## Results')"
         )
     text = set_fields(text, report_fields(inputs))
-    verdicts = judge_all(inputs)
     pictures = figures(inputs, verdicts)
     plan_text = None
     if plan.status in ("approved", "running"):
@@ -118,7 +120,7 @@ def report(config: Config, hypothesis_id: str | None, *, update: bool = False) -
     if plan_text is not None:
         write_atomic(path, plan_text)
     shown_pictures = tuple(shown_path(folder / name) for name in pictures)
-    return _result(inputs, shown, created=not exists, pictures=shown_pictures)
+    return _result(inputs, verdicts, shown, created=not exists, pictures=shown_pictures)
 
 
 def _template(config: Config) -> str:
@@ -127,9 +129,13 @@ def _template(config: Config) -> str:
 
 
 def _result(
-    inputs: ReportInputs, shown: str, *, created: bool, pictures: tuple[str, ...] = ()
+    inputs: ReportInputs,
+    judged: Mapping[str, Judgement],
+    shown: str,
+    *,
+    created: bool,
+    pictures: tuple[str, ...] = (),
 ) -> ReportResult:
-    judged = judge_all(inputs)
     verdicts = {metric: verdict.verdict for metric, verdict in judged.items()}
     return ReportResult(
         hypothesis_id=inputs.hypothesis_id,
