@@ -33,6 +33,16 @@ def cli(debug: bool) -> None:
     Plan a hypothesis, have it reviewed, run the experiment through MLflow on committed code
     and DVC-versioned data, and merge the report only when every number reproduces.
     """
+    _session.debug = debug  # parsed by click: `rflow run -- cmd --debug` is the command's
+
+
+class _Session:
+    """What the group's options decided, read by `main` once the command has ended."""
+
+    debug = False
+
+
+_session = _Session()
 
 
 # --- foundation: validate, init -------------------------------------------------------
@@ -658,7 +668,7 @@ def main(argv: list[str] | None = None) -> None:
     from researchflow.safetext import terminal
 
     args = sys.argv[1:] if argv is None else argv
-    debug = "--debug" in args
+    _session.debug = False
     try:
         code = cli.main(args=args, prog_name="rflow", standalone_mode=False)
     except click.exceptions.Exit as done:
@@ -670,16 +680,20 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("rflow: interrupted", err=True)
         code = 130
     except RflowError as error:
-        if debug:
+        if _session.debug:
             traceback.print_exc()
         click.echo(f"rflow: {terminal(str(error))}", err=True)
         code = error.exit_code
     except Exception as error:
-        if debug:
+        if _session.debug:
+            from researchflow.adapters.process import CommandFailed
+
+            if isinstance(error, CommandFailed):
+                click.echo(error.details(), err=True)
             raise
         click.echo(
             f"rflow: internal error: {type(error).__name__}: {terminal(str(error))} "
-            "(rerun with --debug for the traceback)",
+            "(rerun as `rflow --debug …` for the traceback)",
             err=True,
         )
         code = 1
