@@ -487,6 +487,22 @@ def registration_hook(paths: tuple[Path, ...], as_json: bool) -> int:
 # check (5b)
 
 
+def _report_targets(
+    _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
+) -> tuple[tuple[str, Path], ...]:
+    """`--report FORMAT=FILE` → (format, path) pairs; an unknown format is a usage error."""
+    from researchflow.checks.reporters import RENDERERS
+
+    targets = []
+    for value in values:
+        name, sep, file = value.partition("=")
+        if not sep or not file or name not in RENDERERS:
+            known = ", ".join(sorted(RENDERERS))
+            raise click.BadParameter(f"{value!r}: use FORMAT=FILE with FORMAT one of {known}")
+        targets.append((name, Path(file)))
+    return tuple(targets)
+
+
 @cli.command()
 @click.argument("ids", nargs=-1, metavar="[ID]...")
 @click.option("--changed", is_flag=True, help="Check the hypotheses this branch changes.")
@@ -498,14 +514,22 @@ def registration_hook(paths: tuple[Path, ...], as_json: bool) -> int:
     "--execute-notebooks", is_flag=True, help="Run each notebook top to bottom (nbclient)."
 )
 @click.option(
+    "--report",
+    "reports",
+    multiple=True,
+    metavar="FORMAT=FILE",
+    callback=_report_targets,
+    help="Write the result as FORMAT (junit, markdown, json, text) to FILE; repeatable.",
+)
+@click.option(
     "--junit",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write a JUnit XML report (GitLab's test report) to this file.",
+    help="Same as --report junit=FILE (GitLab's test report).",
 )
 @click.option(
     "--markdown",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the Markdown summary to this file.",
+    help="Same as --report markdown=FILE (the merge-request summary).",
 )
 @click.option(
     "--post-mr-note",
@@ -519,6 +543,7 @@ def check(
     all_: bool,
     rerun: bool,
     execute_notebooks: bool,
+    reports: tuple[tuple[str, Path], ...],
     junit: Path | None,
     markdown: Path | None,
     post_mr_note: bool,
@@ -548,6 +573,7 @@ def check(
         junit=junit,
         markdown=markdown,
         post_mr_note=post_mr_note,
+        reports=reports,
     )
     emit(outcome, as_json=as_json)
     return outcome.exit_code

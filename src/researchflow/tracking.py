@@ -89,7 +89,7 @@ def data_tag(path: str) -> str:
     return DATA_PREFIX + encode_path(path)
 
 
-def out_tag(path: str) -> str:
+def output_tag(path: str) -> str:
     """`rflow.out.<path>`: the md5 of an output the run produced."""
     return OUT_PREFIX + encode_path(path)
 
