@@ -39,6 +39,7 @@ text = set_fields(text, {
     "data": ["data/points.csv"],
     "command": "python train.py",
     "evaluation": {"repeats": 1},  # deterministic: one run is the registered design
+    "serves": ["accuracy"],
 })
 front, _, _ = text.partition("\n---\n")
 body = """
