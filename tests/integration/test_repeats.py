@@ -90,7 +90,9 @@ def build(root: Path, uri: str, *, effect: float, evaluation: str, fail_on: str 
     root.mkdir(parents=True)
     git(root, "init", "-q", "-b", "main")
     (root / ".gitignore").write_text(".rflow/\n", encoding="utf-8")
-    config = f"dvc:\n  enabled: false\nmlflow:\n  tracking_uri: {uri}\n"
+    # its own experiment: the store is the session's, shared with other tests of H-007
+    experiment = f"repeats-{root.parent.name}"
+    config = f"dvc:\n  enabled: false\nmlflow:\n  tracking_uri: {uri}\n  experiment: {experiment}\n"
     (root / "researchflow.yaml").write_text(config, encoding="utf-8")
     (root / "train.py").write_text(TRAIN.format(effect=effect, fail_on=fail_on), encoding="utf-8")
     (root / "baseline.py").write_text(BASELINE.format(), encoding="utf-8")
