@@ -718,6 +718,12 @@ def _report_targets(
     "--rerun", is_flag=True, help="Re-execute the primary run on HEAD and compare its metrics."
 )
 @click.option(
+    "--rerun-sample",
+    type=click.IntRange(min=1),
+    metavar="K",
+    help="For a group of repeats, rerun only its first K seeds (implies --rerun).",
+)
+@click.option(
     "--execute-notebooks", is_flag=True, help="Run each notebook top to bottom (nbclient)."
 )
 @click.option(
@@ -749,6 +755,7 @@ def check(
     changed: bool,
     all_: bool,
     rerun: bool,
+    rerun_sample: int | None,
     execute_notebooks: bool,
     reports: tuple[tuple[str, Path], ...],
     junit: Path | None,
@@ -776,6 +783,7 @@ def check(
         changed=changed,
         all_=all_,
         rerun=rerun,
+        rerun_sample=rerun_sample,
         execute_notebooks=execute_notebooks,
         junit=junit,
         markdown=markdown,

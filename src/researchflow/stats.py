@@ -221,7 +221,7 @@ def required_repeats(sd: float, min_effect: float, alpha: float, power: float = 
     if min_effect <= 0:
         raise ValueError("min_effect must be positive to plan for power")
     if sd <= _EPSILON:
-        return 2  # no spread at all: two runs show it
+        return 1  # no spread at all: a deterministic experiment needs one run
     normal = NormalDist()
     z_alpha = normal.inv_cdf(1 - alpha / 2)
     z_beta = normal.inv_cdf(power)

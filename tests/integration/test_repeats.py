@@ -283,3 +283,26 @@ def test_the_baseline_command_repeats_under_the_same_seeds(
     assert row[4] == "3"
     assert float(row[5]) == pytest.approx(0.03)  # the seed noise cancels out in each pair
     assert row[8] == "**confirmed**"
+
+
+def rerun_level(rflow, *args: str) -> dict:
+    outcome = rflow("check", "H-007", "--json", *args)
+    [level] = [c for c in json.loads(outcome.stdout)["checks"] if c["check"] == "rerun"]
+    return level
+
+
+def test_a_group_reruns_its_seeds_and_matches_the_reported_mean(confirmed: Path, rflow) -> None:
+    level = rerun_level(rflow, "--rerun-sample", "3")
+    assert level["status"] == "pass", level
+    assert "seeds 0, 1, 2 of 10" in level["detail"]
+
+
+def test_a_group_whose_rerun_mean_moved_fails_the_rerun(confirmed: Path, rflow) -> None:
+    train = confirmed / "train.py"
+    train.write_text(train.read_text(encoding="utf-8").replace("EFFECT = 0.03", "EFFECT = 0.06"))
+    commit_all(confirmed, "a stronger effect, after the fact")
+    level = rerun_level(rflow, "--rerun-sample", "2")
+    assert level["status"] == "fail"
+    [problem] = level["problems"]
+    assert "the rerun mean of group" in problem["message"]
+    assert "(seeds 0, 1 of 10)" in problem["message"] and "tolerance 0.02" in problem["message"]

@@ -20,6 +20,7 @@ from researchflow.project import PLAN_FILE, REPORT_FILE, RUNS_FILE, shown_under
 class CheckOptions:
     rerun: bool = False
     execute_notebooks: bool = False
+    rerun_sample: int | None = None  # rerun only the first K seeds of a group of repeats
 
 
 class HypothesisContext:

@@ -63,6 +63,7 @@ def check(
     changed: bool = False,
     all_: bool = False,
     rerun: bool = False,
+    rerun_sample: int | None = None,
     execute_notebooks: bool = False,
     junit: Path | None = None,
     markdown: Path | None = None,
@@ -74,7 +75,11 @@ def check(
     `markdown` are the same as ("junit", file) and ("markdown", file)."""
     env = os.environ if env is None else env
     selected, notes = select(config, ids, changed=changed, all_=all_, env=env)
-    options = CheckOptions(rerun=rerun, execute_notebooks=execute_notebooks)
+    options = CheckOptions(
+        rerun=rerun or rerun_sample is not None,
+        execute_notebooks=execute_notebooks,
+        rerun_sample=rerun_sample,
+    )
     report = run_checks(config, selected, options)
     report = CheckReport(report.results, report.hypotheses, notes)
     written: list[str] = []
