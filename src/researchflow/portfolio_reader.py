@@ -50,8 +50,8 @@ def gather(config: Config) -> list[PlanSource]:
     research = config.research_dir.strip("/")
     refs = list_refs(root, prefix, remote=remote, base=config.base_branch)
     branches = hypothesis_branches(refs, prefix, remote)
-    names = default_branch_names(config.base_branch, remote_head(refs, remote))
-    defaults = default_branch_refs(refs, names, remote=remote)
+    candidates = default_branch_names(config.base_branch, remote_head(refs, remote))
+    defaults = default_branch_refs(refs, candidates, remote=remote)
 
     with ObjectReader(root) as reader:
         # pass 1: each branch's own folder, and the default branch's research folder
