@@ -243,7 +243,11 @@ def _programme(reader: ObjectReader, commit: str | None, research: str) -> Progr
 
 
 def review_days(
-    config: Config, rows: Iterable[Row], today: dt.date, known: Mapping[str, Any], memo: dict
+    config: Config,
+    rows: Iterable[Row],
+    today: dt.date,
+    known: Mapping[str, Any],
+    memo: dict[str, Any],
 ) -> dict[str, int]:
     """Row key → days a plan in review has waited: since the commit that last wrote its
     `status: review` line. One `git log` over the branches of plans not remembered yet."""
