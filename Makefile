@@ -22,8 +22,8 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/mypy
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/mypy  # after the suite, so a typing slip never hides the test results
 
 ## test-fast: the inner loop, the pure tests only (no servers, no external tools)
 test-fast: $(STAMP)
