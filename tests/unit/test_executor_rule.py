@@ -25,9 +25,10 @@ def test_a_run_by_someone_else_fails_naming_both() -> None:
     )
 
 
-def test_the_store_user_counts_first() -> None:
+def test_either_the_store_user_or_the_commit_author_identifies_the_executor() -> None:
     assert _problems([("r1", "carol", "Alice", "alice@example.com")]) == []
-    assert len(_problems([("r1", "alice", "Carol", "carol@example.com")])) == 1
+    assert _problems([("r1", "alice", "Carol", "carol@example.com")]) == []
+    assert len(_problems([("r1", "alice", "Alice", "alice@example.com")])) == 1
 
 
 def test_a_written_reason_waives_the_rule() -> None:
