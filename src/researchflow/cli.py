@@ -33,6 +33,16 @@ def cli(debug: bool) -> None:
     Plan a hypothesis, have it reviewed, run the experiment through MLflow on committed code
     and DVC-versioned data, and merge the report only when every number reproduces.
     """
+    _session.debug = debug  # parsed by click: `rflow run -- cmd --debug` is the command's
+
+
+class _Session:
+    """What the group's options decided, read by `main` once the command has ended."""
+
+    debug = False
+
+
+_session = _Session()
 
 
 # --- foundation: validate, init -------------------------------------------------------
@@ -220,8 +230,16 @@ def run(args: tuple[str, ...], allow_dirty: bool, as_json: bool) -> int:
 
 @cli.command()
 @click.argument("args", nargs=-1, required=True)
+@click.option(
+    "--command",
+    "command",
+    default=None,
+    help="The command that made the runs, e.g. 'python train.py --alpha 0.4' (split like a "
+    "shell, never run by one); default: read from the runs' tags.",
+)
+@click.option("--exploratory", is_flag=True, help="Mark the runs as exploratory: never evidence.")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def link(args: tuple[str, ...], as_json: bool) -> int:
+def link(args: tuple[str, ...], command: str | None, exploratory: bool, as_json: bool) -> int:
     """Adopt MLflow runs made outside rflow run: rflow link [ID] RUN_ID...
 
     Each run must carry the mlflow.source.git.commit tag (mlflow.start_run() sets it when
@@ -236,7 +254,18 @@ def link(args: tuple[str, ...], as_json: bool) -> int:
     from researchflow.output import emit
 
     hypothesis_id, run_ids = split_arguments(args)
-    emit(run_link(_config(), hypothesis_id, run_ids), as_json=as_json)
+    argv = None
+    if command is not None:
+        import shlex
+
+        try:
+            argv = tuple(shlex.split(command))
+        except ValueError as error:
+            raise click.UsageError(f"--command: {error} (quote it as a shell would)") from None
+        if not argv:
+            raise click.UsageError("--command: empty (give the command that made the runs)")
+    result = run_link(_config(), hypothesis_id, run_ids, command=argv, exploratory=exploratory)
+    emit(result, as_json=as_json)
     return 0
 
 
@@ -639,6 +668,22 @@ def registration_hook(paths: tuple[Path, ...], as_json: bool) -> int:
 # check (5b)
 
 
+def _report_targets(
+    _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
+) -> tuple[tuple[str, Path], ...]:
+    """`--report FORMAT=FILE` → (format, path) pairs; an unknown format is a usage error."""
+    from researchflow.checks.reporters import RENDERERS
+
+    targets = []
+    for value in values:
+        name, sep, file = value.partition("=")
+        if not sep or not file or name not in RENDERERS:
+            known = ", ".join(sorted(RENDERERS))
+            raise click.BadParameter(f"{value!r}: use FORMAT=FILE with FORMAT one of {known}")
+        targets.append((name, Path(file)))
+    return tuple(targets)
+
+
 @cli.command()
 @click.argument("ids", nargs=-1, metavar="[ID]...")
 @click.option("--changed", is_flag=True, help="Check the hypotheses this branch changes.")
@@ -650,14 +695,22 @@ def registration_hook(paths: tuple[Path, ...], as_json: bool) -> int:
     "--execute-notebooks", is_flag=True, help="Run each notebook top to bottom (nbclient)."
 )
 @click.option(
+    "--report",
+    "reports",
+    multiple=True,
+    metavar="FORMAT=FILE",
+    callback=_report_targets,
+    help="Write the result as FORMAT (junit, markdown, json, text) to FILE; repeatable.",
+)
+@click.option(
     "--junit",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write a JUnit XML report (GitLab's test report) to this file.",
+    help="Same as --report junit=FILE (GitLab's test report).",
 )
 @click.option(
     "--markdown",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the Markdown summary to this file.",
+    help="Same as --report markdown=FILE (the merge-request summary).",
 )
 @click.option(
     "--post-mr-note",
@@ -671,6 +724,7 @@ def check(
     all_: bool,
     rerun: bool,
     execute_notebooks: bool,
+    reports: tuple[tuple[str, Path], ...],
     junit: Path | None,
     markdown: Path | None,
     post_mr_note: bool,
@@ -700,6 +754,7 @@ def check(
         junit=junit,
         markdown=markdown,
         post_mr_note=post_mr_note,
+        reports=reports,
     )
     emit(outcome, as_json=as_json)
     return outcome.exit_code
@@ -838,7 +893,7 @@ def main(argv: list[str] | None = None) -> None:
     from researchflow.safetext import terminal
 
     args = sys.argv[1:] if argv is None else argv
-    debug = "--debug" in args
+    _session.debug = False
     try:
         code = cli.main(args=args, prog_name="rflow", standalone_mode=False)
     except click.exceptions.Exit as done:
@@ -850,16 +905,20 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("rflow: interrupted", err=True)
         code = 130
     except RflowError as error:
-        if debug:
+        if _session.debug:
             traceback.print_exc()
         click.echo(f"rflow: {terminal(str(error))}", err=True)
         code = error.exit_code
     except Exception as error:
-        if debug:
+        if _session.debug:
+            from researchflow.adapters.process import CommandFailed
+
+            if isinstance(error, CommandFailed):
+                click.echo(error.details(), err=True)
             raise
         click.echo(
             f"rflow: internal error: {type(error).__name__}: {terminal(str(error))} "
-            "(rerun with --debug for the traceback)",
+            "(rerun as `rflow --debug …` for the traceback)",
             err=True,
         )
         code = 1
