@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -146,6 +147,9 @@ def confirmed_experiment(
             assert done.value.code == 0
             commit_all(root, " ".join(args))
             if args[1] == "--repeat":
+                # approvals and runs.yaml start times are stamped to the second: an approval
+                # in the same second as the last exploratory repeat could not be told apart
+                time.sleep(1.1)
                 approve(root)
     yield root
 
