@@ -142,7 +142,55 @@ def new_hypothesis(
 # --- runs: run, link (issue 4) ---------------------------------------------------------
 
 
-@cli.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+class _OptionsBeforeDashDash(click.Command):
+    """`rflow run H-007 --allow-dirty -- cmd`: rflow's own options may follow the ID.
+
+    The command's arguments are not parsed as options (its own `--json` is its own), so
+    click stops at the first argument; here the options written between the ID and `--`
+    are moved in front of it first. Before `--` an unknown option is a usage error; with
+    no `--`, options right after the ID are rflow's and the command starts at the first
+    word that is not one.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, self._reorder(ctx, list(args)))
+
+    def _reorder(self, ctx: click.Context, args: list[str]) -> list[str]:
+        options: dict[str, click.Option] = {}
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                for name in (*param.opts, *param.secondary_opts):
+                    options[name] = param
+        dash = args.index("--") if "--" in args else None
+        head = args if dash is None else args[:dash]
+        position = next((i for i, item in enumerate(head) if not item.startswith("-")), None)
+        if position is None:
+            return args
+        moved: list[str] = []
+        index = position + 1
+        while index < len(head):
+            item = head[index]
+            name = item.split("=", 1)[0]
+            if name in options:
+                takes_value = not options[name].is_flag and "=" not in item
+                width = 2 if takes_value else 1
+                moved += head[index : index + width]
+                index += width
+                continue
+            if dash is not None and item.startswith("-"):
+                raise click.UsageError(f"No such option: {item}", ctx=ctx)
+            break
+        if not moved:
+            return args
+        rest = head[position + 1 + len(moved) :]
+        tail = [] if dash is None else args[dash:]
+        return [*head[:position], *moved, head[position], *rest, *tail]
+
+
+@cli.command(
+    cls=_OptionsBeforeDashDash,
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+)
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 @click.option(
     "--allow-dirty",
