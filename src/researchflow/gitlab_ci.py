@@ -4,6 +4,7 @@ so their comments and layout survive)."""
 
 from __future__ import annotations
 
+import json
 import re
 from importlib import resources
 
@@ -25,9 +26,13 @@ def builtin_template() -> str:
     return (resources.files("researchflow") / "templates" / TEMPLATE).read_text(encoding="utf-8")
 
 
-def job_text(template: str, research_dir: str) -> str:
-    """The template with the research folder the repository uses."""
-    return template.replace("- research/**/*", f"- {research_dir.strip('/')}/**/*")
+def job_text(template: str, research_dir: str, pip_spec: str | None = None) -> str:
+    """The template with the research folder the repository uses and, when known, the pip
+    requirement of the installed rflow."""
+    text = template.replace("- research/**/*", f"- {research_dir.strip('/')}/**/*")
+    if pip_spec:
+        text = text.replace('RFLOW_PIP_SPEC: ""', f"RFLOW_PIP_SPEC: {json.dumps(pip_spec)}", 1)
+    return text
 
 
 def includes_job(config: object) -> bool:

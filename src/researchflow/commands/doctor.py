@@ -240,13 +240,15 @@ def check_gitlab(config: Config) -> Finding:
         )
     if remote_url is None:
         why = f"no remote {remote!r}"
+        fix = f"`git remote add {remote} <gitlab url>`, or set gitlab.url and gitlab.project"
     else:
         why = f"remote {remote!r} ({redact(remote_url)}) is not a GitLab project URL"
+        fix = (
+            "set gitlab.url and gitlab.project in researchflow.yaml, or point "
+            f"gitlab.remote at the GitLab remote (`git remote set-url {remote} <gitlab url>`)"
+        )
     return Finding(
-        "gitlab",
-        WARN,
-        f"{why}; {token}: merge requests cannot be opened (optional)",
-        f"`git remote add {remote} <gitlab url>`, or set gitlab.url and gitlab.project",
+        "gitlab", WARN, f"{why}; {token}: merge requests cannot be opened (optional)", fix
     )
 
 
