@@ -28,7 +28,7 @@ MlflowClient().log_metric(os.environ["MLFLOW_RUN_ID"], "recall_at_10", float(sys
 
 
 def run(root: Path, *argv: str) -> str:
-    from researchflow.commands.run import execute_run
+    from researchflow.tracking import execute_run
 
     outcome = execute_run(load_config(root), "H-007", list(argv), cwd=root)
     return outcome.run_id

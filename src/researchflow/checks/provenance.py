@@ -11,15 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from researchflow.checks.context import RUNS_FILE, HypothesisContext
+from researchflow.checks.context import HypothesisContext
 from researchflow.checks.model import CheckResult, judged, skipped
 from researchflow.problems import Problem
+from researchflow.project import RUNS_FILE
+from researchflow.tracking import COMMIT, HYPOTHESIS, data_from_tags, is_dirty
 
 LEVEL = "provenance"
-COMMIT_TAG = "mlflow.source.git.commit"
-HYPOTHESIS_TAG = "rflow.hypothesis"
-DIRTY_TAG = "rflow.git.dirty"
-DATA_TAG = "rflow.data."
 
 
 def is_ancestor(root: Path, commit: str, head: str) -> bool:
@@ -83,7 +81,7 @@ class _Checker:
             )
             return
         tags = stored.tags
-        owner = tags.get(HYPOTHESIS_TAG)
+        owner = tags.get(HYPOTHESIS)
         if owner != self.ctx.id:
             self.add(
                 f"{field}.run_id",
@@ -91,7 +89,7 @@ class _Checker:
                 f"remove it from this runs.yaml; make {self.ctx.id}'s own runs with `rflow run`",
             )
             return
-        commit = tags.get(COMMIT_TAG)
+        commit = tags.get(COMMIT)
         if commit and commit != entry.commit:
             self.add(
                 f"{field}.commit",
@@ -106,7 +104,7 @@ class _Checker:
                 "rerun the experiment on this branch with `rflow run`",
             )
             return
-        store_dirty = tags.get(DIRTY_TAG, "false").lower() == "true"
+        store_dirty = is_dirty(tags)
         if store_dirty != bool(entry.dirty):
             self.add(
                 f"{field}.dirty",
@@ -137,7 +135,7 @@ class _Checker:
                 f"run {run} ran on uncommitted changes, yet the report rests on it",
                 "commit the code, rerun with `rflow run`, then `rflow report --update`",
             )
-        recorded = {k[len(DATA_TAG) :]: v for k, v in stored.tags.items() if k.startswith(DATA_TAG)}
+        recorded = data_from_tags(stored.tags)
         data = dict(entry.data or {})
         if recorded and recorded != data:
             self.add(

@@ -3,9 +3,10 @@ was made, and registered content unchanged since, except through recorded deviat
 
 from __future__ import annotations
 
-from researchflow.checks.context import PLAN_FILE, RUNS_FILE, HypothesisContext
+from researchflow.checks.context import HypothesisContext
 from researchflow.checks.model import CheckResult, judged
 from researchflow.problems import Problem
+from researchflow.project import PLAN_FILE, RUNS_FILE
 
 LEVEL = "registration"
 
