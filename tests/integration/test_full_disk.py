@@ -6,62 +6,13 @@ given number of free inodes or bytes, with a real git repository on it.
 
 from __future__ import annotations
 
-import os
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import git
+from fixtures.small_disk import fill_bytes, fill_inodes
 
 from researchflow import fileio
-
-
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=4m,nr_inodes=600", "tmpfs", str(mount)],
-        capture_output=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        pytest.skip("cannot mount a tmpfs here (needs root)")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], capture_output=True, check=False)
-
-
-@pytest.fixture
-def repo_on_small_disk(small_disk: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = small_disk / "repo"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main")
-    (root / ".gitignore").write_text(".rflow/\n", encoding="utf-8")
-    git(root, "add", ".gitignore")
-    git(root, "commit", "-q", "-m", "initial commit")
-    (small_disk / "fill").mkdir()
-    monkeypatch.chdir(root)
-    return root
-
-
-def fill_inodes(disk: Path, leave: int) -> None:
-    """Create empty files until only `leave` inodes are free."""
-    folder = disk / "fill"
-    for old in folder.iterdir():
-        old.unlink()
-    free = os.statvfs(disk).f_favail
-    for index in range(free - leave):
-        (folder / f"f{index}").touch()
-    assert os.statvfs(disk).f_favail == leave
-
-
-def fill_bytes(disk: Path, leave: int) -> None:
-    stats = os.statvfs(disk)
-    with open(disk / "fill" / "bytes", "wb") as stream:
-        stream.write(b"\0" * max(stats.f_bavail * stats.f_frsize - leave, 0))
 
 
 def assert_nothing_left(root: Path, why: object = "") -> None:
