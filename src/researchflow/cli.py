@@ -260,8 +260,16 @@ def run(args: tuple[str, ...], allow_dirty: bool, as_json: bool) -> int:
 
 @cli.command()
 @click.argument("args", nargs=-1, required=True)
+@click.option(
+    "--command",
+    "command",
+    default=None,
+    help="The command that made the runs, e.g. 'python train.py --alpha 0.4' (split like a "
+    "shell, never run by one); default: read from the runs' tags.",
+)
+@click.option("--exploratory", is_flag=True, help="Mark the runs as exploratory: never evidence.")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def link(args: tuple[str, ...], as_json: bool) -> int:
+def link(args: tuple[str, ...], command: str | None, exploratory: bool, as_json: bool) -> int:
     """Adopt MLflow runs made outside rflow run: rflow link [ID] RUN_ID...
 
     Each run must carry the mlflow.source.git.commit tag (mlflow.start_run() sets it when
@@ -276,7 +284,18 @@ def link(args: tuple[str, ...], as_json: bool) -> int:
     from researchflow.output import emit
 
     hypothesis_id, run_ids = split_arguments(args)
-    emit(run_link(_config(), hypothesis_id, run_ids), as_json=as_json)
+    argv = None
+    if command is not None:
+        import shlex
+
+        try:
+            argv = tuple(shlex.split(command))
+        except ValueError as error:
+            raise click.UsageError(f"--command: {error} (quote it as a shell would)") from None
+        if not argv:
+            raise click.UsageError("--command: empty (give the command that made the runs)")
+    result = run_link(_config(), hypothesis_id, run_ids, command=argv, exploratory=exploratory)
+    emit(result, as_json=as_json)
     return 0
 
 
