@@ -299,6 +299,40 @@ def link(args: tuple[str, ...], command: str | None, exploratory: bool, as_json:
     return 0
 
 
+@cli.group()
+def runs() -> None:
+    """Manage the runs linked to a hypothesis.
+
+    Example: rflow runs retire 3f2a9c0d4e5b6a7f8091a2b3c4d5e6f7 --reason "ran on the test split"
+    """
+
+
+@runs.command("close")
+@click.argument("run_id")
+@click.option(
+    "--status",
+    type=click.Choice(["KILLED", "FAILED"]),
+    default="KILLED",
+    show_default=True,
+    help="How the run ends in the store.",
+)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def runs_close(run_id: str, status: str, as_json: bool) -> int:
+    """End a run left RUNNING in the store: its rflow was killed or lost the server.
+
+    `rflow check` names such runs. When this checkout started the run, its entry (kept
+    under .rflow/pending/) is appended to runs.yaml too; the next `rflow run` does the same
+    on its own. Nothing is committed.
+
+    Example: rflow runs close 3f2a9c0d4e5b6a7f8091a2b3c4d5e6f7
+    """
+    from researchflow.commands.runs_close import close
+    from researchflow.output import emit
+
+    emit(close(_config(), run_id, status), as_json=as_json)
+    return 0
+
+
 # --- the gate: approve, deviate, report, check, render (issue 5) -------------------------
 
 

@@ -262,3 +262,41 @@ def test_a_record_that_cannot_be_written_afterwards_is_kept_and_recovered(
     assert after.code == 0, after.stderr
     statuses = {entry.run_id: entry.status for entry in read_runs(runs).runs}
     assert statuses[run.info.run_id] == "FINISHED" and len(statuses) == 2
+
+
+# --- runs left RUNNING: named by check, closed by `rflow runs close` ----------------------------
+
+
+def test_check_names_a_running_run_and_runs_close_ends_and_records_it(
+    runs_repo: Path, server: str, rflow
+) -> None:
+    from researchflow.pendingruns import left_behind
+    from researchflow.runlog import RunEntry, append_run
+
+    marker = runs_repo.parent / "child.pid"
+    before = {run.info.run_id for run in runs_in_store_for(server)}
+    process = start_rflow(runs_repo, server, child_code(marker, sleep=120))
+    wait_for(marker, process)
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=30)
+    (lost,) = [run for run in runs_in_store_for(server) if run.info.run_id not in before]
+    run_id = lost.info.run_id
+    # a runs.yaml that lists the run (committed on the machine that lost it)
+    (note,) = left_behind(runs_repo / ".rflow")
+    fields = {**note.entry, "command": tuple(note.entry["command"]), "status": "FINISHED"}
+    append_run(runs_repo / RUNS, "H-001", RunEntry(**fields))
+
+    checked = rflow("check", "H-001")
+    problem = next(line for line in checked.stdout.splitlines() if run_id in line)
+    assert "unfinished: still RUNNING in the store" in problem
+    assert f"rflow runs close {run_id}" in problem
+
+    closed = rflow("runs", "close", run_id)
+    assert closed.code == 0, closed.stderr
+    assert closed.stdout.strip().startswith(f"run {run_id} ended KILLED")
+    assert store_run(server, run_id).info.status == "KILLED"
+    assert not left_behind(runs_repo / ".rflow")
+    again = rflow("runs", "close", run_id)
+    assert again.code == 0 and "already ended KILLED" in again.stdout
+    missing = rflow("runs", "close", "0" * 32)
+    assert missing.code == 2 and "not in the store" in missing.stderr
