@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import git
 from fixtures.small_disk import fill_bytes, fill_inodes
+from support.git import git
 
 from researchflow import fileio
 

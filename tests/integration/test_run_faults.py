@@ -11,10 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import git
 from fixtures.mlflow_server import _stop, start_mlflow_server
 from fixtures.plans import write_plan
 from fixtures.small_disk import fill_bytes
+from support.git import git
 
 from researchflow.runlog import read_runs
 
