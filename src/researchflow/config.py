@@ -114,9 +114,9 @@ def load_config(root: Path | None = None) -> Config:
             raise UserError(_with_line(str(error), lines)) from None
     pyproject = root / PYPROJECT
     if pyproject.is_file():
-        data = _read_pyproject(pyproject)
-        if data is not None:
-            return _build(data, root, f"{PYPROJECT} [tool.researchflow]")
+        table = _read_pyproject(pyproject)
+        if table is not None:
+            return _build(table, root, f"{PYPROJECT} [tool.researchflow]")
     return Config(root=root)
 
 
@@ -184,7 +184,7 @@ def _convert(cls: type, data: Any, source: str, prefix: str) -> dict[str, Any]:
     return values
 
 
-def _check_type(spec: dataclasses.Field, value: Any, source: str, name: str) -> Any:
+def _check_type(spec: dataclasses.Field[Any], value: Any, source: str, name: str) -> Any:
     annotation = str(spec.type)
     optional = "None" in annotation
     if value is None:
