@@ -197,7 +197,16 @@ class _RunCommand(click.Command):
                     options[name] = param
         dash = args.index("--") if "--" in args else None
         head = args if dash is None else args[:dash]
-        position = next((i for i, item in enumerate(head) if not item.startswith("-")), None)
+        position = None  # the first word that is neither an option nor an option's value
+        scan = 0
+        while scan < len(head):
+            item = head[scan]
+            if not item.startswith("-"):
+                position = scan
+                break
+            option = options.get(item.split("=", 1)[0])
+            valued = option is not None and not option.is_flag and "=" not in item
+            scan += 2 if valued else 1
         if position is None:
             return args
         moved: list[str] = []
