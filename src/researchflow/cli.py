@@ -33,6 +33,16 @@ def cli(debug: bool) -> None:
     Plan a hypothesis, have it reviewed, run the experiment through MLflow on committed code
     and DVC-versioned data, and merge the report only when every number reproduces.
     """
+    _session.debug = debug  # parsed by click: `rflow run -- cmd --debug` is the command's
+
+
+class _Session:
+    """What the group's options decided, read by `main` once the command has ended."""
+
+    debug = False
+
+
+_session = _Session()
 
 
 # --- foundation: validate, init -------------------------------------------------------
@@ -658,6 +668,22 @@ def registration_hook(paths: tuple[Path, ...], as_json: bool) -> int:
 # check (5b)
 
 
+def _report_targets(
+    _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
+) -> tuple[tuple[str, Path], ...]:
+    """`--report FORMAT=FILE` → (format, path) pairs; an unknown format is a usage error."""
+    from researchflow.checks.reporters import RENDERERS
+
+    targets = []
+    for value in values:
+        name, sep, file = value.partition("=")
+        if not sep or not file or name not in RENDERERS:
+            known = ", ".join(sorted(RENDERERS))
+            raise click.BadParameter(f"{value!r}: use FORMAT=FILE with FORMAT one of {known}")
+        targets.append((name, Path(file)))
+    return tuple(targets)
+
+
 @cli.command()
 @click.argument("ids", nargs=-1, metavar="[ID]...")
 @click.option("--changed", is_flag=True, help="Check the hypotheses this branch changes.")
@@ -669,14 +695,22 @@ def registration_hook(paths: tuple[Path, ...], as_json: bool) -> int:
     "--execute-notebooks", is_flag=True, help="Run each notebook top to bottom (nbclient)."
 )
 @click.option(
+    "--report",
+    "reports",
+    multiple=True,
+    metavar="FORMAT=FILE",
+    callback=_report_targets,
+    help="Write the result as FORMAT (junit, markdown, json, text) to FILE; repeatable.",
+)
+@click.option(
     "--junit",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write a JUnit XML report (GitLab's test report) to this file.",
+    help="Same as --report junit=FILE (GitLab's test report).",
 )
 @click.option(
     "--markdown",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the Markdown summary to this file.",
+    help="Same as --report markdown=FILE (the merge-request summary).",
 )
 @click.option(
     "--post-mr-note",
@@ -690,6 +724,7 @@ def check(
     all_: bool,
     rerun: bool,
     execute_notebooks: bool,
+    reports: tuple[tuple[str, Path], ...],
     junit: Path | None,
     markdown: Path | None,
     post_mr_note: bool,
@@ -719,6 +754,7 @@ def check(
         junit=junit,
         markdown=markdown,
         post_mr_note=post_mr_note,
+        reports=reports,
     )
     emit(outcome, as_json=as_json)
     return outcome.exit_code
@@ -746,8 +782,14 @@ def check_notebooks(paths: tuple[Path, ...], as_json: bool) -> int:
 
 
 @cli.command()
+@click.option(
+    "--by",
+    "by",
+    type=click.Choice(["metric"]),
+    help="Group by the problem statement's success metrics: who serves each, what is confirmed.",
+)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def status(as_json: bool) -> int:
+def status(by: str | None, as_json: bool) -> int:
     """Every hypothesis on every branch, without checking any out.
 
     Reads each local and remote-tracking hypothesis branch's plan.qmd and runs.yaml from
@@ -761,7 +803,7 @@ def status(as_json: bool) -> int:
     from researchflow.commands.status import status as run_status
     from researchflow.output import emit
 
-    emit(run_status(_config()), as_json=as_json)
+    emit(run_status(_config(), by_metric=by == "metric"), as_json=as_json)
     return 0
 
 
@@ -792,8 +834,20 @@ def rank(include_all: bool, as_json: bool) -> int:
     type=click.Path(dir_okay=False, path_type=Path),
     help="The HTML file to write. Default: .rflow/board.html (git-ignored).",
 )
+@click.option(
+    "--swimlanes/--no-swimlanes",
+    default=True,
+    show_default=True,
+    help="Open the page on the rows per executor (the page has a toggle either way).",
+)
+@click.option(
+    "--digest",
+    "digest_link",
+    metavar="URL",
+    help="Link the weekly digest (a file or a GitLab issue) from the board's header.",
+)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def board(html: Path | None, as_json: bool) -> int:
+def board(html: Path | None, swimlanes: bool, digest_link: str | None, as_json: bool) -> int:
     """Write the portfolio as one self-contained HTML page.
 
     A Kanban column per status with a card per hypothesis (RICE, executor, age, outcome),
@@ -811,7 +865,7 @@ def board(html: Path | None, as_json: bool) -> int:
     if html is None:
         html = config.state_path / "board.html"
         html.parent.mkdir(parents=True, exist_ok=True)
-    emit(run_board(config, html), as_json=as_json)
+    emit(run_board(config, html, swimlanes=swimlanes, digest_link=digest_link), as_json=as_json)
     return 0
 
 
@@ -839,7 +893,7 @@ def main(argv: list[str] | None = None) -> None:
     from researchflow.safetext import terminal
 
     args = sys.argv[1:] if argv is None else argv
-    debug = "--debug" in args
+    _session.debug = False
     try:
         code = cli.main(args=args, prog_name="rflow", standalone_mode=False)
     except click.exceptions.Exit as done:
@@ -851,16 +905,20 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("rflow: interrupted", err=True)
         code = 130
     except RflowError as error:
-        if debug:
+        if _session.debug:
             traceback.print_exc()
         click.echo(f"rflow: {terminal(str(error))}", err=True)
         code = error.exit_code
     except Exception as error:
-        if debug:
+        if _session.debug:
+            from researchflow.adapters.process import CommandFailed
+
+            if isinstance(error, CommandFailed):
+                click.echo(error.details(), err=True)
             raise
         click.echo(
             f"rflow: internal error: {type(error).__name__}: {terminal(str(error))} "
-            "(rerun with --debug for the traceback)",
+            "(rerun as `rflow --debug …` for the traceback)",
             err=True,
         )
         code = 1

@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from fixtures.experiment import commit_all, dvc, git, rflow_in
+from fixtures.experiment import dvc, rflow_in
 from fixtures.gate_plans import plan_text
+from support.cli import run_in_process
+from support.git import commit_all, git
 
 PATH = "data/raw+clean (v2).csv"
 FOLDER = "research/H-001-graded"
@@ -48,16 +50,12 @@ def odd_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return repo
 
 
-def provenance(repo: Path, capsys: pytest.CaptureFixture[str]) -> dict:
-    capsys.readouterr()
-    rflow_in(repo, "check", "H-001", "--json")
-    result = json.loads(capsys.readouterr().out)
+def provenance(repo: Path) -> dict:
+    result = json.loads(run_in_process(["check", "H-001", "--json"], cwd=repo).stdout)
     return next(c for c in result["checks"] if c["check"] == "provenance")
 
 
-def test_run_and_link_record_the_real_path_and_pass_provenance(
-    odd_data: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_run_and_link_record_the_real_path_and_pass_provenance(odd_data: Path) -> None:
     from mlflow.tracking import MlflowClient
 
     import researchflow
@@ -82,6 +80,6 @@ def test_run_and_link_record_the_real_path_and_pass_provenance(
         assert data_from_tags(tags) == entry.data
     assert rflow_in(odd_data, "report", "H-001") == 0  # the runs become evidence
     commit_all(odd_data, "report")
-    check = provenance(odd_data, capsys)
+    check = provenance(odd_data)
     assert check["status"] == "pass", check["problems"]
     assert "2 used as evidence" in check["detail"]

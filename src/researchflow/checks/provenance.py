@@ -8,9 +8,9 @@ Exploratory runs that failed or ran on a dirty tree are allowed: the report coun
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
+from researchflow.adapters.git import is_ancestor
 from researchflow.checks.context import HypothesisContext
 from researchflow.checks.model import CheckResult, judged, skipped
 from researchflow.problems import Problem
@@ -18,13 +18,6 @@ from researchflow.project import RUNS_FILE
 from researchflow.tracking import COMMIT, HYPOTHESIS, data_from_tags, is_dirty
 
 LEVEL = "provenance"
-
-
-def is_ancestor(root: Path, commit: str, head: str) -> bool:
-    from researchflow.adapters.process import run
-
-    result = run(["git", "merge-base", "--is-ancestor", commit, head], cwd=root, check=False)
-    return result.returncode == 0
 
 
 def check(ctx: HypothesisContext) -> CheckResult:
