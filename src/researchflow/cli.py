@@ -9,16 +9,20 @@ from __future__ import annotations
 import sys
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from researchflow import __version__
 from researchflow.errors import EXIT_USAGE, RflowError
 
+if TYPE_CHECKING:
+    from researchflow.config import Config
+
 JSON_HELP = "Print machine-readable JSON instead of text."
 
 
-def _config():
+def _config() -> Config:
     from researchflow.config import load_config
 
     return load_config()
@@ -179,7 +183,7 @@ class _RunCommand(click.Command):
 
 def _separated(args: tuple[str, ...]) -> bool:
     """True when the parsed ARGS are exactly what followed the first `--` the user typed."""
-    raw = click.get_current_context().meta.get("rflow.raw_args", [])
+    raw: list[str] = click.get_current_context().meta.get("rflow.raw_args", [])
     if "--" not in raw:
         return False
     return list(args) == raw[raw.index("--") + 1 :]

@@ -111,9 +111,9 @@ def load_config(root: Path | None = None) -> Config:
         return _build(data, root, CONFIG_FILE)
     pyproject = root / PYPROJECT
     if pyproject.is_file():
-        data = _read_pyproject(pyproject)
-        if data is not None:
-            return _build(data, root, f"{PYPROJECT} [tool.researchflow]")
+        table = _read_pyproject(pyproject)
+        if table is not None:
+            return _build(table, root, f"{PYPROJECT} [tool.researchflow]")
     return Config(root=root)
 
 
@@ -169,7 +169,7 @@ def _convert(cls: type, data: Any, source: str, prefix: str) -> dict[str, Any]:
     return values
 
 
-def _check_type(spec: dataclasses.Field, value: Any, source: str, name: str) -> Any:
+def _check_type(spec: dataclasses.Field[Any], value: Any, source: str, name: str) -> Any:
     annotation = str(spec.type)
     optional = "None" in annotation
     if value is None:

@@ -114,7 +114,7 @@ def _closing_line(lines: list[str]) -> int:
     )
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _Loader(_BaseLoader):  # type: ignore[misc]
     """Safe loader; construction is done by _build so we see every node's line."""
 
 

@@ -282,9 +282,9 @@ def _timestamp(value: Any, where: str) -> str:
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=dt.UTC)
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return str(value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return str(value.isoformat())
     if value is None:
         return ""
     if isinstance(value, dict | list | bool):

@@ -69,3 +69,16 @@ def test_deviation_without_reapproval_leaves_later_runs_exploratory(
     report = _run_and_report(experiment)
     assert "1 confirmatory, 1 exploratory" in report
     assert "started after the deviation" in report
+
+
+def test_the_report_shows_a_written_role_waiver(experiment: Experiment) -> None:
+    plan = experiment.folder / "plan.qmd"
+    text = plan.read_text(encoding="utf-8")
+    plan.write_text(
+        text.replace("reviewers: [dave]}", "reviewers: [dave], reason: 'a team of three'}", 1),
+        encoding="utf-8",
+    )
+    experiment.commit("H-001: role waiver written")
+    assert rflow_in(experiment.repo, "report", HYPOTHESIS, "--update") == 0
+    report = (experiment.folder / "report.qmd").read_text(encoding="utf-8")
+    assert "**Role rules waived:** a team of three" in report

@@ -399,3 +399,17 @@ def fast_forward_branch(root: Path, branch: str, sha: str) -> str | None:
         return None
     git(root, "update-ref", f"refs/heads/{branch}", sha, local)
     return None
+
+
+def commit_authors(root: Path, shas: list[str]) -> dict[str, tuple[str, str]]:
+    """Commit sha → (author name, author e-mail), for the commits that exist."""
+    wanted = [sha for sha in dict.fromkeys(shas) if sha]
+    if not wanted:
+        return {}
+    out = git(root, "show", "-s", "--format=%H%x1f%an%x1f%ae", *wanted, check=False)
+    found: dict[str, tuple[str, str]] = {}
+    for line in out.splitlines():
+        parts = line.split("\x1f")
+        if len(parts) == 3:
+            found[parts[0]] = (parts[1], parts[2])
+    return found

@@ -4,7 +4,7 @@ was made, and registered content unchanged since, except through recorded deviat
 from __future__ import annotations
 
 from researchflow.checks.context import HypothesisContext
-from researchflow.checks.model import CheckResult, judged
+from researchflow.checks.model import CheckResult, judged, skipped
 from researchflow.problems import Problem
 from researchflow.project import PLAN_FILE, RUNS_FILE
 
@@ -16,6 +16,8 @@ def check(ctx: HypothesisContext) -> CheckResult:
 
     plan = ctx.plan
     document = ctx.plan_result.document
+    if document is None:  # the plan level reports an unreadable plan
+        return skipped(ctx.id, LEVEL, "the plan cannot be read")
     problems = list(registration_problems(plan, document, ctx.rel(PLAN_FILE), ctx.config.sections))
     if plan.approval is None:
         if ctx.runs:

@@ -20,7 +20,7 @@ def check(ctx: HypothesisContext) -> CheckResult:
         if plan.status in NEEDS_REPORT:
             problem = Problem(
                 ctx.rel(PLAN_FILE),
-                ctx.plan_result.document.line_of("status"),
+                _line(ctx, "status"),
                 "status",
                 f"status is {plan.status} but {REPORT_FILE} is missing",
                 f"run `rflow report {ctx.id}`",
@@ -86,7 +86,7 @@ def _outcome_problems(ctx: HypothesisContext, inputs: object) -> list[Problem]:
     return [
         Problem(
             ctx.rel(PLAN_FILE),
-            ctx.plan_result.document.line_of("outcome"),
+            _line(ctx, "outcome"),
             "outcome",
             why,
             f"set 'outcome: {stated}', or name the report's '{stated}' in 'conclusion' and "
@@ -120,3 +120,8 @@ def _front_matter_line(text: str, key: str) -> int:
         if line.startswith(f"{key}:"):
             return number
     return 1
+
+
+def _line(ctx: HypothesisContext, key: str) -> int:
+    document = ctx.plan_result.document
+    return document.line_of(key) if document is not None else 1

@@ -22,6 +22,7 @@ from typing import Any
 from researchflow import naming
 from researchflow.adapters import git
 from researchflow.adapters import gitlab as gl
+from researchflow.adapters.process import CommandFailed
 from researchflow.backlog import Idea, find
 from researchflow.config import Config
 from researchflow.errors import RflowError, UserError
@@ -116,7 +117,7 @@ class _Undo:
                 there = git.remote_refs(self.root, self.remote, *self.remote_refs)
                 ours = {ref: sha for ref, sha in self.remote_refs.items() if there.get(ref) == sha}
                 git.delete_remote_refs(self.root, self.remote, ours)
-            except (RflowError, OSError, git.CommandFailed):
+            except (RflowError, OSError, CommandFailed):
                 names = ", ".join(sorted(self.remote_refs))
                 left.append(f"{names} left on {self.remote} (delete with git push --delete)")
             self.remote_refs = {}
@@ -346,7 +347,8 @@ def _create(
             )
             if mr.created:
                 undo.merge_request = (project, mr.iid)
-            mr_url, action = mr.web_url, ("created" if mr.created else "updated")
+            mr_url: str | None = mr.web_url
+            action = "created" if mr.created else "updated"
         else:
             mr_url, action = pushed.merge_request_url, "push options"
             if not pushed.options_sent:
