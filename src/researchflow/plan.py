@@ -357,7 +357,7 @@ class _Checker:
             conclusion=conclusion,
             approval=approval,
             deviations=deviations,
-            format=fmt if isinstance(fmt, str) else next(iter(fmt), "html"),
+            format=fmt if isinstance(fmt, str) else _first_format(fmt),
             sections=self.document.sections,
             command=command,
             evaluation=evaluation,
@@ -960,3 +960,10 @@ def _lookup(data: Any, path: str) -> Any:
         else:
             data = data.get(part) if isinstance(data, dict) else None
     return data
+
+
+def _first_format(value: Any) -> str:
+    """The first format of a `format:` mapping; html for anything else (already reported)."""
+    if isinstance(value, dict) and value:
+        return str(next(iter(value)))
+    return "html"

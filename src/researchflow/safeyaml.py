@@ -78,6 +78,12 @@ def check_limits(text: str, *, max_bytes: int = MAX_BYTES) -> None:
                 if event.anchor is not None:
                     anchors[event.anchor] = 1
             elif isinstance(event, yaml.AliasEvent):
+                if any(anchor == event.anchor for anchor, _ in open_counts):
+                    raise YamlLimitError(
+                        _line(event),
+                        f"YAML alias *{event.anchor} is inside its own anchor (a cycle)",
+                        "write the values out instead of using anchors and aliases",
+                    )
                 counted += anchors.get(event.anchor or "", 1)
                 if counted - distinct > MAX_ALIAS_VALUES:
                     raise YamlLimitError(

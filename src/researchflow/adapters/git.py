@@ -177,6 +177,12 @@ def looks_unreachable(output: str) -> bool:
     return any(marker in lowered for marker in _UNREACHABLE)
 
 
+def rev_parse_path(root: Path, option: str) -> Path | None:
+    """A folder `git rev-parse` names (`--git-common-dir`), absolute; None outside a repo."""
+    shown = git(root, "rev-parse", option, check=False).strip()
+    return (root / shown).resolve() if shown else None
+
+
 def rev_parse(root: Path, rev: str) -> str | None:
     """The full sha `rev` names (a commit), or None when it names nothing."""
     sha = git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", check=False)
