@@ -4,6 +4,8 @@ runs, every run counted, every deviation listed)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from researchflow.checks.context import HypothesisContext
 from researchflow.checks.model import CheckResult, judged, skipped
 from researchflow.problems import Problem
@@ -67,9 +69,31 @@ def check(ctx: HypothesisContext) -> CheckResult:
             )
         )
     problems += _outcome_problems(ctx, inputs)
+    problems += _executor_problems(ctx, inputs)
     runs = len(inputs.classified)
     detail = f"results block matches the store ({runs} run(s), primary {inputs.primary_run})"
     return judged(ctx.id, LEVEL, problems, detail)
+
+
+def _executor_problems(ctx: HypothesisContext, inputs: Any) -> list[Problem]:
+    """Role rule: the executor makes the confirmatory runs (identified via `people:`)."""
+    from researchflow.adapters.git import commit_authors
+    from researchflow.executor_rule import executor_problems
+
+    plan = inputs.plan
+    confirmatory = [c.run for c in inputs.classified if c.confirmatory]
+    if not confirmatory or not plan.roles.executor:
+        return []
+    people = getattr(ctx.config, "people_map", None) or {}
+    authors = commit_authors(ctx.config.root, [run.commit for run in confirmatory])
+    runs = [(run.run_id, run.user, *authors.get(run.commit, (None, None))) for run in confirmatory]
+    return executor_problems(
+        executor=plan.roles.executor,
+        waived=bool(plan.roles.reason),
+        people=people,
+        runs=runs,
+        path=ctx.rel("runs.yaml"),
+    )
 
 
 def _outcome_problems(ctx: HypothesisContext, inputs: object) -> list[Problem]:
