@@ -13,7 +13,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from researchflow.adapters.process import CommandFailed, run
+from researchflow.adapters.process import CommandFailed as CommandFailed  # re-exported
+from researchflow.adapters.process import run
 from researchflow.errors import ServiceUnavailable, UserError
 
 

@@ -318,10 +318,10 @@ def _interrupt_safe(undo: _Undo) -> Iterator[None]:
     except BaseException as error:
         with _no_interrupts():
             left = undo.run()
-        if left and isinstance(error, RflowError | git.CommandFailed):
+        if left and isinstance(error, RflowError | CommandFailed):
             kind = type(error) if isinstance(error, RflowError) else UserError
             raise kind(f"{error}; could not undo everything: {'; '.join(left)}") from None
-        if isinstance(error, git.CommandFailed):  # e.g. a full disk: one line, exit 2
+        if isinstance(error, CommandFailed):  # e.g. a full disk: one line, exit 2
             raise UserError(f"{error} (nothing was left behind)") from None
         raise
     finally:
