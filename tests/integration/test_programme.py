@@ -9,6 +9,11 @@ from fixtures.experiment import Experiment, failing
 from fixtures.plans import GOOD_FRONT_MATTER, plan_text, write_plan
 from fixtures.problems import problem_text, write_problem
 
+
+def _line_of(text: str, prefix: str) -> int:
+    """The 1-based line of the plan that starts with `prefix` (the fixture plan may grow)."""
+    return next(n for n, line in enumerate(text.splitlines(), 1) if line.startswith(prefix))
+
 SERVING = GOOD_FRONT_MATTER.replace("format: html\n", "serves: [recall_at_10]\nformat: html\n")
 
 
@@ -71,11 +76,12 @@ def test_plan_in_review_must_serve_a_known_success_metric(repo: Path, rflow) -> 
         "research/H-007-graded-target/plan.qmd:1: serves: a plan in review must name the "
         "success metrics it serves"
     )
-    write_plan(repo, text=plan_text(front_matter=SERVING.replace("recall_at_10]", "recal]")))
+    text = plan_text(front_matter=SERVING.replace("recall_at_10]", "recal]"))
+    write_plan(repo, text=text)
     outcome = rflow("validate")
     assert outcome.code == 1
     assert outcome.stdout.strip().splitlines() == [
-        "research/H-007-graded-target/plan.qmd:21: serves[0]: 'recal' is not a success metric "
+        f"research/H-007-graded-target/plan.qmd:{_line_of(text, 'serves:')}: serves[0]: 'recal' is not a success metric "
         "of any problem statement (use one of: latency_p95, recall_at_10, retention_30d)"
     ]
     write_plan(repo, text=plan_text(front_matter=SERVING))
@@ -187,11 +193,12 @@ def test_report_keys_are_strict(experiment: Experiment, rflow) -> None:
 
 def test_a_typo_in_a_plan_key_fails_with_a_suggestion_and_x_keys_pass(repo: Path, rflow) -> None:
     typo = GOOD_FRONT_MATTER.replace("timebox_days: 5", "timebox_day: 5\nx-team: growth")
-    write_plan(repo, text=plan_text(front_matter=typo))
+    text = plan_text(front_matter=typo)
+    write_plan(repo, text=text)
     outcome = rflow("validate")
     assert outcome.code == 1
     assert outcome.stdout.strip().splitlines() == [
-        "research/H-007-graded-target/plan.qmd:18: timebox_day: unknown key "
+        f"research/H-007-graded-target/plan.qmd:{_line_of(text, 'timebox_day:')}: timebox_day: unknown key "
         "(did you mean 'timebox_days'?)"
     ]
     write_plan(
