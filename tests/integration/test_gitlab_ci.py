@@ -66,7 +66,10 @@ def test_the_job_passes_a_good_hypothesis_and_fails_a_tampered_one(
 
     git(experiment.repo, "checkout", "-q", "-b", "hyp/H-001-tampered")
     report = experiment.folder / "report.qmd"
-    report.write_text(report.read_text().replace("| 2 | +1 |", "| 2.4 | +1.4 |"))
+    honest = report.read_text()
+    forged = honest.replace("| 2 | 1 | +1 |", "| 2.4 | 1 | +1.4 |")  # observed | n | effect
+    assert forged != honest, "the results block no longer has the row this test forges"
+    report.write_text(forged)
     experiment.commit("H-001: a better number")
     tampered = gitlab_ci_local(experiment.repo, variables=store)
     assert tampered.code != 0, tampered.output
