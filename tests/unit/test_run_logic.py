@@ -23,7 +23,7 @@ from researchflow.commands.run import (
         (["--", "true"], (None, ["true"])),
         (["H-0071", "--", "true"], ("H-0071", ["true"])),
         (["true"], (None, ["true"])),
-        (["H-007"], (None, ["H-007"])),
+        (["H-007"], ("H-007", [])),  # no command: the plan's registered one
         ([], (None, [])),
     ],
 )

@@ -30,7 +30,9 @@ def check(ctx: HypothesisContext) -> CheckResult:
     from researchflow.report_schema import read_report
 
     text = ctx.report_path.read_text(encoding="utf-8")
-    problems = list(read_report(text, shown))
+    problems = list(
+        read_report(text, shown, status=plan.status, sections=ctx.config.sections.report)
+    )
     block = report.extract_results_block(text)
     fix = f"never edit the generated block by hand: run `rflow report {ctx.id} --update`"
     if block is None:

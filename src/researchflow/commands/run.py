@@ -85,6 +85,8 @@ def split_arguments(args: Sequence[str]) -> tuple[str | None, list[str]]:
     items = list(args)
     if items and items[0] == "--":
         items = items[1:]
+    if len(items) == 1 and is_valid_id(items[0]):
+        return items[0], []  # no command: the plan's registered one
     if len(items) > 1 and is_valid_id(items[0]):
         hypothesis, items = items[0], items[1:]
         if items[0] == "--":
@@ -305,7 +307,9 @@ def execute_run(
     from researchflow.adapters.mlflow import ui_url
 
     if not argv:
-        raise UserError("no command to run (usage: rflow run [ID] -- CMD…)")
+        from researchflow.hypotheses import registered_command
+
+        argv = registered_command(config, hypothesis_id)
     child_cwd = Path(cwd) if cwd else Path.cwd()
     _require_executable(argv[0], child_cwd)
     started = start_linked_run(

@@ -94,6 +94,18 @@ def validate_file(path: Path, config: Config) -> tuple[Problem, ...]:
     except OSError as error:
         return (Problem(shown, 0, "file", f"cannot be read: {error.strerror}", "check the path"),)
     if path.name == "report.qmd":
-        return read_report(raw, shown)
+        status = sibling_status(path.parent / "plan.qmd")
+        return read_report(raw, shown, status=status, sections=config.sections.report)
     result = read_plan(raw, shown, config.sections)
     return (*result.problems, *result.warnings)
+
+
+def sibling_status(plan_path: Path) -> str | None:
+    """The status the plan next to a report states (None when it cannot be read)."""
+    from researchflow.document import DocumentError, parse_document
+
+    try:
+        status = parse_document(plan_path.read_bytes()).front_matter.get("status")
+    except (OSError, DocumentError):
+        return None
+    return status if isinstance(status, str) else None
