@@ -33,7 +33,7 @@ def isolate(home: Path) -> None:
     config = home / ".gitconfig"
     config.write_text(
         "[user]\n\tname = Alice Author\n\temail = alice@example.com\n"
-        "[init]\n\tdefaultBranch = main\n[protocol \"file\"]\n\tallow = always\n",
+        '[init]\n\tdefaultBranch = main\n[protocol "file"]\n\tallow = always\n',
         encoding="utf-8",
     )
     os.environ.update(
@@ -84,9 +84,9 @@ def build(base: Path) -> Path:
 
 def copy_runs(repo: Path, count: int) -> None:
     """Copies of the real run: the same tags and metric, each started a second later."""
+    from fixtures.experiment import FOLDER, HYPOTHESIS
     from mlflow.tracking import MlflowClient
 
-    from fixtures.experiment import FOLDER, HYPOTHESIS
     from researchflow.config import load_config, tracking_uri
     from researchflow.runlog import append_run, read_runs, utc_timestamp
 

@@ -228,14 +228,13 @@ class _State:
                 f"{(commit.digest or 'none')[:19]}…",
                 "have the reviewer run `rflow approve` on the plan as it is",
             )
-        if approved_before and commit.digest != previous_digest:
-            if not deviations:
-                self.add(
-                    "deviations",
-                    f"registered content changed in commit {short(commit.sha)} without a "
-                    "recorded deviation",
-                    "revert the change, or record it with `rflow deviate` in the same commit",
-                )
+        if approved_before and commit.digest != previous_digest and not deviations:
+            self.add(
+                "deviations",
+                f"registered content changed in commit {short(commit.sha)} without a "
+                "recorded deviation",
+                "revert the change, or record it with `rflow deviate` in the same commit",
+            )
         for record in deviations:
             if approved_before and record.digest != commit.digest and record is deviations[-1]:
                 self.add(
@@ -278,7 +277,11 @@ class _State:
         commit = record.commit
         where = f"{record.field} (commit {short(commit.sha)})"
         if at is None:
-            self.add(record.field + ".at", f"{where}: `at` {record.at!r} is not a time", "let rflow write it")
+            self.add(
+                record.field + ".at",
+                f"{where}: `at` {record.at!r} is not a time",
+                "let rflow write it",
+            )
             return
         if at > commit.committed + SKEW:
             self.add(

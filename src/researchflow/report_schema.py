@@ -11,10 +11,9 @@ from pathlib import PurePosixPath
 
 from researchflow.config import DEFAULT_REPORT_SECTIONS
 from researchflow.document import Document, DocumentError, parse_document
-from researchflow.plan import HTML_COMMENT, PLACEHOLDER
 from researchflow.naming import id_from_name, is_valid_id
+from researchflow.plan import HTML_COMMENT, PLACEHOLDER
 from researchflow.problems import Problem
-
 
 WRITTEN_FROM = ("reported", "concluded")  # statuses at which the report must be written
 GENERATED_SECTION = "results"  # its block is generated; only its prose is the author's

@@ -345,7 +345,9 @@ class CommitInfo:
     committed: str  # ISO 8601 committer date
 
 
-def file_commits(root: Path, path: str, rev: str = "HEAD", since: str | None = None) -> list[CommitInfo]:
+def file_commits(
+    root: Path, path: str, rev: str = "HEAD", since: str | None = None
+) -> list[CommitInfo]:
     """The commits that touched `path` in `rev`'s history (after `since`), oldest first."""
     revs = f"{since}..{rev}" if since else rev
     out = git(

@@ -116,9 +116,7 @@ class HypothesisContext:
         """What `rflow report` would show today, from the same single store query."""
         from researchflow.report import gather_inputs
 
-        return gather_inputs(
-            self.config, self.id, store_runs=self.live_runs, history=self.history
-        )
+        return gather_inputs(self.config, self.id, store_runs=self.live_runs, history=self.history)
 
     @property
     def primary_run_id(self) -> str | None:

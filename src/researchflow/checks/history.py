@@ -8,7 +8,7 @@ registration level fails with it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ SHALLOW = (
 class History:
     base: str | None  # the merge-base with the target branch
     commits: tuple[PlanCommit, ...] = ()
-    replay: Replay = Replay()
+    replay: Replay = field(default_factory=Replay)
     failure: str | None = None  # why the history could not be read (fail closed)
 
 
@@ -102,7 +102,9 @@ def evidence_facts(config: Config, history: History, store: Mapping[str, Any]) -
     return Facts(tuple(points), store, failure)
 
 
-def _plan_commit(config: Config, info, blob: bytes | None, relative: str, trusted: bool) -> PlanCommit:
+def _plan_commit(
+    config: Config, info, blob: bytes | None, relative: str, trusted: bool
+) -> PlanCommit:
     from researchflow.evidence import parse_time
     from researchflow.plan import read_plan
     from researchflow.registration import digest

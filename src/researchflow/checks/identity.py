@@ -25,9 +25,7 @@ def approvals_to_verify(records: tuple[Record, ...]) -> list[Record]:
     return [r for r in records if r.kind in (APPROVAL, REAPPROVAL) and not r.commit.trusted]
 
 
-def gitlab_findings(
-    config: Config, records: list[Record], env: Mapping[str, str]
-) -> list[Finding]:
+def gitlab_findings(config: Config, records: list[Record], env: Mapping[str, str]) -> list[Finding]:
     if not records:
         return []
     iid = env.get("CI_MERGE_REQUEST_IID", "")
@@ -79,9 +77,7 @@ def gitlab_findings(
     return findings
 
 
-def signature_findings(
-    config: Config, records: list[Record], base: str | None
-) -> list[Finding]:
+def signature_findings(config: Config, records: list[Record], base: str | None) -> list[Finding]:
     if not records:
         return []
     from researchflow.adapters.git import read_blobs, signature_status

@@ -127,8 +127,7 @@ class _Checker:
             if is_shallow(self.root):
                 self.add(
                     f"{field}.commit",
-                    f"run {run} ran on {entry.commit[:12]}, which this shallow clone "
-                    "does not have",
+                    f"run {run} ran on {entry.commit[:12]}, which this shallow clone does not have",
                     "set GIT_DEPTH: 0 in the CI job, or run `git fetch --unshallow`",
                 )
                 return
@@ -211,8 +210,7 @@ class _Checker:
                 "runs",
                 f"run {run_id} is in the store with tag {HYPOTHESIS_TAG}={self.ctx.id} "
                 f"but missing from runs.yaml ({state})",
-                "every run tried counts: restore its entry from git, or `rflow link "
-                f"{run_id}`",
+                f"every run tried counts: restore its entry from git, or `rflow link {run_id}`",
             )
 
     def evidence(self, field: str, entry: Any, stored: Any, dirty: bool) -> None:

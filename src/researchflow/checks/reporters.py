@@ -6,7 +6,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from researchflow.checks.model import FAIL, LEVELS, PASS, SKIP, CheckReport, CheckResult
+from researchflow.checks.model import FAIL, GATE, LEVELS, PASS, SKIP, CheckReport, CheckResult
 
 NOTE_MARKER = "<!-- rflow:check -->"  # finds the sticky merge-request note again
 _CELL = {PASS: "ok", FAIL: "FAIL", SKIP: "skip"}
@@ -27,7 +27,7 @@ def summary_line(report: CheckReport) -> str:
 
 def _levels(report: CheckReport) -> list[str]:
     present = {r.level for r in report.results}
-    return [level for level in LEVELS if level in present]
+    return [level for level in (GATE, *LEVELS) if level in present]
 
 
 def to_text(report: CheckReport) -> str:
