@@ -26,6 +26,7 @@ class Classified:
     run: RunEntry
     kind: str  # confirmatory | exploratory
     reason: str  # why exploratory; "" for confirmatory
+    approval: str = ""  # the approval a confirmatory run rests on: approval | reapprovals[N]
 
     @property
     def run_id(self) -> str:
@@ -41,12 +42,14 @@ class Point:
     """Where confirmatory evidence may start: the commit that introduced the approval, a
     re-approval or the last deviation, with the registered content and command there."""
 
-    label: str  # "the approval", "re-approval 1", "the deviation of <at>"
+    label: str  # "the approval", "re-approval 1"
+    field: str  # "approval", "reapprovals[0]"
     commit: str
     committed_ms: int  # the commit's date, ms since the epoch
     digest: str
     command: tuple[str, ...]
     descendants: frozenset[str]  # commits that contain this one (itself included)
+    deviated: frozenset[str] = frozenset()  # commits containing a deviation made after it
 
 
 @dataclass(frozen=True)
@@ -133,10 +136,13 @@ def _judge_by_facts(
     for point in facts.points:
         if commit not in point.descendants:
             reasons.append(f"its commit {commit[:12]} does not contain {point.label}")
-        elif registered != point.digest:
+        elif commit in point.deviated:
             reasons.append(
-                f"registered content at commit {commit[:12]} differs from {point.label}'s"
+                f"its commit {commit[:12]} comes after a deviation that is not re-approved yet"
             )
+        elif registered != point.digest:
+            what = "what was approved" if point.label == "the approval" else point.label
+            reasons.append(f"registered content at commit {commit[:12]} differs from {what}")
         elif start is None or start < point.committed_ms:
             reasons.append(f"the store says it started before {point.label} was committed")
         else:
@@ -145,13 +151,14 @@ def _judge_by_facts(
                 shown = shlex.join(point.command) if point.command else "none"
                 reasons.append(f"it ran `{shlex.join(ran)}`, not the registered command `{shown}`")
                 continue
-            return Classified(run, CONFIRMATORY, "")
+            return Classified(run, CONFIRMATORY, "", point.field)
     return exploratory(reasons[-1] if len(reasons) == 1 else _best(reasons))
 
 
 def _best(reasons: list[str]) -> str:
     """The most telling reason: the one that got furthest (command > time > content)."""
-    for marker in ("not the registered command", "started before", "differs from"):
+    markers = ("not the registered command", "started before", "not re-approved", "differs from")
+    for marker in markers:
         for reason in reasons:
             if marker in reason:
                 return reason

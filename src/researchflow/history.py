@@ -86,13 +86,14 @@ class Replay:
         return tuple(r for r in self.records if r.kind == kind)
 
     def points(self) -> tuple[Record, ...]:
-        """Where confirmatory evidence may start: the approval, each re-approval, and the
-        last deviation (runs after it are judged against the deviated content)."""
-        points = [r for r in self.records if r.kind in (APPROVAL, REAPPROVAL)]
-        deviations = self.of_kind(DEVIATION)
-        if deviations and self.approval is not None:
-            points.append(deviations[-1])
-        return tuple(points)
+        """Where confirmatory evidence may start: the approval and each re-approval (a
+        deviation needs a re-approval before runs after it count again)."""
+        return tuple(r for r in self.records if r.kind in (APPROVAL, REAPPROVAL))
+
+    def deviations_after(self, point: Record) -> tuple[Record, ...]:
+        """The deviations recorded after `point` (in history order)."""
+        later = self.records[self.records.index(point) + 1 :]
+        return tuple(r for r in later if r.kind == DEVIATION)
 
 
 @dataclass(frozen=True)

@@ -611,15 +611,18 @@ def signed_approval(experiment, key: Path, author: str, allowed: Path) -> str:
         "approve",
         env=env,
     )
-    sha = git(repo, "rev-parse", "HEAD").strip()
-    verified = subprocess.run(
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
+def git_verifies(repo: Path, sha: str, allowed: Path) -> bool:
+    """What `git verify-commit` itself says, with the same allowed-signers file."""
+    done = subprocess.run(
         ["git", "-c", f"gpg.ssh.allowedSignersFile={allowed}", "verify-commit", sha],
         cwd=repo,
         capture_output=True,
         text=True,
     )
-    assert ("Good" in verified.stderr) == (verified.returncode == 0)
-    return sha
+    return done.returncode == 0
 
 
 @pytest.fixture
@@ -644,13 +647,15 @@ def signers(experiment, tmp_path: Path):
 
 
 def test_signature_mode_passes_for_an_approval_signed_by_the_reviewer(experiment, signers) -> None:
-    signed_approval(experiment, signers["dave"], "dave", signers["allowed"])
+    sha = signed_approval(experiment, signers["dave"], "dave", signers["allowed"])
+    assert git_verifies(experiment.repo, sha, signers["allowed"])
     result = experiment.check()
     assert "registration" not in failing(result), failing(result)["registration"]
 
 
 def test_signature_mode_fails_for_an_approval_signed_with_another_key(experiment, signers) -> None:
     sha = signed_approval(experiment, signers["mallory"], "dave", signers["allowed"])
+    assert not git_verifies(experiment.repo, sha, signers["allowed"])
     problems = failing(experiment.check())["registration"]
     assert any(
         p.startswith(f"approval.by: approval (commit {sha[:12]}) has a signature")

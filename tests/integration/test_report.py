@@ -21,16 +21,22 @@ REPORT = "research/H-007-graded-target/report.qmd"
 # The child logs its metric the way a user's training script does: through mlflow, into the
 # run rflow started (MLFLOW_RUN_ID and MLFLOW_TRACKING_URI are exported to it).
 TRAIN = """\
-import os, sys
+import os
 from mlflow import MlflowClient
-MlflowClient().log_metric(os.environ["MLFLOW_RUN_ID"], "recall_at_10", float(sys.argv[1]))
+MlflowClient().log_metric(os.environ["MLFLOW_RUN_ID"], "recall_at_10", float(os.environ["RECALL"]))
 """
 
 
 def run(root: Path, *argv: str) -> str:
+    """`rflow run`; `python train.py VALUE` runs the registered `python train.py` logging
+    VALUE (from $RECALL), so confirmatory runs execute exactly the registered command."""
     from researchflow.commands.run import execute_run
 
-    outcome = execute_run(load_config(root), "H-007", list(argv), cwd=root)
+    with pytest.MonkeyPatch.context() as patch:
+        if len(argv) == 3 and argv[1] == "train.py":
+            patch.setenv("RECALL", argv[2])
+            argv = ("python", "train.py")
+        outcome = execute_run(load_config(root), "H-007", list(argv), cwd=root)
     return outcome.run_id
 
 
@@ -102,7 +108,7 @@ def test_report_states_the_verdict_of_the_confirmatory_run(repo_copy, rflow) -> 
         f"`{runs['confirmatory']}`",
     ]
     assert "**Runs tried:** 3 in all (1 failed, 0 dirty): 1 confirmatory, 2 exploratory" in text
-    assert f"`{runs['before']}`" in text and "started before the approval" in text
+    assert f"`{runs['before']}`" in text and "does not contain the approval" in text
     assert f"`{runs['failed']}`" in text and "ended FAILED" in text
     front = parse_document(text).front_matter
     assert front["primary_run"] == runs["confirmatory"]

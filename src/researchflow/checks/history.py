@@ -77,25 +77,32 @@ def evidence_facts(config: Config, history: History, store: Mapping[str, Any]) -
     """The registration points with the commits that descend from each, and the store."""
     from researchflow.adapters.git import descendants
     from researchflow.evidence import Facts, Point
-    from researchflow.history import APPROVAL, DEVIATION
+    from researchflow.history import APPROVAL
 
     points = []
+    found: dict[str, frozenset[str]] = {}
+
+    def below(sha: str) -> frozenset[str]:
+        if sha not in found:
+            found[sha] = frozenset(descendants(config.root, sha))
+        return found[sha]
+
     for record in history.replay.points():
-        if record.kind == APPROVAL:
-            label = "the approval"
-        elif record.kind == DEVIATION:
-            label = f"the deviation of {record.at}"
-        else:
-            label = f"re-approval {record.index + 1}"
+        label = "the approval" if record.kind == APPROVAL else f"re-approval {record.index + 1}"
         plan = record.commit.plan
+        deviated: frozenset[str] = frozenset()
+        for deviation in history.replay.deviations_after(record):
+            deviated |= below(deviation.commit.sha)
         points.append(
             Point(
                 label=label,
+                field=record.field,
                 commit=record.commit.sha,
                 committed_ms=int(record.commit.committed.timestamp() * 1000),
                 digest=record.digest,
                 command=plan.command if plan is not None else (),
-                descendants=frozenset(descendants(config.root, record.commit.sha)),
+                descendants=below(record.commit.sha),
+                deviated=deviated,
             )
         )
     failure = history.failure if history.failure and not history.commits else None

@@ -24,6 +24,7 @@ HYPOTHESIS_TAG = "rflow.hypothesis"
 DIRTY_TAG = "rflow.git.dirty"
 DATA_TAG = "rflow.data."
 COMMAND_TAG = "rflow.command"
+RERUN_TAG = "rflow.rerun_of"
 COMMAND_TAG_LIMIT = 5000  # MLflow's tag value limit; rflow cuts longer commands there
 
 
@@ -197,6 +198,8 @@ class _Checker:
         for run_id, stored in sorted(store.items()):
             if run_id in listed or stored.tags.get(HYPOTHESIS_TAG) != self.ctx.id:
                 continue
+            if stored.tags.get(RERUN_TAG) in listed:
+                continue  # the gate's own rerun of a listed run: not a try of the author's
             state = "deleted in the store" if stored.deleted else stored.status
             if stored.status == "RUNNING" and not stored.deleted:
                 self.add(
