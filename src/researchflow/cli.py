@@ -71,19 +71,27 @@ def validate(paths: tuple[Path, ...], as_json: bool) -> int:
     is_flag=True,
     help="Also add the `rflow check` merge-request job to .gitlab-ci.yml.",
 )
+@click.option(
+    "--install-hook/--no-install-hook",
+    default=True,
+    show_default=True,
+    help="Run `pre-commit install` so plans are validated on every commit.",
+)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def init(with_dvc: bool, gitlab_ci: bool, as_json: bool) -> int:
+def init(with_dvc: bool, gitlab_ci: bool, install_hook: bool, as_json: bool) -> int:
     """Set up researchflow in an existing git repository. Safe to run again.
 
-    Writes researchflow.yaml, ignores .rflow/, adds rflow's pre-commit hooks next to
-    yours and creates the template override folder.
+    Writes researchflow.yaml, ignores .rflow/ (and MLflow's own mlflow.db and mlruns/),
+    adds rflow's pre-commit hooks next to yours, runs `pre-commit install` and creates the
+    template override folder.
 
     Example: cd my-project && rflow init
     """
     from researchflow.commands.init import init as run_init
     from researchflow.output import emit
 
-    emit(run_init(_config(), with_dvc=with_dvc, gitlab_ci=gitlab_ci), as_json=as_json)
+    result = run_init(_config(), with_dvc=with_dvc, gitlab_ci=gitlab_ci, install_hook=install_hook)
+    emit(result, as_json=as_json)
     return 0
 
 
@@ -142,7 +150,26 @@ def new_hypothesis(
 # --- runs: run, link (issue 4) ---------------------------------------------------------
 
 
-@cli.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+class _RunCommand(click.Command):
+    """Remembers whether `--` came before the command: click drops a leading one."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["rflow.raw_args"] = list(args)
+        return super().parse_args(ctx, args)
+
+
+def _separated(args: tuple[str, ...]) -> bool:
+    """True when the parsed ARGS are exactly what followed the first `--` the user typed."""
+    raw = click.get_current_context().meta.get("rflow.raw_args", [])
+    if "--" not in raw:
+        return False
+    return list(args) == raw[raw.index("--") + 1 :]
+
+
+@cli.command(
+    cls=_RunCommand,
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+)
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 @click.option(
     "--allow-dirty",
@@ -167,7 +194,7 @@ def run(args: tuple[str, ...], allow_dirty: bool, as_json: bool) -> int:
     from researchflow.commands.run import execute_run, split_arguments
     from researchflow.output import emit
 
-    hypothesis_id, argv = split_arguments(args)
+    hypothesis_id, argv = split_arguments(args, separated=_separated(args))
     outcome = execute_run(
         _config(),
         hypothesis_id,
@@ -245,6 +272,127 @@ def deviate(hypothesis_id: str | None, reason: str, as_json: bool) -> int:
     from researchflow.output import emit
 
     emit(run_deviate(_config(), hypothesis_id, reason), as_json=as_json)
+    return 0
+
+
+# --- the lifecycle: start, hold, resume, conclude, abandon (issues 14, 16) ---------------
+
+
+@cli.command()
+@click.argument("hypothesis_id", metavar="[ID]", required=False)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def start(hypothesis_id: str | None, as_json: bool) -> int:
+    """Start work on an approved plan: approved → running.
+
+    Refused until a reviewer has approved the plan. Sets `status: running` and appends
+    `{event: start, at, by}` to `lifecycle:` in plan.qmd; the timebox counts from here.
+    Nothing is committed: commit the plan.
+
+    Example: rflow start H-007
+    """
+    from researchflow.commands.lifecycle import start as run_start
+    from researchflow.output import emit
+
+    emit(run_start(_config(), hypothesis_id), as_json=as_json)
+    return 0
+
+
+@cli.command()
+@click.argument("hypothesis_id", metavar="[ID]", required=False)
+@click.option("--reason", required=True, help="Why the work pauses, in one sentence.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def hold(hypothesis_id: str | None, reason: str, as_json: bool) -> int:
+    """Pause a running hypothesis: running → hold.
+
+    A held hypothesis leaves its executor's WIP count and its timebox clock stops until
+    `rflow resume`. Edits only plan.qmd's front matter; nothing is committed.
+
+    Example: rflow hold H-007 --reason "waiting for the March data export"
+    """
+    from researchflow.commands.lifecycle import hold as run_hold
+    from researchflow.output import emit
+
+    emit(run_hold(_config(), hypothesis_id, reason), as_json=as_json)
+    return 0
+
+
+@cli.command()
+@click.argument("hypothesis_id", metavar="[ID]", required=False)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def resume(hypothesis_id: str | None, as_json: bool) -> int:
+    """Take a held hypothesis up again: hold → running.
+
+    Example: rflow resume H-007
+    """
+    from researchflow.commands.lifecycle import resume as run_resume
+    from researchflow.output import emit
+
+    emit(run_resume(_config(), hypothesis_id), as_json=as_json)
+    return 0
+
+
+@cli.command()
+@click.argument("hypothesis_id", metavar="[ID]", required=False)
+@click.option(
+    "--outcome",
+    type=click.Choice(["confirmed", "refuted", "inconclusive"]),
+    help="Default: what the report's verdicts say (all confirmed, any refuted, else "
+    "inconclusive). A different outcome needs a --conclusion that names the report's verdict.",
+)
+@click.option("--conclusion", required=True, help="What was learned, in one line.")
+@click.option(
+    "--decision",
+    type=click.Choice(["ship", "iterate", "stop"]),
+    help="Should the model go to production? Written to report.qmd's front matter.",
+)
+@click.option("--decision-reason", help="Why, in one line. Written to report.qmd.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def conclude(
+    hypothesis_id: str | None,
+    outcome: str | None,
+    conclusion: str,
+    decision: str | None,
+    decision_reason: str | None,
+    as_json: bool,
+) -> int:
+    """Close a reported hypothesis: reported → concluded, with its outcome.
+
+    Sets `status: concluded`, `outcome` and `conclusion` in plan.qmd and appends a
+    `lifecycle:` event; `--decision`/`--decision-reason` go into report.qmd's front matter
+    (required there unless already written). Refuted hypotheses are concluded and merged
+    too: they are knowledge. Nothing is committed.
+
+    Example: rflow conclude H-007 --conclusion "graded target lifts recall@10 by 0.03"
+    --decision ship --decision-reason "beats the baseline at equal latency"
+    """
+    from researchflow.commands.lifecycle import conclude as run_conclude
+    from researchflow.output import emit
+
+    result = run_conclude(
+        _config(),
+        hypothesis_id,
+        conclusion=conclusion,
+        outcome=outcome,
+        decision=decision,
+        decision_reason=decision_reason,
+    )
+    emit(result, as_json=as_json)
+    return 0
+
+
+@cli.command()
+@click.argument("hypothesis_id", metavar="[ID]", required=False)
+@click.option("--reason", required=True, help="Why the hypothesis is given up.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def abandon(hypothesis_id: str | None, reason: str, as_json: bool) -> int:
+    """Give up a hypothesis that is not concluded: → abandoned, with the reason.
+
+    Example: rflow abandon H-007 --reason "the data source was retired"
+    """
+    from researchflow.commands.lifecycle import abandon as run_abandon
+    from researchflow.output import emit
+
+    emit(run_abandon(_config(), hypothesis_id, reason), as_json=as_json)
     return 0
 
 
@@ -461,24 +609,29 @@ def rank(include_all: bool, as_json: bool) -> int:
 @click.option(
     "--html",
     "html",
-    required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The HTML file to write.",
+    help="The HTML file to write. Default: .rflow/board.html (git-ignored).",
 )
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def board(html: Path, as_json: bool) -> int:
+def board(html: Path | None, as_json: bool) -> int:
     """Write the portfolio as one self-contained HTML page.
 
     A Kanban column per status with a card per hypothesis (RICE, executor, age, outcome),
     and a research log of concluded hypotheses with their outcome and one-line
     conclusion, refuted ones included. No network assets: open it anywhere.
 
+    With no --html the page goes to .rflow/board.html.
+
     Example: rflow board --html board.html
     """
     from researchflow.commands.board import board as run_board
     from researchflow.output import emit
 
-    emit(run_board(_config(), html), as_json=as_json)
+    config = _config()
+    if html is None:
+        html = config.state_path / "board.html"
+        html.parent.mkdir(parents=True, exist_ok=True)
+    emit(run_board(config, html), as_json=as_json)
     return 0
 
 
@@ -503,6 +656,8 @@ def doctor(as_json: bool) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the command and turn its outcome into one exit code."""
+    from researchflow.safetext import terminal
+
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
@@ -518,13 +673,13 @@ def main(argv: list[str] | None = None) -> None:
     except RflowError as error:
         if debug:
             traceback.print_exc()
-        click.echo(f"rflow: {error}", err=True)
+        click.echo(f"rflow: {terminal(str(error))}", err=True)
         code = error.exit_code
     except Exception as error:
         if debug:
             raise
         click.echo(
-            f"rflow: internal error: {type(error).__name__}: {error} "
+            f"rflow: internal error: {type(error).__name__}: {terminal(str(error))} "
             "(rerun with --debug for the traceback)",
             err=True,
         )

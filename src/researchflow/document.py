@@ -12,6 +12,11 @@ from typing import Any
 
 import yaml
 
+from researchflow import safeyaml
+
+# a plan's fields fit in a few KB; bigger front matter is data that belongs elsewhere
+MAX_FRONT_MATTER = 1024 * 1024
+
 try:  # the C loader is ~10x faster; validate runs on every commit
     _BaseLoader: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - libyaml missing
@@ -114,7 +119,14 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
 
 
 def load_yaml_mapping(yaml_text: str, first_line: int = 1) -> tuple[dict[str, Any], dict[str, int]]:
-    """Load a YAML mapping safely, refusing duplicate keys and unsafe tags."""
+    """Load a YAML mapping safely, refusing duplicate keys and unsafe tags, and text past
+    the limits of `safeyaml` (size, depth, alias expansion)."""
+    try:
+        safeyaml.check_limits(yaml_text, max_bytes=MAX_FRONT_MATTER)
+    except safeyaml.YamlLimitError as error:
+        raise DocumentError(
+            first_line + error.line - 1, "front matter", error.message, error.fix
+        ) from None
     loader = _Loader(yaml_text)
     try:
         node = loader.get_single_node()
@@ -187,6 +199,11 @@ def _build(loader: Any, node: yaml.Node, path: str, lines: dict[str, int], offse
     except yaml.constructor.ConstructorError as error:
         raise DocumentError(
             line, path or "front matter", f"invalid value: {error.problem}", "fix the value"
+        ) from None
+    except (ValueError, TypeError, AttributeError, OverflowError) as error:
+        # e.g. `created: 2026-13-45` or `!!int abc`: PyYAML's constructors raise plain errors
+        raise DocumentError(
+            line, path or "front matter", f"invalid value: {error}", "fix the value"
         ) from None
 
 

@@ -4,10 +4,13 @@ so their comments and layout survive)."""
 
 from __future__ import annotations
 
+import json
 import re
 from importlib import resources
 
 import yaml
+
+from researchflow import safeyaml
 
 GITLAB_CI = ".gitlab-ci.yml"
 JOB_FILE = ".gitlab/rflow-check.yml"  # the copied template, included locally
@@ -23,9 +26,13 @@ def builtin_template() -> str:
     return (resources.files("researchflow") / "templates" / TEMPLATE).read_text(encoding="utf-8")
 
 
-def job_text(template: str, research_dir: str) -> str:
-    """The template with the research folder the repository uses."""
-    return template.replace("- research/**/*", f"- {research_dir.strip('/')}/**/*")
+def job_text(template: str, research_dir: str, pip_spec: str | None = None) -> str:
+    """The template with the research folder the repository uses and, when known, the pip
+    requirement of the installed rflow."""
+    text = template.replace("- research/**/*", f"- {research_dir.strip('/')}/**/*")
+    if pip_spec:
+        text = text.replace('RFLOW_PIP_SPEC: ""', f"RFLOW_PIP_SPEC: {json.dumps(pip_spec)}", 1)
+    return text
 
 
 def includes_job(config: object) -> bool:
@@ -43,7 +50,7 @@ def merge_include(text: str | None) -> str | None:
     """`.gitlab-ci.yml` including the rflow job, or None when it already does."""
     if text is None or not text.strip():
         return f"include:\n  - {INCLUDE_ITEM}\n"
-    config = yaml.safe_load(text)
+    config = safeyaml.load(text)
     if includes_job(config):
         return None
     if not isinstance(config, dict):
@@ -51,7 +58,7 @@ def merge_include(text: str | None) -> str | None:
     if "include" not in config:
         separator = "" if text.endswith("\n") else "\n"
         return f"{text}{separator}\ninclude:\n  - {INCLUDE_ITEM}\n"
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    node = yaml.compose(text, Loader=safeyaml.SafeLoader)
     for key, value in node.value:
         if key.value != "include":
             continue

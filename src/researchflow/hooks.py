@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from researchflow import safeyaml
+
 
 @dataclass(frozen=True)
 class Hook:
@@ -79,11 +81,11 @@ def merge_hooks(text: str | None, research_dir: str) -> str | None:
     """
     if text is None or not text.strip():
         return "repos:\n" + local_repo_block(list(RFLOW_HOOKS), research_dir, 0)
-    config = yaml.safe_load(text)
+    config = safeyaml.load(text)
     missing = [h for h in RFLOW_HOOKS if h.id not in existing_hook_ids(config)]
     if not missing:
         return None
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    node = yaml.compose(text, Loader=safeyaml.SafeLoader)
     repos = _repos_node(node)
     if repos is None:
         block = local_repo_block(missing, research_dir, 0)

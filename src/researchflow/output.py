@@ -9,6 +9,8 @@ import json
 import sys
 from typing import Any, Protocol
 
+from researchflow.safetext import terminal_block
+
 
 class Renderable(Protocol):
     def to_json(self) -> Any: ...
@@ -20,6 +22,8 @@ def emit(result: Renderable, *, as_json: bool) -> None:
     if as_json:
         sys.stdout.write(json.dumps(result.to_json(), indent=2, default=str) + "\n")
         return
-    text = result.to_text()
+    # every text result may quote files: no escape sequence or bidi override reaches the
+    # terminal (JSON above stays exact; json.dumps escapes controls itself)
+    text = terminal_block(result.to_text())
     if text:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")

@@ -83,6 +83,12 @@ RICE_FACTORS = ("reach", "impact", "confidence", "effort")
 PLACEHOLDER = re.compile(r"\bTODO\b")
 METRIC_KEY = re.compile(r"^[\w./ -]+$")  # MLflow's allowed metric-name characters
 HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+TEMPLATE_METRIC = re.compile(r"^todo(\b|_)", re.IGNORECASE)
+# a path the design names as data: under data/, or a file with a data format's extension
+DATA_PATH = re.compile(
+    r"(?<![\w/.-])((?:data/[\w./-]*\w)|(?:[\w./-]+\.(?:csv|tsv|parquet|feather|arrow|jsonl|"
+    r"json|xlsx|xls|pkl|pickle|npz|npy|h5|hdf5|avro|orc|zip|gz|sqlite|db)))(?![\w/-])"
+)
 
 
 @dataclass(frozen=True)
@@ -232,9 +238,19 @@ def validate_plan(
     status = document.front_matter.get("status")
     if status in STATUSES:
         checker.lifecycle(status)
-        if status != "draft" or strict:
+        if is_written(document.front_matter) or strict:
             checker.sections(sections)
+            checker.placeholders(sections)
     return PlanResult(plan, tuple(checker.problems), document, tuple(checker.warnings))
+
+
+def is_written(front_matter: dict[str, Any]) -> bool:
+    """From `review` on the plan must be written out; a draft abandoned before its approval
+    never had to be."""
+    status = front_matter.get("status")
+    if status == "draft":
+        return False
+    return not (status == "abandoned" and not front_matter.get("approval"))
 
 
 class _Checker:
@@ -382,7 +398,7 @@ class _Checker:
         ):
             self.add("roles.reviewers", "must be a list of names", "e.g. reviewers: [dave]")
             reviewers = []
-        beyond_draft = status is not None and status != "draft"
+        beyond_draft = status is not None and is_written(self.fm)
         if beyond_draft:
             for role, value in (("designer", designer), ("executor", executor)):
                 if value is None:
@@ -769,7 +785,7 @@ class _Checker:
                 f"set while status is {status!r}",
                 "set outcome only when concluding, or clear it (outcome: null)",
             )
-        if status != "draft" and self.fm.get("command") in (None, "", []):
+        if is_written(self.fm) and self.fm.get("command") in (None, "", []):
             self.add(
                 "command",
                 "missing: confirmatory runs and the rerun execute the registered command",
@@ -820,6 +836,33 @@ class _Checker:
             if title.casefold() == config.design.casefold():
                 self._design_steps(section, config.design_steps)
 
+    def placeholders(self, config: SectionsConfig) -> None:
+        """Template values that parse fine but were never filled in."""
+        fix_metric = "name the metric your run logs to MLflow, e.g. recall_at_10"
+        items = self.fm.get("predictions")
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            if not isinstance(item, dict):
+                continue
+            metric = item.get("metric")
+            if isinstance(metric, str) and TEMPLATE_METRIC.match(metric):
+                key = f"predictions[{index}].metric"
+                self.add(key, f"{metric!r} is the template's placeholder", fix_metric)
+            baseline = item.get("baseline")
+            if isinstance(baseline, float) and baseline == 0.0:
+                self.add(
+                    f"predictions[{index}].baseline",
+                    "0.0 is the template's placeholder baseline",
+                    "write the measured baseline; if it truly is zero, write 'baseline: 0'",
+                )
+        if self.fm.get("data") in (None, []):
+            named = _data_named_in_design(self.document, config)
+            if named:
+                self.add(
+                    "data",
+                    f"empty, but the experiment design names {named}",
+                    f"list the DVC-tracked paths the experiment reads, e.g. data: [{named}]",
+                )
+
     def _design_steps(self, section: Section, steps: tuple[str, ...]) -> None:
         present = {" ".join(s.title.casefold().split()): s for s in section.subsections}
         for step in steps:
@@ -860,6 +903,16 @@ class _Checker:
                     "replace the TODO text with your own",
                 )
             )
+
+
+def _data_named_in_design(document: Document, config: SectionsConfig) -> str | None:
+    """The first data file path the design section names (comments ignored), or None."""
+    section = document.section(config.design)
+    if section is None:
+        return None
+    text = HTML_COMMENT.sub("", section.body)
+    match = DATA_PATH.search(text)
+    return match.group(1) if match else None
 
 
 def _lookup(data: Any, path: str) -> Any:

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from researchflow import safeyaml
 from researchflow.config import SectionsConfig
 from researchflow.naming import id_from_name, id_number
 from researchflow.plan import RICE_FACTORS, STATUSES, Plan, Rice, rank_key, read_plan
@@ -26,11 +27,6 @@ BACKLOG = ("draft", "review", "approved")
 BROKEN = "broken"
 # Bump when Summary.to_dict changes shape, so remembered entries of the old shape are dropped
 MEMO_FORMAT = 2
-
-try:  # the C loader is ~10x faster and status reads hundreds of runs logs
-    _Loader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - libyaml missing
-    _Loader = yaml.SafeLoader
 
 
 @dataclass(frozen=True)
@@ -146,7 +142,12 @@ def read_summary(source: PlanSource, sections: SectionsConfig) -> Reading:
         else:
             problem = f"{source.path}:0: file: not found (commit the plan, or delete the branch)"
         return Reading(None, problem, 1)
-    result = read_plan(source.plan, source.path, sections)
+    try:
+        result = read_plan(source.plan, source.path, sections)
+    except (ValueError, TypeError, RecursionError, OverflowError) as error:
+        # one strange branch must never abort the listing for the whole team
+        problem = f"{source.path}:1: file: unreadable ({type(error).__name__}; fix the plan)"
+        return Reading(None, problem, 1)
     first = str(result.problems[0]) if result.problems else None
     summary = Summary.from_plan(result.plan) if result.plan else None
     return Reading(summary, first, len(result.problems))
@@ -256,7 +257,7 @@ def count_runs(raw: bytes | None) -> int | None:
     if raw is None:
         return 0
     try:
-        data = yaml.load(raw, Loader=_Loader)  # CSafeLoader: safe
+        data = safeyaml.load(raw)
     except yaml.YAMLError:
         return None
     if data is None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from researchflow.safetext import terminal
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -15,9 +17,10 @@ class Problem:
     severity: str = "error"  # "warning": shown, but never fails a command
 
     def __str__(self) -> str:
+        """One line, whatever the file held: controls and newlines are shown escaped."""
         fix = f" ({self.fix})" if self.fix else ""
         kind = "warning: " if self.severity == "warning" else ""
-        return f"{self.path}:{self.line}: {self.field}: {kind}{self.message}{fix}"
+        return terminal(f"{self.path}:{self.line}: {self.field}: {kind}{self.message}{fix}")
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)

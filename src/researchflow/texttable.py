@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from researchflow.safetext import terminal
+
 
 def format_table(
     headers: Sequence[str], rows: Sequence[Sequence[str]], *, right: Sequence[int] = ()
 ) -> str:
     """Columns padded to their widest cell; `right` lists the columns aligned right.
 
-    The last column is never padded, so a long title does not push trailing spaces.
+    The last column is never padded, so a long title does not push trailing spaces. Cells
+    come from files: control characters, newlines and bidi overrides are shown escaped.
     """
+    rows = [[terminal(cell) for cell in row] for row in rows]
     widths = [len(header) for header in headers]
     for row in rows:
         for index, cell in enumerate(row):

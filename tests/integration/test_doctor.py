@@ -153,7 +153,7 @@ def test_token_in_the_remote_url_is_not_shown(repo: Path, rflow) -> None:
 
 
 def test_missing_git_hook_fails_with_its_fix(repo: Path, rflow) -> None:
-    assert rflow("init").code == 0
+    assert rflow("init", "--no-install-hook").code == 0
     code, checks = doctor_json(rflow)
     assert code == 1
     assert checks["pre-commit"]["state"] == "fail"
@@ -161,7 +161,7 @@ def test_missing_git_hook_fails_with_its_fix(repo: Path, rflow) -> None:
 
 
 def test_repository_without_dvc_fails_with_its_fix(repo: Path, rflow) -> None:
-    assert rflow("init", "--no-dvc").code == 0
+    assert rflow("init", "--no-dvc", "--no-install-hook").code == 0
     code, checks = doctor_json(rflow)
     assert code == 1
     assert checks["dvc"]["state"] == "fail"

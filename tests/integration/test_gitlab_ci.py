@@ -12,7 +12,7 @@ from conftest import git
 @pytest.fixture
 def mr_repo(repo: Path, tmp_path: Path, rflow) -> Path:
     """A repository with the CI job, pushed to a bare origin, on a hypothesis branch."""
-    assert rflow("init", "--no-dvc", "--gitlab-ci").code == 0
+    assert rflow("init", "--no-dvc", "--gitlab-ci", "--no-install-hook").code == 0
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "rflow init --gitlab-ci")
     origin = tmp_path / "origin.git"

@@ -40,7 +40,9 @@ def test_init_twice_keeps_user_hooks_and_adds_rflow_once(repo: Path, rflow) -> N
     hook_ids = [h["id"] for r in yaml.safe_load(text)["repos"] for h in r["hooks"]]
     assert hook_ids.count("trailing-whitespace") == 1
     assert hook_ids.count("rflow-validate") == 1
-    assert (repo / ".gitignore").read_text(encoding="utf-8") == "*.pyc\n.rflow/\n"
+    assert (repo / ".gitignore").read_text(
+        encoding="utf-8"
+    ) == "*.pyc\n.rflow/\nmlflow.db\nmlruns/\n"
     assert (repo / "researchflow.yaml").is_file()
     assert (repo / ".researchflow" / "templates" / "README.md").is_file()
 
@@ -73,3 +75,22 @@ def test_broken_pre_commit_config_is_reported_not_clobbered(repo: Path, rflow) -
     assert outcome.code == 2
     assert ".pre-commit-config.yaml:" in outcome.stderr and "invalid YAML" in outcome.stderr
     assert (repo / ".pre-commit-config.yaml").read_text() == "repos: [\n"
+
+
+def test_init_installs_the_git_hook_so_the_readmes_next_step_is_done(repo: Path, rflow) -> None:
+    outcome = rflow("init", "--no-dvc")
+    assert outcome.code == 0, outcome.stderr
+    assert "pre-commit install: the git hook installed" in outcome.stdout
+    hook = repo / ".git" / "hooks" / "pre-commit"
+    assert "pre-commit" in hook.read_text(encoding="utf-8")
+    assert "nothing to change" in rflow("init", "--no-dvc").stdout
+
+
+def test_init_says_how_when_pre_commit_cannot_install(repo: Path, rflow) -> None:
+    from conftest import git
+
+    git(repo, "config", "core.hooksPath", ".githooks")  # pre-commit refuses to touch it
+    outcome = rflow("init", "--no-dvc")
+    assert outcome.code == 0, outcome.stderr
+    assert "note: `pre-commit install` failed" in outcome.stdout
+    assert (repo / "researchflow.yaml").is_file()

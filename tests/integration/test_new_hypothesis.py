@@ -233,7 +233,7 @@ def test_a_template_that_gives_an_invalid_plan_is_refused(cloned_repo: ClonedRep
 
     assert outcome.code == 2
     assert outcome.stderr.startswith("rflow: .researchflow/templates/plan.qmd:")
-    assert "rice: missing" in outcome.stderr and "more problems" in outcome.stderr
+    assert "predictions: missing" in outcome.stderr
     assert current(root) == "main"
 
 

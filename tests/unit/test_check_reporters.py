@@ -94,11 +94,30 @@ def test_junit_has_a_testcase_per_check_per_hypothesis_naming_the_failing_check(
     assert {c.get("name") for c in skipped_cases} == {"H-001 rerun", "H-002 rerun"}
 
 
-@pytest.mark.parametrize("hostile", ['<script>&"', "]]>", "a\x1bb"])
+HOSTILE = [
+    '<script>&"',
+    "]]>",
+    "a\x1bb",
+    "\x1b[31mred\x1b[0m",
+    "".join(chr(c) for c in range(0x20)),
+    "end\ufffe\uffff",
+]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
 def test_junit_stays_well_formed_whatever_the_message(hostile: str) -> None:
-    problem = Problem("p", 1, "f", hostile.replace("\x1b", ""), hostile.replace("\x1b", ""))
+    problem = Problem("p", 1, "f", hostile, hostile)
     xml = reporters.to_junit(report_with({"H-001 plan": [problem]}))
-    assert ET.fromstring(xml).find(".//failure") is not None
+    failure = ET.fromstring(xml.encode("utf-8")).find(".//failure")  # expat: strict XML 1.0
+    assert failure is not None
+    assert "\x1b" not in (failure.text or "")
+
+
+def test_junit_drops_colour_codes_and_names_other_control_characters() -> None:
+    problem = Problem("p", 1, "f", "\x1b[31mNameError\x1b[0m at\x00", "fix")
+    xml = reporters.to_junit(report_with({"H-001 plan": [problem]}))
+    failure = ET.fromstring(xml.encode("utf-8")).find(".//failure")
+    assert "NameError at\\x00" in failure.get("message")
 
 
 def test_markdown_note_has_the_marker_a_table_and_the_failures() -> None:
@@ -110,10 +129,10 @@ def test_markdown_note_has_the_marker_a_table_and_the_failures() -> None:
     assert "stale evidence" in text
 
 
-def test_markdown_escapes_pipes_so_the_table_survives() -> None:
+def test_markdown_shows_problems_as_code_so_nothing_in_them_renders() -> None:
     problem = Problem("p", 1, "f", "a | b", "c")
     text = reporters.to_markdown(report_with({"H-001 plan": [problem]}))
-    assert "a \\| b" in text
+    assert "- `p:1: f: a | b (c)`" in text
 
 
 def test_nothing_to_check_is_said_plainly() -> None:

@@ -23,12 +23,32 @@ from researchflow.commands.run import (
         (["--", "true"], (None, ["true"])),
         (["H-0071", "--", "true"], ("H-0071", ["true"])),
         (["true"], (None, ["true"])),
-        (["H-007"], ("H-007", [])),  # no command: the plan's registered one
+        (["H-007"], ("H-007", [])),  # a lone ID is the hypothesis, never a command
         ([], (None, [])),
     ],
 )
 def test_the_id_is_taken_only_from_before_the_command(args, expected) -> None:
     assert split_arguments(args) == expected
+
+
+@pytest.mark.parametrize(
+    ("args", "separated", "expected"),
+    [
+        (["H-007", "--", "python", "train.py"], False, ("H-007", ["python", "train.py"])),
+        (["python", "train.py"], True, (None, ["python", "train.py"])),
+        (["H-007"], False, ("H-007", [])),
+    ],
+)
+def test_run_takes_the_command_only_after_the_separator(args, separated, expected) -> None:
+    assert split_arguments(args, separated=separated) == expected
+
+
+@pytest.mark.parametrize("args", [["python", "train.py"], ["H-007", "python", "train.py"]])
+def test_a_command_without_the_separator_is_refused(args) -> None:
+    from researchflow.errors import UserError
+
+    with pytest.raises(UserError, match="put `--` before the command"):
+        split_arguments(args, separated=False)
 
 
 @pytest.mark.parametrize(

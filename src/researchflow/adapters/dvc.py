@@ -74,8 +74,10 @@ def _dvc_files(root: Path, rev: str | None) -> dict[str, str]:
 def _load(text: str, name: str) -> Any:
     import yaml
 
+    from researchflow import safeyaml
+
     try:
-        return yaml.safe_load(text)
+        return safeyaml.load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""

@@ -387,7 +387,12 @@ class LibraryStore:
                 )
 
     def finish_run(self, run_id: str, status: str, end_ms: int) -> None:
-        with self._calls():
+        import contextlib
+        import io
+
+        # MLflow prints "View run … at: URL" to stdout here: rflow shows its own link, and
+        # stdout must stay clean for `--json` and for check's output
+        with self._calls(), contextlib.redirect_stdout(io.StringIO()):
             self.client.set_terminated(run_id, status=status, end_time=end_ms)
 
     def get_run(self, run_id: str) -> StoreRun | None:

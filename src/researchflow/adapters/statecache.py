@@ -17,7 +17,7 @@ def load(path: Path, fingerprint: str) -> dict[str, Any]:
     """The remembered entries, or {} when absent, unreadable or from other settings."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return {}
     if not isinstance(data, dict) or data.get("fingerprint") != fingerprint:
         return {}

@@ -67,9 +67,33 @@ def check(ctx: HypothesisContext) -> CheckResult:
                 fix,
             )
         )
+    problems += _outcome_problems(ctx, inputs)
     runs = len(inputs.classified)
     detail = f"results block matches the store ({runs} run(s), primary {inputs.primary_run})"
     return judged(ctx.id, LEVEL, problems, detail)
+
+
+def _outcome_problems(ctx: HypothesisContext, inputs: object) -> list[Problem]:
+    """The plan's `outcome` against the verdicts the store's runs give today."""
+    from researchflow.outcome import combined, disagreement
+    from researchflow.report import judge_all
+
+    plan = ctx.plan
+    verdicts = {metric: v.verdict for metric, v in judge_all(inputs).items()}  # type: ignore[arg-type]
+    why = disagreement(plan.outcome, plan.conclusion, verdicts)
+    if why is None:
+        return []
+    stated = combined(verdicts)
+    return [
+        Problem(
+            ctx.rel(PLAN_FILE),
+            ctx.plan_result.document.line_of("outcome"),
+            "outcome",
+            why,
+            f"set 'outcome: {stated}', or name the report's '{stated}' in 'conclusion' and "
+            "say why it is overruled",
+        )
+    ]
 
 
 def first_difference(found: str, expected: str) -> tuple[int, str, str] | None:

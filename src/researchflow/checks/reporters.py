@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from researchflow.checks.model import FAIL, GATE, LEVELS, PASS, SKIP, CheckReport, CheckResult
+from researchflow.safetext import markdown_code, markdown_text, terminal, xml_text
 
 NOTE_MARKER = "<!-- rflow:check -->"  # finds the sticky merge-request note again
 _CELL = {PASS: "ok", FAIL: "FAIL", SKIP: "skip"}
@@ -31,7 +32,7 @@ def _levels(report: CheckReport) -> list[str]:
 
 
 def to_text(report: CheckReport) -> str:
-    lines = list(report.notes)
+    lines = [terminal(note) for note in report.notes]
     levels = _levels(report)
     if report.hypotheses and levels:
         width = max(len("hypothesis"), *(len(h) for h in report.hypotheses))
@@ -49,12 +50,12 @@ def to_text(report: CheckReport) -> str:
             lines.append("  ".join(cells).rstrip())
     for result in report.failed:
         lines.append("")
-        lines.append(f"{result.name}: failed")
+        lines.append(terminal(f"{result.name}: failed"))
         lines.extend(f"  {problem}" for problem in result.problems)
     skips = [r for r in report.results if r.status == SKIP and r.detail]
     if skips:
         lines.append("")
-        lines.extend(f"{r.name}: skipped ({r.detail})" for r in skips)
+        lines.extend(terminal(f"{r.name}: skipped ({r.detail})") for r in skips)
     lines.append("")
     lines.append(summary_line(report))
     return "\n".join(lines).lstrip("\n")
@@ -76,6 +77,9 @@ def _failure_message(result: CheckResult) -> str:
     return f"{result.level} check failed: {first}{more}"
 
 
+xml_safe = xml_text  # text a strict XML parser accepts (see safetext)
+
+
 def to_junit(report: CheckReport) -> str:
     """One testcase per check per hypothesis; a failing check's name is in the testcase
     name and in the failure message, which is what GitLab's MR widget shows."""
@@ -92,13 +96,13 @@ def to_junit(report: CheckReport) -> str:
             case.set("time", "0")
             if result.status == FAIL:
                 failure = ET.SubElement(
-                    case, "failure", message=_failure_message(result), type=result.level
+                    case, "failure", message=xml_safe(_failure_message(result)), type=result.level
                 )
-                failure.text = "\n".join(str(p) for p in result.problems) or result.detail
+                failure.text = xml_safe("\n".join(str(p) for p in result.problems) or result.detail)
             elif result.status == SKIP:
-                ET.SubElement(case, "skipped", message=result.detail or "skipped")
+                ET.SubElement(case, "skipped", message=xml_safe(result.detail or "skipped"))
             elif result.detail:
-                ET.SubElement(case, "system-out").text = result.detail
+                ET.SubElement(case, "system-out").text = xml_safe(result.detail)
     ET.indent(suites)
     body = ET.tostring(suites, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
@@ -112,14 +116,15 @@ def _counts(element: ET.Element, results: tuple[CheckResult, ...]) -> None:
 
 
 def _md(text: str) -> str:
-    """Table-cell safe: no pipes or newlines break the row."""
-    return text.replace("|", "\\|").replace("\n", " ")
+    """A problem or detail from a file as inline code: no HTML, mention, link, image or
+    `</details>` in it is rendered by GitLab, and no newline breaks the list item."""
+    return markdown_code(text)
 
 
 def to_markdown(report: CheckReport) -> str:
     icon = "✅" if report.ok else "❌"
     lines = [NOTE_MARKER, f"### {icon} {summary_line(report)}", ""]
-    lines.extend(f"_{note}_" for note in report.notes)
+    lines.extend(f"_{markdown_text(note)}_" for note in report.notes)
     levels = _levels(report)
     if report.hypotheses and levels:
         lines.append("| hypothesis | " + " | ".join(levels) + " |")
@@ -129,13 +134,13 @@ def to_markdown(report: CheckReport) -> str:
             for level in levels:
                 result = report.result(hypothesis, level)
                 cells.append(_ICON[result.status] if result else "")
-            lines.append(f"| {hypothesis} | " + " | ".join(cells) + " |")
+            lines.append(f"| {markdown_text(hypothesis)} | " + " | ".join(cells) + " |")
     for result in report.failed:
-        lines += ["", f"**{result.name}** failed:", ""]
+        lines += ["", f"**{markdown_text(result.name)}** failed:", ""]
         lines.extend(f"- {_md(str(problem))}" for problem in result.problems)
     skips = [r for r in report.results if r.status == SKIP and r.detail]
     if skips:
         lines += ["", "<details><summary>Skipped checks</summary>", ""]
-        lines.extend(f"- {r.name}: {_md(r.detail)}" for r in skips)
+        lines.extend(f"- {markdown_text(r.name)}: {_md(r.detail)}" for r in skips)
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"

@@ -4,11 +4,14 @@ revision's DVC files name checked out from the shared cache or pulled from the r
 from __future__ import annotations
 
 import configparser
+import contextlib
+import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from researchflow.adapters.git import git
 from researchflow.adapters.process import CommandFailed, run
@@ -98,11 +101,32 @@ def write_local_config(root: Path, worktree: Path) -> None:
 def _execute(
     ctx: HypothesisContext, worktree: Path, argv: Sequence[str], rerun_of: str
 ) -> RerunResult:
+    # the repository's own config keeps the same store and experiment; cwd makes the code,
+    # the plan and the data come from the worktree. The experiment's own mlflow calls print
+    # "View run … at: URL" lines that have no place in check's output.
+    with _environment(MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT="true"):
+        outcome = _execute_run(ctx, worktree, argv, rerun_of)
+    return RerunResult(outcome.run_id, outcome.exit_code, dict(outcome.entry.metrics))
+
+
+@contextlib.contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _execute_run(ctx: HypothesisContext, worktree: Path, argv: Sequence[str], rerun_of: str) -> Any:
     from researchflow.commands.run import execute_run
 
-    # the repository's own config keeps the same store and experiment; cwd makes the code,
-    # the plan and the data come from the worktree
-    outcome = execute_run(
+    return execute_run(
         ctx.config,
         ctx.id,
         list(argv),
@@ -113,4 +137,3 @@ def _execute(
         record=False,
         stdout=2,  # the experiment's own output goes to stderr: `--json` stays parseable
     )
-    return RerunResult(outcome.run_id, outcome.exit_code, dict(outcome.entry.metrics))

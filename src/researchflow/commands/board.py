@@ -31,10 +31,8 @@ class BoardResult:
 
     def to_text(self) -> str:
         warnings = "1 warning" if self.warnings == 1 else f"{self.warnings} warnings"
-        return (
-            f"wrote {self.path}: {self.hypotheses} hypotheses, {self.concluded} in the "
-            f"research log, {warnings}"
-        )
+        count = "1 hypothesis" if self.hypotheses == 1 else f"{self.hypotheses} hypotheses"
+        return f"wrote {self.path}: {count}, {self.concluded} in the research log, {warnings}"
 
 
 def board(config: Config, html: Path, *, today: dt.date | None = None) -> BoardResult:

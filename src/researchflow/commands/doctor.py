@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from researchflow import safeyaml
 from researchflow.adapters import git as gitrepo
 from researchflow.adapters.process import CommandFailed, run
 from researchflow.config import Config, tracking_uri
@@ -239,13 +240,15 @@ def check_gitlab(config: Config) -> Finding:
         )
     if remote_url is None:
         why = f"no remote {remote!r}"
+        fix = f"`git remote add {remote} <gitlab url>`, or set gitlab.url and gitlab.project"
     else:
         why = f"remote {remote!r} ({redact(remote_url)}) is not a GitLab project URL"
+        fix = (
+            "set gitlab.url and gitlab.project in researchflow.yaml, or point "
+            f"gitlab.remote at the GitLab remote (`git remote set-url {remote} <gitlab url>`)"
+        )
     return Finding(
-        "gitlab",
-        WARN,
-        f"{why}; {token}: merge requests cannot be opened (optional)",
-        f"`git remote add {remote} <gitlab url>`, or set gitlab.url and gitlab.project",
+        "gitlab", WARN, f"{why}; {token}: merge requests cannot be opened (optional)", fix
     )
 
 
@@ -256,7 +259,7 @@ def check_pre_commit(root: Path) -> Finding:
     except OSError:
         return Finding("pre-commit", FAIL, ".pre-commit-config.yaml is missing", "run `rflow init`")
     try:
-        ids = existing_hook_ids(yaml.safe_load(text))
+        ids = existing_hook_ids(safeyaml.load(text))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""

@@ -16,6 +16,9 @@ from researchflow.hooks import merge_hooks
 
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 GITIGNORE_ENTRY = ".rflow/"
+# what MLflow itself writes in the working folder when a script runs without rflow: ignored,
+# so a plain `python train.py` does not make the tree dirty for the next `rflow run`
+MLFLOW_DEFAULTS = ("mlflow.db", "mlruns/")
 
 CONFIG_TEMPLATE = """\
 # researchflow settings; every key is optional (the values below are the defaults).
@@ -44,17 +47,26 @@ for this repository. Start from the built-in templates shipped with researchflow
 class InitResult:
     changes: tuple[str, ...]
     unchanged: tuple[str, ...]
+    notes: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, list[str]]:
-        return {"changed": list(self.changes), "unchanged": list(self.unchanged)}
+        return {
+            "changed": list(self.changes),
+            "unchanged": list(self.unchanged),
+            "notes": list(self.notes),
+        }
 
     def to_text(self) -> str:
-        if not self.changes:
-            return "already initialised: nothing to change"
-        return "\n".join(f"  {change}" for change in self.changes)
+        lines = [f"  {change}" for change in self.changes] or [
+            "already initialised: nothing to change"
+        ]
+        lines += [f"  note: {note}" for note in self.notes]
+        return "\n".join(lines)
 
 
-def init(config: Config, *, with_dvc: bool = True, gitlab_ci: bool = False) -> InitResult:
+def init(
+    config: Config, *, with_dvc: bool = True, gitlab_ci: bool = False, install_hook: bool = True
+) -> InitResult:
     root = config.root
     require_repository(root)
     changes: list[str] = []
@@ -66,6 +78,9 @@ def init(config: Config, *, with_dvc: bool = True, gitlab_ci: bool = False) -> I
     record(_write_config(root, config), f"{CONFIG_FILE}: written with the defaults")
     record(_ignore_state(root), f".gitignore: {GITIGNORE_ENTRY} added")
     record(_merge_pre_commit(root, config), f"{PRE_COMMIT_CONFIG}: rflow hooks added")
+    notes: list[str] = []
+    if install_hook:
+        record(_install_hook(root, notes), "pre-commit install: the git hook installed")
     record(_templates_folder(root, config), f"{config.templates_dir}/: created for overrides")
     if with_dvc and config.dvc.enabled:
         record(_dvc_init(root), ".dvc/: `dvc init` ran")
@@ -75,7 +90,7 @@ def init(config: Config, *, with_dvc: bool = True, gitlab_ci: bool = False) -> I
         if include is not None:
             write_atomic(root / GITLAB_CI, include)
         record(include is not None, f"{GITLAB_CI}: includes {JOB_FILE}")
-    return InitResult(tuple(changes), tuple(unchanged))
+    return InitResult(tuple(changes), tuple(unchanged), tuple(notes))
 
 
 def _write_config(root: Path, config: Config) -> bool:
@@ -88,11 +103,43 @@ def _write_config(root: Path, config: Config) -> bool:
 def _ignore_state(root: Path) -> bool:
     path = root / ".gitignore"
     text = path.read_text(encoding="utf-8") if path.exists() else ""
-    entries = {line.strip() for line in text.splitlines()}
-    if entries & {GITIGNORE_ENTRY, ".rflow", "/.rflow/", "/.rflow"}:
+    entries = {line.strip().strip("/") for line in text.splitlines()}
+    missing = [e for e in (GITIGNORE_ENTRY, *MLFLOW_DEFAULTS) if e.strip("/") not in entries]
+    if not missing:
         return False
     separator = "" if not text or text.endswith("\n") else "\n"
-    write_atomic(path, f"{text}{separator}{GITIGNORE_ENTRY}\n")
+    added = "".join(entry + "\n" for entry in missing)
+    write_atomic(path, f"{text}{separator}{added}")
+    return True
+
+
+def _install_hook(root: Path, notes: list[str]) -> bool:
+    """`pre-commit install` when pre-commit is available and the hook is not there yet."""
+    import importlib.util
+    import shutil
+
+    from researchflow.adapters.git import git
+
+    hook = git(root, "rev-parse", "--git-path", "hooks/pre-commit", check=False).strip()
+    hook_path = Path(hook) if Path(hook).is_absolute() else root / hook
+    if hook and hook_path.is_file() and "pre-commit" in hook_path.read_text(errors="replace"):
+        return False
+    if importlib.util.find_spec("pre_commit") is not None:
+        argv = [sys.executable, "-m", "pre_commit", "install"]
+    elif shutil.which("pre-commit"):
+        argv = ["pre-commit", "install"]
+    else:
+        notes.append("pre-commit is not installed: `pip install pre-commit && pre-commit install`")
+        return False
+    try:
+        run(argv, cwd=root)
+    except CommandFailed as error:
+        reason = (error.stderr or error.stdout or "").strip().splitlines()
+        notes.append(
+            f"`pre-commit install` failed ({reason[-1] if reason else 'no output'}): "
+            "run it yourself once that is fixed"
+        )
+        return False
     return True
 
 
@@ -141,7 +188,9 @@ def _gitlab_job(root: Path, config: Config) -> bool:
         return False
     override = root / config.templates_dir / TEMPLATE
     template = override.read_text(encoding="utf-8") if override.is_file() else builtin_template()
-    write_atomic(path, job_text(template, config.research_dir))
+    from researchflow.distribution import installed_spec
+
+    write_atomic(path, job_text(template, config.research_dir, installed_spec()))
     return True
 
 

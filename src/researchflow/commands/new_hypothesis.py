@@ -10,6 +10,7 @@ win, and the loser moves on to the next number.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import signal
 import threading
@@ -37,6 +38,9 @@ MAX_ATTEMPTS = 5
 BUILTIN_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "plan.qmd"
 
 
+UNSCORED = (1, 1, 1, 1)
+
+
 @dataclass(frozen=True)
 class NewHypothesisResult:
     id: str
@@ -48,6 +52,7 @@ class NewHypothesisResult:
     mr_url: str | None = None
     mr_action: str | None = None  # "created" | "updated" | "push options" | None
     notes: tuple[str, ...] = ()
+    unscored: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -68,7 +73,11 @@ class NewHypothesisResult:
         if self.mr_url:
             verb = "updated" if self.mr_action == "updated" else "opened"
             lines.append(f"  draft merge request {verb}: {self.mr_url}")
-        lines += [f"  note: {note}" for note in self.notes]
+            lines += [f"  note: {note}" for note in self.notes]
+        if self.unscored:
+            lines.append(
+                "  note: no --rice: scored 1,1,1,1 (the lowest) until you set rice in the plan"
+            )
         return "\n".join(lines)
 
 
@@ -149,7 +158,8 @@ def new_hypothesis(
     if not clean:
         raise UserError("TITLE: is empty (give the hypothesis a one-line title)")
     try:
-        rice_values = parse_rice(rice) if rice is not None else None
+        # unscored work must not outrank scored work: without --rice every factor is 1
+        rice_values = parse_rice(rice) if rice is not None else UNSCORED
     except ValueError as error:
         raise UserError(f"--rice: {error} (reach,impact,confidence,effort, e.g. 3,3,2,3)") from None
     roles = _roles(root, author, designer, executor, reviewers)
@@ -174,7 +184,7 @@ def new_hypothesis(
         detached=original is None,
     )
     with _interrupt_safe(undo):
-        return _create(
+        created = _create(
             config,
             undo,
             title=clean,
@@ -188,6 +198,7 @@ def new_hypothesis(
             project=project,
             today=today or dt.date.today(),
         )
+    return dataclasses.replace(created, unscored=rice is None)
 
 
 @contextlib.contextmanager

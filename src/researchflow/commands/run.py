@@ -80,19 +80,36 @@ class StartedRun:
         }
 
 
-def split_arguments(args: Sequence[str]) -> tuple[str | None, list[str]]:
-    """`[ID] CMD…` → (ID or None, CMD). Click drops the `--`; an ID looks like H-007."""
+def split_arguments(
+    args: Sequence[str], *, separated: bool | None = None
+) -> tuple[str | None, list[str]]:
+    """`[ID] CMD…` → (ID or None, CMD). Click drops a leading `--`; an ID looks like H-007.
+
+    `separated`: whether the user typed `--` before CMD (None: do not require it). A lone
+    ID is the hypothesis, never a command.
+    """
     items = list(args)
     if items and items[0] == "--":
         items = items[1:]
-    if len(items) == 1 and is_valid_id(items[0]):
-        return items[0], []  # no command: the plan's registered one
-    if len(items) > 1 and is_valid_id(items[0]):
+    hypothesis = None
+    if items and is_valid_id(items[0]):
         hypothesis, items = items[0], items[1:]
-        if items[0] == "--":
-            items = items[1:]
-        return hypothesis, items
-    return None, items
+        if separated is not None and "--" in items[1:] and items[0].startswith("-"):
+            options = items[: items.index("--")]
+            rest = " ".join(items[items.index("--") + 1 :][:3])
+            raise UserError(
+                f"rflow run: put rflow's options before the ID: rflow run {' '.join(options)} "
+                f"{hypothesis} -- {rest}"
+            )
+        if items and items[0] == "--":
+            items, separated = items[1:], True if separated is not None else None
+    if items and separated is False:
+        shown = " ".join(items[:3])
+        raise UserError(
+            f"rflow run: put `--` before the command: rflow run {hypothesis or '[ID]'} -- "
+            f"{shown} (so rflow's options and the command's never mix)"
+        )
+    return hypothesis, items
 
 
 def predicted_metrics(plan_path: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -133,11 +150,13 @@ def read_params(root: Path) -> dict[str, str]:
     """params.yaml flattened the way DVC names them (`train.lr`), values as text."""
     import yaml
 
+    from researchflow import safeyaml
+
     path = root / PARAMS_FILE
     if not path.is_file():
         return {}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safeyaml.load(path.read_bytes())
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else 1

@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from researchflow.config import Config
-from researchflow.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
-from researchflow.plan import read_plan
+from researchflow.document import DocumentError, parse_document
+from researchflow.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, UserError
+from researchflow.outcome import combined, disagreement, report_verdicts
+from researchflow.plan import PlanResult, read_plan
 from researchflow.problems import Problem
 from researchflow.report_schema import read_report
 
@@ -66,6 +68,11 @@ def expand(paths: list[Path]) -> list[Path]:
 
 
 def validate(config: Config, paths: list[Path] | None = None) -> ValidateResult:
+    if not paths and config.source is None and not (config.root / ".git").exists():
+        raise UserError(
+            f"{config.root}: not inside a git repository set up for researchflow (cd into "
+            "your project, or name the files: rflow validate PATH...)"
+        )
     files = expand(paths) if paths else discover(config)
     problems: list[Problem] = []
     for path in files:
@@ -97,7 +104,34 @@ def validate_file(path: Path, config: Config) -> tuple[Problem, ...]:
         status = sibling_status(path.parent / "plan.qmd")
         return read_report(raw, shown, status=status, sections=config.sections.report)
     result = read_plan(raw, shown, config.sections)
-    return (*result.problems, *result.warnings)
+    consistency = outcome_problems(result, path.parent / "report.qmd", shown)
+    return (*result.problems, *consistency, *result.warnings)
+
+
+def outcome_problems(result: PlanResult, report_path: Path, shown: str) -> tuple[Problem, ...]:
+    """The plan's `outcome` against the verdicts its sibling report states."""
+    plan, document = result.plan, result.document
+    if plan is None or document is None or plan.outcome is None:
+        return ()
+    try:
+        text = report_path.read_text(encoding="utf-8")
+        front_matter = parse_document(text).front_matter
+    except (OSError, UnicodeDecodeError, DocumentError):
+        return ()  # no report to compare with: the report level of `rflow check` says so
+    verdicts = report_verdicts(front_matter, text)
+    problem = disagreement(plan.outcome, plan.conclusion, verdicts)
+    if problem is None:
+        return ()
+    return (
+        Problem(
+            shown,
+            document.line_of("outcome"),
+            "outcome",
+            problem,
+            f"set 'outcome: {combined(verdicts)}', or name the report's '{combined(verdicts)}' "
+            "in 'conclusion' and say why it is overruled",
+        ),
+    )
 
 
 def sibling_status(plan_path: Path) -> str | None:

@@ -1,0 +1,252 @@
+"""`rflow start / hold / resume / conclude / abandon`: move a plan through its life.
+
+approved → running ⇄ hold → reported (by `rflow report`) → concluded; any unfinished
+plan → abandoned. Each command sets `status`, appends one `{event, at, by, ...}` entry to
+`lifecycle:` (append-only), edits only those front-matter lines (and `outcome` /
+`conclusion` when concluding), and commits nothing, like `rflow approve`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from researchflow.adapters.git import acting_user
+from researchflow.commands.approve import utc_now, write_plan_checked
+from researchflow.commands.validate import shown_path
+from researchflow.config import Config
+from researchflow.document import Document, DocumentError, parse_document
+from researchflow.errors import UserError
+from researchflow.fileio import write_atomic
+from researchflow.frontmatter import set_fields
+from researchflow.hypotheses import plan_path, read_plan_file, require_valid, resolve_hypothesis
+from researchflow.outcome import combined, disagreement, report_verdicts
+from researchflow.plan import OUTCOMES, STATUSES
+
+REPORT_FILE = "report.qmd"
+DECISIONS = ("ship", "iterate", "stop")
+FINISHED = ("concluded", "abandoned")
+
+
+@dataclass(frozen=True)
+class LifecycleResult:
+    hypothesis_id: str
+    path: str
+    event: str
+    before: str
+    after: str
+    record: dict[str, Any]
+    notes: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.hypothesis_id,
+            "path": self.path,
+            "event": self.event,
+            "status_before": self.before,
+            "status": self.after,
+            "lifecycle": self.record,
+        }
+
+    def to_text(self) -> str:
+        lines = [f"{self.hypothesis_id}: {self.before} → {self.after} ({self.event})"]
+        lines += list(self.notes)
+        lines.append(
+            f"commit it: git commit -m '{self.event.capitalize()} {self.hypothesis_id}' {self.path}"
+        )
+        return "\n".join(lines)
+
+
+def start(config: Config, hypothesis_id: str | None) -> LifecycleResult:
+    """approved → running: the work begins (and the timebox clock with it)."""
+    return _move(config, hypothesis_id, "start", allowed=("approved",))
+
+
+def hold(config: Config, hypothesis_id: str | None, reason: str) -> LifecycleResult:
+    """running → hold: paused; it leaves the WIP count and the timebox clock stops."""
+    return _move(config, hypothesis_id, "hold", allowed=("running",), reason=_reason(reason))
+
+
+def resume(config: Config, hypothesis_id: str | None) -> LifecycleResult:
+    """hold → running."""
+    return _move(config, hypothesis_id, "resume", allowed=("hold",))
+
+
+def abandon(config: Config, hypothesis_id: str | None, reason: str) -> LifecycleResult:
+    """Any unfinished plan → abandoned, with the reason on record."""
+    allowed = tuple(s for s in STATUSES if s not in FINISHED)
+    return _move(config, hypothesis_id, "abandon", allowed=allowed, reason=_reason(reason))
+
+
+def conclude(
+    config: Config,
+    hypothesis_id: str | None,
+    *,
+    conclusion: str,
+    outcome: str | None = None,
+    decision: str | None = None,
+    decision_reason: str | None = None,
+) -> LifecycleResult:
+    """reported → concluded: the outcome (default: the report's verdicts) and one line."""
+    conclusion = " ".join(conclusion.split())
+    if not conclusion:
+        raise UserError("--conclusion: empty (say in one line what was learned)")
+    if outcome is not None and outcome not in OUTCOMES:
+        raise UserError(f"--outcome: {outcome!r} is not allowed (use {', '.join(OUTCOMES)})")
+    found_id, folder = resolve_hypothesis(config, hypothesis_id)
+    report_path = folder / REPORT_FILE
+    shown_report = shown_path(report_path)
+    if not report_path.is_file():
+        raise UserError(
+            f"{shown_report}: not found ({found_id} has no report yet: run "
+            f"`rflow report {found_id}` first)"
+        )
+    report_text = report_path.read_text(encoding="utf-8")
+    try:
+        report_doc = parse_document(report_text)
+    except DocumentError as error:
+        raise UserError(f"{shown_report}:{error.line}: {error.field}: {error.message}") from None
+    verdicts = report_verdicts(report_doc.front_matter, report_text)
+    notes: list[str] = []
+    if outcome is None:
+        if not verdicts:
+            raise UserError(
+                f"{shown_report}: verdicts: none found (refresh it with `rflow report "
+                f"{found_id} --update`, or pass --outcome)"
+            )
+        outcome = combined(verdicts)
+        notes.append(f"outcome {outcome}: from the report's verdicts")
+    problem = disagreement(outcome, conclusion, verdicts)
+    if problem:
+        raise UserError(
+            f"--outcome: {problem} (use --outcome {combined(verdicts)}, or say in --conclusion "
+            f"why the report's '{combined(verdicts)}' is overruled)"
+        )
+    report_updates = _decision_updates(report_doc, shown_report, decision, decision_reason)
+    new_report = set_fields(report_text, report_updates) if report_updates else None
+    result = _move(
+        config,
+        found_id,
+        "conclude",
+        allowed=("reported",),
+        extra={"outcome": outcome},
+        fields={"outcome": outcome, "conclusion": conclusion},
+        notes=tuple(notes),
+    )
+    if new_report is not None:
+        write_atomic(report_path, new_report)
+        result = LifecycleResult(
+            result.hypothesis_id,
+            f"{result.path} {shown_report}",
+            result.event,
+            result.before,
+            result.after,
+            result.record,
+            result.notes,
+        )
+    return result
+
+
+def _decision_updates(
+    report: Document, shown: str, decision: str | None, reason: str | None
+) -> dict[str, str]:
+    """The report's `decision` / `decision_reason` to write; refuse a conclusion without."""
+    updates: dict[str, str] = {}
+    if decision is not None:
+        if decision not in DECISIONS:
+            raise UserError(f"--decision: {decision!r} is not allowed (use {', '.join(DECISIONS)})")
+        updates["decision"] = decision
+    if reason is not None:
+        reason = " ".join(reason.split())
+        if not reason:
+            raise UserError("--decision-reason: empty (say in one line why)")
+        updates["decision_reason"] = reason
+    fm = report.front_matter
+    if (decision or fm.get("decision")) is None:
+        raise UserError(
+            f"{shown}: decision: missing (pass --decision {'|'.join(DECISIONS)} "
+            "--decision-reason TEXT: should the model go to production?)"
+        )
+    if (reason or fm.get("decision_reason")) is None:
+        raise UserError(f"{shown}: decision_reason: missing (pass --decision-reason TEXT)")
+    return updates
+
+
+def _reason(reason: str) -> str:
+    reason = " ".join(reason.split())
+    if not reason:
+        raise UserError("--reason: empty (say why, in one sentence)")
+    return reason
+
+
+_ADVICE = {
+    "draft": "finish the plan, set 'status: review' and have a reviewer run `rflow approve`",
+    "review": "a reviewer who is not the author runs `rflow approve {id}` first",
+    "approved": "start it first: `rflow start {id}`",
+    "running": "it is already running",
+    "hold": "resume it first: `rflow resume {id}`",
+    "reported": "it already has a report: conclude it with `rflow conclude {id}`",
+    "concluded": "it is concluded; open a new hypothesis for follow-up work",
+    "abandoned": "it was abandoned; open a new hypothesis to take the idea up again",
+}
+_NEEDS = {
+    "start": "approved",
+    "hold": "running",
+    "resume": "on hold",
+    "conclude": "reported",
+    "abandon": "unfinished",
+}
+
+
+def _move(
+    config: Config,
+    hypothesis_id: str | None,
+    event: str,
+    *,
+    allowed: tuple[str, ...],
+    reason: str | None = None,
+    extra: dict[str, Any] | None = None,
+    fields: dict[str, Any] | None = None,
+    notes: tuple[str, ...] = (),
+) -> LifecycleResult:
+    found_id, folder = resolve_hypothesis(config, hypothesis_id)
+    path = plan_path(folder)
+    shown = shown_path(path)
+    plan, document = require_valid(read_plan_file(path, config))
+    if plan.status not in allowed:
+        advice = _ADVICE.get(plan.status, "").format(id=found_id)
+        raise UserError(
+            f"{shown}: status: {found_id} is {plan.status}, and only a plan that is "
+            f"{_NEEDS[event]} can be {_past(event)} ({advice})"
+        )
+    if event == "start" and plan.approval is None:  # validate refuses it too; say it plainly
+        raise UserError(f"{shown}: approval: {found_id} is not approved (`rflow approve` first)")
+    record: dict[str, Any] = {"event": event, "at": utc_now(), "by": acting_user(config.root)}
+    if reason is not None:
+        record["reason"] = reason
+    record.update(extra or {})
+    after = _STATUS_AFTER[event]
+    existing = document.front_matter.get("lifecycle") or []
+    updates: dict[str, Any] = {"status": after, **(fields or {}), "lifecycle": [*existing, record]}
+    text = set_fields(document.text, updates)
+    write_plan_checked(path, text, config)
+    return LifecycleResult(found_id, shown, event, plan.status, after, record, notes)
+
+
+_STATUS_AFTER = {
+    "start": "running",
+    "hold": "hold",
+    "resume": "running",
+    "conclude": "concluded",
+    "abandon": "abandoned",
+}
+
+
+def _past(event: str) -> str:
+    return {
+        "start": "started",
+        "hold": "put on hold",
+        "resume": "resumed",
+        "conclude": "concluded",
+        "abandon": "abandoned",
+    }[event]
