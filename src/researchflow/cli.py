@@ -191,14 +191,13 @@ def run(args: tuple[str, ...], allow_dirty: bool, as_json: bool) -> int:
 
     Example: rflow run H-007 -- python train.py --epochs 3
     """
-    from researchflow.commands.run import execute_run, split_arguments
+    from researchflow.commands.run import run as run_command
     from researchflow.output import emit
 
-    hypothesis_id, argv = split_arguments(args, separated=_separated(args))
-    outcome = execute_run(
+    outcome = run_command(
         _config(),
-        hypothesis_id,
-        argv,
+        args,
+        separated=_separated(args),
         allow_dirty=allow_dirty,
         stdout=sys.stderr if as_json else None,
         announce=lambda text: click.echo(text, err=True),

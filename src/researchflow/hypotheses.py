@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from researchflow.config import Config
 from researchflow.document import Document
 from researchflow.errors import UserError
+from researchflow.fileio import write_atomic
 from researchflow.naming import id_from_branch, id_from_name, is_valid_id
 from researchflow.plan import Plan, PlanResult, read_plan
+from researchflow.project import PLAN_FILE, shown_path
 
 
 def resolve_hypothesis(
@@ -37,7 +40,7 @@ def hypothesis_folder(config: Config, hypothesis_id: str, *, root: Path | None =
         found = sorted(
             p
             for p in research.iterdir()
-            if id_from_name(p.name) == hypothesis_id and (p / "plan.qmd").is_file()
+            if id_from_name(p.name) == hypothesis_id and (p / PLAN_FILE).is_file()
         )
     if not found:
         raise UserError(
@@ -69,13 +72,11 @@ def _id_from_branch(config: Config, root: Path) -> str:
 
 
 def plan_path(folder: Path) -> Path:
-    return folder / "plan.qmd"
+    return folder / PLAN_FILE
 
 
 def read_plan_file(path: Path, config: Config) -> PlanResult:
     """Read and validate a plan file; an unreadable file is a UserError naming it."""
-    from researchflow.commands.validate import shown_path
-
     try:
         raw = path.read_bytes()
     except OSError as error:
@@ -93,6 +94,24 @@ def require_valid(result: PlanResult) -> tuple[Plan, Document]:
         extra = f" ({more} more: run `rflow validate`)" if more > 0 else ""
         raise UserError(f"{first}{extra}")
     return result.plan, result.document
+
+
+def utc_now() -> str:
+    """Now, ISO-8601 UTC to the second with a Z: how approvals and deviations are stamped."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def check_plan_text(path: Path, text: str, config: Config) -> None:
+    """Refuse an edit that would leave the plan invalid (a guard on the text editing)."""
+    after = read_plan(text, shown_path(path), config.sections)
+    if after.problems:
+        raise UserError(f"{after.problems[0]} (the plan was left unchanged)")
+
+
+def write_plan_checked(path: Path, text: str, config: Config) -> None:
+    """Write the edited plan only if it still reads as a valid plan: never a broken file."""
+    check_plan_text(path, text, config)
+    write_atomic(path, text)
 
 
 def registered_command(config: Config, hypothesis_id: str | None) -> tuple[str, ...]:

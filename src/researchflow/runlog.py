@@ -18,8 +18,8 @@ from typing import Any
 
 from researchflow.errors import UserError
 from researchflow.fileio import write_atomic
+from researchflow.project import RUNS_FILE
 
-RUNS_FILE = "runs.yaml"
 STATUSES = ("FINISHED", "FAILED", "KILLED")
 SOURCES = ("run", "link", "rerun")
 HEADER = "# Written by rflow: one entry per MLflow run linked to this hypothesis.\n"

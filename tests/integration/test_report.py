@@ -30,7 +30,7 @@ MlflowClient().log_metric(os.environ["MLFLOW_RUN_ID"], "recall_at_10", float(os.
 def run(root: Path, *argv: str) -> str:
     """`rflow run`; `python train.py VALUE` runs the registered `python train.py` logging
     VALUE (from $RECALL), so confirmatory runs execute exactly the registered command."""
-    from researchflow.commands.run import execute_run
+    from researchflow.tracking import execute_run
 
     with pytest.MonkeyPatch.context() as patch:
         if len(argv) == 3 and argv[1] == "train.py":

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from researchflow.adapters.gitobjects import Ref, default_branch_refs, parse_tree
+from researchflow.adapters.gitobjects import Ref, default_branch_refs, parse_tree, remote_head
+from researchflow.project import default_branch_names
 
 
 @pytest.mark.parametrize(
@@ -27,17 +28,18 @@ def test_default_branch_follows_origin_head_before_main() -> None:
         Ref("refs/remotes/origin/HEAD", "b" * 40, "refs/remotes/origin/trunk"),
         Ref("refs/remotes/origin/trunk", "c" * 40),
     ]
-    found = default_branch_refs(refs)
+    found = default_branch_refs(refs, default_branch_names(None, remote_head(refs)))
     assert [ref.refname for ref in found] == ["refs/heads/trunk", "refs/remotes/origin/trunk"]
 
 
 def test_configured_base_branch_wins() -> None:
     refs = [Ref("refs/heads/main", "a" * 40), Ref("refs/heads/develop", "b" * 40)]
-    assert [r.branch for r in default_branch_refs(refs, base="develop")] == ["develop"]
+    found = default_branch_refs(refs, default_branch_names("develop", None))
+    assert [r.branch for r in found] == ["develop"]
 
 
 def test_no_default_branch_found_is_empty() -> None:
-    assert default_branch_refs([Ref("refs/heads/hyp/H-001-a", "a" * 40)]) == []
+    assert default_branch_refs([Ref("refs/heads/hyp/H-001-a", "a" * 40)], ["main", "master"]) == []
 
 
 def test_raw_tree_entries_are_parsed() -> None:

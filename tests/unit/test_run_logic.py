@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from researchflow.adapters.dvc import parse_dvc_file, parse_lock
 from researchflow.adapters.mlflow import ui_url
-from researchflow.commands.run import (
-    data_tag,
-    flatten_params,
-    run_tags,
-    split_arguments,
-    unrecorded_dirt,
-)
+from researchflow.commands.run import split_arguments
+from researchflow.runinputs import flatten_params, unrecorded_dirt
+from researchflow.tracking import data_from_tags, data_tag, decode_path, encode_path, run_tags
 
 
 @pytest.mark.parametrize(
@@ -96,8 +94,37 @@ def test_tags_name_the_hypothesis_commit_command_and_each_data_path() -> None:
     assert tags["rflow.data.data/images"] == "22.dir"
 
 
-def test_characters_mlflow_refuses_in_tag_keys_are_replaced() -> None:
-    assert data_tag("data/raw+clean (v2).csv") == "rflow.data.data/raw_clean _v2_.csv"
+def test_characters_mlflow_refuses_in_tag_keys_are_escaped_reversibly() -> None:
+    assert data_tag("data/raw+clean (v2).csv") == "rflow.data.data/raw_x2b_clean _x28_v2_x29_.csv"
+    assert data_from_tags({"rflow.data.data/raw_x2b_clean _x28_v2_x29_.csv": "11"}) == {
+        "data/raw+clean (v2).csv": "11"
+    }
+
+
+def test_plain_paths_keep_the_tag_keys_older_runs_have() -> None:
+    assert data_tag("data/train_set-v1.2/images") == "rflow.data.data/train_set-v1.2/images"
+    assert data_from_tags({"rflow.data.data/raw.csv": "11", "rflow.command": "x"}) == {
+        "data/raw.csv": "11"
+    }
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "data/raw+clean (v2).csv",
+        "data/a_x2b_.csv",  # looks like an escape already
+        "data/_x_y_xx_",
+        "data/ünïcödé 数据.csv",
+        "data/colon:semi;pct%25&amp#~",
+        "_",
+        "x",
+        "",
+    ],
+)
+def test_every_path_round_trips_through_the_tag_key(path: str) -> None:
+    key = encode_path(path)
+    assert decode_path(key) == path
+    assert re.fullmatch(r"[A-Za-z0-9_\-./ ]*", key)  # what MLflow accepts, on any OS
 
 
 def test_dvc_file_paths_are_relative_to_its_folder() -> None:

@@ -13,13 +13,11 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from researchflow.errors import ServiceUnavailable, UserError
-
-if TYPE_CHECKING:
-    from researchflow.config import Config
 
 TOKEN_ENV = "GITLAB_TOKEN"
 RETRIES_ENV = "RFLOW_HTTP_RETRIES"
@@ -232,18 +230,25 @@ def merge_request_approvers(project: GitlabProject, iid: int) -> list[tuple[str,
     return users
 
 
-def connect(config: Config, *, retry: RetryPolicy | None = None) -> GitlabProject | None:
+def connect(
+    root: Path,
+    remote: str,
+    url: str | None = None,
+    project: str | None = None,
+    *,
+    retry: RetryPolicy | None = None,
+) -> GitlabProject | None:
     """The project rflow works with, or None without GITLAB_TOKEN or a known GitLab.
 
-    Where: gitlab.url/gitlab.project, else GitLab CI's variables, else the remote's URL.
+    Where: `url`/`project` (gitlab.url/gitlab.project), else GitLab CI's variables, else
+    the URL of `remote`.
     """
     from researchflow.adapters.git import remote_url
 
     token = token_from_env()
     if token is None:
         return None
-    origin = remote_url(config.root, config.gitlab.remote)
-    target = resolve_target(config.gitlab.url, config.gitlab.project, origin)
+    target = resolve_target(url, project, remote_url(root, remote))
     if target is None:
         return None
     return open_project(target, token, retry=retry)

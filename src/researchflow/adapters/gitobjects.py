@@ -92,19 +92,22 @@ def list_refs(
     return refs
 
 
-def default_branch_refs(
-    refs: Iterable[Ref], *, remote: str = "origin", base: str | None = None
-) -> list[Ref]:
-    """The default branch's local copy and its remote-tracking copy (local first).
+def remote_head(refs: Iterable[Ref], remote: str = "origin") -> str | None:
+    """The branch `<remote>/HEAD` points at, when the listed refs include it."""
+    for ref in refs:
+        if ref.refname == f"{REMOTES}{remote}/HEAD" and ref.symref.startswith(
+            f"{REMOTES}{remote}/"
+        ):
+            return ref.symref[len(f"{REMOTES}{remote}/") :]
+    return None
 
-    The configured base branch wins; then what `<remote>/HEAD` points at; then main, master.
-    """
+
+def default_branch_refs(
+    refs: Iterable[Ref], names: Iterable[str], *, remote: str = "origin"
+) -> list[Ref]:
+    """The local and remote-tracking copies (local first) of the first of `names` (the
+    default branch's candidate names, best first: `project.default_branch_names`) found."""
     by_name = {ref.refname: ref for ref in refs}
-    names: list[str] = [base] if base else []
-    head = by_name.get(f"{REMOTES}{remote}/HEAD")
-    if head is not None and head.symref.startswith(f"{REMOTES}{remote}/"):
-        names.append(head.symref[len(f"{REMOTES}{remote}/") :])
-    names += FALLBACK_DEFAULTS
     for name in names:
         found = [
             by_name[refname]
@@ -233,4 +236,5 @@ __all__ = [
     "default_branch_refs",
     "list_refs",
     "parse_tree",
+    "remote_head",
 ]

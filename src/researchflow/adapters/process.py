@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import shlex
+import shutil
+import signal
 import subprocess
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
+from typing import IO, Any
+
+from researchflow.errors import UserError
 
 
 class CommandFailed(Exception):
@@ -46,3 +55,76 @@ def run(
     if check and result.returncode != 0:
         raise CommandFailed(argv, result.returncode, result.stdout, result.stderr)
     return result
+
+
+# --- a long-running child with the terminal: `rflow run`, `rflow check --rerun` ------------
+
+
+@dataclass(frozen=True)
+class Ended:
+    """How a supervised child ended: its exit code as a shell reports it (128+N for a
+    signal, 130 after Ctrl-C) and whether it was interrupted or killed by a signal."""
+
+    code: int
+    interrupted: bool
+
+
+def require_executable(program: str, cwd: Path) -> None:
+    """A UserError unless `program` can be started from `cwd`: the child's one-line check."""
+    if os.sep in program:
+        target = cwd / program
+        found = target.is_file() and os.access(target, os.X_OK)
+    else:
+        found = shutil.which(program) is not None
+    if not found:
+        raise UserError(f"{program}: command not found (check the command after --)")
+
+
+def supervise(
+    argv: Sequence[str],
+    cwd: Path,
+    extra_env: Mapping[str, str],
+    stdout: IO[Any] | int | None = None,
+) -> Ended:
+    """Start the child with its output streaming live, forward interrupts to it, and wait.
+
+    OSError when it cannot be started."""
+    env = {**os.environ, **extra_env}
+    interrupted: list[int] = []
+    child = subprocess.Popen(list(argv), cwd=cwd, env=env, stdout=stdout)
+
+    def forward(signum: int, _frame: FrameType | None) -> None:
+        interrupted.append(signum)
+        # Ctrl-C at a terminal already reached the child (same foreground process group);
+        # a signal sent to rflow alone (kill, a CI runner) must be passed on
+        if not _terminal_delivered(signum) and child.poll() is None:
+            child.send_signal(signum)
+
+    previous = _install({signal.SIGINT: forward, signal.SIGTERM: forward})
+    try:
+        returncode = child.wait()
+    finally:
+        _install(previous)
+    if interrupted or returncode < 0:
+        return Ended(128 - returncode if returncode < 0 else (returncode or 130), True)
+    return Ended(returncode, False)
+
+
+def _terminal_delivered(signum: int) -> bool:
+    if signum != signal.SIGINT:
+        return False
+    try:
+        return os.tcgetpgrp(sys.stdin.fileno()) == os.getpgrp()
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+_Handler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
+
+
+def _install(handlers: Mapping[int, _Handler]) -> dict[int, _Handler]:
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return {}  # only the main thread may set handlers; the child still gets Ctrl-C
+    return {signum: signal.signal(signum, handler) for signum, handler in handlers.items()}

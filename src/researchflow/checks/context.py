@@ -15,10 +15,7 @@ from typing import Any
 
 from researchflow.config import Config
 from researchflow.plan import PlanResult, read_plan
-
-PLAN_FILE = "plan.qmd"
-REPORT_FILE = "report.qmd"
-RUNS_FILE = "runs.yaml"
+from researchflow.project import PLAN_FILE, REPORT_FILE, RUNS_FILE, shown_under
 
 
 @dataclass(frozen=True)
@@ -39,11 +36,7 @@ class HypothesisContext:
 
     def rel(self, name: str | Path = "") -> str:
         """A path as the user sees it: relative to the repository root, POSIX style."""
-        path = self.folder / name if name else self.folder
-        try:
-            return path.relative_to(self.config.root).as_posix()
-        except ValueError:
-            return path.as_posix()
+        return shown_under(self.folder / name if name else self.folder, self.config.root)
 
     @property
     def env(self) -> Mapping[str, str]:

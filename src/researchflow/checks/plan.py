@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from researchflow.checks.context import PLAN_FILE, HypothesisContext
+from researchflow.checks.context import HypothesisContext
 from researchflow.checks.model import CheckResult, judged
 from researchflow.problems import Problem
+from researchflow.project import PLAN_FILE
 
 LEVEL = "plan"
 

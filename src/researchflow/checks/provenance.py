@@ -12,19 +12,17 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from researchflow.checks.context import RUNS_FILE, HypothesisContext
+from researchflow.checks.context import HypothesisContext
 from researchflow.checks.model import CheckResult, judged, skipped
 from researchflow.evidence import late_metrics, parse_time
 from researchflow.problems import Problem
+from researchflow.project import RUNS_FILE
 from researchflow.runlog import utc_timestamp
+from researchflow.tracking import COMMAND, COMMIT, HYPOTHESIS, RERUN_OF, data_from_tags, is_dirty
 
 LEVEL = "provenance"
-COMMIT_TAG = "mlflow.source.git.commit"
-HYPOTHESIS_TAG = "rflow.hypothesis"
-DIRTY_TAG = "rflow.git.dirty"
-DATA_TAG = "rflow.data."
-COMMAND_TAG = "rflow.command"
-RERUN_TAG = "rflow.rerun_of"
+COMMAND_TAG = COMMAND
+RERUN_TAG = RERUN_OF
 COMMAND_TAG_LIMIT = 5000  # MLflow's tag value limit; rflow cuts longer commands there
 
 
@@ -107,7 +105,7 @@ class _Checker:
             )
             return
         tags = stored.tags
-        owner = tags.get(HYPOTHESIS_TAG)
+        owner = tags.get(HYPOTHESIS)
         if owner != self.ctx.id:
             self.add(
                 f"{field}.run_id",
@@ -115,7 +113,7 @@ class _Checker:
                 f"remove it from this runs.yaml; make {self.ctx.id}'s own runs with `rflow run`",
             )
             return
-        commit = tags.get(COMMIT_TAG)
+        commit = tags.get(COMMIT)
         if commit and commit != entry.commit:
             self.add(
                 f"{field}.commit",
@@ -139,7 +137,7 @@ class _Checker:
                 "rerun the experiment on this branch with `rflow run`",
             )
             return
-        store_dirty = tags.get(DIRTY_TAG, "false").lower() == "true"
+        store_dirty = is_dirty(tags)
         if store_dirty != bool(entry.dirty):
             self.add(
                 f"{field}.dirty",
@@ -196,7 +194,7 @@ class _Checker:
         listed = {entry.run_id for entry in self.ctx.runs}
         self._line = 1
         for run_id, stored in sorted(store.items()):
-            if run_id in listed or stored.tags.get(HYPOTHESIS_TAG) != self.ctx.id:
+            if run_id in listed or stored.tags.get(HYPOTHESIS) != self.ctx.id:
                 continue
             if stored.tags.get(RERUN_TAG) in listed:
                 continue  # the gate's own rerun of a listed run: not a try of the author's
@@ -211,7 +209,7 @@ class _Checker:
                 continue
             self.add(
                 "runs",
-                f"run {run_id} is in the store with tag {HYPOTHESIS_TAG}={self.ctx.id} "
+                f"run {run_id} is in the store with tag {HYPOTHESIS}={self.ctx.id} "
                 f"but missing from runs.yaml ({state})",
                 f"every run tried counts: restore its entry from git, or `rflow link {run_id}`",
             )
@@ -230,7 +228,7 @@ class _Checker:
                 f"run {run} ran on uncommitted changes, yet the report rests on it",
                 "commit the code, rerun with `rflow run`, then `rflow report --update`",
             )
-        recorded = {k[len(DATA_TAG) :]: v for k, v in stored.tags.items() if k.startswith(DATA_TAG)}
+        recorded = data_from_tags(stored.tags)
         data = dict(entry.data or {})
         if recorded and recorded != data:
             self.add(

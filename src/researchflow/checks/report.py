@@ -4,9 +4,10 @@ runs, every run counted, every deviation listed)."""
 
 from __future__ import annotations
 
-from researchflow.checks.context import PLAN_FILE, REPORT_FILE, HypothesisContext
+from researchflow.checks.context import HypothesisContext
 from researchflow.checks.model import CheckResult, judged, skipped
 from researchflow.problems import Problem
+from researchflow.project import PLAN_FILE, REPORT_FILE
 
 LEVEL = "report"
 NEEDS_REPORT = ("reported", "concluded")

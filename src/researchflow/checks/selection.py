@@ -74,16 +74,9 @@ def _commit_exists(root: Path, rev: str) -> bool:
 
 def default_branch(config: Config) -> list[str]:
     """Candidate refs for the branch merge requests target, best first."""
-    remote = config.gitlab.remote
-    if config.base_branch:
-        return [f"{remote}/{config.base_branch}", config.base_branch]
-    candidates = []
-    head = gitrepo.remote_default_branch(config.root, remote, ask_remote=False)
-    if head:
-        candidates.append(f"{remote}/{head}")
-    for name in ("main", "master"):
-        candidates += [f"{remote}/{name}", name]
-    return candidates
+    from researchflow.project import default_branch_refs
+
+    return default_branch_refs(config)
 
 
 def merge_base(config: Config, env: Mapping[str, str]) -> str:

@@ -18,8 +18,6 @@ from researchflow.adapters.process import CommandFailed, run
 from researchflow.checks.context import HypothesisContext
 from researchflow.errors import ServiceUnavailable, UserError
 
-RERUN_TAG = "rflow.rerun_of"
-
 
 @dataclass(frozen=True)
 class RerunResult:
@@ -124,14 +122,14 @@ def _environment(**values: str) -> Iterator[None]:
 
 
 def _execute_run(ctx: HypothesisContext, worktree: Path, argv: Sequence[str], rerun_of: str) -> Any:
-    from researchflow.commands.run import execute_run
+    from researchflow.tracking import RERUN_OF, execute_run
 
     return execute_run(
         ctx.config,
         ctx.id,
         list(argv),
         cwd=worktree,
-        extra_tags={RERUN_TAG: rerun_of},
+        extra_tags={RERUN_OF: rerun_of},
         source="rerun",
         rerun_of=rerun_of,
         record=False,

@@ -7,18 +7,21 @@ approval like any other review change, with the pre-commit hooks watching.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
-from pathlib import Path
 
 from researchflow.adapters.git import acting_user
-from researchflow.commands.validate import shown_path
 from researchflow.config import Config
 from researchflow.errors import UserError
-from researchflow.fileio import write_atomic
 from researchflow.frontmatter import set_fields
-from researchflow.hypotheses import plan_path, read_plan_file, require_valid, resolve_hypothesis
-from researchflow.plan import read_plan
+from researchflow.hypotheses import (
+    plan_path,
+    read_plan_file,
+    require_valid,
+    resolve_hypothesis,
+    utc_now,
+    write_plan_checked,
+)
+from researchflow.project import shown_path
 from researchflow.registration import digest
 
 
@@ -44,11 +47,6 @@ class ApproveResult:
             f"{self.hypothesis_id} approved by {self.by} ({self.digest[:19]}…)\n"
             f"commit it: git commit -m 'Approve {self.hypothesis_id}' {self.path}"
         )
-
-
-def utc_now() -> str:
-    """Now, ISO-8601 UTC to the second with a Z: how approvals and deviations are stamped."""
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def approve(config: Config, hypothesis_id: str | None) -> ApproveResult:
@@ -89,16 +87,3 @@ def approve(config: Config, hypothesis_id: str | None) -> ApproveResult:
     text = set_fields(document.text, {"status": "approved", "approval": record})
     write_plan_checked(path, text, config)
     return ApproveResult(found_id, shown, record["by"], record["at"], record["digest"])
-
-
-def check_plan_text(path: Path, text: str, config: Config) -> None:
-    """Refuse an edit that would leave the plan invalid (a guard on the text editing)."""
-    after = read_plan(text, shown_path(path), config.sections)
-    if after.problems:
-        raise UserError(f"{after.problems[0]} (the plan was left unchanged)")
-
-
-def write_plan_checked(path: Path, text: str, config: Config) -> None:
-    """Write the edited plan only if it still reads as a valid plan: never a broken file."""
-    check_plan_text(path, text, config)
-    write_atomic(path, text)

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from researchflow.board import render_board
-from researchflow.commands.status import collect
 from researchflow.config import Config
 from researchflow.errors import UserError
 from researchflow.fileio import write_atomic
+from researchflow.portfolio_reader import collect
 
 
 @dataclass(frozen=True)

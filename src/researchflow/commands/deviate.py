@@ -9,12 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from researchflow.adapters.git import acting_user
-from researchflow.commands.approve import utc_now, write_plan_checked
-from researchflow.commands.validate import shown_path
 from researchflow.config import Config
 from researchflow.errors import UserError
 from researchflow.frontmatter import set_fields
-from researchflow.hypotheses import plan_path, read_plan_file, require_valid, resolve_hypothesis
+from researchflow.hypotheses import (
+    plan_path,
+    read_plan_file,
+    require_valid,
+    resolve_hypothesis,
+    utc_now,
+    write_plan_checked,
+)
+from researchflow.project import shown_path
 from researchflow.registration import digest, effective_digest
 
 

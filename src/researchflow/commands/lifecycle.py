@@ -12,18 +12,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from researchflow.adapters.git import acting_user
-from researchflow.commands.approve import utc_now, write_plan_checked
-from researchflow.commands.validate import shown_path
 from researchflow.config import Config
 from researchflow.document import Document, DocumentError, parse_document
 from researchflow.errors import UserError
 from researchflow.fileio import write_atomic
 from researchflow.frontmatter import set_fields
-from researchflow.hypotheses import plan_path, read_plan_file, require_valid, resolve_hypothesis
+from researchflow.hypotheses import (
+    plan_path,
+    read_plan_file,
+    require_valid,
+    resolve_hypothesis,
+    utc_now,
+    write_plan_checked,
+)
 from researchflow.outcome import combined, disagreement, report_verdicts
 from researchflow.plan import OUTCOMES, STATUSES
+from researchflow.project import REPORT_FILE, shown_path
 
-REPORT_FILE = "report.qmd"
 DECISIONS = ("ship", "iterate", "stop")
 FINISHED = ("concluded", "abandoned")
 

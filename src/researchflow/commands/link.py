@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from researchflow.adapters import git as gitrepo
-from researchflow.commands.run import predicted_metrics
 from researchflow.config import Config, tracking_uri
 from researchflow.errors import UserError
 from researchflow.hypotheses import resolve_hypothesis
 from researchflow.naming import is_valid_id
-from researchflow.runlog import RUNS_FILE, RunEntry, append_run, read_runs, utc_timestamp
+from researchflow.project import PLAN_FILE, RUNS_FILE, shown_under
+from researchflow.runinputs import predicted_metrics
+from researchflow.runlog import RunEntry, append_run, read_runs
+from researchflow.tracking import COMMIT, ENDED, HYPOTHESIS, entry_from_store
 
-COMMIT_TAG = "mlflow.source.git.commit"
-HYPOTHESIS_TAG = "rflow.hypothesis"
-DATA_PREFIX = "rflow.data."
-ENDED = ("FINISHED", "FAILED", "KILLED")
+if TYPE_CHECKING:
+    from researchflow.adapters.mlflow import StoreRun
 
 
 @dataclass(frozen=True)
@@ -50,7 +49,7 @@ def link(config: Config, hypothesis_id: str | None, run_ids: list[str]) -> LinkR
         raise UserError("no run IDs given (usage: rflow link ID RUN_ID…)")
     root = config.root
     hypothesis, folder = resolve_hypothesis(config, hypothesis_id, root=root)
-    metric_keys, plan_data = predicted_metrics(folder / "plan.qmd")
+    metric_keys, plan_data = predicted_metrics(folder / PLAN_FILE)
     runs_file = folder / RUNS_FILE
     recorded = read_runs(runs_file).run_ids()
     uri = tracking_uri(config)
@@ -71,21 +70,23 @@ def link(config: Config, hypothesis_id: str | None, run_ids: list[str]) -> LinkR
         if run_id in recorded:
             already.append(run_id)
             continue
-        if run.tags.get(HYPOTHESIS_TAG) != hypothesis:
-            store.set_tag(run_id, HYPOTHESIS_TAG, hypothesis)
-        entry = _entry(root, uri, run, metric_keys, plan_data)
+        if run.tags.get(HYPOTHESIS) != hypothesis:
+            store.set_tag(run_id, HYPOTHESIS, hypothesis)
+        entry = entry_from_store(root, uri, run, metric_keys, plan_data)
         append_run(runs_file, hypothesis, entry)
         linked.append(entry)
-    return LinkResult(hypothesis, _shown(runs_file, root), tuple(linked), tuple(already))
+    return LinkResult(hypothesis, shown_under(runs_file, root), tuple(linked), tuple(already))
 
 
-def _problem(root: Path, uri: str, hypothesis: str, run_id: str, run: Any) -> str | None:
+def _problem(
+    root: Path, uri: str, hypothesis: str, run_id: str, run: StoreRun | None
+) -> str | None:
     if run is None:
         return f"{run_id}: no such run in {uri} (check the ID and MLFLOW_TRACKING_URI)"
-    commit = run.tags.get(COMMIT_TAG)
+    commit = run.tags.get(COMMIT)
     if not commit:
         return (
-            f"{run_id}: tag {COMMIT_TAG} missing (start runs with mlflow.start_run() from a "
+            f"{run_id}: tag {COMMIT} missing (start runs with mlflow.start_run() from a "
             "script in this repository, or use `rflow run` / researchflow.run())"
         )
     if not gitrepo.commit_exists(root, commit):
@@ -93,49 +94,9 @@ def _problem(root: Path, uri: str, hypothesis: str, run_id: str, run: Any) -> st
             f"{run_id}: commit {commit[:12]} is not in this repository "
             "(fetch it, or link the run from its own repository)"
         )
-    other = run.tags.get(HYPOTHESIS_TAG)
+    other = run.tags.get(HYPOTHESIS)
     if other and other != hypothesis:
         return f"{run_id}: already linked to {other} (a run belongs to one hypothesis)"
     if run.status not in ENDED:
         return f"{run_id}: still {run.status} (end it with mlflow.end_run() first)"
     return None
-
-
-def _entry(
-    root: Path, uri: str, run: Any, metric_keys: tuple[str, ...], plan_data: tuple[str, ...]
-) -> RunEntry:
-    from researchflow.adapters.dvc import data_versions
-
-    tags = run.tags
-    commit = tags[COMMIT_TAG]
-    data = {
-        key.removeprefix(DATA_PREFIX): v for key, v in tags.items() if key.startswith(DATA_PREFIX)
-    }
-    if not data:  # a plain MLflow run: the data is what the DVC files said at its commit
-        data = data_versions(root, plan_data or None, rev=commit)
-    if tags.get("rflow.command"):
-        command = tuple(shlex.split(tags["rflow.command"]))
-    else:
-        command = (tags["mlflow.source.name"],) if tags.get("mlflow.source.name") else ()
-    return RunEntry(
-        run_id=run.run_id,
-        experiment_id=run.experiment_id,
-        tracking_uri=uri,
-        commit=commit,
-        branch=tags.get("mlflow.source.git.branch"),
-        dirty=tags.get("rflow.git.dirty", "false").lower() == "true",
-        command=command,
-        data=data,
-        started=utc_timestamp(run.start_time_ms) if run.start_time_ms else "",
-        ended=utc_timestamp(run.end_time_ms) if run.end_time_ms else "",
-        status=run.status,
-        metrics={key: run.metrics[key] for key in metric_keys if key in run.metrics},
-        source="link",
-    )
-
-
-def _shown(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(root))
-    except ValueError:
-        return str(path)

@@ -25,6 +25,7 @@ from researchflow.adapters import gitlab as gl
 from researchflow.config import Config
 from researchflow.errors import RflowError, UserError
 from researchflow.plan import read_plan
+from researchflow.project import PLAN_FILE, default_branches, read_template
 from researchflow.scaffold import (
     Scaffold,
     TemplateError,
@@ -35,7 +36,6 @@ from researchflow.scaffold import (
 )
 
 MAX_ATTEMPTS = 5
-BUILTIN_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "plan.qmd"
 
 
 UNSCORED = (1, 1, 1, 1)
@@ -172,10 +172,10 @@ def new_hypothesis(
             "or use --no-push)"
         )
     # looked up before anything changes, so a bad token or an unknown project costs nothing
-    project = gl.connect(config) if push else None
+    project = gl.connect(root, remote, config.gitlab.url, config.gitlab.project) if push else None
     if push:
         git.fetch(root, remote)
-    base_name, start = _base(root, remote, url, base or config.base_branch, online=push)
+    base_name, start = _base(config, remote, url, base or config.base_branch, online=push)
     original = git.current_branch(root)
     undo = _Undo(
         root,
@@ -240,7 +240,7 @@ def _create(
                 f"{config.source or 'researchflow.yaml'}: branch_prefix: "
                 f"{config.branch_prefix!r} makes {branch!r} an invalid branch name ({problem})"
             )
-        path = f"{config.research_dir}/{naming.folder_name(hypothesis_id, slug)}/plan.qmd"
+        path = f"{config.research_dir}/{naming.folder_name(hypothesis_id, slug)}/{PLAN_FILE}"
         scaffold = Scaffold(hypothesis_id, title, today, rice=rice, **roles)
         text = _plan_text(template, template_name, scaffold, path, config)
         message = (
@@ -401,13 +401,7 @@ def _roles(
 
 def _template(config: Config) -> tuple[str, str]:
     """The repository's override in templates_dir wins over the built-in template."""
-    override = config.root / config.templates_dir / "plan.qmd"
-    source = override if override.is_file() else BUILTIN_TEMPLATE
-    name = f"{config.templates_dir}/plan.qmd" if source == override else "built-in plan.qmd"
-    try:
-        return source.read_text(encoding="utf-8"), name
-    except (OSError, UnicodeDecodeError) as error:
-        raise UserError(f"{name}: cannot be read: {error} (save it as UTF-8)") from None
+    return read_template(config, PLAN_FILE)
 
 
 def _plan_text(
@@ -440,24 +434,28 @@ def _front_matter_rice(text: str) -> dict[str, int] | None:
 
 
 def _base(
-    root: Path, remote: str, url: str | None, wanted: str | None, *, online: bool
+    config: Config, remote: str, url: str | None, wanted: str | None, *, online: bool
 ) -> tuple[str, str]:
     """The base branch's name and the commit the new branch starts from."""
-    name = wanted
-    if name is None and url is not None:
-        name = git.remote_default_branch(root, remote, ask_remote=online)
-    if name is None:
-        name = git.local_default_branch(root)
-    if name is None:
+    root = config.root
+
+    def commit_of(name: str) -> str | None:
+        start = git.rev_parse(root, f"refs/remotes/{remote}/{name}") if url else None
+        return start or git.rev_parse(root, f"refs/heads/{name}")
+
+    if wanted is None:
+        candidates = default_branches(config, ask_remote=online and url is not None)
+        for name in [*candidates, git.current_branch(root)]:
+            if name and (start := commit_of(name)):
+                return name, start
         raise UserError("no base branch: the repository has no commits yet (commit first)")
-    start = git.rev_parse(root, f"refs/remotes/{remote}/{name}") if url else None
-    start = start or git.rev_parse(root, f"refs/heads/{name}")
+    start = commit_of(wanted)
     if start is None:
         raise UserError(
-            f"base branch {name!r} not found locally or on {remote} "
+            f"base branch {wanted!r} not found locally or on {remote} "
             "(name an existing branch with --base, or set base_branch in researchflow.yaml)"
         )
-    return name, start
+    return wanted, start
 
 
 def _known_names(config: Config, start: str, remote: str, online: bool) -> list[str]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from researchflow.commands.validate import ValidateResult, shown_path
-from researchflow.problems import Problem
+from researchflow.problems import Problem, ValidateResult
+from researchflow.project import shown_path
 
 
 def check_notebooks(paths: list[Path]) -> ValidateResult:

@@ -6,9 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from researchflow.commands.status import collect
 from researchflow.config import Config
 from researchflow.portfolio import BACKLOG, Row, ranked
+from researchflow.portfolio_reader import collect
 from researchflow.texttable import format_table
 
 

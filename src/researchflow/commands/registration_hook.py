@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from researchflow.commands.validate import ValidateResult, discover, shown_path
 from researchflow.config import Config
 from researchflow.plan import read_plan
-from researchflow.problems import Problem
+from researchflow.problems import Problem, ValidateResult
+from researchflow.project import PLAN_FILE, discover_documents, shown_path
 from researchflow.registration import history_problems, registration_problems
 
 
 def check_registration(config: Config, paths: list[Path]) -> ValidateResult:
-    files = [p for p in (paths or discover(config)) if p.name == "plan.qmd"]
+    files = [p for p in (paths or discover_documents(config)) if p.name == PLAN_FILE]
     committed = _committed_versions(config, files)
     problems: list[Problem] = []
     for path in files:

@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from researchflow.adapters import quarto
-from researchflow.commands.validate import shown_path
 from researchflow.config import Config
 from researchflow.errors import UserError
 from researchflow.hypotheses import plan_path, read_plan_file, resolve_hypothesis
-from researchflow.report import REPORT_FILE
+from researchflow.project import PLAN_FILE, REPORT_FILE, shown_path
 
 DOCUMENTS = ("plan", "report")
 
@@ -68,7 +67,7 @@ def render_plans(
 
 
 def _documents(folder: Path, which: str | None) -> list[Path]:
-    plan = folder / "plan.qmd"
+    plan = folder / PLAN_FILE
     report = folder / REPORT_FILE
     if which == "plan":
         return [plan]

@@ -7,20 +7,23 @@ markers and the generated front-matter fields, and keeps every other byte.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from researchflow.commands.approve import check_plan_text
-from researchflow.commands.validate import shown_path
 from researchflow.config import Config
 from researchflow.errors import UserError
 from researchflow.fileio import write_atomic
 from researchflow.frontmatter import set_fields
-from researchflow.hypotheses import plan_path, read_plan_file, require_valid, resolve_hypothesis
+from researchflow.hypotheses import (
+    check_plan_text,
+    plan_path,
+    read_plan_file,
+    require_valid,
+    resolve_hypothesis,
+)
+from researchflow.project import REPORT_FILE, read_template, shown_path
 from researchflow.report import (
     BEGIN,
     END,
-    REPORT_FILE,
     ReportInputs,
     gather_inputs,
     judge_all,
@@ -29,7 +32,6 @@ from researchflow.report import (
     report_fields,
 )
 
-BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # Writing the report moves the plan on; a concluded plan stays concluded.
 REPORTABLE = ("approved", "running", "reported", "concluded")
 
@@ -110,9 +112,7 @@ def report(config: Config, hypothesis_id: str | None, *, update: bool = False) -
 
 def _template(config: Config) -> str:
     """The repository's override in templates_dir, else the built-in template."""
-    override = config.root / config.templates_dir / REPORT_FILE
-    source = override if override.is_file() else BUILTIN_TEMPLATES / REPORT_FILE
-    return source.read_text(encoding="utf-8")
+    return read_template(config, REPORT_FILE)[0]
 
 
 def _result(inputs: ReportInputs, shown: str, *, created: bool) -> ReportResult:

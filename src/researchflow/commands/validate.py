@@ -2,69 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from researchflow.config import Config
 from researchflow.document import DocumentError, parse_document
-from researchflow.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, UserError
+from researchflow.errors import UserError
 from researchflow.outcome import combined, disagreement, report_verdicts
 from researchflow.plan import PlanResult, read_plan
-from researchflow.problems import Problem
+from researchflow.problems import Problem, ValidateResult
+from researchflow.project import REPORT_FILE, discover_documents, expand_documents, shown_path
 from researchflow.report_schema import read_report
 
-DOCUMENT_NAMES = ("plan.qmd", "report.qmd")
-# Problems of these kinds mean the file could not be read at all: an input error (exit 2)
-UNREADABLE = {"encoding", "front matter", "file"}
-
-
-@dataclass(frozen=True)
-class ValidateResult:
-    files: tuple[str, ...]
-    problems: tuple[Problem, ...]
-    warnings: tuple[Problem, ...] = ()  # printed, never counted in the exit code
-
-    @property
-    def exit_code(self) -> int:
-        if not self.problems:
-            return EXIT_OK
-        if any(p.field in UNREADABLE for p in self.problems):
-            return EXIT_USAGE
-        return EXIT_CHECK_FAILED
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "ok": not self.problems,
-            "files": list(self.files),
-            "problems": [p.to_dict() for p in self.problems],
-            "warnings": [p.to_dict() for p in self.warnings],
-        }
-
-    def to_text(self) -> str:
-        lines = [str(p) for p in (*self.problems, *self.warnings)]
-        if not self.files:
-            lines.append("no plans or reports found")
-        return "\n".join(lines)
-
-
-def discover(config: Config) -> list[Path]:
-    """Every plan and report one level under the research folder, in a stable order."""
-    research = config.research_path
-    found: list[Path] = []
-    for name in DOCUMENT_NAMES:
-        found.extend(research.glob(f"*/{name}"))
-    return sorted(found)
-
-
-def expand(paths: list[Path]) -> list[Path]:
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*.qmd") if p.name in DOCUMENT_NAMES))
-        else:
-            files.append(path)
-    return files
+__all__ = ["ValidateResult", "validate", "validate_file"]
 
 
 def validate(config: Config, paths: list[Path] | None = None) -> ValidateResult:
@@ -73,23 +22,13 @@ def validate(config: Config, paths: list[Path] | None = None) -> ValidateResult:
             f"{config.root}: not inside a git repository set up for researchflow (cd into "
             "your project, or name the files: rflow validate PATH...)"
         )
-    files = expand(paths) if paths else discover(config)
+    files = expand_documents(paths) if paths else discover_documents(config)
     problems: list[Problem] = []
     for path in files:
         problems.extend(validate_file(path, config))
     errors = tuple(p for p in problems if p.severity != "warning")
     warnings = tuple(p for p in problems if p.severity == "warning")
     return ValidateResult(tuple(shown_path(p) for p in files), errors, warnings)
-
-
-def shown_path(path: Path) -> str:
-    """The path as a user would type it: relative to the working folder when inside it."""
-    if not path.is_absolute():
-        return str(path)
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 def validate_file(path: Path, config: Config) -> tuple[Problem, ...]:
@@ -100,11 +39,11 @@ def validate_file(path: Path, config: Config) -> tuple[Problem, ...]:
         return (Problem(shown, 0, "file", "not found", "check the path"),)
     except OSError as error:
         return (Problem(shown, 0, "file", f"cannot be read: {error.strerror}", "check the path"),)
-    if path.name == "report.qmd":
+    if path.name == REPORT_FILE:
         status = sibling_status(path.parent / "plan.qmd")
         return read_report(raw, shown, status=status, sections=config.sections.report)
     result = read_plan(raw, shown, config.sections)
-    consistency = outcome_problems(result, path.parent / "report.qmd", shown)
+    consistency = outcome_problems(result, path.parent / REPORT_FILE, shown)
     return (*result.problems, *consistency, *result.warnings)
 
 

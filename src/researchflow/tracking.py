@@ -1,0 +1,436 @@
+"""Runs linked to a hypothesis: the one owner of every `rflow.*` and `mlflow.source.*` tag,
+starting and finishing a linked run, and the public Python API (`researchflow.run`).
+
+Data and output paths live in tag keys (`rflow.data.<path>`, `rflow.out.<path>`). MLflow
+allows only ASCII letters, digits, `_ - . / ` and space there (no colon on Windows), so
+every other character is written as `_xHH_` per UTF-8 byte, and a literal `_` before an
+`x` as `_x5f_`: `decode_path(encode_path(p)) == p` for every path. Paths made of allowed
+characters only (the usual case) are stored as they are, so older tags read the same.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+import shlex
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from researchflow.adapters import git as gitrepo
+from researchflow.config import Config, tracking_uri
+from researchflow.errors import UserError
+from researchflow.hypotheses import resolve_hypothesis
+from researchflow.project import PLAN_FILE, RUNS_FILE, shown_under
+from researchflow.runinputs import predicted_metrics, read_params, unrecorded_dirt
+from researchflow.runlog import RunEntry, append_run, utc_timestamp
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from researchflow.adapters.mlflow import Store, StoreRun
+
+MAX_VALUE = 5000  # below MLflow's limits for param (6000) and tag (8000) values
+
+# --- tag names: spelled here and nowhere else ----------------------------------------
+HYPOTHESIS = "rflow.hypothesis"
+DIRTY = "rflow.git.dirty"
+COMMAND = "rflow.command"
+RERUN_OF = "rflow.rerun_of"
+CWD = "rflow.cwd"
+REPEAT = "rflow.repeat"
+ARM = "rflow.arm"
+DVC_EXP = "rflow.dvc.exp"
+EXPLORATORY = "rflow.exploratory"
+RETIRED = "rflow.retired"
+DATA_PREFIX = "rflow.data."
+OUT_PREFIX = "rflow.out."
+COMMIT = "mlflow.source.git.commit"
+BRANCH = "mlflow.source.git.branch"
+SOURCE_NAME = "mlflow.source.name"
+SOURCE_TYPE = "mlflow.source.type"
+USER = "mlflow.user"
+PARENT_RUN = "mlflow.parentRunId"
+
+ENDED = ("FINISHED", "FAILED", "KILLED")
+
+# --- the reversible path encoding in tag keys -------------------------------------------
+_KEY_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./ ")
+_ESCAPED = re.compile(r"(?:_x[0-9a-f]{2}_)+")
+
+
+def encode_path(path: str) -> str:
+    """A path as MLflow accepts it in a tag key; `decode_path` gives it back exactly."""
+    out: list[str] = []
+    for index, char in enumerate(path):
+        literal = char in _KEY_SAFE and not (char == "_" and path[index + 1 : index + 2] == "x")
+        if literal:
+            out.append(char)
+        else:
+            out.extend(f"_x{byte:02x}_" for byte in char.encode("utf-8", "surrogatepass"))
+    return "".join(out)
+
+
+def decode_path(encoded: str) -> str:
+    def bytes_back(match: re.Match[str]) -> str:
+        run = match.group()
+        raw = bytes(int(run[i + 2 : i + 4], 16) for i in range(0, len(run), 5))
+        return raw.decode("utf-8", "surrogatepass")
+
+    return _ESCAPED.sub(bytes_back, encoded)
+
+
+def data_tag(path: str) -> str:
+    """`rflow.data.<path>`: the md5 of an input the run used."""
+    return DATA_PREFIX + encode_path(path)
+
+
+def out_tag(path: str) -> str:
+    """`rflow.out.<path>`: the md5 of an output the run produced."""
+    return OUT_PREFIX + encode_path(path)
+
+
+def _paths(tags: Mapping[str, str], prefix: str) -> dict[str, str]:
+    return {
+        decode_path(key[len(prefix) :]): value
+        for key, value in tags.items()
+        if key.startswith(prefix)
+    }
+
+
+def data_from_tags(tags: Mapping[str, str]) -> dict[str, str]:
+    """DVC path → md5 of the inputs a run's tags record (paths decoded)."""
+    return _paths(tags, DATA_PREFIX)
+
+
+def outputs_from_tags(tags: Mapping[str, str]) -> dict[str, str]:
+    """DVC path → md5 of the outputs a run's tags record (paths decoded)."""
+    return _paths(tags, OUT_PREFIX)
+
+
+def is_dirty(tags: Mapping[str, str]) -> bool:
+    return tags.get(DIRTY, "false").lower() == "true"
+
+
+def command_from_tags(tags: Mapping[str, str]) -> tuple[str, ...]:
+    """The argv a run recorded; a plain MLflow run names only its source file."""
+    if tags.get(COMMAND):
+        return tuple(shlex.split(tags[COMMAND]))
+    return (tags[SOURCE_NAME],) if tags.get(SOURCE_NAME) else ()
+
+
+def run_tags(
+    hypothesis: str,
+    commit: str,
+    branch: str | None,
+    dirty: bool,
+    command: Sequence[str],
+    data: Mapping[str, str],
+    extra: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    tags = {
+        HYPOTHESIS: hypothesis,
+        COMMIT: commit,
+        DIRTY: "true" if dirty else "false",
+        COMMAND: shlex.join(command)[:MAX_VALUE],
+        SOURCE_TYPE: "LOCAL",
+        USER: os.environ.get("RFLOW_USER") or _login(),
+    }
+    if branch:
+        tags[BRANCH] = branch
+    if command:
+        tags[SOURCE_NAME] = command[0]
+    tags.update({data_tag(path): md5 for path, md5 in data.items()})
+    tags.update(extra or {})
+    return tags
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+# --- starting and finishing a linked run -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StartedRun:
+    """A run created in the store, before the work: everything needed to finish it."""
+
+    hypothesis: str
+    run_id: str
+    experiment_id: str
+    tracking_uri: str
+    commit: str
+    branch: str | None
+    dirty: bool
+    command: tuple[str, ...]
+    data: dict[str, str]
+    started: str
+    metric_keys: tuple[str, ...]
+    runs_file: Path
+    store: Store
+
+    def child_environment(self) -> dict[str, str]:
+        return {
+            "MLFLOW_RUN_ID": self.run_id,
+            "MLFLOW_TRACKING_URI": self.tracking_uri,
+            "MLFLOW_EXPERIMENT_ID": self.experiment_id,
+        }
+
+
+def start_linked_run(
+    config: Config,
+    hypothesis_id: str | None,
+    command: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    allow_dirty: bool = False,
+    extra_tags: Mapping[str, str] | None = None,
+) -> StartedRun:
+    """Check everything, then create the run: nothing is written when a check fails."""
+    from researchflow.adapters.dvc import data_versions
+    from researchflow.adapters.mlflow import now_ms, open_store
+
+    work = Path(cwd) if cwd else config.root
+    gitrepo.require_repository(work)
+    hypothesis, folder = resolve_hypothesis(config, hypothesis_id, root=work)
+    metric_keys, plan_data = predicted_metrics(folder / PLAN_FILE)
+    commit = gitrepo.head_commit(work)
+    branch = gitrepo.current_branch(work)
+    dirt = unrecorded_dirt(gitrepo.changed_paths(work), config.research_dir)
+    if dirt and not allow_dirty:
+        more = f" and {len(dirt) - 1} more" if len(dirt) > 1 else ""
+        raise UserError(
+            f"{dirt[0]}{more}: uncommitted changes; commit them so the run is reproducible, "
+            "or pass --allow-dirty to mark it unreproducible"
+        )
+    data = data_versions(work, plan_data or None) if config.dvc.enabled else {}
+    params = read_params(work)
+    uri = tracking_uri(config)
+    store = open_store(uri)
+    store.check()  # before anything is created: a down server writes nothing
+    experiment = store.experiment_id(config.mlflow.experiment or config.root.name)
+    start = now_ms()
+    tags = run_tags(hypothesis, commit, branch, bool(dirt), command, data, extra_tags)
+    run_id = store.create_run(experiment, tags, start)
+    if params:
+        store.log(run_id, params, {})
+    return StartedRun(
+        hypothesis=hypothesis,
+        run_id=run_id,
+        experiment_id=experiment,
+        tracking_uri=uri,
+        commit=commit,
+        branch=branch,
+        dirty=bool(dirt),
+        command=tuple(command),
+        data=data,
+        started=utc_timestamp(start),
+        metric_keys=metric_keys,
+        runs_file=folder / RUNS_FILE,
+        store=store,
+    )
+
+
+def finish_linked_run(
+    started: StartedRun,
+    status: str,
+    *,
+    record: bool = True,
+    source: str = "run",
+    rerun_of: str | None = None,
+) -> RunEntry:
+    """End the run with `status`, read the predicted metrics and append the runs.yaml entry."""
+    from researchflow.adapters.mlflow import now_ms
+
+    end = now_ms()
+    started.store.finish_run(started.run_id, status, end)
+    stored = started.store.get_run(started.run_id)
+    metrics = stored.metrics if stored else {}
+    entry = RunEntry(
+        run_id=started.run_id,
+        experiment_id=started.experiment_id,
+        tracking_uri=started.tracking_uri,
+        commit=started.commit,
+        branch=started.branch,
+        dirty=started.dirty,
+        command=started.command,
+        data=started.data,
+        started=started.started,
+        ended=utc_timestamp(end),
+        status=status,
+        metrics={key: metrics[key] for key in started.metric_keys if key in metrics},
+        source=source,
+        rerun_of=rerun_of,
+    )
+    if record:
+        append_run(started.runs_file, started.hypothesis, entry)
+    return entry
+
+
+def entry_from_store(
+    root: Path, uri: str, run: StoreRun, metric_keys: Sequence[str], plan_data: Sequence[str]
+) -> RunEntry:
+    """The runs.yaml entry for a run made elsewhere (`rflow link`), read from its tags."""
+    from researchflow.adapters.dvc import data_versions
+
+    tags = run.tags
+    commit = tags[COMMIT]
+    data = data_from_tags(tags)
+    if not data:  # a plain MLflow run: the data is what the DVC files said at its commit
+        data = data_versions(root, tuple(plan_data) or None, rev=commit)
+    return RunEntry(
+        run_id=run.run_id,
+        experiment_id=run.experiment_id,
+        tracking_uri=uri,
+        commit=commit,
+        branch=tags.get(BRANCH),
+        dirty=is_dirty(tags),
+        command=command_from_tags(tags),
+        data=data,
+        started=utc_timestamp(run.start_time_ms) if run.start_time_ms else "",
+        ended=utc_timestamp(run.end_time_ms) if run.end_time_ms else "",
+        status=run.status,
+        metrics={key: run.metrics[key] for key in metric_keys if key in run.metrics},
+        source="link",
+    )
+
+
+# --- a command as a linked run (`rflow run`, `rflow check --rerun`) ----------------------
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    run_id: str
+    exit_code: int
+    entry: RunEntry
+    runs_file: str | None = None  # where the entry was recorded, None when not recorded
+    url: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "exit_code": self.exit_code,
+            "runs_file": self.runs_file,
+            "url": self.url,
+            **self.entry.to_dict(),
+        }
+
+    def to_text(self) -> str:
+        where = f", recorded in {self.runs_file}" if self.runs_file else ""
+        return f"rflow: run {self.run_id} {self.entry.status} (exit {self.exit_code}){where}"
+
+
+def execute_run(
+    config: Config,
+    hypothesis_id: str | None,
+    argv: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    allow_dirty: bool = False,
+    extra_tags: Mapping[str, str] | None = None,
+    source: str = "run",
+    rerun_of: str | None = None,
+    record: bool = True,
+    stdout: IO[Any] | int | None = None,
+    announce: Callable[[str], object] | None = None,
+) -> RunOutcome:
+    """Run `argv` as a linked MLflow run; the outcome carries the child's exit status.
+
+    The child's output streams live (to `stdout` when given). `announce(text)` is called
+    once the run exists, before the child starts.
+    """
+    from researchflow.adapters.mlflow import ui_url
+    from researchflow.adapters.process import require_executable, supervise
+
+    if not argv:
+        from researchflow.hypotheses import registered_command
+
+        argv = registered_command(config, hypothesis_id)  # the plan's registered command
+    child_cwd = Path(cwd) if cwd else Path.cwd()
+    require_executable(argv[0], child_cwd)
+    started = start_linked_run(
+        config, hypothesis_id, argv, cwd=cwd, allow_dirty=allow_dirty, extra_tags=extra_tags
+    )
+    url = ui_url(started.tracking_uri, started.experiment_id, started.run_id)
+    if announce is not None:
+        shown = url or started.tracking_uri
+        announce(f"rflow: run {started.run_id} for {started.hypothesis} ({shown})")
+    try:
+        ended = supervise(argv, child_cwd, started.child_environment(), stdout)
+    except OSError as error:
+        finish_linked_run(started, "FAILED", record=False)  # never leave it RUNNING
+        raise UserError(f"{argv[0]}: cannot be started: {error.strerror}") from None
+    status = "KILLED" if ended.interrupted else "FINISHED" if ended.code == 0 else "FAILED"
+    entry = finish_linked_run(started, status, record=record, source=source, rerun_of=rerun_of)
+    runs_file = shown_under(started.runs_file, config.root) if record else None
+    return RunOutcome(started.run_id, ended.code, entry, runs_file, url)
+
+
+# --- the Python API: `with researchflow.run("H-007"):` ---------------------------------
+
+
+@dataclass(frozen=True)
+class ActiveRun:
+    """What `researchflow.run()` yields: the run that `mlflow.log_*` calls now land in."""
+
+    run_id: str
+    experiment_id: str
+    hypothesis: str
+    tracking_uri: str
+    url: str | None
+
+
+def default_command() -> tuple[str, ...]:
+    """`python train.py …` for a script; nothing for a notebook (it cannot be rerun as is)."""
+    if sys.argv and sys.argv[0].endswith(".py"):
+        return ("python", *sys.argv)
+    return ()
+
+
+@contextmanager
+def linked_run(
+    hypothesis_id: str | None = None,
+    *,
+    allow_dirty: bool = False,
+    command: Sequence[str] | None = None,
+    root: Path | str | None = None,
+    record: bool = True,
+) -> Iterator[ActiveRun]:
+    from researchflow.adapters.mlflow import fluent_run, require_no_active_run, ui_url
+    from researchflow.config import load_config
+
+    config = load_config(Path(root) if root else None)
+    require_no_active_run()
+    argv = tuple(command) if command is not None else default_command()
+    started = start_linked_run(config, hypothesis_id, argv, allow_dirty=allow_dirty)
+    saved = {name: os.environ.get(name) for name in started.child_environment()}
+    os.environ.update(started.child_environment())  # subprocesses log to the same run
+    status = "FAILED"
+    try:
+        with fluent_run(started.tracking_uri, started.experiment_id, started.run_id):
+            yield ActiveRun(
+                started.run_id,
+                started.experiment_id,
+                started.hypothesis,
+                started.tracking_uri,
+                ui_url(started.tracking_uri, started.experiment_id, started.run_id),
+            )
+        status = "FINISHED"
+    except KeyboardInterrupt:
+        status = "KILLED"
+        raise
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        finish_linked_run(started, status, record=record)

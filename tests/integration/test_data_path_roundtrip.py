@@ -1,0 +1,87 @@
+"""A data path with `+`, `(` and spaces survives the store: `rflow run` and `rflow link`
+both write the real path into runs.yaml, the tag decodes to it, and provenance passes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from fixtures.experiment import commit_all, dvc, git, rflow_in
+from fixtures.gate_plans import plan_text
+
+PATH = "data/raw+clean (v2).csv"
+FOLDER = "research/H-001-graded"
+TRAIN = """\
+import os
+from pathlib import Path
+
+from mlflow.tracking import MlflowClient
+
+values = [float(line) for line in Path("data/raw+clean (v2).csv").read_text().split()]
+MlflowClient().log_metric(os.environ["MLFLOW_RUN_ID"], "score", sum(values) / len(values))
+"""
+
+
+@pytest.fixture
+def odd_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An approved hypothesis whose only data file has an awkward name, pushed to a remote."""
+    repo, remote = tmp_path / "repo", tmp_path / "remote"
+    remote.mkdir()
+    git(tmp_path, "init", "-q", "-b", "main", str(repo))
+    monkeypatch.chdir(repo)
+    assert rflow_in(repo, "init") == 0
+    dvc(repo, "remote", "add", "-d", "storage", "../remote")
+    (repo / "data").mkdir()
+    (repo / PATH).write_text("1\n2\n3\n", encoding="utf-8")
+    dvc(repo, "add", "-q", PATH)
+    dvc(repo, "push", "-q")
+    (repo / "train.py").write_text(TRAIN, encoding="utf-8")
+    git(repo, "checkout", "-q", "-b", "hyp/H-001-graded")
+    (repo / FOLDER).mkdir(parents=True)
+    plan = plan_text("H-001", data=f"['{PATH}']")
+    (repo / FOLDER / "plan.qmd").write_text(plan, encoding="utf-8")
+    commit_all(repo, "data, script and plan")
+    assert rflow_in(repo, "approve", "H-001", RFLOW_USER="dave") == 0
+    commit_all(repo, "approved")
+    return repo
+
+
+def provenance(repo: Path, capsys: pytest.CaptureFixture[str]) -> dict:
+    capsys.readouterr()
+    rflow_in(repo, "check", "H-001", "--json")
+    result = json.loads(capsys.readouterr().out)
+    return next(c for c in result["checks"] if c["check"] == "provenance")
+
+
+def test_run_and_link_record_the_real_path_and_pass_provenance(
+    odd_data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mlflow.tracking import MlflowClient
+
+    import researchflow
+    from researchflow.config import load_config, tracking_uri
+    from researchflow.runlog import read_runs
+    from researchflow.tracking import data_from_tags
+
+    assert rflow_in(odd_data, "run", "H-001", "--", sys.executable, "train.py") == 0
+    commit_all(odd_data, "a run")
+    with researchflow.run("H-001", command=[sys.executable, "train.py"], record=False) as run:
+        pass
+    assert rflow_in(odd_data, "link", "H-001", run.run_id) == 0
+    commit_all(odd_data, "a linked run")
+
+    entries = read_runs(odd_data / FOLDER / "runs.yaml").runs
+    assert [e.source for e in entries] == ["run", "link"]
+    for entry in entries:
+        assert list(entry.data) == [PATH]
+    client = MlflowClient(tracking_uri(load_config(odd_data)))
+    for entry in entries:
+        tags = client.get_run(entry.run_id).data.tags
+        assert data_from_tags(tags) == entry.data
+    assert rflow_in(odd_data, "report", "H-001") == 0  # the runs become evidence
+    commit_all(odd_data, "report")
+    check = provenance(odd_data, capsys)
+    assert check["status"] == "pass", check["problems"]
+    assert "2 used as evidence" in check["detail"]

@@ -1,0 +1,87 @@
+"""The layers hold: commands sit on the library, never the reverse.
+
+cli.py → commands → library (tracking, project, checks, …) → adapters → errors. Imports
+inside functions count too: a lazy import is still a dependency.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[2] / "src" / "researchflow"
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path) -> set[str]:
+    """Every researchflow module `path` imports, anywhere in the file."""
+    found: set[str] = set()
+    package = module_name(path).rsplit(".", 1)[0] if path.name != "__init__.py" else None
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = (package or module_name(path)).split(".")
+                anchor = anchor[: len(anchor) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            if base != "researchflow":  # `from researchflow import x` names the module x
+                found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return {name for name in found if name.split(".")[0] == "researchflow"}
+
+
+GRAPH = {module_name(p): imports_of(p) for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def within(name: str, package: str) -> bool:
+    return name == package or name.startswith(package + ".")
+
+
+def test_the_graph_is_read() -> None:
+    assert "researchflow.cli" in GRAPH
+    assert any(within(name, "researchflow.commands") for name in GRAPH["researchflow.cli"])
+
+
+@pytest.mark.parametrize(
+    "module", sorted(m for m in GRAPH if within(m, "researchflow.commands") and m.count(".") == 2)
+)
+def test_no_command_imports_another_command(module: str) -> None:
+    others = {
+        name
+        for name in GRAPH[module]
+        if within(name, "researchflow.commands")
+        and name != "researchflow.commands"
+        and not within(name, module)
+    }
+    assert not others, f"{module} imports {sorted(others)}: move the shared part to the library"
+
+
+def test_only_the_cli_imports_commands() -> None:
+    offenders = {
+        module: sorted(n for n in names if within(n, "researchflow.commands"))
+        for module, names in GRAPH.items()
+        if module != "researchflow.cli" and not within(module, "researchflow.commands")
+    }
+    assert {m: n for m, n in offenders.items() if n} == {}
+
+
+def test_adapters_import_only_adapters_and_leaf_helpers() -> None:
+    # value types and helpers that import nothing of ours but each other
+    leaves = ("errors", "fileio", "problems", "safetext", "safeyaml")
+    allowed = ("researchflow.adapters", *(f"researchflow.{leaf}" for leaf in leaves))
+    for leaf in leaves:
+        assert all(any(within(n, a) for a in allowed[1:]) for n in GRAPH[f"researchflow.{leaf}"])
+    offenders = {
+        module: sorted(n for n in names if not any(within(n, a) for a in allowed))
+        for module, names in GRAPH.items()
+        if within(module, "researchflow.adapters")
+    }
+    assert {m: n for m, n in offenders.items() if n} == {}
