@@ -110,7 +110,7 @@ def evidence_facts(config: Config, history: History, store: Mapping[str, Any]) -
 
 
 def _plan_commit(
-    config: Config, info, blob: bytes | None, relative: str, trusted: bool
+    config: Config, info: Any, blob: bytes | None, relative: str, trusted: bool
 ) -> PlanCommit:
     from researchflow.evidence import parse_time
     from researchflow.plan import read_plan

@@ -8,6 +8,8 @@ approvals or the approval commit's signature.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from researchflow.checks.context import HypothesisContext
 from researchflow.checks.model import CheckResult, judged
 from researchflow.problems import Problem
@@ -72,7 +74,9 @@ def history_problems(ctx: HypothesisContext) -> list[Problem]:
     return problems
 
 
-def _committed(ctx: HypothesisContext, located) -> list[Problem]:
+def _committed(
+    ctx: HypothesisContext, located: Callable[[str, str, str], Problem]
+) -> list[Problem]:
     """The records in the file are the ones history introduced: none uncommitted."""
     plan = ctx.plan
     last = next((c.plan for c in reversed(ctx.history.commits) if c.plan is not None), None)
