@@ -105,6 +105,13 @@ def init(with_dvc: bool, gitlab_ci: bool, install_hook: bool, as_json: bool) -> 
 @click.option("--designer", help="Who designs the experiment.")
 @click.option("--executor", help="Who runs it (not the author, unless the plan says why).")
 @click.option("--reviewer", "reviewers", multiple=True, help="A reviewer; repeat for more.")
+@click.option(
+    "--serves",
+    "serves",
+    multiple=True,
+    metavar="METRIC",
+    help="A success metric of the problem statement this hypothesis moves; repeat for more.",
+)
 @click.option("--base", help="Branch to start from. Default: base_branch, else the default.")
 @click.option("--no-push", is_flag=True, help="Only create the branch and plan locally.")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
@@ -115,6 +122,7 @@ def new_hypothesis(
     designer: str | None,
     executor: str | None,
     reviewers: tuple[str, ...],
+    serves: tuple[str, ...],
     base: str | None,
     no_push: bool,
     as_json: bool,
@@ -140,6 +148,7 @@ def new_hypothesis(
         designer=designer,
         executor=executor,
         reviewers=reviewers,
+        serves=serves,
         base=base,
         push=not no_push,
     )
@@ -211,8 +220,16 @@ def run(args: tuple[str, ...], allow_dirty: bool, as_json: bool) -> int:
 
 @cli.command()
 @click.argument("args", nargs=-1, required=True)
+@click.option(
+    "--command",
+    "command",
+    default=None,
+    help="The command that made the runs, e.g. 'python train.py --alpha 0.4' (split like a "
+    "shell, never run by one); default: read from the runs' tags.",
+)
+@click.option("--exploratory", is_flag=True, help="Mark the runs as exploratory: never evidence.")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def link(args: tuple[str, ...], as_json: bool) -> int:
+def link(args: tuple[str, ...], command: str | None, exploratory: bool, as_json: bool) -> int:
     """Adopt MLflow runs made outside rflow run: rflow link [ID] RUN_ID...
 
     Each run must carry the mlflow.source.git.commit tag (mlflow.start_run() sets it when
@@ -227,7 +244,18 @@ def link(args: tuple[str, ...], as_json: bool) -> int:
     from researchflow.output import emit
 
     hypothesis_id, run_ids = split_arguments(args)
-    emit(run_link(_config(), hypothesis_id, run_ids), as_json=as_json)
+    argv = None
+    if command is not None:
+        import shlex
+
+        try:
+            argv = tuple(shlex.split(command))
+        except ValueError as error:
+            raise click.UsageError(f"--command: {error} (quote it as a shell would)") from None
+        if not argv:
+            raise click.UsageError("--command: empty (give the command that made the runs)")
+    result = run_link(_config(), hypothesis_id, run_ids, command=argv, exploratory=exploratory)
+    emit(result, as_json=as_json)
     return 0
 
 
@@ -392,6 +420,159 @@ def abandon(hypothesis_id: str | None, reason: str, as_json: bool) -> int:
     from researchflow.output import emit
 
     emit(run_abandon(_config(), hypothesis_id, reason), as_json=as_json)
+    return 0
+
+
+@cli.command()
+@click.argument("hypothesis_id", metavar="[ID]", required=False)
+@click.option("--days", type=int, required=True, help="Days to add to the timebox.")
+@click.option("--reason", required=True, help="Why the work needs longer.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def extend(hypothesis_id: str | None, days: int, reason: str, as_json: bool) -> int:
+    """Lengthen the timebox without a deviation: the timebox is not registered content.
+
+    Raises `timebox_days` by DAYS and appends `{event: extend, days, reason}` to
+    `lifecycle:` (append-only; the board shows the extension). Runs stay confirmatory.
+    Nothing is committed.
+
+    Example: rflow extend H-007 --days 3 --reason "the March data arrived late"
+    """
+    from researchflow.commands.lifecycle import extend as run_extend
+    from researchflow.output import emit
+
+    emit(run_extend(_config(), hypothesis_id, days, reason), as_json=as_json)
+    return 0
+
+
+# --- intake and the weekly view: idea, groom, digest (issue 16) --------------------------
+
+
+@cli.command()
+@click.argument("title")
+@click.option(
+    "--rice", metavar="R,I,C,E", required=True, help="Reach, impact, confidence, effort: 1..5 each."
+)
+@click.option("--author", help="Who proposes it. Default: $RFLOW_USER, else git's user.name.")
+@click.option(
+    "--serves",
+    "serves",
+    multiple=True,
+    metavar="METRIC",
+    help="A success metric of the problem statement it would move; repeat for more.",
+)
+@click.option(
+    "--base", help="The branch holding the backlog. Default: base_branch, else the default."
+)
+@click.option("--no-push", is_flag=True, help="Only commit it on the local base branch.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def idea(
+    title: str,
+    rice: str,
+    author: str | None,
+    serves: tuple[str, ...],
+    base: str | None,
+    no_push: bool,
+    as_json: bool,
+) -> int:
+    """Put an idea in the backlog: an ID and a RICE score, no branch yet.
+
+    Appends the idea to research/backlog.yaml in one commit on the base branch and pushes
+    it (with the ID's reservation, so no one else takes the ID). `rflow rank` and `rflow
+    board` show it with the drafts; `rflow groom ID` later makes the branch, the plan and
+    the draft merge request.
+
+    Example: rflow idea "Graded target improves recall" --rice 3,3,2,3
+    """
+    from researchflow.commands.idea import idea as run_idea
+    from researchflow.output import emit
+
+    result = run_idea(
+        _config(), title, rice=rice, author=author, serves=serves, base=base, push=not no_push
+    )
+    emit(result, as_json=as_json)
+    return 0
+
+
+@cli.command()
+@click.argument("hypothesis_id", metavar="ID")
+@click.option("--designer", help="Who designs the experiment.")
+@click.option("--executor", help="Who runs it (not the author, unless the plan says why).")
+@click.option("--reviewer", "reviewers", multiple=True, help="A reviewer; repeat for more.")
+@click.option("--base", help="Branch to start from. Default: base_branch, else the default.")
+@click.option("--no-push", is_flag=True, help="Only create the branch and plan locally.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def groom(
+    hypothesis_id: str,
+    designer: str | None,
+    executor: str | None,
+    reviewers: tuple[str, ...],
+    base: str | None,
+    no_push: bool,
+    as_json: bool,
+) -> int:
+    """Turn a backlog idea into a hypothesis: its branch, its plan and a draft merge request.
+
+    Same as `rflow new-hypothesis ID`: the idea's ID, title, RICE score, author and served
+    metrics carry over; name the executor the team assigned.
+
+    Example: rflow groom H-012 --executor carol --reviewer dave
+    """
+    from researchflow.commands.new_hypothesis import new_hypothesis as run_new
+    from researchflow.output import emit
+
+    result = run_new(
+        _config(),
+        hypothesis_id,
+        designer=designer,
+        executor=executor,
+        reviewers=reviewers,
+        base=base,
+        push=not no_push,
+    )
+    emit(result, as_json=as_json)
+    return 0
+
+
+@cli.command()
+@click.option("--since", default="7d", show_default=True, help="The period: 7d, 2w, or a date.")
+@click.option(
+    "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the Markdown here."
+)
+@click.option(
+    "--post-issue",
+    type=int,
+    metavar="IID",
+    help="Post it as a comment on this GitLab issue (needs GITLAB_TOKEN).",
+)
+@click.option("--until", "until", metavar="DATE", hidden=True, help="End of the period (tests).")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def digest(
+    since: str, output: Path | None, post_issue: int | None, until: str | None, as_json: bool
+) -> int:
+    """The weekly summary for the team meeting, in Markdown.
+
+    Approved, started, reported and concluded hypotheses (with outcomes and ship
+    decisions), overdue and held ones, cycle time from approval to conclusion (median and
+    per hypothesis) and throughput per week. Printed, written with --output, or posted as
+    a GitLab issue comment with --post-issue.
+
+    Example: rflow digest --since 7d --post-issue 12
+    """
+    from researchflow.commands.digest import digest as run_digest
+    from researchflow.output import emit
+
+    end = None
+    if until is not None:
+        import datetime as dt
+
+        try:
+            end = dt.datetime.fromisoformat(until.replace("Z", "+00:00"))
+        except ValueError:
+            raise click.BadParameter("use YYYY-MM-DD", param_hint="--until") from None
+        if end.tzinfo is None:
+            end = end.replace(tzinfo=dt.UTC)
+    result = run_digest(_config(), since=since, until=end, output=output, post_issue=post_issue)
+    emit(result, as_json=as_json)
     return 0
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from researchflow.errors import UserError
+from researchflow.strictkeys import EXTENSION_PREFIX, suggestion
 
 CONFIG_FILE = "researchflow.yaml"
 PYPROJECT = "pyproject.toml"
@@ -80,6 +81,9 @@ class Config:
     gitlab: GitlabConfig = field(default_factory=GitlabConfig)
     dvc: DvcConfig = field(default_factory=DvcConfig)
     quarto: QuartoConfig = field(default_factory=QuartoConfig)
+    wip_limit: int = 1  # hypotheses one executor may have `running` at once
+    timebox_max_days: int = 5  # validate warns at review when timebox_days is longer
+    review_max_days: int = 2  # status warns when a plan waits in review longer
     identity: IdentityConfig = field(default_factory=IdentityConfig)
     people: tuple[tuple[str, tuple[str, ...]], ...] = ()  # name → git e-mails
 
@@ -196,9 +200,13 @@ def _convert(cls: type, data: Any, source: str, prefix: str) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key, value in data.items():
         name = f"{prefix}{key}"
+        if str(key).startswith(EXTENSION_PREFIX):
+            continue  # a team's own setting
         if key not in fields:
             known = ", ".join(sorted(fields))
-            raise UserError(f"{source}: {name}: unknown key (known keys: {known})")
+            fix = suggestion(str(key), fields)
+            fix = fix if fix.startswith("did you mean") else f"known keys: {known}"
+            raise UserError(f"{source}: {name}: unknown key ({fix})")
         if key in _NESTED and not prefix:
             # a section holding only comments (`mlflow:`) means its defaults
             section = {} if value is None else value
@@ -259,6 +267,10 @@ def _check_type(spec: dataclasses.Field, value: Any, source: str, name: str) -> 
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise UserError(f"{source}: {name}: must be a list of names (e.g. [a, b])")
         return tuple(value)
+    if annotation.startswith("int"):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise UserError(f"{source}: {name}: must be a whole number >= 1, not {value!r}")
+        return value
     if annotation.startswith("bool"):
         if not isinstance(value, bool):
             raise UserError(f"{source}: {name}: must be true or false, not {value!r}")

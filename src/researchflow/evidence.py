@@ -202,6 +202,8 @@ def _classify_one(
 
     if run.status != "FINISHED":
         return exploratory(f"ended {run.status}")
+    if run.exploratory:
+        return exploratory("linked with --exploratory: declared not to be evidence")
     if run.dirty:
         return exploratory("made on a dirty working tree (--allow-dirty)")
     if plan.approval is None:

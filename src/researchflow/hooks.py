@@ -35,9 +35,9 @@ class Hook:
 RFLOW_HOOKS: tuple[Hook, ...] = (
     Hook(
         id="rflow-validate",
-        name="rflow validate (plans and reports)",
+        name="rflow validate (plans, reports, problem statements)",
         entry="rflow validate",
-        files=r"^{research}/[^/]+/(plan|report)\.qmd$",
+        files=r"^{research}/([^/]+/(plan|report)|problem|problems/[^/]+)\.qmd$",
     ),
     Hook(
         id="rflow-registration",

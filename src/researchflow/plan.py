@@ -118,7 +118,7 @@ class Roles:
     designer: str | None = None
     executor: str | None = None
     reviewers: tuple[str, ...] = ()
-    reason: str | None = None  # why the executor is also the author
+    reason: str | None = None  # why a role rule is waived (shown by the report and board)
 
 
 @dataclass(frozen=True)
@@ -241,6 +241,8 @@ def validate_plan(
         if is_written(document.front_matter) or strict:
             checker.sections(sections)
             checker.placeholders(sections)
+        if status != "draft" and plan is not None:
+            checker.role_rules(plan)
     return PlanResult(plan, tuple(checker.problems), document, tuple(checker.warnings))
 
 
@@ -420,6 +422,30 @@ class _Checker:
         if author is None:
             return None
         return Roles(author, designer, executor, tuple(r.strip() for r in reviewers), reason)
+
+    def role_rules(self, plan: Plan) -> None:
+        """From review on: designer ≠ author, and no approver is author, designer or
+        executor; a written roles.reason waives them (the report and the board show it)."""
+        roles = plan.roles
+        if roles.reason:
+            return
+        if roles.designer and roles.designer == roles.author:
+            self.add(
+                "roles.designer",
+                "the designer is also the author",
+                "name another designer, or say why in roles.reason",
+            )
+        approvals = [("approval.by", plan.approval)] if plan.approval else []
+        approvals += [(f"reapprovals[{i}].by", a) for i, a in enumerate(plan.reapprovals)]
+        for key, approval in approvals:
+            for role, name in (("designer", roles.designer), ("executor", roles.executor)):
+                if name and approval.by == name:
+                    self.add(
+                        key,
+                        f"approved by the {role} ({name})",
+                        "a reviewer who is none of author, designer and executor approves; "
+                        "or say why in roles.reason",
+                    )
 
     def _rice(self) -> Rice | None:
         rice = self.fm.get("rice")

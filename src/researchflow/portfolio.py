@@ -16,17 +16,27 @@ from typing import Any
 import yaml
 
 from researchflow import safeyaml
+from researchflow.backlog import Idea
 from researchflow.config import SectionsConfig
 from researchflow.naming import id_from_name, id_number
-from researchflow.plan import RICE_FACTORS, STATUSES, Plan, Rice, rank_key, read_plan
+from researchflow.plan import (
+    RICE_FACTORS,
+    STATUSES,
+    LifecycleEvent,
+    Plan,
+    Rice,
+    rank_key,
+    read_plan,
+)
+from researchflow.programme import ProblemStatement
 
-# Work that has started (or may start) runs against its timebox
-TIMEBOXED = ("approved", "running")
+# Work that has started (or may start) runs against its timebox; on hold the clock stops
+TIMEBOXED = ("approved", "running", "hold")
 # Not started yet: what `rflow rank` prioritises
 BACKLOG = ("draft", "review", "approved")
 BROKEN = "broken"
 # Bump when Summary.to_dict changes shape, so remembered entries of the old shape are dropped
-MEMO_FORMAT = 2
+MEMO_FORMAT = 3
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,8 @@ class PlanSource:
     merged: bool = False  # read from the default branch: no hypothesis branch left
     plan_oid: str = ""  # git blob ids: unchanged blobs need not be parsed again
     runs_oid: str = ""
+    report: bytes | None = None  # report.qmd, None when absent
+    report_oid: str = ""
 
 
 @dataclass(frozen=True)
@@ -55,8 +67,20 @@ class Summary:
     rice: Rice
     created: dt.date
     timebox_days: int | None
-    started: dt.date  # the timebox runs from approval (when work may start), else creation
+    started: dt.date  # the timebox runs from `start`, else the approval, else creation
     conclusion: str | None
+    serves: tuple[str, ...] = ()
+    approved_at: str | None = None
+    approver: str | None = None
+    reapprovals: int = 0
+    lifecycle: tuple[LifecycleEvent, ...] = ()
+    roles_reason: str | None = None
+    validation: dict[str, Any] | None = None  # the online check after a confirmed result
+
+    @property
+    def extended_days(self) -> int:
+        """Days added to the timebox by `rflow extend`."""
+        return sum(e.days or 0 for e in self.lifecycle if e.event == "extend")
 
     @property
     def score(self) -> int:
@@ -73,8 +97,15 @@ class Summary:
             rice=plan.rice,
             created=plan.created,
             timebox_days=plan.timebox_days,
-            started=_approval_date(plan) or plan.created,
+            started=_start_date(plan) or _approval_date(plan) or plan.created,
             conclusion=plan.conclusion,
+            serves=plan.serves,
+            approved_at=plan.approval.at if plan.approval else None,
+            approver=plan.approval.by if plan.approval else None,
+            reapprovals=len(plan.reapprovals),
+            lifecycle=plan.lifecycle,
+            roles_reason=plan.roles.reason,
+            validation=dataclasses.asdict(plan.validation) if plan.validation else None,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -90,6 +121,13 @@ class Summary:
             "timebox_days": self.timebox_days,
             "started": self.started.isoformat(),
             "conclusion": self.conclusion,
+            "serves": list(self.serves),
+            "approved_at": self.approved_at,
+            "approver": self.approver,
+            "reapprovals": self.reapprovals,
+            "lifecycle": [dataclasses.asdict(event) for event in self.lifecycle],
+            "roles_reason": self.roles_reason,
+            "validation": self.validation,
         }
 
     @classmethod
@@ -101,7 +139,39 @@ class Summary:
         values["rice"] = Rice(*rice)
         values["created"] = dt.date.fromisoformat(values["created"])
         values["started"] = dt.date.fromisoformat(values["started"])
+        values["serves"] = tuple(values.get("serves") or ())
+        values["lifecycle"] = tuple(LifecycleEvent(**e) for e in values.get("lifecycle") or ())
         return cls(**values)
+
+
+def _start_date(plan: Plan) -> dt.date | None:
+    start = next((e for e in plan.lifecycle if e.event == "start"), None)
+    return _date(start.at) if start else None
+
+
+def _date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def held_days(plan: Summary, today: dt.date) -> int:
+    """Days spent on hold (hold → resume, or → today while still on hold): the timebox clock
+    stops meanwhile."""
+    total, since = 0, None
+    for event in plan.lifecycle:
+        moment = _date(event.at)
+        if moment is None:
+            continue
+        if event.event == "hold" and since is None:
+            since = moment
+        elif event.event == "resume" and since is not None:
+            total += (moment - since).days
+            since = None
+    if since is not None:
+        total += (today - since).days
+    return max(total, 0)
 
 
 def _approval_date(plan: Plan) -> dt.date | None:
@@ -164,7 +234,11 @@ class Row:
     problem_count: int
     runs: int | None  # None: runs.yaml unreadable
     age_days: int | None
-    overrun_days: int | None  # days past the timebox, approved/running only
+    overrun_days: int | None  # days past the timebox, approved/running/hold only
+    decision: str | None = None  # the report's ship decision: ship | iterate | stop
+    decision_reason: str | None = None
+    held_days: int = 0
+    review_days: int | None = None  # days waiting in review (status review only)
 
     @property
     def broken(self) -> bool:
@@ -206,6 +280,14 @@ class Row:
             "timebox_days": plan.timebox_days if plan else None,
             "overrun_days": self.overrun_days,
             "conclusion": plan.conclusion if plan else None,
+            "decision": self.decision,
+            "decision_reason": self.decision_reason,
+            "serves": list(plan.serves) if plan else [],
+            "held_days": self.held_days,
+            "extended_days": plan.extended_days if plan else 0,
+            "review_days": self.review_days,
+            "roles_reason": plan.roles_reason if plan else None,
+            "validation": plan.validation if plan else None,
             "branch": self.source.branch,
             "merged": self.source.merged,
             "path": self.source.path,
@@ -238,6 +320,15 @@ class Portfolio:
     warnings: tuple[PortfolioWarning, ...]
     today: dt.date
     memo: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False, compare=False)
+    statements: tuple[ProblemStatement, ...] = ()  # the programme(s) on the default branch
+    ideas: tuple[Idea, ...] = ()  # backlog ideas not groomed yet (no branch, no folder)
+    notes: tuple[str, ...] = ()  # what could not be read beside the plans (the backlog)
+
+    def backlog(self) -> list[Row | Idea]:
+        """Ideas and not-yet-started plans together, highest RICE first, ties by ID."""
+        plans: list[Row | Idea] = list(ranked(self.rows, BACKLOG))
+        items = plans + list(self.ideas)
+        return sorted(items, key=lambda item: (-(item_score(item)), _id_sort(item.id)))
 
     def by_status(self) -> dict[str, list[Row]]:
         """Every status (in lifecycle order, then `broken` if any) → its rows."""
@@ -250,6 +341,10 @@ class Portfolio:
         """The research log: what the team has learned, newest ID first."""
         done = [row for row in self.rows if row.status == "concluded"]
         return sorted(done, key=lambda row: _id_sort(row.id), reverse=True)
+
+
+def item_score(item: Row | Idea) -> int:
+    return item.score if isinstance(item, Idea) else (item.score or 0)
 
 
 def count_runs(raw: bytes | None) -> int | None:
@@ -269,13 +364,21 @@ def count_runs(raw: bytes | None) -> int | None:
 
 
 def overrun(plan: Summary, today: dt.date) -> int | None:
-    """Days past `timebox_days` for approved/running work; None when not timeboxed."""
+    """Days past `timebox_days` for approved/running/held work, the days on hold not
+    counted; None when not timeboxed."""
     if plan.status not in TIMEBOXED or plan.timebox_days is None:
         return None
-    return max((today - plan.started).days - plan.timebox_days, 0)
+    elapsed = (today - plan.started).days - held_days(plan, today)
+    return max(elapsed - plan.timebox_days, 0)
 
 
-def build_row(source: PlanSource, reading: Reading, runs: int | None, today: dt.date) -> Row:
+def build_row(
+    source: PlanSource,
+    reading: Reading,
+    runs: int | None,
+    today: dt.date,
+    decision: tuple[str | None, str | None] = (None, None),
+) -> Row:
     plan = reading.summary
     if plan is None:
         folder_id = id_from_name(source.folder)
@@ -292,6 +395,26 @@ def build_row(source: PlanSource, reading: Reading, runs: int | None, today: dt.
         runs,
         age,
         overrun(plan, today),
+        decision[0],
+        decision[1],
+        held_days(plan, today),
+    )
+
+
+def read_decision(raw: bytes | None) -> tuple[str | None, str | None]:
+    """The report's `decision` and `decision_reason`, (None, None) when unreadable."""
+    if raw is None:
+        return None, None
+    from researchflow.document import DocumentError, parse_document
+
+    try:
+        fm = parse_document(raw).front_matter
+    except (DocumentError, ValueError, TypeError, RecursionError):
+        return None, None
+    decision, reason = fm.get("decision"), fm.get("decision_reason")
+    return (
+        decision if decision in ("ship", "iterate", "stop") else None,
+        " ".join(reason.split()) if isinstance(reason, str) else None,
     )
 
 
@@ -300,6 +423,8 @@ def build_portfolio(
     sections: SectionsConfig,
     today: dt.date,
     known: Mapping[str, Any] | None = None,
+    *,
+    wip_limit: int = 1,
 ) -> Portfolio:
     """Rows for every source, sorted by ID, with the warnings.
 
@@ -329,13 +454,25 @@ def build_portfolio(
             runs = count_runs(source.runs)
         if runs_key and runs is not None:
             memo[runs_key] = runs
-        rows.append(build_row(source, reading, runs, today))
+        report_key = f"report:{source.report_oid}" if source.report_oid else None
+        remembered = known.get(report_key) if report_key else None
+        if isinstance(remembered, list) and len(remembered) == 2:
+            decision = (remembered[0], remembered[1])
+        else:
+            decision = read_decision(source.report)
+        if report_key:
+            memo[report_key] = list(decision)
+        rows.append(build_row(source, reading, runs, today, decision))
     rows.sort(key=lambda row: (_id_sort(row.id), row.source.branch))
-    return Portfolio(tuple(rows), tuple(warnings(rows)), today, memo)
+    found = warnings(rows, wip_limit=wip_limit)
+    return Portfolio(tuple(rows), tuple(found), today, memo)
 
 
-def warnings(rows: Iterable[Row]) -> list[PortfolioWarning]:
-    """Work in progress beyond one per executor, running past the timebox, reused IDs."""
+def warnings(
+    rows: Iterable[Row], *, wip_limit: int = 1, review_max_days: int | None = None
+) -> list[PortfolioWarning]:
+    """Work in progress beyond the limit per executor (held work does not count), running
+    past the timebox, waiting too long in review, reused IDs."""
     rows = list(rows)
     found: list[PortfolioWarning] = []
     running: dict[str, list[str]] = defaultdict(list)
@@ -343,12 +480,13 @@ def warnings(rows: Iterable[Row]) -> list[PortfolioWarning]:
         if row.status == "running" and row.executor:
             running[row.executor].append(row.id or "?")
     for executor, ids in sorted(running.items()):
-        if len(ids) > 1:
+        if len(ids) > wip_limit:
             found.append(
                 PortfolioWarning(
                     "wip",
                     f"{executor} is running {len(ids)} hypotheses ({', '.join(ids)}): "
-                    "work in progress is limited to one (finish or pause all but one)",
+                    f"work in progress is limited to {wip_limit} (finish one, or pause it "
+                    "with `rflow hold ID --reason ...`)",
                     tuple(ids),
                 )
             )
@@ -358,8 +496,24 @@ def warnings(rows: Iterable[Row]) -> list[PortfolioWarning]:
                 PortfolioWarning(
                     "timebox",
                     f"{row.id} is running {_days(row.overrun_days)} past its "
-                    f"{row.plan.timebox_days}-day timebox (conclude it, or record a "
-                    "deviation with a new timebox_days)",
+                    f"{row.plan.timebox_days}-day timebox (conclude it, or lengthen the "
+                    f"timebox with `rflow extend {row.id} --days N --reason ...`)",
+                    (row.id or "?",),
+                )
+            )
+    for row in rows:
+        waited = row.review_days
+        if (
+            review_max_days is not None
+            and row.status == "review"
+            and (waited or 0) > review_max_days
+        ):
+            found.append(
+                PortfolioWarning(
+                    "review",
+                    f"{row.id} has waited {_days(waited or 0)} in review, longer than the "
+                    f"team's {review_max_days} (ask a reviewer to approve it, or send it "
+                    "back to draft)",
                     (row.id or "?",),
                 )
             )

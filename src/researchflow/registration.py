@@ -105,6 +105,16 @@ def history_problems(
                 "restore it from the last commit; only `rflow approve` writes it",
             )
         )
+    if after.reapprovals[: len(before.reapprovals)] != before.reapprovals:
+        problems.append(
+            Problem(
+                path,
+                document.line_of("reapprovals"),
+                "reapprovals",
+                "recorded re-approvals were edited or removed",
+                "restore them from the last commit; only `rflow approve` adds them",
+            )
+        )
     if after.deviations[: len(before.deviations)] != before.deviations:
         problems.append(
             Problem(

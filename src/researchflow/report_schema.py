@@ -12,8 +12,26 @@ from pathlib import PurePosixPath
 from researchflow.config import DEFAULT_REPORT_SECTIONS
 from researchflow.document import Document, DocumentError, parse_document
 from researchflow.naming import id_from_name, is_valid_id
-from researchflow.plan import HTML_COMMENT, PLACEHOLDER
+from researchflow.plan import HTML_COMMENT, PLACEHOLDER, QUARTO_KEYS
 from researchflow.problems import Problem
+from researchflow.strictkeys import unknown_keys
+
+# The report's own front-matter keys (generated ones, and the ship decision)
+REPORT_KEYS = (
+    "title",
+    "id",
+    "hypothesis_title",
+    "primary_run",
+    "verdicts",
+    "verdicts_original",
+    "decision",
+    "decision_reason",
+    "format",
+)
+DECISIONS = ("ship", "iterate", "stop")
+DEPLOYMENT_SECTION = "Deployment plan"
+# what a deployment plan must say (a word each, so the team's own headings fit)
+DEPLOYMENT_POINTS = ("interface", "owner", "monitoring")
 
 WRITTEN_FROM = ("reported", "concluded")  # statuses at which the report must be written
 GENERATED_SECTION = "results"  # its block is generated; only its prose is the author's
@@ -23,19 +41,21 @@ BLOCK = re.compile(r"<!-- rflow:results:begin -->.*?<!-- rflow:results:end -->",
 def read_report(
     raw: bytes | str,
     path: str,
+    plan_status: str | None = None,
     *,
-    status: str | None = None,
     sections: tuple[str, ...] = DEFAULT_REPORT_SECTIONS,
 ) -> tuple[Problem, ...]:
-    """The report's shape; at status reported or concluded (the plan's) its own sections
-    must be written too: present, not empty, no template placeholder text."""
+    """The report's shape; `plan_status` (the plan's `status`) adds, at reported or
+    concluded, its own sections written (present, not empty, no template text) and, at
+    `concluded`, the ship decision."""
     try:
         document = parse_document(raw)
     except DocumentError as error:
         return (Problem(path, error.line, error.field, error.message, error.fix),)
     problems = list(_shape(document, path))
-    if status in WRITTEN_FROM:
-        problems.extend(written_problems(document, path, sections, status))
+    if plan_status in WRITTEN_FROM:
+        problems.extend(written_problems(document, path, sections, plan_status))
+    problems += decision_problems(document, path, plan_status)
     return tuple(problems)
 
 
@@ -102,6 +122,8 @@ def written_problems(
 def _shape(document: Document, path: str) -> list[Problem]:
     problems: list[Problem] = []
     fm = document.front_matter
+    for key, fix in unknown_keys(fm, REPORT_KEYS, QUARTO_KEYS):
+        problems.append(Problem(path, document.line_of(key), key, "unknown key", fix))
     report_id = fm.get("id")
     if report_id is None:
         problems.append(
@@ -136,3 +158,106 @@ def _shape(document: Document, path: str) -> list[Problem]:
             Problem(path, document.line_of("title"), "title", "missing", "add a one-line title")
         )
     return problems
+
+
+def decision_problems(document: Document, path: str, plan_status: str | None) -> list[Problem]:
+    """`decision: ship | iterate | stop` with a one-line reason once concluded; a ship
+    decision also needs a written deployment plan."""
+    fm = document.front_matter
+    decision = fm.get("decision")
+    problems: list[Problem] = []
+    if decision is not None and decision not in DECISIONS:
+        problems.append(
+            Problem(
+                path,
+                document.line_of("decision"),
+                "decision",
+                f"{decision!r} is not allowed",
+                f"use one of: {', '.join(DECISIONS)}",
+            )
+        )
+        return problems
+    reason = fm.get("decision_reason")
+    if reason is not None and (not isinstance(reason, str) or not reason.strip()):
+        problems.append(
+            Problem(
+                path,
+                document.line_of("decision_reason"),
+                "decision_reason",
+                "must be one line of text",
+                "say in one line why, e.g. 'recall +4 points, inside the latency budget'",
+            )
+        )
+    elif isinstance(reason, str) and "\n" in reason.strip():
+        problems.append(
+            Problem(
+                path,
+                document.line_of("decision_reason"),
+                "decision_reason",
+                "must be one line",
+                "keep the reason to one line; write more in the report",
+            )
+        )
+    if plan_status != "concluded":
+        return problems
+    if decision is None:
+        problems.append(
+            Problem(
+                path,
+                1,
+                "decision",
+                "a concluded hypothesis needs the ship decision",
+                "add 'decision: ship', 'iterate' or 'stop' and a one-line decision_reason",
+            )
+        )
+    if reason is None:
+        problems.append(
+            Problem(
+                path,
+                1,
+                "decision_reason",
+                "missing",
+                "add 'decision_reason: <one line: why ship, iterate or stop>'",
+            )
+        )
+    if decision == "ship":
+        problems += _deployment_plan(document, path)
+    return problems
+
+
+def _deployment_plan(document: Document, path: str) -> list[Problem]:
+    label = f"## {DEPLOYMENT_SECTION}"
+    section = document.section(DEPLOYMENT_SECTION)
+    fix = "write the interface, the owner and the monitoring metric of the rollout"
+    if section is None:
+        return [
+            Problem(
+                path,
+                document.body_start,
+                label,
+                "a ship decision needs a deployment plan",
+                f"add '{label}': {fix}",
+            )
+        ]
+    body = HTML_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), section.body)
+    if not body.strip():
+        return [Problem(path, section.line, label, "section is empty", fix)]
+    placeholder = PLACEHOLDER.search(body)
+    if placeholder:
+        offset = body[: placeholder.start()].count("\n") + 1
+        return [
+            Problem(
+                path,
+                section.line + offset,
+                label,
+                "still holds template placeholder text (TODO)",
+                fix,
+            )
+        ]
+    lowered = body.casefold()
+    missing = [point for point in DEPLOYMENT_POINTS if point not in lowered]
+    if missing:
+        return [
+            Problem(path, section.line, label, f"does not name the {', the '.join(missing)}", fix)
+        ]
+    return []

@@ -38,6 +38,9 @@ class Scaffold:
     executor: str | None = None
     reviewers: tuple[str, ...] = ()
     rice: tuple[int, int, int, int] | None = None  # None: the template's default
+    serves: tuple[
+        str, ...
+    ] = ()  # success metrics of the problem statement; () keeps the template's
 
 
 def parse_rice(text: str) -> tuple[int, int, int, int]:
@@ -72,6 +75,8 @@ def render_plan(template: str, scaffold: Scaffold) -> str:
     }
     if scaffold.rice is not None:
         values["rice"] = dict(zip(RICE_FACTORS, scaffold.rice, strict=True))
+    if scaffold.serves:
+        values["serves"] = list(scaffold.serves)
     lines = template.replace("\r\n", "\n").split("\n")
     end = document.body_start - 2  # index of the closing '---'
     head = _set_fields(lines[1:end], values)

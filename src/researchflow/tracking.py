@@ -17,7 +17,7 @@ import shlex
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -26,7 +26,7 @@ from researchflow.config import Config, tracking_uri
 from researchflow.errors import UserError
 from researchflow.hypotheses import resolve_hypothesis
 from researchflow.project import PLAN_FILE, RUNS_FILE, shown_under
-from researchflow.runinputs import predicted_metrics, read_params, unrecorded_dirt
+from researchflow.runinputs import predicted_metrics, unrecorded_dirt
 from researchflow.runlog import RunEntry, append_run, utc_timestamp
 
 if TYPE_CHECKING:
@@ -117,10 +117,15 @@ def is_dirty(tags: Mapping[str, str]) -> bool:
 
 
 def command_from_tags(tags: Mapping[str, str]) -> tuple[str, ...]:
-    """The argv a run recorded; a plain MLflow run names only its source file."""
+    """The argv a run recorded. A plain MLflow run names only its source file: a script is
+    run by the interpreter (MLflow records no arguments: `rflow link --command` gives
+    them), a notebook cannot be rerun as a command."""
     if tags.get(COMMAND):
         return tuple(shlex.split(tags[COMMAND]))
-    return (tags[SOURCE_NAME],) if tags.get(SOURCE_NAME) else ()
+    source = tags.get(SOURCE_NAME, "")
+    if not source or source.endswith(".ipynb"):
+        return ()
+    return ("python", source) if source.endswith(".py") else (source,)
 
 
 def run_tags(
@@ -176,13 +181,20 @@ class StartedRun:
     metric_keys: tuple[str, ...]
     runs_file: Path
     store: Store
+    work: Path | None = None  # the repository the command runs in
+    research_dir: str = "research"
+    snapshot: Any = None  # pipeline_run.Snapshot: the tree just before the command
+    rerun: bool = False
 
     def child_environment(self) -> dict[str, str]:
-        return {
+        env = {
             "MLFLOW_RUN_ID": self.run_id,
             "MLFLOW_TRACKING_URI": self.tracking_uri,
             "MLFLOW_EXPERIMENT_ID": self.experiment_id,
         }
+        if self.rerun:
+            env["RFLOW_RERUN"] = "1"  # scripts may skip side effects (registering a model)
+        return env
 
 
 def start_linked_run(
@@ -193,10 +205,11 @@ def start_linked_run(
     cwd: Path | None = None,
     allow_dirty: bool = False,
     extra_tags: Mapping[str, str] | None = None,
+    rerun: bool = False,
 ) -> StartedRun:
     """Check everything, then create the run: nothing is written when a check fails."""
-    from researchflow.adapters.dvc import data_versions
     from researchflow.adapters.mlflow import now_ms, open_store
+    from researchflow.pipeline_run import before, run_data
 
     work = Path(cwd) if cwd else config.root
     gitrepo.require_repository(work)
@@ -211,8 +224,8 @@ def start_linked_run(
             f"{dirt[0]}{more}: uncommitted changes; commit them so the run is reproducible, "
             "or pass --allow-dirty to mark it unreproducible"
         )
-    data = data_versions(work, plan_data or None) if config.dvc.enabled else {}
-    params = read_params(work)
+    data = run_data(work, plan_data, dvc_enabled=config.dvc.enabled)
+    snapshot = before(work, config.dvc.enabled)
     uri = tracking_uri(config)
     store = open_store(uri)
     store.check()  # before anything is created: a down server writes nothing
@@ -220,8 +233,6 @@ def start_linked_run(
     start = now_ms()
     tags = run_tags(hypothesis, commit, branch, bool(dirt), command, data, extra_tags)
     run_id = store.create_run(experiment, tags, start)
-    if params:
-        store.log(run_id, params, {})
     return StartedRun(
         hypothesis=hypothesis,
         run_id=run_id,
@@ -236,6 +247,10 @@ def start_linked_run(
         metric_keys=metric_keys,
         runs_file=folder / RUNS_FILE,
         store=store,
+        work=work,
+        research_dir=config.research_dir,
+        snapshot=snapshot,
+        rerun=rerun,
     )
 
 
@@ -248,8 +263,25 @@ def finish_linked_run(
     rerun_of: str | None = None,
 ) -> RunEntry:
     """End the run with `status`, read the predicted metrics and append the runs.yaml entry."""
+    entry, _notes = finish_run_recording(
+        started, status, record=record, source=source, rerun_of=rerun_of
+    )
+    return entry
+
+
+def finish_run_recording(
+    started: StartedRun,
+    status: str,
+    *,
+    record: bool = True,
+    source: str = "run",
+    rerun_of: str | None = None,
+) -> tuple[RunEntry, list[str]]:
+    """`finish_linked_run`, also returning what rflow did around the command (notes)."""
     from researchflow.adapters.mlflow import now_ms
 
+    aftermath, notes = _record_aftermath(started)
+    dirty = started.dirty or bool(aftermath and aftermath.changed)
     end = now_ms()
     started.store.finish_run(started.run_id, status, end)
     stored = started.store.get_run(started.run_id)
@@ -260,7 +292,7 @@ def finish_linked_run(
         tracking_uri=started.tracking_uri,
         commit=started.commit,
         branch=started.branch,
-        dirty=started.dirty,
+        dirty=dirty,
         command=started.command,
         data=started.data,
         started=started.started,
@@ -269,10 +301,85 @@ def finish_linked_run(
         metrics={key: metrics[key] for key in started.metric_keys if key in metrics},
         source=source,
         rerun_of=rerun_of,
+        outputs=dict(aftermath.outputs) if aftermath else {},
+        dvc_exp=aftermath.experiment if aftermath else None,
     )
     if record:
         append_run(started.runs_file, started.hypothesis, entry)
-    return entry
+        if aftermath and aftermath.lock_changed:
+            notes.append(_commit_hint(started, aftermath))
+    return entry, notes
+
+
+def _record_aftermath(started: StartedRun) -> tuple[Any, list[str]]:
+    """Log what the command left in the repository: DVC metrics and plots, the params it
+    ran with, its outputs, the DVC experiment, and dirt it made."""
+    from researchflow.pipeline_run import after, merge_metrics
+
+    if started.snapshot is None or started.work is None:
+        return None, []
+    notes: list[str] = []
+    aftermath = after(started.work, started.snapshot, bookkeeping=(".rflow/",))
+    changed = unrecorded_dirt(list(aftermath.changed), started.research_dir)
+    aftermath = replace(aftermath, changed=tuple(changed))
+    stored = started.store.get_run(started.run_id)
+    logged_metrics = stored.metrics if stored else {}
+    logged_params = stored.params if stored else {}
+    to_log, kept = merge_metrics(logged_metrics, aftermath.metrics)
+    if to_log:
+        started.store.log_metrics(started.run_id, to_log)
+    for key in kept:
+        notes.append(
+            f"{key}: kept the value the command logged ({logged_metrics[key]:.6g}), "
+            f"not the DVC metrics file's ({aftermath.metrics[key]:.6g})"
+        )
+    params = {k: v[:MAX_VALUE] for k, v in aftermath.params.items() if k not in logged_params}
+    tags = {out_tag(path): md5 for path, md5 in aftermath.outputs.items()}
+    if aftermath.experiment:
+        tags[DVC_EXP] = aftermath.experiment
+        notes.append(
+            f"DVC experiment {aftermath.experiment} (`dvc exp apply {aftermath.experiment}`)"
+        )
+    if changed and not started.dirty:
+        tags[DIRTY] = "true"
+        more = f" and {len(changed) - 1} more" if len(changed) > 1 else ""
+        notes.append(
+            f"the command changed {changed[0]}{more}: the run is marked dirty "
+            "(commit the change and run again for evidence)"
+        )
+    if params or tags:
+        started.store.log(started.run_id, params, tags)
+    if aftermath.plots:
+        notes.extend(_log_plots(started, aftermath.plots))
+    children = started.store.children(started.experiment_id, started.run_id)
+    if children:
+        notes.append(
+            f"{len(children)} nested run(s) the command opened are children of this run "
+            f"({PARENT_RUN}): {', '.join(children)}"
+        )
+    return aftermath, notes
+
+
+def _log_plots(started: StartedRun, plots: Sequence[Path]) -> list[str]:
+    from researchflow.errors import RflowError
+
+    assert started.work is not None
+    files = [(p, p.parent.relative_to(started.work).as_posix()) for p in plots]
+    try:
+        started.store.log_artifacts(started.run_id, files)
+    except (RflowError, OSError) as error:
+        return [f"the plots could not be logged as artifacts: {error}"]
+    return []
+
+
+def _commit_hint(started: StartedRun, aftermath: Any) -> str:
+    work = started.work or Path.cwd()
+    runs = shown_under(started.runs_file, work)
+    files = " ".join([*aftermath.locks, *aftermath.ignores, runs])
+    return (
+        f"the run produced {len(aftermath.outputs)} DVC output(s); next: "
+        f'`git add {files} && git commit -m "{started.hypothesis}: run"` and `dvc push`'
+    )
 
 
 def entry_from_store(
@@ -313,6 +420,7 @@ class RunOutcome:
     entry: RunEntry
     runs_file: str | None = None  # where the entry was recorded, None when not recorded
     url: str | None = None
+    notes: tuple[str, ...] = ()  # what rflow did around the command, and the next step
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -320,12 +428,15 @@ class RunOutcome:
             "exit_code": self.exit_code,
             "runs_file": self.runs_file,
             "url": self.url,
+            "notes": list(self.notes),
             **self.entry.to_dict(),
         }
 
     def to_text(self) -> str:
         where = f", recorded in {self.runs_file}" if self.runs_file else ""
-        return f"rflow: run {self.run_id} {self.entry.status} (exit {self.exit_code}){where}"
+        lines = [f"rflow: {note}" for note in self.notes]
+        lines.append(f"rflow: run {self.run_id} {self.entry.status} (exit {self.exit_code}){where}")
+        return "\n".join(lines)
 
 
 def execute_run(
@@ -357,7 +468,13 @@ def execute_run(
     child_cwd = Path(cwd) if cwd else Path.cwd()
     require_executable(argv[0], child_cwd)
     started = start_linked_run(
-        config, hypothesis_id, argv, cwd=cwd, allow_dirty=allow_dirty, extra_tags=extra_tags
+        config,
+        hypothesis_id,
+        argv,
+        cwd=cwd,
+        allow_dirty=allow_dirty,
+        extra_tags=extra_tags,
+        rerun=source == "rerun",
     )
     url = ui_url(started.tracking_uri, started.experiment_id, started.run_id)
     if announce is not None:
@@ -369,9 +486,11 @@ def execute_run(
         finish_linked_run(started, "FAILED", record=False)  # never leave it RUNNING
         raise UserError(f"{argv[0]}: cannot be started: {error.strerror}") from None
     status = "KILLED" if ended.interrupted else "FINISHED" if ended.code == 0 else "FAILED"
-    entry = finish_linked_run(started, status, record=record, source=source, rerun_of=rerun_of)
+    entry, notes = finish_run_recording(
+        started, status, record=record, source=source, rerun_of=rerun_of
+    )
     runs_file = shown_under(started.runs_file, config.root) if record else None
-    return RunOutcome(started.run_id, ended.code, entry, runs_file, url)
+    return RunOutcome(started.run_id, ended.code, entry, runs_file, url, tuple(notes))
 
 
 # --- the Python API: `with researchflow.run("H-007"):` ---------------------------------

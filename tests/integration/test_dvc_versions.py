@@ -72,7 +72,10 @@ def test_run_tags_every_dvc_tracked_input(
 
     assert outcome.code == 0, outcome.stderr
     (entry,) = read_runs(dvc_repo / "research/H-001-demo/runs.yaml").runs
-    assert entry.data == data_versions(dvc_repo)
+    # the prepare stage's output is the pipeline's own product, never an input
+    inputs = {p: md5 for p, md5 in data_versions(dvc_repo).items() if p != "data/prepared.csv"}
+    assert entry.data == inputs
+    assert "data/prepared.csv" in data_versions(dvc_repo)
     tags = MlflowClient(tracking_uri=mlflow_server).get_run(entry.run_id).data.tags
     assert tags["rflow.data.data/images"] == recorded(dvc_repo / "data/images.dvc")
     assert tags["rflow.data.data/raw.csv"] == recorded(dvc_repo / "data/raw.csv.dvc")

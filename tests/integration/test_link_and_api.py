@@ -108,3 +108,39 @@ def test_python_api_marks_a_run_that_raised_failed(runs_repo, client) -> None:
 
     assert client.get_run(active.run_id).info.status == "FAILED"
     assert read_runs(runs_repo / RUNS).runs[0].status == "FAILED"
+
+
+def test_link_command_records_the_full_argv_and_exploratory_is_not_evidence(
+    runs_repo, client, rflow
+) -> None:
+    head = git(runs_repo, "rev-parse", "HEAD").strip()
+    scripted = notebook_run(client, head, {"mlflow.source.name": "train.py"})
+    given = notebook_run(client, head)
+
+    assert rflow("link", "H-001", scripted).code == 0
+    outcome = rflow(
+        "link", "H-001", given, "--exploratory", "--command", "python train.py --alpha 0.4"
+    )
+
+    assert outcome.code == 0, outcome.stderr
+    first, second = read_runs(runs_repo / RUNS).runs
+    assert first.command == ("python", "train.py")  # the interpreter, not a bare file
+    assert second.command == ("python", "train.py", "--alpha", "0.4")
+    assert second.exploratory and not first.exploratory
+    assert client.get_run(given).data.tags["rflow.exploratory"] == "true"
+
+
+def test_run_from_a_store_other_than_the_projects_is_refused(
+    runs_repo, rflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlflow import MlflowClient
+
+    stray = "sqlite:///mlflow.db"  # relative: another store in every folder
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", stray)
+    run_id = notebook_run(MlflowClient(stray), git(runs_repo, "rev-parse", "HEAD").strip())
+
+    outcome = rflow("link", "H-001", run_id)
+
+    assert outcome.code == 2
+    assert "MLFLOW_TRACKING_URI is sqlite:///mlflow.db, not this project's store" in outcome.stderr
+    assert not (runs_repo / RUNS).exists()

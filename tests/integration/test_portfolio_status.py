@@ -286,7 +286,7 @@ def test_wip_and_timebox_warnings_are_shown(repo: Path, rflow) -> None:
     outcome = rflow("status")
     assert outcome.code == 0, outcome.stderr
     assert (
-        "warning: carol is running 2 hypotheses (H-001, H-002): work in progress is limited to one"
+        "warning: carol is running 2 hypotheses (H-001, H-002): work in progress is limited to 1"
         in outcome.stdout
     )
     assert "warning: H-001 is running 25 days past its 5-day timebox" in outcome.stdout

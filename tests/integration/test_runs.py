@@ -216,3 +216,27 @@ def test_postgres_backed_server_records_the_run(
     run = store_run(mlflow_postgres_server, entry.run_id)
     assert run.info.status == "FINISHED"
     assert run.data.tags["rflow.hypothesis"] == "H-001"
+
+
+def test_git_tracked_data_is_recorded_by_blob_id_and_untracked_data_refused(
+    runs_repo, rflow
+) -> None:
+    from fixtures.dvc_repo import write_plan
+
+    (runs_repo / "labels.csv").write_text("id,label\n1,cat\n", encoding="utf-8")
+    write_plan(runs_repo, data=["labels.csv"])
+    git(runs_repo, "add", "-A")
+    git(runs_repo, "commit", "-q", "-m", "labels in git")
+
+    outcome = rflow("run", "H-001", "--", "true")
+
+    assert outcome.code == 0, outcome.stderr
+    [entry] = read_runs(runs_repo / RUNS).runs
+    assert entry.data == {"labels.csv": git(runs_repo, "rev-parse", "HEAD:labels.csv").strip()}
+
+    write_plan(runs_repo, data=["nowhere.csv"])
+    git(runs_repo, "commit", "-q", "-am", "a path nobody tracks")
+    refused = rflow("run", "H-001", "--", "true")
+    assert refused.code == 2
+    assert "data: nowhere.csv is tracked neither by DVC nor by git" in refused.stderr
+    assert len(read_runs(runs_repo / RUNS).runs) == 1

@@ -53,7 +53,12 @@ def test_config_is_found_from_a_subfolder(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("reserch_dir: x\n", "researchflow.yaml: reserch_dir: unknown key (known keys:"),
+        (
+            "reserch_dir: x\n",
+            "researchflow.yaml: reserch_dir: unknown key (did you mean 'research_dir'?)",
+        ),
+        ("colour: x\n", "researchflow.yaml: colour: unknown key (known keys:"),
+        ("wip_limit: 0\n", "researchflow.yaml: wip_limit: must be a whole number >= 1"),
         ("mlflow:\n  uri: x\n", "researchflow.yaml: mlflow.uri: unknown key"),
         ("research_dir: 3\n", "researchflow.yaml: research_dir: must be a non-empty string"),
         (
@@ -93,3 +98,17 @@ def test_tracking_uri_prefers_environment_then_config_then_embedded(
     assert tracking_uri(load_config(tmp_path)) == "http://team:5000"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://env:5000")
     assert tracking_uri(load_config(tmp_path)) == "http://env:5000"
+
+
+def test_config_team_keys_with_x_prefix_are_ignored_and_limits_read(tmp_path: Path) -> None:
+    (tmp_path / "researchflow.yaml").write_text(
+        "x-team: ranking\nwip_limit: 2\ntimebox_max_days: 10\nreview_max_days: 3\n",
+        encoding="utf-8",
+    )
+    config = load_config(tmp_path)
+    assert (config.wip_limit, config.timebox_max_days, config.review_max_days) == (2, 10, 3)
+
+
+def test_config_limits_default_to_the_process(tmp_path: Path) -> None:
+    config = load_config(tmp_path)
+    assert (config.wip_limit, config.timebox_max_days, config.review_max_days) == (1, 5, 2)

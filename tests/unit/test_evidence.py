@@ -43,6 +43,7 @@ CASES = [
         "before the approval",
     ),
     ("plan not approved", {}, {"approval": False}, "exploratory", "not approved"),
+    ("linked as exploratory", {"exploratory": True}, {}, "exploratory", "--exploratory"),
     ("failed run", {"status": "FAILED"}, {}, "exploratory", "ended FAILED"),
     ("killed run", {"status": "KILLED"}, {}, "exploratory", "ended KILLED"),
     ("dirty run", {"dirty": True}, {}, "exploratory", "dirty"),

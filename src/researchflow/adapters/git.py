@@ -333,6 +333,51 @@ def delete_remote_refs(root: Path, remote: str, refs: dict[str, str]) -> None:
     git(root, "push", "--quiet", "--atomic", *leases, remote, *[f":{ref}" for ref in refs])
 
 
+@dataclass(frozen=True)
+class UpdateResult:
+    ok: bool
+    moved: bool  # rejected because a ref was no longer where we expected (someone pushed)
+    detail: str
+
+
+def push_ref_updates(root: Path, remote: str, sha: str, expected: dict[str, str]) -> UpdateResult:
+    """Move each ref (full name) on the remote to sha, all or none (`--atomic`), only if it
+    is still at its expected sha ("" = must not exist yet): a lease per ref."""
+    leases = [f"--force-with-lease={ref}:{old}" for ref, old in expected.items()]
+    argv = ["push", "--porcelain", "--atomic", *leases, remote]
+    argv += [f"{sha}:{ref}" for ref in expected]
+    result = run(["git", *argv], cwd=root, check=False)
+    if result.returncode == 0:
+        return UpdateResult(True, False, "")
+    error = CommandFailed(["git", *argv], result.returncode, result.stdout, result.stderr)
+    detail = _failure_line(error)
+    if looks_unreachable(f"{result.stdout}\n{result.stderr}"):
+        raise ServiceUnavailable(f"cannot reach remote {remote!r}: {detail}")
+    there = remote_refs(root, remote, *expected)
+    moved = any(there.get(ref, "") != old for ref, old in expected.items())
+    return UpdateResult(False, moved, detail)
+
+
+def fast_forward_branch(root: Path, branch: str, sha: str) -> str | None:
+    """Bring the local `branch` to sha when that only moves it forward; a note otherwise.
+
+    The checked-out branch is moved with `git merge --ff-only` so the working tree follows.
+    """
+    local = rev_parse(root, f"refs/heads/{branch}")
+    if local is None or local == sha:
+        return None
+    ancestor = run(["git", "merge-base", "--is-ancestor", local, sha], cwd=root, check=False)
+    if ancestor.returncode != 0:
+        return f"your local {branch} has diverged from the backlog commit: `git pull` it"
+    if current_branch(root) == branch:
+        merged = run(["git", "merge", "--ff-only", "--quiet", sha], cwd=root, check=False)
+        if merged.returncode != 0:
+            return f"could not fast-forward your checked-out {branch}: `git pull` it"
+        return None
+    git(root, "update-ref", f"refs/heads/{branch}", sha, local)
+    return None
+
+
 def is_shallow(root: Path) -> bool:
     return git(root, "rev-parse", "--is-shallow-repository", check=False).strip() == "true"
 

@@ -406,3 +406,13 @@ def upsert_note(project: GitlabProject, mr_iid: int, marker: str, body: str) -> 
         lambda: project.handle.mergerequests.get(mr_iid, lazy=True).notes.create({"body": text}),
     )
     return Note(created.id, created=True)
+
+
+def add_issue_note(project: GitlabProject, issue_iid: int, body: str) -> Note:
+    """A new comment on an issue (the weekly digest: one comment per week, kept as history)."""
+    issue = project.call(f"issue #{issue_iid}", lambda: project.handle.issues.get(issue_iid))
+    created = project.call(
+        f"add a comment to issue #{issue_iid}",
+        lambda: issue.notes.create({"body": body}),
+    )
+    return Note(created.id, created=True)

@@ -52,11 +52,14 @@ class Store(Protocol):
     def experiment_id(self, name: str) -> str: ...
     def create_run(self, experiment_id: str, tags: Mapping[str, str], start_ms: int) -> str: ...
     def log(self, run_id: str, params: Mapping[str, str], tags: Mapping[str, str]) -> None: ...
+    def log_metrics(self, run_id: str, metrics: Mapping[str, float]) -> None: ...
+    def log_artifacts(self, run_id: str, files: list[tuple[Path, str]]) -> None: ...
     def finish_run(self, run_id: str, status: str, end_ms: int) -> None: ...
     def get_run(self, run_id: str) -> StoreRun | None: ...
     def set_tag(self, run_id: str, key: str, value: str) -> None: ...
     def search(self, run_ids: list[str]) -> dict[str, StoreRun]: ...
     def search_tagged(self, key: str, value: str) -> dict[str, StoreRun]: ...
+    def children(self, experiment_id: str, run_id: str) -> list[str]: ...
 
 
 def is_server(tracking_uri: str) -> bool:
@@ -105,6 +108,10 @@ def _tag_filter(key: str, value: str) -> str:
 def _run_filter(run_ids: list[str]) -> str:
     quoted = ", ".join("'" + run_id.replace("'", "") + "'" for run_id in run_ids)
     return f"attributes.run_id IN ({quoted})"
+
+
+def _child_filter(run_id: str) -> str:
+    return "tags.mlflow.parentRunId = '" + run_id.replace("'", "") + "'"
 
 
 def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
@@ -199,6 +206,40 @@ class RestStore:
                 body[kind].append({"key": key, "value": value})
             self._request("POST", "runs/log-batch", body)
 
+    def log_metrics(self, run_id: str, metrics: Mapping[str, float]) -> None:
+        stamp = now_ms()
+        items = [{"key": k, "value": v, "timestamp": stamp, "step": 0} for k, v in metrics.items()]
+        for chunk in _chunks(items, BATCH):
+            self._request("POST", "runs/log-batch", {"run_id": run_id, "metrics": chunk})
+
+    def log_artifacts(self, run_id: str, files: list[tuple[Path, str]]) -> None:
+        """Through the server's artifact proxy (`mlflow-artifacts:`); other artifact stores
+        (S3, a shared folder) through the MLflow library."""
+        info = self._request("GET", "runs/get", {"run_id": run_id})["run"]["info"]
+        root = str(info.get("artifact_uri") or "")
+        if not root.startswith("mlflow-artifacts:"):
+            LibraryStore(self.uri).log_artifacts(run_id, files)
+            return
+        base = root.removeprefix("mlflow-artifacts:").lstrip("/")
+        if "://" in root:  # mlflow-artifacts://host:port/path
+            base = urllib.parse.urlparse(root).path.lstrip("/")
+        for path, folder in files:
+            name = "/".join(part for part in (base, folder, path.name) if part)
+            url = f"{self.uri}/api/2.0/mlflow-artifacts/artifacts/{urllib.parse.quote(name)}"
+            headers = {**_headers(), "Content-Type": "application/octet-stream"}
+            request = urllib.request.Request(
+                url, data=path.read_bytes(), method="PUT", headers=headers
+            )
+            try:
+                with urllib.request.urlopen(
+                    request, timeout=REQUEST_TIMEOUT, context=self._context
+                ) as response:
+                    response.read()
+            except urllib.error.HTTPError as error:
+                raise _store_error(self.uri, error) from None
+            except (urllib.error.URLError, OSError) as error:
+                raise self._down(error) from None
+
     def finish_run(self, run_id: str, status: str, end_ms: int) -> None:
         self._request(
             "POST", "runs/update", {"run_id": run_id, "status": status, "end_time": end_ms}
@@ -238,6 +279,10 @@ class RestStore:
         }
         runs = (_from_json(item) for item in self._paged("runs/search", body, "runs"))
         return {run.run_id: run for run in runs}
+
+    def children(self, experiment_id: str, run_id: str) -> list[str]:
+        body = {"experiment_ids": [experiment_id], "filter": _child_filter(run_id)}
+        return [_from_json(item).run_id for item in self._paged("runs/search", body, "runs")]
 
     def _paged(self, endpoint: str, body: dict[str, Any], key: str) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
@@ -362,7 +407,7 @@ class LibraryStore:
             if found is not None:
                 return str(found.experiment_id)
             try:
-                return str(self.client.create_experiment(name))
+                return str(self.client.create_experiment(name, artifact_location=self._artifacts()))
             except Exception:
                 found = self.client.get_experiment_by_name(name)  # another run created it
                 if found is None:
@@ -386,6 +431,30 @@ class LibraryStore:
                     params=[i for i in chunk if isinstance(i, Param)],
                     tags=[i for i in chunk if isinstance(i, RunTag)],
                 )
+
+    def children(self, experiment_id: str, run_id: str) -> list[str]:
+        return _library_children(self, experiment_id, run_id)
+
+    def _artifacts(self) -> str | None:
+        """The embedded store keeps artifacts beside its database (under `.rflow/`), never
+        in the working tree where MLflow's default `./mlruns` would dirty it."""
+        if not self.uri.startswith("sqlite:///"):
+            return None
+        return (Path(self.uri.removeprefix("sqlite:///")).parent / "artifacts").as_uri()
+
+    def log_metrics(self, run_id: str, metrics: Mapping[str, float]) -> None:
+        from mlflow.entities import Metric
+
+        stamp = now_ms()
+        with self._calls():
+            items = [Metric(k, v, stamp, 0) for k, v in metrics.items()]
+            for chunk in _chunks(items, BATCH):
+                self.client.log_batch(run_id, metrics=chunk)
+
+    def log_artifacts(self, run_id: str, files: list[tuple[Path, str]]) -> None:
+        with self._calls():
+            for path, folder in files:
+                self.client.log_artifact(run_id, str(path), folder or None)
 
     def finish_run(self, run_id: str, status: str, end_ms: int) -> None:
         import contextlib
@@ -451,6 +520,12 @@ class LibraryStore:
                 token = page.token
                 if not token:
                     return found
+
+
+def _library_children(store: LibraryStore, experiment_id: str, run_id: str) -> list[str]:
+    with store._calls():
+        runs = store.client.search_runs([experiment_id], filter_string=_child_filter(run_id))
+        return [run.info.run_id for run in runs]
 
 
 def _from_entity(run: Any) -> StoreRun:

@@ -17,4 +17,12 @@ def check(ctx: HypothesisContext) -> CheckResult:
         )
         return judged(ctx.id, LEVEL, [problem])
     # drafts too: a plan whose sections still hold template text may not merge
-    return judged(ctx.id, LEVEL, list(ctx.plan_result.problems), "schema, sections and roles")
+    problems = list(ctx.plan_result.problems)
+    document = ctx.plan_result.document
+    if document is not None:
+        from researchflow.programme import serves_problems
+        from researchflow.statements import load_statements
+
+        statements = load_statements(ctx.config)
+        problems += serves_problems(document.front_matter, document, ctx.rel(PLAN_FILE), statements)
+    return judged(ctx.id, LEVEL, problems, "schema, sections, roles and the metrics it serves")

@@ -260,6 +260,66 @@ class _Checker:
                 )
                 continue
             self.available(key, path, md5)
+        if run == self.ctx.primary_run_id:
+            self.outputs(field, entry)
+            self.drift(field, entry, stored)
+
+    def outputs(self, field: str, entry: Any) -> None:
+        """The primary run's DVC outputs: named by HEAD's dvc.lock, and fetchable."""
+        from researchflow.adapters.dvc import is_available
+
+        outputs = dict(getattr(entry, "outputs", None) or {})
+        if not outputs:
+            return
+        at_head = self._pipeline_outputs(self.ctx.head)
+        for path, md5 in sorted(outputs.items()):
+            key = f"{field}.outputs.{path}"
+            now = at_head.get(path)
+            if now != md5:
+                self.add(
+                    key,
+                    f"run {entry.run_id} produced {path} md5 {md5[:8]}, but dvc.lock at HEAD "
+                    f"names {now[:8] if now else 'no such output'}",
+                    "commit the dvc.lock the run wrote together with runs.yaml, "
+                    "or rerun with `rflow run` and commit both",
+                )
+            elif not is_available(self.root, path, md5):
+                self.add(
+                    key,
+                    f"output {path} (md5 {md5[:8]}) of run {entry.run_id} is neither in the "
+                    "DVC cache nor on the remote",
+                    f"`dvc push {path}` from the machine that ran it",
+                )
+
+    def _pipeline_outputs(self, rev: str) -> dict[str, str]:
+        from researchflow.adapters.dvc_pipeline import read_pipeline
+
+        return read_pipeline(self.root, rev).outputs
+
+    def drift(self, field: str, entry: Any, stored: Any) -> None:
+        """HEAD's params and pipeline state against the primary run's: a second's work that
+        tells what a rerun would find out in minutes."""
+        from researchflow.drift import param_changes, params_at, stale_stages
+
+        head = params_at(self.root, self.ctx.head)
+        ran = {k: v for k, v in stored.params.items() if k in head}
+        changes = param_changes(ran, {k: head[k] for k in ran})
+        if changes:
+            shown = ", ".join(str(c) for c in changes)
+            self.add(
+                f"{field}.params",
+                f"params changed since run {entry.run_id}: {shown}",
+                f"rerun with `rflow run` and `rflow report {self.ctx.id} --update`, "
+                "or revert the params",
+            )
+        stale = [s for s in stale_stages(self.root, self.ctx.head) if " modified" in s]
+        if stale:
+            self.add(
+                f"{field}.pipeline",
+                f"the pipeline at HEAD is out of date (dvc status): {'; '.join(stale)}",
+                "run the pipeline with `rflow run -- dvc repro`, commit dvc.lock and runs.yaml, "
+                f"then `rflow report {self.ctx.id} --update`",
+            )
 
     def available(self, key: str, path: str, md5: str) -> None:
         from researchflow.adapters.dvc import is_available

@@ -82,6 +82,8 @@ def check(ctx: HypothesisContext) -> CheckResult:
     head = rerun_at(ctx, ctx.head, command, primary)
     if head.exit_code != 0:
         return judged(ctx.id, LEVEL, [_exit_problem(shown, command, head.exit_code, "HEAD")])
+    if predictions and not any(p.metric in head.metrics for p in predictions):
+        return judged(ctx.id, LEVEL, [_nothing_logged(shown, ctx, head)])
     at_head = compare(predictions, reported, head.metrics)
     if not at_head:
         values = ", ".join(f"{m}={v:.6g}" for m, v in sorted(head.metrics.items()))
@@ -91,12 +93,15 @@ def check(ctx: HypothesisContext) -> CheckResult:
     then = _registered_at(ctx, entry.commit) or command
     same = head if entry.commit == ctx.head else rerun_at(ctx, entry.commit, then, primary)
     if same.exit_code == 0 and not compare(predictions, reported, same.metrics):
+        from researchflow.drift import changes_between
+
+        changed = changes_between(ctx.config.root, entry.commit, ctx.head, ctx.config.research_dir)
         problem = Problem(
             shown,
             1,
             "rerun",
             f"a later change: run {primary} reproduces at its own commit {entry.commit[:12]} "
-            f"but not on HEAD, so code or data changed since the run: {differences}",
+            f"but not on HEAD ({differences}); changed since: {changed}",
             f"run the experiment again on HEAD (`rflow run`), then `rflow report {ctx.id} "
             "--update`; or revert the change",
         )
@@ -124,6 +129,31 @@ def _registered_at(ctx: HypothesisContext, commit: str) -> tuple[str, ...]:
         return ()
     plan = read_plan(blob, relative, ctx.config.sections).plan
     return plan.command if plan is not None else ()
+
+
+def _nothing_logged(shown: str, ctx: HypothesisContext, result: Any) -> Problem:
+    """Nothing was computed, or nothing was written where rflow reads: never a seed issue."""
+    from researchflow.adapters.dvc_pipeline import is_pipeline_command, read_pipeline
+
+    wanted = ", ".join(p.metric for p in ctx.plan.predictions)
+    if is_pipeline_command(result.command):
+        files = read_pipeline(ctx.config.root).metrics_files
+        cause = (
+            f"DVC ran `{' '.join(result.command)}` but no metrics file dvc.yaml declares "
+            f"({', '.join(files) or 'none declared'}) holds them"
+        )
+        fix = "declare the metrics file under `metrics:` in dvc.yaml, or log them to MLflow"
+    else:
+        cause = "the command logged none of them and no DVC metrics file holds them"
+        fix = "log the metrics from the command (MLFLOW_RUN_ID is set), or declare them in dvc.yaml"
+    return Problem(
+        shown,
+        1,
+        "rerun",
+        f"the rerun of run {ctx.primary_run_id} logged none of the predicted metrics "
+        f"({wanted}): {cause}",
+        fix,
+    )
 
 
 def _exit_problem(shown: str, command: Any, code: int, where: str) -> Problem:

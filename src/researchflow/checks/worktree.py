@@ -24,6 +24,7 @@ class RerunResult:
     run_id: str
     exit_code: int
     metrics: dict[str, float]  # the plan's predicted metrics the rerun logged
+    command: tuple[str, ...] = ()  # what was executed (a pipeline command is forced)
 
 
 def rerun_at(ctx: HypothesisContext, rev: str, argv: Sequence[str], rerun_of: str) -> RerunResult:
@@ -32,27 +33,69 @@ def rerun_at(ctx: HypothesisContext, rev: str, argv: Sequence[str], rerun_of: st
         worktree = Path(temporary) / "worktree"
         git(root, "worktree", "add", "--detach", "--quiet", str(worktree), rev)
         try:
+            from researchflow.adapters.dvc_pipeline import forced, is_pipeline_command
+
+            pipeline = is_pipeline_command(argv)
             if (root / ".dvc").is_dir():
-                checkout_data(root, worktree)
-            return _execute(ctx, worktree, argv, rerun_of)
+                checkout_data(root, worktree, sources_only=pipeline)
+            # DVC would restore cached outputs and skip every stage: a rerun must compute
+            return _execute(ctx, worktree, forced(argv) if pipeline else argv, rerun_of)
         finally:
             git(root, "worktree", "remove", "--force", str(worktree), check=False)
             git(root, "worktree", "prune", check=False)
 
 
-def checkout_data(root: Path, worktree: Path) -> None:
+def checkout_data(root: Path, worktree: Path, *, sources_only: bool = False) -> None:
     """Point the worktree at the main repository's DVC cache and remotes, then check out;
-    pull what the cache lacks."""
+    pull what the cache lacks.
+
+    `sources_only` (a pipeline command): only the `.dvc`-tracked inputs, which the pipeline
+    cannot rebuild; DVC rebuilds its own outputs. Data that is neither in the cache nor on
+    the remote is named, with the `dvc push` that fixes it, before DVC is asked at all.
+    """
+    from researchflow.adapters.dvc import data_versions, is_available
+    from researchflow.adapters.dvc_pipeline import read_pipeline
+
     write_local_config(root, worktree)
+    targets: list[str] = []
+    if sources_only:
+        pipeline = read_pipeline(worktree)
+        versions = {
+            p: md5 for p, md5 in data_versions(worktree).items() if not pipeline.produced(p)
+        }
+        targets = [f"{path}.dvc" for path in versions if (worktree / f"{path}.dvc").is_file()]
+        if not targets:
+            return
+    else:
+        versions = data_versions(worktree)
+    missing = [p for p, md5 in versions.items() if not is_available(worktree, p, md5)]
+    if missing:
+        more = f" (and {', '.join(missing[1:])})" if len(missing) > 1 else ""
+        raise UserError(
+            f"the rerun needs {missing[0]}{more}, which is neither in the DVC cache nor on "
+            f"the remote: run `dvc push {' '.join(missing)}` on the machine that has it"
+        )
     dvc = [sys.executable, "-m", "dvc"]
-    if run([*dvc, "checkout", "--quiet"], cwd=worktree, check=False).returncode == 0:
+    if run([*dvc, "checkout", *targets], cwd=worktree, check=False).returncode == 0:
         return
     try:
-        run([*dvc, "pull", "--quiet"], cwd=worktree)
+        run([*dvc, "pull", *targets], cwd=worktree)
     except CommandFailed as error:
-        raise ServiceUnavailable(
-            f"the rerun's data is neither in the DVC cache nor on the remote: {error}"
-        ) from None
+        raise _fetch_error(error, targets) from None
+
+
+def _fetch_error(error: CommandFailed, targets: list[str]) -> Exception:
+    """DVC's own words (its ERROR lines), and the service blamed only when it is one."""
+    text = "\n".join((error.stderr, error.stdout))
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("ERROR")] or lines[-1:]
+    cause = " ".join(errors) or f"exited {error.returncode} without a message"
+    what = ", ".join(t.removesuffix(".dvc") for t in targets) or "the data"
+    message = f"the rerun could not fetch {what}: {cause}"
+    lowered = cause.lower()
+    if any(word in lowered for word in ("connection", "timed out", "unreachable", "network")):
+        return ServiceUnavailable(message)
+    return UserError(message)
 
 
 def _read_config(path: Path) -> configparser.ConfigParser:
@@ -104,7 +147,7 @@ def _execute(
     # "View run … at: URL" lines that have no place in check's output.
     with _environment(MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT="true"):
         outcome = _execute_run(ctx, worktree, argv, rerun_of)
-    return RerunResult(outcome.run_id, outcome.exit_code, dict(outcome.entry.metrics))
+    return RerunResult(outcome.run_id, outcome.exit_code, dict(outcome.entry.metrics), tuple(argv))
 
 
 @contextlib.contextmanager

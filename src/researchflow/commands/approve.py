@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from researchflow.adapters.git import acting_user
 from researchflow.config import Config
 from researchflow.errors import UserError
+from researchflow.evidence import parse_time
 from researchflow.frontmatter import set_fields
 from researchflow.hypotheses import (
     plan_path,
@@ -21,8 +22,9 @@ from researchflow.hypotheses import (
     utc_now,
     write_plan_checked,
 )
+from researchflow.plan import Plan
 from researchflow.project import shown_path
-from researchflow.registration import digest
+from researchflow.registration import digest, effective_digest
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class ApproveResult:
     by: str
     at: str
     digest: str
+    field: str = "approval"  # or `reapprovals[N]`: a re-approval after a deviation
 
     def to_json(self) -> dict[str, str]:
         return {
@@ -40,9 +43,16 @@ class ApproveResult:
             "by": self.by,
             "at": self.at,
             "digest": self.digest,
+            "field": self.field,
         }
 
     def to_text(self) -> str:
+        if self.field != "approval":
+            return (
+                f"{self.hypothesis_id} re-approved by {self.by} as {self.field} "
+                f"({self.digest[:19]}…): runs from now on are confirmatory for the amended plan\n"
+                f"commit it: git commit -m 'Re-approve {self.hypothesis_id}' {self.path}"
+            )
         return (
             f"{self.hypothesis_id} approved by {self.by} ({self.digest[:19]}…)\n"
             f"commit it: git commit -m 'Approve {self.hypothesis_id}' {self.path}"
@@ -61,7 +71,8 @@ def approve(config: Config, hypothesis_id: str | None) -> ApproveResult:
             "'status: review', commit it, then ask a reviewer to approve)"
         )
     plan, document = require_valid(result)
-    if plan.approval is not None or plan.status != "review":
+    reapproving = plan.approval is not None and pending_deviation(plan)
+    if not reapproving and (plan.approval is not None or plan.status != "review"):
         already = (
             f"already approved by {plan.approval.by} at {plan.approval.at}"
             if plan.approval
@@ -69,21 +80,63 @@ def approve(config: Config, hypothesis_id: str | None) -> ApproveResult:
         )
         raise UserError(
             f"{shown}: status: {found_id} is {already} (only a plan in review can be approved; "
-            "record later changes with `rflow deviate`)"
+            "record later changes with `rflow deviate`, which a reviewer may then re-approve)"
+        )
+    if reapproving and plan.status not in REAPPROVABLE:
+        raise UserError(
+            f"{shown}: status: {found_id} is {plan.status} (a deviation can be re-approved "
+            f"only while the work is {', '.join(REAPPROVABLE)})"
         )
     user = acting_user(config.root)
-    if user == plan.roles.author:
+    _check_approver(plan, user, shown)
+    current = digest(document, config.sections)
+    if reapproving and current != effective_digest(plan):
+        raise UserError(
+            f"{shown}: deviations: the plan changed after its last deviation (record the "
+            f"change with `rflow deviate {found_id}` first, then re-approve)"
+        )
+    record = {"by": user, "at": utc_now(), "digest": current}
+    if reapproving:
+        existing = document.front_matter.get("reapprovals") or []
+        updates: dict[str, object] = {"reapprovals": [*existing, record]}
+        field = f"reapprovals[{len(existing)}]"
+    else:
+        updates = {"status": "approved", "approval": record}
+        field = "approval"
+    text = set_fields(document.text, updates)
+    write_plan_checked(path, text, config)
+    return ApproveResult(found_id, shown, record["by"], record["at"], record["digest"], field)
+
+
+REAPPROVABLE = ("approved", "running", "hold")
+
+
+def pending_deviation(plan: Plan) -> bool:
+    """A deviation was recorded after the last approval or re-approval."""
+    if plan.approval is None or not plan.deviations:
+        return False
+    last = [plan.approval, *plan.reapprovals][-1]
+    approved, deviated = parse_time(last.at), parse_time(plan.deviations[-1].at)
+    return approved is not None and deviated is not None and deviated >= approved
+
+
+def _check_approver(plan: Plan, user: str, shown: str) -> None:
+    """The approver is none of author, designer or executor, and a named reviewer."""
+    roles = plan.roles
+    if user == roles.author:
         raise UserError(
             f"{shown}: roles.author: {user} wrote this plan and cannot approve it "
             "(a reviewer who is not the author runs `rflow approve`)"
         )
-    if plan.roles.reviewers and user not in plan.roles.reviewers:
-        names = ", ".join(plan.roles.reviewers)
+    for role, name in (("designer", roles.designer), ("executor", roles.executor)):
+        if user == name and not roles.reason:
+            raise UserError(
+                f"{shown}: roles.{role}: {user} is the {role} and cannot approve this plan "
+                "(ask another reviewer, or write why in roles.reason)"
+            )
+    if roles.reviewers and user not in roles.reviewers:
+        names = ", ".join(roles.reviewers)
         raise UserError(
             f"{shown}: roles.reviewers: {user} is not a reviewer of this plan "
             f"(ask {names}, or add {user} to roles.reviewers first)"
         )
-    record = {"by": user, "at": utc_now(), "digest": digest(document, config.sections)}
-    text = set_fields(document.text, {"status": "approved", "approval": record})
-    write_plan_checked(path, text, config)
-    return ApproveResult(found_id, shown, record["by"], record["at"], record["digest"])

@@ -13,6 +13,9 @@ from researchflow.errors import UserError
 from researchflow.fileio import write_atomic
 from researchflow.gitlab_ci import GITLAB_CI, JOB_FILE
 from researchflow.hooks import merge_hooks
+from researchflow.programme import PROBLEM_FILE, PROBLEMS_DIR
+
+BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 GITIGNORE_ENTRY = ".rflow/"
@@ -82,6 +85,8 @@ def init(
     if install_hook:
         record(_install_hook(root, notes), "pre-commit install: the git hook installed")
     record(_templates_folder(root, config), f"{config.templates_dir}/: created for overrides")
+    problem = f"{config.research_dir.strip('/')}/{PROBLEM_FILE}"
+    record(_problem_statement(root, config), f"{problem}: a draft problem statement to agree on")
     if with_dvc and config.dvc.enabled:
         record(_dvc_init(root), ".dvc/: `dvc init` ran")
     if gitlab_ci:
@@ -167,6 +172,21 @@ def _templates_folder(root: Path, config: Config) -> bool:
     if readme.parent.is_dir():
         return False
     write_atomic(readme, TEMPLATES_README)
+    return True
+
+
+def _problem_statement(root: Path, config: Config) -> bool:
+    """The programme's problem statement, as a draft; never touched once it exists."""
+    path = config.research_path / PROBLEM_FILE
+    if path.exists() or any((config.research_path / PROBLEMS_DIR).glob("*.qmd")):
+        return False
+    override = root / config.templates_dir / PROBLEM_FILE
+    source = override if override.is_file() else BUILTIN_TEMPLATES / PROBLEM_FILE
+    try:
+        text = source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise UserError(f"{source}: cannot be read: {error} (save it as UTF-8)") from None
+    write_atomic(path, text)
     return True
 
 

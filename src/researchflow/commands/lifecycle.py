@@ -77,6 +77,26 @@ def resume(config: Config, hypothesis_id: str | None) -> LifecycleResult:
     return _move(config, hypothesis_id, "resume", allowed=("hold",))
 
 
+def extend(config: Config, hypothesis_id: str | None, days: int, reason: str) -> LifecycleResult:
+    """Lengthen the timebox by `days`: `timebox_days` is not registered content, so no
+    deviation is needed and the runs stay confirmatory; the extension is on record."""
+    if days < 1:
+        raise UserError(f"--days: {days} is not allowed (a whole number of days >= 1)")
+    found_id, folder = resolve_hypothesis(config, hypothesis_id)
+    plan, _ = require_valid(read_plan_file(plan_path(folder), config))
+    before = plan.timebox_days or 0
+    return _move(
+        config,
+        found_id,
+        "extend",
+        allowed=("approved", "running", "hold"),
+        reason=_reason(reason),
+        extra={"days": days},
+        fields={"timebox_days": before + days},
+        notes=(f"timebox {before} → {before + days} days",),
+    )
+
+
 def abandon(config: Config, hypothesis_id: str | None, reason: str) -> LifecycleResult:
     """Any unfinished plan → abandoned, with the reason on record."""
     allowed = tuple(s for s in STATUSES if s not in FINISHED)
@@ -200,6 +220,7 @@ _NEEDS = {
     "resume": "on hold",
     "conclude": "reported",
     "abandon": "unfinished",
+    "extend": "approved, running or on hold",
 }
 
 
@@ -230,7 +251,7 @@ def _move(
     if reason is not None:
         record["reason"] = reason
     record.update(extra or {})
-    after = _STATUS_AFTER[event]
+    after = _STATUS_AFTER.get(event, plan.status)  # extend keeps the status
     existing = document.front_matter.get("lifecycle") or []
     updates: dict[str, Any] = {"status": after, **(fields or {}), "lifecycle": [*existing, record]}
     text = set_fields(document.text, updates)
@@ -254,4 +275,5 @@ def _past(event: str) -> str:
         "resume": "resumed",
         "conclude": "concluded",
         "abandon": "abandoned",
+        "extend": "extended",
     }[event]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +14,7 @@ from researchflow.naming import is_valid_id
 from researchflow.project import PLAN_FILE, RUNS_FILE, shown_under
 from researchflow.runinputs import predicted_metrics
 from researchflow.runlog import RunEntry, append_run, read_runs
-from researchflow.tracking import COMMIT, ENDED, HYPOTHESIS, entry_from_store
+from researchflow.tracking import COMMIT, ENDED, EXPLORATORY, HYPOTHESIS, entry_from_store
 
 if TYPE_CHECKING:
     from researchflow.adapters.mlflow import StoreRun
@@ -41,8 +41,18 @@ class LinkResult:
         return "\n".join(lines)
 
 
-def link(config: Config, hypothesis_id: str | None, run_ids: list[str]) -> LinkResult:
-    """Check every run first, then tag them all and append their entries: all or nothing."""
+def link(
+    config: Config,
+    hypothesis_id: str | None,
+    run_ids: list[str],
+    *,
+    command: tuple[str, ...] | None = None,
+    exploratory: bool = False,
+) -> LinkResult:
+    """Check every run first, then tag them all and append their entries: all or nothing.
+
+    `command` replaces the argv read from the runs' tags (a script's run records only its
+    file); `exploratory` marks the runs as not evidence."""
     from researchflow.adapters.mlflow import open_store
 
     if not run_ids or (hypothesis_id is None and len(run_ids) == 1 and is_valid_id(run_ids[0])):
@@ -52,7 +62,7 @@ def link(config: Config, hypothesis_id: str | None, run_ids: list[str]) -> LinkR
     metric_keys, plan_data = predicted_metrics(folder / PLAN_FILE)
     runs_file = folder / RUNS_FILE
     recorded = read_runs(runs_file).run_ids()
-    uri = tracking_uri(config)
+    uri = project_store(config)
     store = open_store(uri)
     store.check()
     found = store.search(list(dict.fromkeys(run_ids)))
@@ -72,10 +82,30 @@ def link(config: Config, hypothesis_id: str | None, run_ids: list[str]) -> LinkR
             continue
         if run.tags.get(HYPOTHESIS) != hypothesis:
             store.set_tag(run_id, HYPOTHESIS, hypothesis)
+        if exploratory:
+            store.set_tag(run_id, EXPLORATORY, "true")
         entry = entry_from_store(root, uri, run, metric_keys, plan_data)
+        entry = replace(entry, command=command or entry.command, exploratory=exploratory)
         append_run(runs_file, hypothesis, entry)
         linked.append(entry)
     return LinkResult(hypothesis, shown_under(runs_file, root), tuple(linked), tuple(already))
+
+
+def project_store(config: Config) -> str:
+    """The store this project's runs live in: the configured one, else the embedded store,
+    or a tracking server MLFLOW_TRACKING_URI names. A run from any other store (a stray
+    `mlflow.db` or `mlruns/` folder) is refused: its URI would mean another store elsewhere."""
+    from researchflow.adapters.mlflow import is_server
+
+    uri = tracking_uri(config)
+    expected = config.mlflow.tracking_uri or f"sqlite:///{config.state_path / 'mlflow.db'}"
+    if uri == expected or (not config.mlflow.tracking_uri and is_server(uri)):
+        return uri
+    raise UserError(
+        f"MLFLOW_TRACKING_URI is {uri}, not this project's store {expected}: link runs "
+        "from the project's store (unset MLFLOW_TRACKING_URI, or set mlflow.tracking_uri "
+        "in the config to a shared store)"
+    )
 
 
 def _problem(

@@ -22,10 +22,12 @@ from typing import Any
 from researchflow import naming
 from researchflow.adapters import git
 from researchflow.adapters import gitlab as gl
+from researchflow.backlog import Idea, find
 from researchflow.config import Config
 from researchflow.errors import RflowError, UserError
+from researchflow.intake import read_backlog_at
 from researchflow.plan import read_plan
-from researchflow.project import PLAN_FILE, default_branches, read_template
+from researchflow.project import PLAN_FILE, read_template
 from researchflow.scaffold import (
     Scaffold,
     TemplateError,
@@ -34,6 +36,7 @@ from researchflow.scaffold import (
     parse_rice,
     render_plan,
 )
+from researchflow.statements import check_serves
 
 MAX_ATTEMPTS = 5
 
@@ -148,15 +151,18 @@ def new_hypothesis(
     designer: str | None = None,
     executor: str | None = None,
     reviewers: tuple[str, ...] = (),
+    serves: tuple[str, ...] = (),
     base: str | None = None,
     push: bool = True,
     today: dt.date | None = None,
 ) -> NewHypothesisResult:
     root = config.root
     git.require_repository(root)
+    groomed_id = title.strip() if naming.is_valid_id(title.strip()) else None
     clean = naming.clean_title(title)
     if not clean:
         raise UserError("TITLE: is empty (give the hypothesis a one-line title)")
+    serves = check_serves(config, serves)
     try:
         # unscored work must not outrank scored work: without --rice every factor is 1
         rice_values = parse_rice(rice) if rice is not None else UNSCORED
@@ -176,6 +182,13 @@ def new_hypothesis(
     if push:
         git.fetch(root, remote)
     base_name, start = _base(config, remote, url, base or config.base_branch, online=push)
+    if groomed_id is not None:  # grooming a backlog idea: its ID and what it says carry over
+        idea = _groomed_idea(config, groomed_id, start, base_name, remote, push)
+        clean = idea.title
+        rice_values = (idea.rice.reach, idea.rice.impact, idea.rice.confidence, idea.rice.effort)
+        serves = tuple(dict.fromkeys([*idea.serves, *serves]))
+        if author is None:
+            roles = _roles(root, idea.author, designer, executor, reviewers)
     original = git.current_branch(root)
     undo = _Undo(
         root,
@@ -190,6 +203,8 @@ def new_hypothesis(
             title=clean,
             roles=roles,
             rice=rice_values,
+            serves=serves,
+            fixed_id=groomed_id,
             template=template,
             template_name=template_name,
             base_name=base_name,
@@ -220,6 +235,8 @@ def _create(
     title: str,
     roles: dict[str, Any],
     rice: tuple[int, int, int, int] | None,
+    serves: tuple[str, ...],
+    fixed_id: str | None,
     template: str,
     template_name: str,
     base_name: str,
@@ -231,7 +248,7 @@ def _create(
     root, remote = config.root, undo.remote
     taken: set[str] = set()
     for _attempt in range(MAX_ATTEMPTS):
-        hypothesis_id = naming.next_id(_known_names(config, start, remote, push), taken)
+        hypothesis_id = fixed_id or naming.next_id(_known_names(config, start, remote, push), taken)
         slug = naming.slugify(title)
         branch = naming.branch_name(config.branch_prefix, hypothesis_id, slug)
         problem = naming.branch_problem(branch)
@@ -241,7 +258,7 @@ def _create(
                 f"{config.branch_prefix!r} makes {branch!r} an invalid branch name ({problem})"
             )
         path = f"{config.research_dir}/{naming.folder_name(hypothesis_id, slug)}/{PLAN_FILE}"
-        scaffold = Scaffold(hypothesis_id, title, today, rice=rice, **roles)
+        scaffold = Scaffold(hypothesis_id, title, today, rice=rice, serves=serves, **roles)
         text = _plan_text(template, template_name, scaffold, path, config)
         message = (
             f"{hypothesis_id}: open hypothesis: {title}\n\n"
@@ -282,7 +299,15 @@ def _create(
             )
         )
         notes: list[str] = []
-        pushed = _claim(root, remote, sha, branch, hypothesis_id, options, undo, notes)
+        if fixed_id is not None:  # the idea reserved the ID already: claim the branch only
+            pushed = _claim_branch(root, remote, sha, branch, options, undo)
+            if pushed is None:
+                raise UserError(
+                    f"{fixed_id}: someone else groomed it meanwhile ({branch} exists on "
+                    f"{remote}; fetch and check it out instead)"
+                )
+        else:
+            pushed = _claim(root, remote, sha, branch, hypothesis_id, options, undo, notes)
         if pushed is None:  # someone else got this ID first: try the next one
             undo.run()
             taken.add(hypothesis_id)
@@ -365,6 +390,43 @@ def _claim(
     )
 
 
+def _claim_branch(
+    root: Path, remote: str, sha: str, branch: str, options: list[str] | None, undo: _Undo
+) -> git.PushResult | None:
+    """Push a groomed idea's branch, which must not exist yet; None when it does."""
+    branch_ref = f"refs/heads/{branch}"
+    undo.remote_refs = {branch_ref: sha}
+    pushed = git.push_new_refs(root, remote, sha, [branch_ref], options=options)
+    if pushed.ok:
+        return pushed
+    if pushed.taken:
+        return None
+    raise UserError(
+        f"push to {remote} rejected: {pushed.detail} (check your access to the remote "
+        "and its push rules, then rerun)"
+    )
+
+
+def _groomed_idea(
+    config: Config, idea_id: str, start: str, base: str, remote: str, online: bool
+) -> Idea:
+    """The backlog idea to groom; refused when it is not there or already has a branch."""
+    idea = find(read_backlog_at(config, start), idea_id)
+    if idea is None:
+        raise UserError(
+            f"{config.research_dir}/backlog.yaml: {idea_id} is not an idea on {base} (add it "
+            "with `rflow idea TITLE --rice R,I,C,E`, or give new-hypothesis a title)"
+        )
+    for name in _known_names(config, start, remote, online):
+        leaf = name.rsplit("/", 1)[-1]
+        # the idea itself (its backlog entry, its reservation) is not a groomed branch
+        if name == idea_id or name.startswith(git.RESERVATION_NAMESPACE):
+            continue
+        if naming.id_from_name(leaf) == idea_id:
+            raise UserError(f"{idea_id}: already groomed ({name}); check out its branch instead")
+    return idea
+
+
 def _roles(
     root: Path,
     author: str | None,
@@ -436,42 +498,15 @@ def _front_matter_rice(text: str) -> dict[str, int] | None:
 def _base(
     config: Config, remote: str, url: str | None, wanted: str | None, *, online: bool
 ) -> tuple[str, str]:
-    """The base branch's name and the commit the new branch starts from."""
-    root = config.root
+    from researchflow.intake import base_start
 
-    def commit_of(name: str) -> str | None:
-        start = git.rev_parse(root, f"refs/remotes/{remote}/{name}") if url else None
-        return start or git.rev_parse(root, f"refs/heads/{name}")
-
-    if wanted is None:
-        candidates = default_branches(config, ask_remote=online and url is not None)
-        for name in [*candidates, git.current_branch(root)]:
-            if name and (start := commit_of(name)):
-                return name, start
-        raise UserError("no base branch: the repository has no commits yet (commit first)")
-    start = commit_of(wanted)
-    if start is None:
-        raise UserError(
-            f"base branch {wanted!r} not found locally or on {remote} "
-            "(name an existing branch with --base, or set base_branch in researchflow.yaml)"
-        )
-    return wanted, start
+    return base_start(config, remote, url, wanted, online=online)
 
 
 def _known_names(config: Config, start: str, remote: str, online: bool) -> list[str]:
-    """Every name an ID may hide in: branches here and on the remote, research/ folders,
-    and the remote's reservations (which outlive merged and deleted branches)."""
-    root = config.root
-    names = git.branch_names(root)
-    names += git.tree_names(root, start, config.research_dir)
-    research = config.research_path
-    if research.is_dir():
-        names += [entry.name for entry in research.iterdir() if entry.is_dir()]
-    if online:
-        names += list(
-            git.remote_refs(root, remote, "refs/heads/*", f"{git.RESERVATION_NAMESPACE}*")
-        )
-    return names
+    from researchflow.intake import known_names
+
+    return known_names(config, start, remote, online)
 
 
 def _set_upstream(root: Path, remote: str, branch: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from researchflow.config import Config
 from researchflow.document import DocumentError, parse_document
@@ -10,8 +11,16 @@ from researchflow.errors import UserError
 from researchflow.outcome import combined, disagreement, report_verdicts
 from researchflow.plan import PlanResult, read_plan
 from researchflow.problems import Problem, ValidateResult
+from researchflow.programme import (
+    PROBLEM_FILE,
+    ProblemStatement,
+    is_problem_path,
+    read_problem,
+    serves_problems,
+)
 from researchflow.project import REPORT_FILE, discover_documents, expand_documents, shown_path
 from researchflow.report_schema import read_report
+from researchflow.statements import load_statements, problem_files
 
 __all__ = ["ValidateResult", "validate", "validate_file"]
 
@@ -22,29 +31,95 @@ def validate(config: Config, paths: list[Path] | None = None) -> ValidateResult:
             f"{config.root}: not inside a git repository set up for researchflow (cd into "
             "your project, or name the files: rflow validate PATH...)"
         )
-    files = expand_documents(paths) if paths else discover_documents(config)
+    files = (
+        expand_documents(paths) if paths else [*problem_files(config), *discover_documents(config)]
+    )
     problems: list[Problem] = []
+    context = _Context(config)
     for path in files:
-        problems.extend(validate_file(path, config))
+        problems.extend(validate_file(path, config, context))
     errors = tuple(p for p in problems if p.severity != "warning")
     warnings = tuple(p for p in problems if p.severity == "warning")
     return ValidateResult(tuple(shown_path(p) for p in files), errors, warnings)
 
 
-def validate_file(path: Path, config: Config) -> tuple[Problem, ...]:
+class _Context:
+    """What validating one file needs from its neighbours, read once per run."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._statements: tuple[ProblemStatement, ...] | None = None
+
+    @property
+    def statements(self) -> tuple[ProblemStatement, ...]:
+        if self._statements is None:
+            self._statements = load_statements(self.config)
+        return self._statements
+
+
+def _relative(path: Path, config: Config) -> str | None:
+    try:
+        return path.resolve().relative_to(config.root.resolve()).as_posix()
+    except (ValueError, OSError):
+        return None
+
+
+def validate_file(
+    path: Path, config: Config, context: _Context | None = None
+) -> tuple[Problem, ...]:
     shown = shown_path(path)
+    context = context or _Context(config)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
         return (Problem(shown, 0, "file", "not found", "check the path"),)
     except OSError as error:
         return (Problem(shown, 0, "file", f"cannot be read: {error.strerror}", "check the path"),)
+    relative = _relative(path, config)
+    if path.name == PROBLEM_FILE or (
+        relative is not None and is_problem_path(relative, config.research_dir)
+    ):
+        return read_problem(raw, shown).problems
     if path.name == REPORT_FILE:
-        status = sibling_status(path.parent / "plan.qmd")
-        return read_report(raw, shown, status=status, sections=config.sections.report)
+        return read_report(
+            raw, shown, _plan_status(path.parent / "plan.qmd"), sections=config.sections.report
+        )
     result = read_plan(raw, shown, config.sections)
     consistency = outcome_problems(result, path.parent / REPORT_FILE, shown)
-    return (*result.problems, *consistency, *result.warnings)
+    found: list[Problem] = [*result.problems, *consistency, *result.warnings]
+    if result.document is not None:
+        fm = result.document.front_matter
+        found += serves_problems(fm, result.document, shown, context.statements)
+        found += timebox_warnings(result.plan, result.document, shown, config)
+    return tuple(found)
+
+
+def timebox_warnings(plan: Any, document: Any, shown: str, config: Config) -> list[Problem]:
+    """Tasks are about a week: a longer timebox at review is worth a second look."""
+    if plan is None or plan.status != "review" or plan.timebox_days is None:
+        return []
+    if plan.timebox_days <= config.timebox_max_days:
+        return []
+    return [
+        Problem(
+            shown,
+            document.line_of("timebox_days"),
+            "timebox_days",
+            f"{plan.timebox_days} days is longer than the team's "
+            f"{config.timebox_max_days}-day maximum",
+            "split the hypothesis, or raise timebox_max_days in researchflow.yaml",
+            "warning",
+        )
+    ]
+
+
+def _plan_status(path: Path) -> str | None:
+    """The status of the plan next to a report, None when it cannot be read."""
+    try:
+        status = parse_document(path.read_bytes()).front_matter.get("status")
+    except (OSError, DocumentError):
+        return None
+    return status if isinstance(status, str) else None
 
 
 def outcome_problems(result: PlanResult, report_path: Path, shown: str) -> tuple[Problem, ...]:
@@ -71,14 +146,3 @@ def outcome_problems(result: PlanResult, report_path: Path, shown: str) -> tuple
             "in 'conclusion' and say why it is overruled",
         ),
     )
-
-
-def sibling_status(plan_path: Path) -> str | None:
-    """The status the plan next to a report states (None when it cannot be read)."""
-    from researchflow.document import DocumentError, parse_document
-
-    try:
-        status = parse_document(plan_path.read_bytes()).front_matter.get("status")
-    except (OSError, DocumentError):
-        return None
-    return status if isinstance(status, str) else None

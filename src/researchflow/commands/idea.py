@@ -1,0 +1,143 @@
+"""`rflow idea`: put an idea in the backlog; an ID, a RICE score, but no branch yet.
+
+The idea is appended to `research/backlog.yaml` in one commit on the base branch, built
+with git plumbing (no checkout). Online, that commit and the ID's reservation ref
+(`refs/rflow/ids/<ID>`, the same one `new-hypothesis` claims) are pushed in one atomic
+push that expects the base branch where it was fetched: two people adding ideas at once
+cannot both win, and the loser retries on top of the winner's commit. Then the local base
+branch is fast-forwarded when that is safe.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from researchflow import naming
+from researchflow.adapters import git
+from researchflow.backlog import Idea, render_backlog
+from researchflow.config import Config
+from researchflow.errors import UserError
+from researchflow.intake import backlog_path, base_start, known_names, read_backlog_at
+from researchflow.plan import Rice
+from researchflow.scaffold import parse_rice
+from researchflow.statements import check_serves
+
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class IdeaResult:
+    idea: Idea
+    path: str
+    base: str
+    pushed: bool
+    notes: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.idea.to_json(),
+            "path": self.path,
+            "base": self.base,
+            "pushed": self.pushed,
+            "notes": list(self.notes),
+        }
+
+    def to_text(self) -> str:
+        idea = self.idea
+        where = f"{self.base}" + ("" if self.pushed else " (local only, not pushed)")
+        lines = [
+            f"{idea.id}: {idea.title}",
+            f"  backlog: {self.path} on {where}, RICE {idea.score}",
+            f"  groom it when the team picks it: rflow groom {idea.id} --executor NAME",
+        ]
+        lines += [f"  note: {note}" for note in self.notes]
+        return "\n".join(lines)
+
+
+def idea(
+    config: Config,
+    title: str,
+    *,
+    rice: str,
+    author: str | None = None,
+    serves: tuple[str, ...] = (),
+    base: str | None = None,
+    push: bool = True,
+    today: dt.date | None = None,
+) -> IdeaResult:
+    root = config.root
+    git.require_repository(root)
+    clean = naming.clean_title(title)
+    if not clean:
+        raise UserError("TITLE: is empty (give the idea a one-line title)")
+    try:
+        rice_values = parse_rice(rice)
+    except ValueError as error:
+        raise UserError(f"--rice: {error} (reach,impact,confidence,effort, e.g. 3,3,2,3)") from None
+    who = naming.clean_title(author) if author is not None else git.acting_user(root)
+    if not who:
+        raise UserError("--author: is empty (give a name, e.g. --author alice)")
+    metrics = check_serves(config, serves)
+    remote = config.gitlab.remote
+    url = git.remote_url(root, remote)
+    if push and url is None:
+        raise UserError(
+            f"no remote {remote!r} to push to (add one with `git remote add {remote} URL`, "
+            "or use --no-push)"
+        )
+    path = backlog_path(config)
+    taken: set[str] = set()
+    for _attempt in range(MAX_ATTEMPTS):
+        if push:
+            git.fetch(root, remote)
+            base_name, start = base_start(
+                config, remote, url, base or config.base_branch, online=True
+            )
+        else:
+            base_name, start = _local_base(config, remote, url, base or config.base_branch)
+        ideas = read_backlog_at(config, start)
+        names = known_names(config, start, remote, push)
+        new = Idea(
+            naming.next_id(names, taken),
+            clean,
+            Rice(*rice_values),
+            who,
+            today or dt.date.today(),
+            metrics,
+        )
+        message = f"{new.id}: idea: {clean}\n\nBacklog: {path}\nAdded with `rflow idea`.\n"
+        sha = git.commit_files(root, start, {path: render_backlog([*ideas, new])}, message)
+        notes: list[str] = []
+        if push:
+            reservation = f"{git.RESERVATION_NAMESPACE}{new.id}"
+            outcome = git.push_ref_updates(
+                root, remote, sha, {f"refs/heads/{base_name}": start, reservation: ""}
+            )
+            if not outcome.ok:
+                if outcome.moved:  # someone else got there first: go again on top of it
+                    taken.add(new.id)
+                    continue
+                raise UserError(
+                    f"push to {remote} rejected: {outcome.detail} (check your access to "
+                    f"{base_name} and its push rules; a protected branch needs the idea "
+                    "added through a merge request instead)"
+                )
+            git.fetch(root, remote)
+        note = git.fast_forward_branch(root, base_name, sha)
+        if note:
+            notes.append(note)
+        return IdeaResult(new, path, base_name, push, tuple(notes))
+    raise UserError(
+        f"{path}: others kept changing the backlog after {MAX_ATTEMPTS} tries; rerun in a moment"
+    )
+
+
+def _local_base(
+    config: Config, remote: str, url: str | None, wanted: str | None
+) -> tuple[str, str]:
+    """Offline, the idea goes on the local base branch (pushed later with it)."""
+    name, start = base_start(config, remote, url, wanted, online=False)
+    local = git.rev_parse(config.root, f"refs/heads/{name}")
+    return name, local or start

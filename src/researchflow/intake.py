@@ -1,0 +1,72 @@
+"""Intake: the backlog on the base branch, and the names an ID may already hide in.
+
+Shared by `rflow idea` (an ID and a backlog entry, no branch) and `rflow new-hypothesis`
+/ `rflow groom` (a branch; an idea's ID carries over).
+"""
+
+from __future__ import annotations
+
+from researchflow.adapters import git
+from researchflow.backlog import BACKLOG_FILE, BacklogError, Idea, parse_backlog
+from researchflow.config import Config
+from researchflow.errors import UserError
+
+
+def backlog_path(config: Config) -> str:
+    """research/backlog.yaml, relative to the repository root."""
+    return f"{config.research_dir.strip('/')}/{BACKLOG_FILE}"
+
+
+def read_backlog_at(config: Config, rev: str) -> list[Idea]:
+    """The ideas in the backlog file at a commit (none when the file is absent)."""
+    path = backlog_path(config)
+    raw = git.read_files(config.root, rev, [path]).get(path)
+    try:
+        return parse_backlog(raw, path)
+    except BacklogError as error:
+        raise UserError(f"{error} (fix the file on the base branch)") from None
+
+
+def known_names(config: Config, start: str, remote: str, online: bool) -> list[str]:
+    """Every name an ID may hide in: branches here and on the remote, research/ folders,
+    the backlog's ideas, and the remote's reservations (which outlive merged branches)."""
+    root = config.root
+    names = git.branch_names(root)
+    names += git.tree_names(root, start, config.research_dir)
+    research = config.research_path
+    if research.is_dir():
+        names += [entry.name for entry in research.iterdir() if entry.is_dir()]
+    names += [idea.id for idea in read_backlog_at(config, start)]
+    if online:
+        names += list(
+            git.remote_refs(root, remote, "refs/heads/*", f"{git.RESERVATION_NAMESPACE}*")
+        )
+    return names
+
+
+def base_start(
+    config: Config, remote: str, url: str | None, wanted: str | None, *, online: bool
+) -> tuple[str, str]:
+    """The base branch's name and the commit new work starts from: the remote's copy when
+    there is a remote, else the local branch."""
+    from researchflow.project import default_branches
+
+    root = config.root
+
+    def commit_of(name: str) -> str | None:
+        start = git.rev_parse(root, f"refs/remotes/{remote}/{name}") if url else None
+        return start or git.rev_parse(root, f"refs/heads/{name}")
+
+    if wanted is None:
+        candidates = default_branches(config, ask_remote=online and url is not None)
+        for name in [*candidates, git.current_branch(root)]:
+            if name and (start := commit_of(name)):
+                return name, start
+        raise UserError("no base branch: the repository has no commits yet (commit first)")
+    start = commit_of(wanted)
+    if start is None:
+        raise UserError(
+            f"base branch {wanted!r} not found locally or on {remote} "
+            "(name an existing branch with --base, or set base_branch in researchflow.yaml)"
+        )
+    return wanted, start

@@ -1,0 +1,95 @@
+"""Intake before the branch: `rflow idea` → the backlog on the base branch; `rflow groom`
+(or `new-hypothesis ID`) turns an idea into a branch, a plan and a draft merge request."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import git
+from fixtures.git_remote import ClonedRepo
+
+from researchflow.backlog import parse_backlog
+from researchflow.document import parse_document
+
+
+def _idea(rflow, title: str, rice: str = "3,3,2,3", *extra: str) -> dict:
+    outcome = rflow("idea", title, "--rice", rice, "--json", *extra)
+    assert outcome.code == 0, outcome.stderr
+    return json.loads(outcome.stdout)
+
+
+def test_idea_lands_in_the_backlog_on_main_without_a_branch(
+    cloned_repo: ClonedRepo, rflow, monkeypatch
+) -> None:
+    monkeypatch.setenv("RFLOW_USER", "alice")
+    root, origin = cloned_repo.root, cloned_repo.origin
+    first = _idea(rflow, "Graded target improves recall")
+    second = _idea(rflow, "Price sensitivity feature", "2,2,2,2")
+    assert (first["id"], second["id"]) == ("H-001", "H-002")
+    assert origin.branches() == ["main"]  # no branch for an idea
+    assert "refs/rflow/ids/H-002" in origin.refs()  # but the ID is taken
+    ideas = parse_backlog(origin.show("main", "research/backlog.yaml"))
+    assert [(i.id, i.title, i.score, i.author) for i in ideas] == [
+        ("H-001", "Graded target improves recall", 54, "alice"),
+        ("H-002", "Price sensitivity feature", 16, "alice"),
+    ]
+    # the checked-out main followed, so the working tree has the file too
+    assert (root / "research" / "backlog.yaml").read_text(encoding="utf-8") == origin.show(
+        "main", "research/backlog.yaml"
+    )
+    assert git(root, "status", "--porcelain") == ""
+
+
+def test_groom_turns_the_idea_into_a_branch_plan_and_draft_mr(
+    cloned_repo: ClonedRepo, rflow, monkeypatch
+) -> None:
+    monkeypatch.setenv("RFLOW_USER", "alice")
+    _idea(rflow, "Graded target improves recall")
+    monkeypatch.setenv("RFLOW_USER", "carol")
+    outcome = rflow("groom", "H-001", "--executor", "erin", "--reviewer", "dave", "--json")
+    assert outcome.code == 0, outcome.stderr
+    result = json.loads(outcome.stdout)
+    assert result["id"] == "H-001"
+    assert result["branch"] == "hyp/H-001-graded-target-improves-recall"
+    plan = parse_document((cloned_repo.root / result["path"]).read_text(encoding="utf-8"))
+    fm = plan.front_matter
+    assert fm["title"] == "Graded target improves recall"
+    assert fm["rice"] == {"reach": 3, "impact": 3, "confidence": 2, "effort": 3}
+    assert fm["roles"]["author"] == "alice"  # the idea's author, not the groomer
+    assert fm["roles"]["executor"] == "erin"
+    assert "hyp/H-001-graded-target-improves-recall" in cloned_repo.origin.branches()
+    assert "merge_request.create" in cloned_repo.origin.push_options()[-1]
+    again = rflow("groom", "H-001", "--executor", "erin")
+    assert again.code == 2
+    assert "H-001: already groomed" in again.stderr
+
+
+def test_new_hypothesis_with_an_idea_id_grooms_it(cloned_repo: ClonedRepo, rflow) -> None:
+    _idea(rflow, "Graded target", "1,1,1,1", "--author", "alice")
+    outcome = rflow("new-hypothesis", "H-001", "--executor", "erin", "--json")
+    assert outcome.code == 0, outcome.stderr
+    assert json.loads(outcome.stdout)["title"] == "Graded target"
+
+
+def test_grooming_an_unknown_idea_says_so(cloned_repo: ClonedRepo, rflow) -> None:
+    outcome = rflow("groom", "H-009", "--executor", "erin")
+    assert outcome.code == 2
+    assert "H-009 is not an idea on main" in outcome.stderr
+    assert cloned_repo.origin.branches() == ["main"]
+
+
+def test_one_step_new_hypothesis_still_works_and_skips_idea_ids(
+    cloned_repo: ClonedRepo, rflow
+) -> None:
+    _idea(rflow, "An idea", "1,1,1,1", "--author", "alice")
+    outcome = rflow("new-hypothesis", "Straight to a branch", "--author", "bob", "--json")
+    assert outcome.code == 0, outcome.stderr
+    assert json.loads(outcome.stdout)["id"] == "H-002"
+
+
+def test_idea_offline_commits_on_the_local_base_branch(repo: Path, rflow) -> None:
+    result = _idea(rflow, "Offline idea", "2,2,2,2", "--no-push", "--author", "alice")
+    assert result["id"] == "H-001" and result["pushed"] is False
+    assert "H-001: idea: Offline idea" in git(repo, "log", "-1", "--format=%s", "main")
+    assert parse_backlog((repo / "research" / "backlog.yaml").read_bytes())[0].id == "H-001"

@@ -1,0 +1,71 @@
+"""After approval: `rflow extend` changes the timebox without a deviation, and a deviation
+can be re-approved so later runs are confirmatory again."""
+
+from __future__ import annotations
+
+import sys
+
+from fixtures.experiment import HYPOTHESIS, Experiment, rflow_in
+
+from researchflow.document import parse_document
+
+
+def _back_to_running(experiment: Experiment) -> None:
+    plan = experiment.folder / "plan.qmd"
+    text = plan.read_text(encoding="utf-8").replace("status: reported", "status: running")
+    plan.write_text(text, encoding="utf-8")
+    experiment.commit("H-001: more runs")
+
+
+def _run_and_report(experiment: Experiment) -> str:
+    assert rflow_in(experiment.repo, "run", HYPOTHESIS, "--", sys.executable, "train.py") == 0
+    experiment.commit("H-001: another run")
+    assert rflow_in(experiment.repo, "report", HYPOTHESIS, "--update") == 0
+    experiment.commit("H-001: report refreshed")
+    return (experiment.folder / "report.qmd").read_text(encoding="utf-8")
+
+
+def test_extend_changes_the_timebox_and_runs_stay_confirmatory(
+    experiment: Experiment, rflow
+) -> None:
+    _back_to_running(experiment)
+    outcome = rflow("extend", HYPOTHESIS, "--days", "3", "--reason", "the March data was late")
+    assert outcome.code == 0, outcome.stderr
+    fm = parse_document((experiment.folder / "plan.qmd").read_text(encoding="utf-8")).front_matter
+    assert fm["timebox_days"] == 8
+    assert fm["status"] == "running"
+    last = fm["lifecycle"][-1]
+    assert (last["event"], last["days"], last["reason"]) == ("extend", 3, "the March data was late")
+    assert not fm.get("deviations")
+    experiment.commit("H-001: timebox extended")
+    report = _run_and_report(experiment)
+    assert "2 confirmatory, 0 exploratory" in report
+    assert experiment.check()["code"] == 0
+
+
+def test_extend_refuses_a_plan_that_is_not_under_way(experiment: Experiment, rflow) -> None:
+    outcome = rflow("extend", HYPOTHESIS, "--days", "3", "--reason", "late")
+    assert outcome.code == 2
+    assert "only a plan that is approved, running or on hold can be extended" in outcome.stderr
+
+
+def _deviate(experiment: Experiment, rflow) -> None:
+    plan = experiment.folder / "plan.qmd"
+    text = plan.read_text(encoding="utf-8")
+    plan.write_text(
+        text.replace("One training run on the fixed split", "Two training runs on the fixed split"),
+        encoding="utf-8",
+    )
+    outcome = rflow("deviate", HYPOTHESIS, "--reason", "the split needs a second run")
+    assert outcome.code == 0, outcome.stderr
+    experiment.commit("H-001: deviation")
+
+
+def test_deviation_without_reapproval_leaves_later_runs_exploratory(
+    experiment: Experiment, rflow
+) -> None:
+    _back_to_running(experiment)
+    _deviate(experiment, rflow)
+    report = _run_and_report(experiment)
+    assert "1 confirmatory, 1 exploratory" in report
+    assert "started after the deviation" in report
