@@ -9,7 +9,49 @@ rflow init
 echo "-- running rflow init again changes nothing:"
 rflow init
 pre-commit install
-git add -A && git commit -qm "Set up researchflow"
+
+say "the programme first: a problem statement the team agrees on"
+cat > research/problem.qmd <<'QMD'
+---
+title: "Keep subscribers from churning"
+status: agreed
+owner: erin
+metrics:
+  - {name: retention_30d, kind: business, target: 10, direction: increase, unit: "%"}
+  - {name: accuracy, kind: model, target: 0.9, direction: increase}
+  - {name: latency_p95, kind: online, target: 1, direction: decrease, unit: s}
+---
+
+## Business goal
+
+Raise 30-day retention by 10 %.
+
+## Problem
+
+Churn is 25 % today; the retention campaign reaches the wrong customers.
+
+## Success metrics
+
+Accuracy of at least 0.9 in telling churners apart; retention +10 % in an A/B test.
+
+## Data
+
+Three years of CRM data (the demo uses a small synthetic sample).
+
+## Technical requirements
+
+At most one second per prediction.
+
+## Boundaries
+
+Active subscribers only.
+
+## Risks
+
+Label noise in the churn flag.
+QMD
+rflow validate research/problem.qmd
+git add -A && git commit -qm "Set up researchflow and agree the problem statement"
 
 say "a plan with a broken RICE score and a wrong direction is refused"
 mkdir -p research/H-001-demo

@@ -26,10 +26,11 @@ git push -q -u origin main
 git remote set-head origin main
 
 say "rflow new-hypothesis: ID, branch, plan, commit, push, draft merge request"
-rflow new-hypothesis "Graded target improves recall@10" --rice 3,3,2,3 --reviewer dave
+rflow new-hypothesis "Graded target improves recall@10" --rice 3,3,2,3 --reviewer dave \
+  --serves accuracy
 echo "-- now on branch: $(git branch --show-current)"
 echo "-- the plan's front matter:"
-sed -n '2,8p' research/H-001-*/plan.qmd
+sed -n '2,9p' research/H-001-*/plan.qmd
 
 say "what origin received (GitLab would open this draft merge request)"
 python - "$DEMO_ROOT/origin.git/last-push-options.txt" <<'SHOW'

@@ -37,6 +37,7 @@ outcome: $7
 created: $5
 roles: {author: alice, designer: bob, executor: $3, reviewers: [dave]}
 rice: $4
+serves: [retention_30d]
 hypothesis: "$1."
 predictions:
   - {metric: recall_at_10, baseline: 0.42, direction: increase, min_effect: 0.02, tolerance: 0.005}
@@ -102,14 +103,24 @@ demo_branch $((demo_n + 2)) weekday-features "$(demo_plan \
   '{reach: 2, impact: 2, confidence: 3, effort: 4}' "$demo_old" "${demo_old}T09:00:00Z" refuted \
   'No effect beyond noise: weekday features add nothing.')"
 
+say "rflow idea: intake before the branch, an ID and a RICE score in research/backlog.yaml"
+rflow idea "Discount offers win back lapsed subscribers" --rice 4,4,2,3 --author erin
+
 say "rflow status: every hypothesis branch, read from git objects without a checkout"
 rflow status
 
-say "rflow rank: the backlog by RICE score, with its four factors"
+say "rflow status --by metric: the programme, each success metric and who serves it"
+rflow status --by metric
+
+say "rflow rank: the backlog by RICE score (ideas with the drafts), with its four factors"
 rflow rank --all
 
-say "rflow board: one self-contained HTML page (Kanban + research log)"
-rflow board --html "$DEMO_ROOT/board.html"
+say "rflow digest: the weekly summary, in Markdown"
+rflow digest --since 30d --output "$DEMO_ROOT/digest.md"
+sed -n '1,20p' "$DEMO_ROOT/digest.md"
+
+say "rflow board: one self-contained HTML page (programme, backlog, swimlanes, research log)"
+rflow board --html "$DEMO_ROOT/board.html" --digest digest.md
 echo "-- open file://$DEMO_ROOT/board.html in a browser"
 
 say "rflow doctor: what is installed and reachable"

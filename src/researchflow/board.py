@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from researchflow.backlog import Idea
 from researchflow.plan import STATUSES
 from researchflow.portfolio import BROKEN, Portfolio, Row
+from researchflow.programme_view import portfolio_views
 
 TEMPLATE = "board.html.j2"
 BUILTIN_TEMPLATES = Path(__file__).parent / "templates"
@@ -21,6 +24,7 @@ COLUMN_TITLES = {
     "review": "In review",
     "approved": "Approved",
     "running": "Running",
+    "hold": "On hold",
     "reported": "Reported",
     "concluded": "Concluded",
     "abandoned": "Abandoned",
@@ -44,6 +48,22 @@ class Card:
     where: str
     merged: bool
     problem: str | None
+    decision: str | None = None  # ship | iterate | stop, from the report
+    decision_reason: str | None = None
+    extended_days: int = 0  # added to the timebox by `rflow extend`
+    held_days: int = 0
+    review_days: int | None = None
+    roles_reason: str | None = None  # a written waiver of a role rule
+    next_step: str | None = None  # a ship decision's online validation, from the plan
+    serves: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Lane:
+    """One executor's row of the swimlane view: their cards per status."""
+
+    executor: str
+    cells: tuple[tuple[str, tuple[Card, ...]], ...]  # (status, cards) in lifecycle order
 
 
 @dataclass(frozen=True)
@@ -74,7 +94,70 @@ def card(row: Row) -> Card:
         where=row.where,
         merged=row.source.merged,
         problem=row.problem if row.broken else None,
+        decision=row.decision,
+        decision_reason=row.decision_reason,
+        extended_days=plan.extended_days if plan else 0,
+        held_days=row.held_days,
+        review_days=row.review_days,
+        roles_reason=plan.roles_reason if plan else None,
+        next_step=_next_step(plan.validation) if plan and row.decision == "ship" else None,
+        serves=plan.serves if plan else (),
     )
+
+
+def _next_step(validation: dict[str, Any] | None) -> str | None:
+    """A ship decision's next step: the plan's online validation, in one line."""
+    if not validation:
+        return "no online validation planned (add `validation:` to the plan)"
+    kind = "A/B test" if validation.get("type") == "ab_test" else "pilot"
+    parts = [kind]
+    if validation.get("period_days"):
+        parts.append(f"{validation['period_days']} days")
+    if validation.get("traffic_percent"):
+        parts.append(f"{validation['traffic_percent']:g}% of traffic")
+    if validation.get("control"):
+        parts.append(f"against {validation['control']}")
+    if validation.get("business_metric"):
+        parts.append(f"measuring {validation['business_metric']}")
+    return ", ".join(parts)
+
+
+def idea_card(idea: Idea) -> Card:
+    r = idea.rice
+    return Card(
+        id=idea.id,
+        title=idea.title,
+        status="idea",
+        executor=None,
+        score=idea.score,
+        rice=f"R{r.reach} · I{r.impact} · C{r.confidence} · E{r.effort}",
+        age_days=None,
+        runs=None,
+        overrun_days=None,
+        outcome=None,
+        conclusion=None,
+        where="backlog",
+        merged=False,
+        problem=None,
+        serves=idea.serves,
+    )
+
+
+def lanes(portfolio: Portfolio) -> list[Lane]:
+    """Swimlanes: one row per executor (unassigned last), a cell per live status."""
+    statuses = [s for s in STATUSES if s not in ("concluded", "abandoned")]
+    people = sorted({row.executor for row in portfolio.rows if row.executor})
+    result: list[Lane] = []
+    for person in [*people, None]:
+        cells = []
+        for status in statuses:
+            rows = [r for r in portfolio.rows if r.status == status and r.executor == person]
+            ordered = sorted(rows, key=lambda row: (-(row.score or 0), row.id or ""))
+            cells.append((status, tuple(card(row) for row in ordered)))
+        if person is None and not any(cards for _, cards in cells):
+            continue
+        result.append(Lane(person or "no executor", tuple(cells)))
+    return result
 
 
 def columns(portfolio: Portfolio) -> list[Column]:
@@ -96,6 +179,8 @@ def render_board(
     project: str,
     generated: str,
     template_dirs: Sequence[Path] = (),
+    swimlanes: bool = True,
+    digest_link: str | None = None,
 ) -> str:
     """The board as HTML; `template_dirs` may hold a `board.html.j2` overriding the built-in."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -124,4 +209,9 @@ def render_board(
         counts=counts,
         outcomes=outcomes,
         broken=sum(1 for row in rows if row.broken),
+        ideas=[idea_card(idea) for idea in sorted(portfolio.ideas, key=lambda i: -i.score)],
+        programme=portfolio_views(portfolio),
+        lanes=lanes(portfolio),
+        swimlanes=swimlanes,
+        digest_link=digest_link,
     )

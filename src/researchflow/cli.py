@@ -746,8 +746,14 @@ def check_notebooks(paths: tuple[Path, ...], as_json: bool) -> int:
 
 
 @cli.command()
+@click.option(
+    "--by",
+    "by",
+    type=click.Choice(["metric"]),
+    help="Group by the problem statement's success metrics: who serves each, what is confirmed.",
+)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def status(as_json: bool) -> int:
+def status(by: str | None, as_json: bool) -> int:
     """Every hypothesis on every branch, without checking any out.
 
     Reads each local and remote-tracking hypothesis branch's plan.qmd and runs.yaml from
@@ -761,7 +767,7 @@ def status(as_json: bool) -> int:
     from researchflow.commands.status import status as run_status
     from researchflow.output import emit
 
-    emit(run_status(_config()), as_json=as_json)
+    emit(run_status(_config(), by_metric=by == "metric"), as_json=as_json)
     return 0
 
 
@@ -792,8 +798,20 @@ def rank(include_all: bool, as_json: bool) -> int:
     type=click.Path(dir_okay=False, path_type=Path),
     help="The HTML file to write. Default: .rflow/board.html (git-ignored).",
 )
+@click.option(
+    "--swimlanes/--no-swimlanes",
+    default=True,
+    show_default=True,
+    help="Open the page on the rows per executor (the page has a toggle either way).",
+)
+@click.option(
+    "--digest",
+    "digest_link",
+    metavar="URL",
+    help="Link the weekly digest (a file or a GitLab issue) from the board's header.",
+)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def board(html: Path | None, as_json: bool) -> int:
+def board(html: Path | None, swimlanes: bool, digest_link: str | None, as_json: bool) -> int:
     """Write the portfolio as one self-contained HTML page.
 
     A Kanban column per status with a card per hypothesis (RICE, executor, age, outcome),
@@ -811,7 +829,7 @@ def board(html: Path | None, as_json: bool) -> int:
     if html is None:
         html = config.state_path / "board.html"
         html.parent.mkdir(parents=True, exist_ok=True)
-    emit(run_board(config, html), as_json=as_json)
+    emit(run_board(config, html, swimlanes=swimlanes, digest_link=digest_link), as_json=as_json)
     return 0
 
 

@@ -324,12 +324,6 @@ class Portfolio:
     ideas: tuple[Idea, ...] = ()  # backlog ideas not groomed yet (no branch, no folder)
     notes: tuple[str, ...] = ()  # what could not be read beside the plans (the backlog)
 
-    def backlog(self) -> list[Row | Idea]:
-        """Ideas and not-yet-started plans together, highest RICE first, ties by ID."""
-        plans: list[Row | Idea] = list(ranked(self.rows, BACKLOG))
-        items = plans + list(self.ideas)
-        return sorted(items, key=lambda item: (-(item_score(item)), _id_sort(item.id)))
-
     def by_status(self) -> dict[str, list[Row]]:
         """Every status (in lifecycle order, then `broken` if any) → its rows."""
         columns: dict[str, list[Row]] = {status: [] for status in STATUSES}

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from researchflow.portfolio import Portfolio
 from researchflow.programme import Metric, ProblemStatement
 
 
@@ -96,3 +97,39 @@ def programme_views(
         )
         views.append(ProgrammeView(statement, metrics))
     return views
+
+
+def portfolio_views(portfolio: Portfolio) -> list[ProgrammeView]:
+    """The programme views of a portfolio: its problem statements and its readable plans."""
+    pairs = [
+        (
+            Serving(row.plan.id, row.plan.title, row.plan.status, row.plan.outcome, row.decision),
+            row.plan.serves,
+        )
+        for row in portfolio.rows
+        if row.plan is not None
+    ]
+    return programme_views(portfolio.statements, pairs)
+
+
+def metric_lines(views: list[ProgrammeView]) -> list[str]:
+    """`rflow status --by metric`: per programme, each metric with its target, the
+    hypotheses serving it and the confirmed effects so far; uncovered metrics said so."""
+    if not views:
+        return ["no problem statement on the default branch (`rflow init` writes one)"]
+    lines: list[str] = []
+    for view in views:
+        statement = view.statement
+        lines.append(f"{statement.title} ({statement.path}, {statement.status})")
+        for metric in view.metrics:
+            head = f"  {metric.metric.name} [{metric.metric.kind}] target {metric.target}"
+            if metric.uncovered:
+                lines.append(f"{head}: UNCOVERED (no hypothesis serves it)")
+                continue
+            serving = ", ".join(
+                f"{s.id} {s.status}" + (f"/{s.outcome}" if s.outcome else "")
+                for s in metric.serving
+            )
+            confirmed = ", ".join(s.id for s in metric.confirmed) or "none yet"
+            lines.append(f"{head}: served by {serving}; confirmed: {confirmed}")
+    return lines

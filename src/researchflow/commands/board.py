@@ -35,7 +35,14 @@ class BoardResult:
         return f"wrote {self.path}: {count}, {self.concluded} in the research log, {warnings}"
 
 
-def board(config: Config, html: Path, *, today: dt.date | None = None) -> BoardResult:
+def board(
+    config: Config,
+    html: Path,
+    *,
+    today: dt.date | None = None,
+    swimlanes: bool = True,
+    digest_link: str | None = None,
+) -> BoardResult:
     if html.exists() and html.is_dir():
         raise UserError(f"{html}: is a folder (give a file name, e.g. board.html)")
     if not html.parent.exists():
@@ -47,6 +54,8 @@ def board(config: Config, html: Path, *, today: dt.date | None = None) -> BoardR
         project=config.root.name,
         generated=generated,
         template_dirs=[config.root / config.templates_dir],
+        swimlanes=swimlanes,
+        digest_link=digest_link,
     )
     write_atomic(html, page)
     return BoardResult(

@@ -91,7 +91,9 @@ def digest(
 def _post(config: Config, issue: int, markdown: str) -> str:
     from researchflow.adapters import gitlab as gl
 
-    project = gl.connect(config)
+    project = gl.connect(
+        config.root, config.gitlab.remote, config.gitlab.url, config.gitlab.project
+    )
     if project is None:
         raise UserError(
             "--post-issue: no GitLab to post to (set GITLAB_TOKEN, and gitlab.url/project in "

@@ -55,6 +55,7 @@ class NewHypothesisResult:
     mr_url: str | None = None
     mr_action: str | None = None  # "created" | "updated" | "push options" | None
     notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # e.g. the executor is already at the team's WIP limit
     unscored: bool = False
 
     def to_json(self) -> dict[str, Any]:
@@ -68,6 +69,7 @@ class NewHypothesisResult:
             "mr_url": self.mr_url,
             "mr": self.mr_action,
             "notes": list(self.notes),
+            "warnings": list(self.warnings),
         }
 
     def to_text(self) -> str:
@@ -81,6 +83,7 @@ class NewHypothesisResult:
             lines.append(
                 "  note: no --rice: scored 1,1,1,1 (the lowest) until you set rice in the plan"
             )
+        lines += [f"  warning: {warning}" for warning in self.warnings]
         return "\n".join(lines)
 
 
@@ -213,7 +216,28 @@ def new_hypothesis(
             project=project,
             today=today or dt.date.today(),
         )
-    return dataclasses.replace(created, unscored=rice is None)
+    warnings = tuple(_wip_warnings(config, roles.get("executor")))
+    return dataclasses.replace(created, unscored=rice is None, warnings=warnings)
+
+
+def _wip_warnings(config: Config, executor: str | None) -> list[str]:
+    """Warn when the executor already runs as many hypotheses as the team's WIP limit."""
+    if not executor:
+        return []
+    from researchflow.portfolio_reader import collect
+
+    try:
+        rows = collect(config).rows
+    except RflowError:
+        return []
+    running = [r.id or "?" for r in rows if r.status == "running" and r.executor == executor]
+    if len(running) < config.wip_limit:
+        return []
+    return [
+        f"{executor} is already running {len(running)} hypotheses "
+        f"({', '.join(running)}); the team's WIP limit is {config.wip_limit} (finish one, or "
+        "pause it with `rflow hold`, before this one starts)"
+    ]
 
 
 @contextlib.contextmanager

@@ -1,4 +1,5 @@
-"""`rflow rank`: the backlog ordered by RICE score, ties by the lower ID."""
+"""`rflow rank`: the backlog (ideas, drafts, plans in review and approved) ordered by RICE
+score, ties by the lower ID."""
 
 from __future__ import annotations
 
@@ -6,15 +7,16 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from researchflow.backlog import Idea
 from researchflow.config import Config
-from researchflow.portfolio import BACKLOG, Row, ranked
+from researchflow.portfolio import BACKLOG, Row, item_score, ranked
 from researchflow.portfolio_reader import collect
 from researchflow.texttable import format_table
 
 
 @dataclass(frozen=True)
 class RankResult:
-    rows: tuple[Row, ...]
+    rows: tuple[Row | Idea, ...]  # ideas from the backlog rank with the drafts
     skipped: tuple[Row, ...]  # broken plans: they cannot be scored
     statuses: tuple[str, ...] | None
 
@@ -22,8 +24,7 @@ class RankResult:
         return {
             "statuses": list(self.statuses) if self.statuses else "all",
             "ranking": [
-                {"rank": position, **row.to_json()}
-                for position, row in enumerate(self.rows, start=1)
+                {"rank": position, **_json(row)} for position, row in enumerate(self.rows, start=1)
             ],
             "skipped": [{"id": row.id, "problem": row.problem} for row in self.skipped],
         }
@@ -47,7 +48,27 @@ def _which(statuses: tuple[str, ...] | None) -> str:
     return "any status" if statuses is None else "status " + ", ".join(statuses)
 
 
-def _cells(position: int, row: Row) -> tuple[str, ...]:
+def _json(item: Row | Idea) -> dict[str, Any]:
+    if isinstance(item, Idea):
+        return {**item.to_json(), "status": "idea", "branch": None, "executor": None}
+    return item.to_json()
+
+
+def _cells(position: int, row: Row | Idea) -> tuple[str, ...]:
+    if isinstance(row, Idea):
+        rice = row.rice
+        return (
+            str(position),
+            row.id,
+            str(row.score),
+            str(rice.reach),
+            str(rice.impact),
+            str(rice.confidence),
+            str(rice.effort),
+            "idea",
+            "-",
+            row.title,
+        )
     plan = row.plan
     assert plan is not None
     rice = plan.rice
@@ -69,4 +90,13 @@ def rank(config: Config, *, include_all: bool = False, today: dt.date | None = N
     portfolio = collect(config, today)
     statuses = None if include_all else BACKLOG
     skipped = tuple(row for row in portfolio.rows if row.broken)
-    return RankResult(tuple(ranked(portfolio.rows, statuses)), skipped, statuses)
+    items: list[Row | Idea] = [*ranked(portfolio.rows, statuses), *portfolio.ideas]
+    items.sort(key=lambda item: (-item_score(item), _number(item.id)))
+    return RankResult(tuple(items), skipped, statuses)
+
+
+def _number(hypothesis_id: str | None) -> int:
+    try:
+        return int((hypothesis_id or "").split("-", 1)[1])
+    except (IndexError, ValueError):
+        return 1 << 62

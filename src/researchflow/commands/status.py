@@ -9,29 +9,54 @@ from typing import Any
 from researchflow.config import Config
 from researchflow.portfolio import Portfolio, Row
 from researchflow.portfolio_reader import collect
+from researchflow.programme_view import metric_lines, portfolio_views
 from researchflow.texttable import format_table
 
 
 @dataclass(frozen=True)
 class StatusResult:
     portfolio: Portfolio
+    by_metric: bool = False  # the programme view instead of the table
 
     def to_json(self) -> dict[str, Any]:
+        portfolio = self.portfolio
         return {
-            "today": self.portfolio.today.isoformat(),
-            "hypotheses": [row.to_json() for row in self.portfolio.rows],
-            "warnings": [warning.to_json() for warning in self.portfolio.warnings],
+            "today": portfolio.today.isoformat(),
+            "hypotheses": [row.to_json() for row in portfolio.rows],
+            "ideas": [idea.to_json() for idea in portfolio.ideas],
+            "programme": [view.to_json() for view in portfolio_views(portfolio)],
+            "warnings": [warning.to_json() for warning in portfolio.warnings],
+            "notes": list(portfolio.notes),
         }
 
     def to_text(self) -> str:
-        rows = self.portfolio.rows
-        if not rows:
-            return "no hypotheses yet (start one with `rflow new-hypothesis TITLE`)"
-        headers = ("ID", "STATUS", "EXECUTOR", "RICE", "AGE", "RUNS", "OVERRUN", "WHERE", "TITLE")
-        table = format_table(headers, [_cells(row) for row in rows], right=(3, 4, 5, 6))
-        lines = [table]
-        for warning in self.portfolio.warnings:
-            lines.append(f"warning: {warning.message}")
+        portfolio = self.portfolio
+        if self.by_metric:
+            lines = metric_lines(portfolio_views(portfolio))
+        elif not portfolio.rows:
+            lines = ["no hypotheses yet (start one with `rflow new-hypothesis TITLE`)"]
+        else:
+            headers = (
+                "ID",
+                "STATUS",
+                "EXECUTOR",
+                "RICE",
+                "AGE",
+                "RUNS",
+                "OVERRUN",
+                "WHERE",
+                "TITLE",
+            )
+            rows = [_cells(row) for row in portfolio.rows]
+            lines = [format_table(headers, rows, right=(3, 4, 5, 6))]
+        if portfolio.ideas and not self.by_metric:
+            count = len(portfolio.ideas)
+            lines.append(
+                f"backlog: {count} idea{'' if count == 1 else 's'} without a branch yet "
+                "(`rflow rank` orders them; `rflow groom ID` starts one)"
+            )
+        lines += [f"note: {note}" for note in portfolio.notes]
+        lines += [f"warning: {warning.message}" for warning in portfolio.warnings]
         return "\n".join(lines)
 
 
@@ -40,6 +65,8 @@ def _cells(row: Row) -> tuple[str, ...]:
     status = row.status
     if row.plan and row.plan.outcome:
         status = f"{status}/{row.plan.outcome}"
+    if row.decision:
+        status = f"{status} → {row.decision}"
     return (
         row.id or "?",
         status,
@@ -53,5 +80,7 @@ def _cells(row: Row) -> tuple[str, ...]:
     )
 
 
-def status(config: Config, today: dt.date | None = None) -> StatusResult:
-    return StatusResult(collect(config, today))
+def status(
+    config: Config, today: dt.date | None = None, *, by_metric: bool = False
+) -> StatusResult:
+    return StatusResult(collect(config, today), by_metric)
