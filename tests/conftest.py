@@ -6,11 +6,11 @@ Fixture modules under tests/fixtures/ are loaded as plugins, one per real compon
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.git import git
 
 FIXTURE_MODULES = sorted(
     f"fixtures.{path.stem}"
@@ -61,14 +61,6 @@ def isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[P
     os.environ.update(saved)
 
 
-def git(cwd: Path, *args: str) -> str:
-    """Run git in a test repository and return its stdout; fail loudly."""
-    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise AssertionError(f"git {' '.join(args)} failed: {result.stderr}")
-    return result.stdout
-
-
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty-but-committed git repository as the working folder."""
@@ -80,3 +72,12 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     git(root, "commit", "-q", "-m", "initial commit")
     monkeypatch.chdir(root)
     return root
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything under tests/integration/ drives real tools and servers: `slow`.
+    `make test-fast` (`-m "not slow"`) is the inner loop; `make test` runs everything."""
+    integration = Path(__file__).parent / "integration"
+    for item in items:
+        if integration in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.slow)

@@ -33,6 +33,16 @@ def cli(debug: bool) -> None:
     Plan a hypothesis, have it reviewed, run the experiment through MLflow on committed code
     and DVC-versioned data, and merge the report only when every number reproduces.
     """
+    _session.debug = debug  # parsed by click: `rflow run -- cmd --debug` is the command's
+
+
+class _Session:
+    """What the group's options decided, read by `main` once the command has ended."""
+
+    debug = False
+
+
+_session = _Session()
 
 
 # --- foundation: validate, init -------------------------------------------------------
@@ -658,6 +668,22 @@ def registration_hook(paths: tuple[Path, ...], as_json: bool) -> int:
 # check (5b)
 
 
+def _report_targets(
+    _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
+) -> tuple[tuple[str, Path], ...]:
+    """`--report FORMAT=FILE` → (format, path) pairs; an unknown format is a usage error."""
+    from researchflow.checks.reporters import RENDERERS
+
+    targets = []
+    for value in values:
+        name, sep, file = value.partition("=")
+        if not sep or not file or name not in RENDERERS:
+            known = ", ".join(sorted(RENDERERS))
+            raise click.BadParameter(f"{value!r}: use FORMAT=FILE with FORMAT one of {known}")
+        targets.append((name, Path(file)))
+    return tuple(targets)
+
+
 @cli.command()
 @click.argument("ids", nargs=-1, metavar="[ID]...")
 @click.option("--changed", is_flag=True, help="Check the hypotheses this branch changes.")
@@ -669,14 +695,22 @@ def registration_hook(paths: tuple[Path, ...], as_json: bool) -> int:
     "--execute-notebooks", is_flag=True, help="Run each notebook top to bottom (nbclient)."
 )
 @click.option(
+    "--report",
+    "reports",
+    multiple=True,
+    metavar="FORMAT=FILE",
+    callback=_report_targets,
+    help="Write the result as FORMAT (junit, markdown, json, text) to FILE; repeatable.",
+)
+@click.option(
     "--junit",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write a JUnit XML report (GitLab's test report) to this file.",
+    help="Same as --report junit=FILE (GitLab's test report).",
 )
 @click.option(
     "--markdown",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the Markdown summary to this file.",
+    help="Same as --report markdown=FILE (the merge-request summary).",
 )
 @click.option(
     "--post-mr-note",
@@ -690,6 +724,7 @@ def check(
     all_: bool,
     rerun: bool,
     execute_notebooks: bool,
+    reports: tuple[tuple[str, Path], ...],
     junit: Path | None,
     markdown: Path | None,
     post_mr_note: bool,
@@ -719,6 +754,7 @@ def check(
         junit=junit,
         markdown=markdown,
         post_mr_note=post_mr_note,
+        reports=reports,
     )
     emit(outcome, as_json=as_json)
     return outcome.exit_code
@@ -857,7 +893,7 @@ def main(argv: list[str] | None = None) -> None:
     from researchflow.safetext import terminal
 
     args = sys.argv[1:] if argv is None else argv
-    debug = "--debug" in args
+    _session.debug = False
     try:
         code = cli.main(args=args, prog_name="rflow", standalone_mode=False)
     except click.exceptions.Exit as done:
@@ -869,16 +905,20 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("rflow: interrupted", err=True)
         code = 130
     except RflowError as error:
-        if debug:
+        if _session.debug:
             traceback.print_exc()
         click.echo(f"rflow: {terminal(str(error))}", err=True)
         code = error.exit_code
     except Exception as error:
-        if debug:
+        if _session.debug:
+            from researchflow.adapters.process import CommandFailed
+
+            if isinstance(error, CommandFailed):
+                click.echo(error.details(), err=True)
             raise
         click.echo(
             f"rflow: internal error: {type(error).__name__}: {terminal(str(error))} "
-            "(rerun with --debug for the traceback)",
+            "(rerun as `rflow --debug …` for the traceback)",
             err=True,
         )
         code = 1

@@ -89,7 +89,7 @@ def data_tag(path: str) -> str:
     return DATA_PREFIX + encode_path(path)
 
 
-def out_tag(path: str) -> str:
+def output_tag(path: str) -> str:
     """`rflow.out.<path>`: the md5 of an output the run produced."""
     return OUT_PREFIX + encode_path(path)
 
@@ -334,7 +334,7 @@ def _record_aftermath(started: StartedRun) -> tuple[Any, list[str]]:
             f"not the DVC metrics file's ({aftermath.metrics[key]:.6g})"
         )
     params = {k: v[:MAX_VALUE] for k, v in aftermath.params.items() if k not in logged_params}
-    tags = {out_tag(path): md5 for path, md5 in aftermath.outputs.items()}
+    tags = {output_tag(path): md5 for path, md5 in aftermath.outputs.items()}
     if aftermath.experiment:
         tags[DVC_EXP] = aftermath.experiment
         notes.append(

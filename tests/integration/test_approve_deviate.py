@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import git
 from fixtures.plans import plan_text, write_plan
+from support.git import git
 
 from researchflow.config import SectionsConfig
 from researchflow.document import parse_document

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import git
 from fixtures.gate_plans import write_plan
 from fixtures.gitlab_api import PROJECT_PATH
+from support.git import git
 
 
 def configure(repo: Path, url: str) -> None:

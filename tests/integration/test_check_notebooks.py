@@ -6,9 +6,9 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from conftest import git
 from fixtures.gate_plans import write_plan
 from fixtures.notebooks import write_notebook
+from support.git import git
 
 from researchflow.checks.context import CheckOptions
 from researchflow.checks.runner import run_checks

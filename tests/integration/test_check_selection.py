@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import git
 from fixtures.gate_plans import write_plan
+from support.git import git
 
 from researchflow.checks import selection
 from researchflow.config import load_config

@@ -83,7 +83,7 @@ def test_data_missing_from_cache_and_remote_fails_provenance(experiment) -> None
 
 
 def test_run_whose_commit_is_not_an_ancestor_of_head_fails_provenance(experiment) -> None:
-    from fixtures.experiment import git
+    from support.git import git
 
     [run] = experiment.runs()
     env = {**__import__("os").environ, "GIT_COMMITTER_DATE": "2031-01-01T00:00:00Z"}

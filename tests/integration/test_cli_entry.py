@@ -20,25 +20,12 @@ def test_every_command_has_help_with_an_example(command: str, rflow) -> None:
     assert "Example" in outcome.stdout
 
 
-def test_help_imports_nothing_heavy() -> None:
+@pytest.mark.parametrize("args", [["--help"], ["validate"]])
+def test_start_up_imports_nothing_heavy(args: list[str], repo) -> None:
     code = (
         "import sys, json\n"
         "from researchflow.cli import main\n"
-        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-        "print(json.dumps(sorted(m.split('.')[0] for m in sys.modules)))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    loaded = set(json.loads(result.stdout.strip().splitlines()[-1]))
-    assert not loaded & set(HEAVY_MODULES), loaded & set(HEAVY_MODULES)
-
-
-def test_validate_imports_nothing_heavy(repo) -> None:
-    code = (
-        "import sys, json\n"
-        "from researchflow.cli import main\n"
-        "try:\n    main(['validate'])\nexcept SystemExit:\n    pass\n"
+        f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
         "print(json.dumps(sorted(m.split('.')[0] for m in sys.modules)))\n"
     )
     result = subprocess.run(
@@ -46,6 +33,20 @@ def test_validate_imports_nothing_heavy(repo) -> None:
     )
     loaded = set(json.loads(result.stdout.strip().splitlines()[-1]))
     assert not loaded & set(HEAVY_MODULES), loaded & set(HEAVY_MODULES)
+
+
+def test_debug_shows_the_traceback_of_an_error(rflow_process, tmp_path) -> None:
+    plain = rflow_process("approve", "H-404", cwd=tmp_path)
+    debug = rflow_process("--debug", "approve", "H-404", cwd=tmp_path)
+    assert plain.code == debug.code == 2
+    assert "Traceback" not in plain.stderr
+    assert "Traceback" in debug.stderr
+
+
+def test_debug_after_run_separator_belongs_to_the_command(rflow_process, tmp_path) -> None:
+    outcome = rflow_process("run", "H-404", "--", "true", "--debug", cwd=tmp_path)
+    assert outcome.code == 2
+    assert "Traceback" not in outcome.stderr  # rflow did not take the command's --debug
 
 
 def test_unknown_command_is_a_usage_error(rflow_process) -> None:

@@ -7,8 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-from fixtures.experiment import commit_all, dvc, git, rflow_in, write_report
+from fixtures.experiment import dvc, rflow_in, write_report
 from fixtures.gate_plans import plan_text
+from support.cli import run_in_process
+from support.git import commit_all, git
 
 PATH = "data/raw+clean (v2).csv"
 FOLDER = "research/H-001-graded"
@@ -47,16 +49,12 @@ def odd_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return repo
 
 
-def provenance(repo: Path, capsys: pytest.CaptureFixture[str]) -> dict:
-    capsys.readouterr()
-    rflow_in(repo, "check", "H-001", "--json")
-    result = json.loads(capsys.readouterr().out)
+def provenance(repo: Path) -> dict:
+    result = json.loads(run_in_process(["check", "H-001", "--json"], cwd=repo).stdout)
     return next(c for c in result["checks"] if c["check"] == "provenance")
 
 
-def test_run_and_link_record_the_real_path_and_pass_provenance(
-    odd_data: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_run_and_link_record_the_real_path_and_pass_provenance(odd_data: Path) -> None:
     from mlflow.tracking import MlflowClient
 
     import researchflow
@@ -83,6 +81,6 @@ def test_run_and_link_record_the_real_path_and_pass_provenance(
     assert rflow_in(odd_data, "report", "H-001") == 0  # the runs become evidence
     write_report(odd_data / "research" / "H-001-graded" / "report.qmd")  # its own sections
     commit_all(odd_data, "report")
-    check = provenance(odd_data, capsys)
+    check = provenance(odd_data)
     assert check["status"] == "pass", check["problems"]
     assert "2 used as evidence" in check["detail"]

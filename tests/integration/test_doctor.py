@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import git
+from support.git import git
 
 GITLAB_REMOTE = "git@gitlab.example.com:team/churn.git"
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from fixtures.dvc_repo import dvc, git
+from fixtures.dvc_repo import dvc
+from support.git import git
 
 from researchflow.adapters.dvc import data_versions, is_available
 from researchflow.runlog import read_runs

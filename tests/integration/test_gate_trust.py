@@ -417,24 +417,12 @@ MR_ENV = {
 def _check_changed(experiment) -> dict:
     """`rflow check --changed --json` in a merge-request pipeline's environment."""
     import json
-    import sys
 
-    from fixtures.experiment import _inside
+    from support.cli import run_in_process
 
-    from researchflow.cli import main
-
-    out = experiment.repo / ".rflow" / "changed.json"
-    with _inside(experiment.repo, **MR_ENV), open(out, "w", encoding="utf-8") as stream:
-        saved, sys.stdout = sys.stdout, stream
-        try:
-            main(["check", "--changed", "--json"])
-            code = 0
-        except SystemExit as done:
-            code = done.code if isinstance(done.code, int) else 0
-        finally:
-            sys.stdout = saved
-    data = json.loads(out.read_text(encoding="utf-8"))
-    data["code"] = code
+    outcome = run_in_process(["check", "--changed", "--json"], cwd=experiment.repo, env=MR_ENV)
+    data = json.loads(outcome.stdout)
+    data["code"] = outcome.code
     return data
 
 

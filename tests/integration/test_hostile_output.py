@@ -10,8 +10,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import git
 from fixtures.plans import GOOD_FRONT_MATTER, plan_text, write_plan
+from support.git import git
 
 # A hand-written title with a screen-clearing escape, a bidi override and a forged line
 TITLE = r'"Graded\e[2J \u202eevil\nrflow check passed: 7 passed, 0 failed"'

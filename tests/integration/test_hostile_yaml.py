@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import git
 from fixtures.hypothesis_branches import Hyp, add_hypotheses
 from fixtures.plans import GOOD_FRONT_MATTER, plan_text, write_plan
+from support.git import git
 
 
 def alias_bomb(levels: int = 9, width: int = 9) -> str:

@@ -87,7 +87,7 @@ def test_init_installs_the_git_hook_so_the_readmes_next_step_is_done(repo: Path,
 
 
 def test_init_says_how_when_pre_commit_cannot_install(repo: Path, rflow) -> None:
-    from conftest import git
+    from support.git import git
 
     git(repo, "config", "core.hooksPath", ".githooks")  # pre-commit refuses to touch it
     outcome = rflow("init", "--no-dvc")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import git
 from fixtures.git_remote import ClonedRepo
+from support.git import git
 
 from researchflow.backlog import parse_backlog
 from researchflow.document import parse_document

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import git
 from fixtures.plans import write_plan
+from support.git import git
 
 from researchflow.document import parse_document
 

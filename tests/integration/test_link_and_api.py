@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fixtures.dvc_repo import git
+from support.git import git
 
 import researchflow
 from researchflow.runlog import read_runs

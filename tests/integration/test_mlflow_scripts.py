@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fixtures.dvc_repo import git
+from support.git import git
 
 # MLflow's examples/sklearn_elasticnet_wine/train.py, on a small made-up wine table
 ELASTICNET = """\

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import git
 from fixtures.git_remote import ClonedRepo, make_bare_remote
+from support.git import git
 
 from researchflow.document import parse_document
 

@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import git
 from fixtures.git_remote import ClonedRepo
 from fixtures.gitlab_api import PROJECT_PATH, TOKEN, FakeGitlab
+from support.git import git
 
 from researchflow.adapters import gitlab as gl
 from researchflow.errors import ServiceUnavailable, UserError

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import yaml
-from conftest import git
 from fixtures.plans import write_plan
+from support.git import git
 
 from researchflow.runlog import read_runs
 

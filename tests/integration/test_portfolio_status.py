@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import git
 from fixtures.hypothesis_branches import Hyp, add_hypotheses, commit_on_main
+from support.git import git
 
 TODAY = dt.date.today()
 EXECUTORS = ("carol", "erin", "frank", "gina", "hank")

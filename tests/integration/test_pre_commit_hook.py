@@ -8,10 +8,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import git
 from fixtures.plans import GOOD_FRONT_MATTER, plan_text, write_plan
+from support.git import git
+from support.tools import require
 
-pytestmark = pytest.mark.skipif(shutil.which("pre-commit") is None, reason="pre-commit missing")
+
+@pytest.fixture(autouse=True)
+def _needs_pre_commit() -> None:
+    require("pre-commit", "pre-commit is not on PATH (pip install -e '.[test]')")
 
 
 def commit(root: Path, message: str) -> subprocess.CompletedProcess[str]:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import git
 from fixtures.plans import write_plan
+from support.git import git
+from support.tools import require
 
-pytestmark = pytest.mark.skipif(shutil.which("rflow") is None, reason="rflow not on PATH")
+
+@pytest.fixture(autouse=True)
+def _needs_rflow_and_pre_commit() -> None:
+    require("rflow", "rflow is not on PATH (pip install -e '.[test]' in the active venv)")
+    require("pre-commit", "pre-commit is not on PATH (pip install -e '.[test]')")
+
 
 PLAN = "research/H-007-graded-target/plan.qmd"
 

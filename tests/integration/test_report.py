@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import git
 from fixtures.plans import GOOD_FRONT_MATTER, plan_text, write_plan
+from support.git import git
 
 from researchflow.config import load_config
 from researchflow.document import parse_document

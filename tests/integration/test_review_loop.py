@@ -7,10 +7,10 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from conftest import git
 from fixtures.gitlab_api import PROJECT_PATH
 from fixtures.hypothesis_branches import Hyp, add_hypotheses, commit_on_main
 from fixtures.problems import write_problem
+from support.git import git
 
 from researchflow.backlog import Idea, render_backlog
 from researchflow.plan import Rice

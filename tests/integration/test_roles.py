@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import git
 from fixtures.plans import GOOD_FRONT_MATTER, plan_text, write_plan
+from support.git import git
 
 ROLES = "roles: {{author: alice, designer: bob, executor: carol, reviewers: [dave]}}"
 

@@ -17,6 +17,11 @@ from researchflow.adapters.git import looks_unreachable, redact
         ("https://gitlab-ci-token:abc@host/g/p", "https://***@host/g/p"),
         ("git@gitlab.com:g/p.git", "git@gitlab.com:g/p.git"),  # a user name, no secret
         ("no url here", "no url here"),
+        # the MLflow store URIs doctor shows go through the same redaction
+        ("http://127.0.0.1:5000", "http://127.0.0.1:5000"),
+        ("https://bob:hunter2@mlflow.example.org/", "https://***@mlflow.example.org/"),
+        ("postgresql://ml:pw@db:5432/mlflow", "postgresql://***@db:5432/mlflow"),
+        ("sqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
     ],
 )
 def test_credentials_in_urls_are_redacted(text: str, shown: str) -> None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from fixtures.plans import plan_text
@@ -103,8 +107,26 @@ def test_server_store_runs_link_to_the_mlflow_ui() -> None:
     assert f"[`{'0' * 31}4`]({link})" in block
 
 
-def test_block_is_deterministic() -> None:
-    assert render_results_block(inputs()) == render_results_block(inputs())
+def test_block_is_the_same_in_every_process() -> None:
+    """Set and dict order vary with the hash seed between processes; the block must not."""
+    code = (
+        "import hashlib, sys\n"
+        "sys.path[:0] = sys.argv[1:]\n"
+        "from test_report_block import inputs, render_results_block\n"
+        "print(hashlib.sha256(render_results_block(inputs()).encode()).hexdigest())\n"
+    )
+    here = Path(__file__).parent
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", code, str(here), str(here.parent)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout.strip()
+        for seed in ("1", "2", "3")
+    }
+    assert len(digests) == 1
 
 
 REPORT = f"""---

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,11 +17,33 @@ from researchflow.adapters.process import CommandFailed, run
 from researchflow.errors import ServiceUnavailable, UserError
 
 
-def git(root: Path, *args: str, check: bool = True) -> str:
+def git(root: Path, *args: str, check: bool = True, errors: str = "strict") -> str:
     try:
-        return run(["git", *args], cwd=root, check=check).stdout
+        return run(["git", *args], cwd=root, check=check, errors=errors).stdout
     except FileNotFoundError:
         raise UserError("git is not installed (install git and try again)") from None
+
+
+def git_process(root: Path, *args: str) -> subprocess.Popen[bytes]:
+    """A long-lived git (`cat-file --batch`) with binary pipes on stdin, stdout and stderr."""
+    try:
+        return subprocess.Popen(
+            ["git", *args],
+            cwd=root,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+    except FileNotFoundError:
+        raise UserError("git is not installed (install git and try again)") from None
+
+
+def is_ancestor(root: Path, commit: str, head: str) -> bool:
+    """Whether `commit` is `head` or one of its ancestors."""
+    return (
+        run(["git", "merge-base", "--is-ancestor", commit, head], cwd=root, check=False).returncode
+        == 0
+    )
 
 
 def is_repository(root: Path) -> bool:

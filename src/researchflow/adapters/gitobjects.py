@@ -6,13 +6,14 @@ every `<commit>:<path>` lookup, so reading 500 branches costs two processes, not
 
 from __future__ import annotations
 
-import subprocess
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from researchflow.adapters.git import git, git_process
+from researchflow.adapters.process import CommandFailed
 from researchflow.errors import UserError
 
 HEADS = "refs/heads/"
@@ -70,22 +71,14 @@ def list_refs(
     patterns = [f"{HEADS}{prefix}*", f"{REMOTES}*/{prefix}*", f"{REMOTES}{remote}/HEAD"]
     for name in defaults:
         patterns += [f"{HEADS}{name}", f"{REMOTES}{remote}/{name}"]
-    argv = ["git", "for-each-ref", "--format=%(refname)%00%(objectname)%00%(symref)", *patterns]
+    args = ["for-each-ref", "--format=%(refname)%00%(objectname)%00%(symref)", *patterns]
     try:
-        done = subprocess.run(
-            argv,
-            cwd=root,
-            capture_output=True,
-            encoding="utf-8",
-            errors="surrogateescape",  # round-trips any byte back into cat-file requests
-            check=False,
-        )
-    except FileNotFoundError:
-        raise UserError("git is not installed (install git and try again)") from None
-    if done.returncode != 0:
-        raise _git_failure(argv, done.stderr)
+        # surrogateescape round-trips any byte back into cat-file requests
+        out = git(root, *args, errors="surrogateescape")
+    except CommandFailed as error:
+        raise _git_failure(["git", *args], error.stderr) from None
     refs: list[Ref] = []
-    for line in done.stdout.splitlines():
+    for line in out.splitlines():
         parts = line.split("\0")
         if len(parts) == 3:
             refs.append(Ref(parts[0], parts[1], parts[2]))
@@ -157,17 +150,7 @@ class ObjectReader:
     """
 
     def __init__(self, root: Path) -> None:
-        argv = ["git", "cat-file", "--batch"]
-        try:
-            self._process = subprocess.Popen(
-                argv,
-                cwd=root,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
-        except FileNotFoundError:
-            raise UserError("git is not installed (install git and try again)") from None
+        self._process = git_process(root, "cat-file", "--batch")
 
     def __enter__(self) -> ObjectReader:
         return self

@@ -94,6 +94,28 @@ def fetch_runs(
 HYPOTHESIS_TAG = "rflow.hypothesis"
 
 
+def health(tracking_uri: str) -> str | None:
+    """None when the server's /health answers, else why not: the same TLS
+    (MLFLOW_TRACKING_INSECURE_TLS, MLFLOW_TRACKING_SERVER_CERT_PATH) and credential
+    settings as every other request to the store (`rflow doctor`)."""
+    url = tracking_uri.rstrip("/") + "/health"
+    request = urllib.request.Request(url, headers=_headers())
+    try:
+        with urllib.request.urlopen(
+            request, timeout=HEALTH_TIMEOUT, context=_ssl_context()
+        ) as response:
+            response.read()
+            return None
+    except urllib.error.HTTPError as error:
+        if error.code in (401, 403):
+            return f"HTTP {error.code}: credentials refused (MLFLOW_TRACKING_TOKEN or _USERNAME)"
+        return f"HTTP {error.code} from /health"
+    except urllib.error.URLError as error:
+        return str(error.reason)
+    except (TimeoutError, OSError) as error:
+        return str(error) or type(error).__name__
+
+
 def ui_url(tracking_uri: str, experiment_id: str, run_id: str) -> str | None:
     """The run's page in the MLflow UI; None for stores without a UI (sqlite, file)."""
     if not is_server(tracking_uri):

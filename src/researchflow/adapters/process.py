@@ -32,6 +32,18 @@ class CommandFailed(Exception):
         detail = output[-1] if output else "no output"
         return f"`{shlex.join(self.argv)}` exited {self.returncode}: {detail}"
 
+    def details(self) -> str:
+        """Everything, readably (as pre-commit shows a failed command): for --debug."""
+
+        def block(text: str) -> str:
+            lines = text.rstrip("\n").splitlines()
+            return "\n".join(f"    {line}" for line in lines) if lines else "    (none)"
+
+        return (
+            f"command: {shlex.join(self.argv)}\nreturn code: {self.returncode}\n"
+            f"stdout:\n{block(self.stdout)}\nstderr:\n{block(self.stderr)}"
+        )
+
 
 def run(
     argv: Sequence[str],
@@ -41,14 +53,18 @@ def run(
     check: bool = True,
     input: str | None = None,
     timeout: float | None = None,
+    errors: str = "strict",
 ) -> subprocess.CompletedProcess[str]:
+    """Run `argv` to completion, output captured as UTF-8 text (`errors` as for bytes.decode);
+    `CommandFailed` when it exits non-zero and `check` is set."""
     result = subprocess.run(
         list(argv),
         cwd=cwd,
         env=dict(env) if env is not None else None,
         input=input,
         capture_output=True,
-        text=True,
+        encoding="utf-8",
+        errors=errors,
         timeout=timeout,
         check=False,
     )

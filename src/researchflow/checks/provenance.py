@@ -9,9 +9,9 @@ Exploratory runs that failed or ran on a dirty tree are allowed: the report coun
 from __future__ import annotations
 
 import shlex
-from pathlib import Path
 from typing import Any
 
+from researchflow.adapters.git import is_ancestor
 from researchflow.checks.context import HypothesisContext
 from researchflow.checks.model import CheckResult, judged, skipped
 from researchflow.evidence import late_metrics, parse_time
@@ -24,13 +24,6 @@ LEVEL = "provenance"
 COMMAND_TAG = COMMAND
 RERUN_TAG = RERUN_OF
 COMMAND_TAG_LIMIT = 5000  # MLflow's tag value limit; rflow cuts longer commands there
-
-
-def is_ancestor(root: Path, commit: str, head: str) -> bool:
-    from researchflow.adapters.process import run
-
-    result = run(["git", "merge-base", "--is-ancestor", commit, head], cwd=root, check=False)
-    return result.returncode == 0
 
 
 def check(ctx: HypothesisContext) -> CheckResult:

@@ -3,7 +3,9 @@ Markdown summary CI posts on the merge request (pure)."""
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from typing import Any
 
 from researchflow.checks.model import FAIL, GATE, LEVELS, PASS, SKIP, CheckReport, CheckResult
@@ -144,3 +146,26 @@ def to_markdown(report: CheckReport) -> str:
         lines.extend(f"- {markdown_text(r.name)}: {_md(r.detail)}" for r in skips)
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"
+
+
+def _json_text(report: CheckReport) -> str:
+    return json.dumps(to_json(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def _plain_text(report: CheckReport) -> str:
+    return to_text(report) + "\n"
+
+
+# The one place to add an output format: `rflow check --report NAME=FILE` writes any of
+# these (SARIF would be one more entry).
+RENDERERS: dict[str, Callable[[CheckReport], str]] = {
+    "junit": to_junit,
+    "markdown": to_markdown,
+    "json": _json_text,
+    "text": _plain_text,
+}
+
+
+def render(name: str, report: CheckReport) -> str:
+    """The report in format `name` (a key of RENDERERS)."""
+    return RENDERERS[name](report)

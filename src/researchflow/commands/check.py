@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,7 +82,10 @@ def check(
     markdown: Path | None = None,
     post_mr_note: bool = False,
     env: Mapping[str, str] | None = None,
+    reports: Sequence[tuple[str, Path]] = (),
 ) -> CheckOutcome:
+    """`reports`: (format, file) pairs, formats from `reporters.RENDERERS`; `junit` and
+    `markdown` are the same as ("junit", file) and ("markdown", file)."""
     env = os.environ if env is None else env
     gate_results: tuple[CheckResult, ...] = ()
     if changed and sum((bool(ids), all_)) == 0:
@@ -105,13 +108,13 @@ def check(
     report = CheckReport((*gate_results, *report.results), hypotheses, notes)
     written: list[str] = []
     summary = reporters.to_markdown(report)
+    requested = list(reports)
+    requested += [("junit", junit)] if junit is not None else []
+    requested += [("markdown", markdown)] if markdown is not None else []
     # the files are written before anything can fail, so CI always has its reports
-    if junit is not None:
-        write_atomic(junit, reporters.to_junit(report))
-        written.append(str(junit))
-    if markdown is not None:
-        write_atomic(markdown, summary)
-        written.append(str(markdown))
+    for name, path in requested:
+        write_atomic(path, reporters.render(name, report))
+        written.append(str(path))
     note = _post_note(config, summary, env) if post_mr_note else None
     return CheckOutcome(report, tuple(written), note)
 

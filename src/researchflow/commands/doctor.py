@@ -28,7 +28,6 @@ from researchflow.errors import EXIT_CHECK_FAILED, EXIT_OK, UserError
 from researchflow.hooks import existing_hook_ids
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
-HEALTH_TIMEOUT = 3.0
 QUARTO_INSTALL = (
     "install Quarto from https://quarto.org/docs/get-started/ "
     "(Debian/Ubuntu: download the .deb and `sudo dpkg -i quarto-*.deb`)"
@@ -129,18 +128,6 @@ def check_dvc(config: Config) -> Finding:
     return Finding("dvc", OK, f"DVC {version}; repository initialised")
 
 
-def redact(uri: str) -> str:
-    """A URI without its password or token: `https://user:secret@host` → `https://user:***@host`."""
-    parts = urllib.parse.urlsplit(uri)
-    if parts.password is None and not (parts.username and "@" in parts.netloc):
-        return uri
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    user = f"{parts.username}:***@" if parts.password is not None else "***@"
-    return urllib.parse.urlunsplit(parts._replace(netloc=user + host))
-
-
 def check_mlflow(config: Config) -> Finding:
     version = _installed("mlflow")
     if version is None:
@@ -152,12 +139,14 @@ def check_mlflow(config: Config) -> Finding:
         origin = f"from {config.source or 'the config'}"
     else:
         origin = "the embedded store"
-    shown = redact(uri)
+    shown = gitrepo.redact(uri)
     where = f"MLflow {version}; store {shown} ({origin})"
     fix_uri = "point MLFLOW_TRACKING_URI or mlflow.tracking_uri at a running server"
     scheme = urllib.parse.urlsplit(uri).scheme.lower()
     if scheme in ("http", "https"):
-        problem = _health(uri)
+        from researchflow.adapters.mlflow import health
+
+        problem = health(uri)
         if problem:
             return Finding(
                 "mlflow", FAIL, f"{where}: not reachable ({problem})", f"start it, or {fix_uri}"
@@ -193,22 +182,6 @@ def _sqlite_path(uri: str) -> Path | None:
     return Path(rest[1:] if rest.startswith("/") else rest)
 
 
-def _health(uri: str) -> str | None:
-    """None when `<uri>/health` answers 200, else the reason it did not."""
-    url = uri.rstrip("/") + "/health"
-    try:
-        with urllib.request.urlopen(url, timeout=HEALTH_TIMEOUT) as response:
-            if response.status == 200:
-                return None
-            return f"HTTP {response.status}"
-    except urllib.error.HTTPError as error:
-        return f"HTTP {error.code} from /health"
-    except urllib.error.URLError as error:
-        return str(error.reason)
-    except (TimeoutError, OSError) as error:
-        return str(error) or type(error).__name__
-
-
 def check_quarto(required: bool) -> Finding:
     state = FAIL if required else WARN
     note = "required by quarto.required" if required else "optional: needed by `rflow render`"
@@ -242,7 +215,7 @@ def check_gitlab(config: Config) -> Finding:
         why = f"no remote {remote!r}"
         fix = f"`git remote add {remote} <gitlab url>`, or set gitlab.url and gitlab.project"
     else:
-        why = f"remote {remote!r} ({redact(remote_url)}) is not a GitLab project URL"
+        why = f"remote {remote!r} ({gitrepo.redact(remote_url)}) is not a GitLab project URL"
         fix = (
             "set gitlab.url and gitlab.project in researchflow.yaml, or point "
             f"gitlab.remote at the GitLab remote (`git remote set-url {remote} <gitlab url>`)"
