@@ -110,13 +110,16 @@ def changes_between(root: Path, commit: str, head: str, research_dir: str) -> Ch
 
 
 def stale_stages(root: Path, rev: str) -> list[str]:
-    """Stages whose recorded params or git-tracked dependencies differ from the files at
-    `rev`: what `dvc status` reports as changed, for what git holds."""
+    """Stages whose recorded params or dependencies differ from what `rev` holds: a code
+    file's content, a `.dvc` file's or another stage's recorded md5, a param's value —
+    what `dvc status` reports as changed, read from git objects alone."""
+    from researchflow.adapters.dvc import data_versions
     from researchflow.pipeline_run import file_md5
 
     files = pipeline_files(root, rev)
     stale: list[str] = []
     tracked = set(gitrepo.list_files(root, rev))
+    versions = data_versions(root, rev=rev) if files else {}
     for lock_name in sorted(n for n in files if posixpath.basename(n) == LOCK_FILE):
         lock = _yaml(files[lock_name])
         if not isinstance(lock, dict):
@@ -126,6 +129,7 @@ def stale_stages(root: Path, rev: str) -> list[str]:
             if not isinstance(body, dict):
                 continue
             reasons = _stage_changes(root, rev, folder, body, tracked, file_md5)
+            reasons += _data_changes(folder, body, versions)
             stale.extend(f"{stage}: {reason}" for reason in reasons)
     return stale
 
@@ -153,6 +157,19 @@ def _stage_changes(
             now = _text(current[key]) if key in current else None
             if now != value:
                 reasons.append(f"{name} {key} {value} → {now if now is not None else '(removed)'}")
+    return reasons
+
+
+def _data_changes(folder: str, body: dict[str, Any], versions: dict[str, str]) -> list[str]:
+    """Dependencies DVC tracks whose recorded md5 is not what the DVC files now name."""
+    reasons = []
+    for dep in body.get("deps") or []:
+        if not isinstance(dep, dict) or not dep.get("path") or not dep.get("md5"):
+            continue
+        path = posixpath.normpath(posixpath.join(folder, str(dep["path"])))
+        now = versions.get(path)
+        if now is not None and now != str(dep["md5"]):
+            reasons.append(f"{path} modified (md5 {str(dep['md5'])[:8]} → {now[:8]})")
     return reasons
 
 

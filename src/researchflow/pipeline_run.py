@@ -17,6 +17,7 @@ from researchflow.adapters import git as gitrepo
 from researchflow.adapters.dvc_pipeline import (
     LOCK_FILE,
     Pipeline,
+    file_stamps,
     read_metrics,
     read_params_files,
     read_pipeline,
@@ -35,6 +36,7 @@ class Snapshot:
     params: dict[str, str]
     locks: dict[str, str]  # dvc.lock path → text
     experiments: frozenset[str]  # refs under refs/exps
+    metrics_stamps: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -104,11 +106,18 @@ def before(root: Path, dvc_enabled: bool = True) -> Snapshot:
         params=read_params_files(root, pipeline.params_files),
         locks=_locks(root, pipeline),
         experiments=frozenset(_experiment_refs(root)) if pipeline.exists else frozenset(),
+        metrics_stamps=file_stamps(root, pipeline.metrics_files),
     )
 
 
-def after(root: Path, snapshot: Snapshot, bookkeeping: Sequence[str] = ()) -> Aftermath:
-    """`bookkeeping`: paths (or folders, ending in /) that are never dirt."""
+def after(
+    root: Path, snapshot: Snapshot, bookkeeping: Sequence[str] = (), *, pipeline_command: bool
+) -> Aftermath:
+    """`bookkeeping`: paths (or folders, ending in /) that are never dirt.
+
+    Metrics files count when the command wrote them, or when the command is the pipeline
+    itself (`dvc repro` that found everything up to date vouches for the files on disk);
+    a stale file left by an earlier run is never credited to an unrelated command."""
     from researchflow.adapters.dvc_pipeline import plot_files
 
     pipeline = (
@@ -131,7 +140,7 @@ def after(root: Path, snapshot: Snapshot, bookkeeping: Sequence[str] = ()) -> Af
     ]
     experiments = set(_experiment_refs(root)) - snapshot.experiments if pipeline.exists else set()
     return Aftermath(
-        metrics=read_metrics(root, pipeline) if pipeline.metrics_files else {},
+        metrics=_metrics(root, pipeline, snapshot, pipeline_command),
         params=params,
         outputs=dict(pipeline.outputs) if lock_changed else {},
         changed=tuple(sorted(changed)),
@@ -141,6 +150,18 @@ def after(root: Path, snapshot: Snapshot, bookkeeping: Sequence[str] = ()) -> Af
         ignores=ignores,
         locks=tuple(p for p in sorted(locks) if locks[p] != snapshot.locks.get(p)),
     )
+
+
+def _metrics(
+    root: Path, pipeline: Pipeline, snapshot: Snapshot, pipeline_command: bool
+) -> dict[str, float]:
+    if not pipeline.metrics_files:
+        return {}
+    if pipeline_command:
+        return read_metrics(root, pipeline)
+    now = file_stamps(root, pipeline.metrics_files)
+    written = {name for name, stamp in now.items() if snapshot.metrics_stamps.get(name) != stamp}
+    return read_metrics(root, pipeline, only=written) if written else {}
 
 
 def _output_gitignore(path: str, pipeline: Pipeline) -> bool:

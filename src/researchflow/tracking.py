@@ -319,7 +319,14 @@ def _record_aftermath(started: StartedRun) -> tuple[Any, list[str]]:
     if started.snapshot is None or started.work is None:
         return None, []
     notes: list[str] = []
-    aftermath = after(started.work, started.snapshot, bookkeeping=(".rflow/",))
+    from researchflow.adapters.dvc_pipeline import is_pipeline_command
+
+    aftermath = after(
+        started.work,
+        started.snapshot,
+        bookkeeping=(".rflow/",),
+        pipeline_command=is_pipeline_command(started.command),
+    )
     changed = unrecorded_dirt(list(aftermath.changed), started.research_dir)
     aftermath = replace(aftermath, changed=tuple(changed))
     stored = started.store.get_run(started.run_id)

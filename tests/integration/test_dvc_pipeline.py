@@ -94,6 +94,11 @@ def test_pipeline_run_reports_and_reproduces_from_raw_inputs_alone(pipeline_proj
     problems = failing(check(rflow))
     assert any("train.n_est 20 → 30" in p for p in problems["provenance"]), problems
 
+    # a command that writes no metrics file is not credited with the one an earlier run left
+    assert rflow("run", HYPOTHESIS, "--", "true").code == 0
+    unrelated = project.store_run(project.runs()[-1].run_id)
+    assert METRIC not in unrelated.data.metrics
+
 
 def test_dvc_exp_run_records_the_experiment_its_params_and_metrics(pipeline_project, rflow) -> None:
     project = pipeline_project

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import math
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -238,11 +238,16 @@ def numeric(values: Mapping[str, Any]) -> dict[str, float]:
     return found
 
 
-def read_metrics(root: Path, pipeline: Pipeline) -> dict[str, float]:
-    """Every declared metrics file on disk, flattened; a key two files share is prefixed
-    with its file (`eval/metrics.json:roc_auc`), as `dvc exp show` tells them apart."""
+def read_metrics(
+    root: Path, pipeline: Pipeline, only: Collection[str] | None = None
+) -> dict[str, float]:
+    """Every declared metrics file on disk (or those in `only`), flattened; a key two files
+    share is prefixed with its file (`eval/metrics.json:roc_auc`), as `dvc exp show` tells
+    them apart."""
     per_file: dict[str, dict[str, float]] = {}
     for name in pipeline.metrics_files:
+        if only is not None and name not in only:
+            continue
         path = root / name
         try:
             text = path.read_text(encoding="utf-8")
@@ -274,6 +279,18 @@ def read_params_files(root: Path, files: tuple[str, ...]) -> dict[str, str]:
             shown = value if isinstance(value, str) else json.dumps(value, default=str)
             params[f"{prefix}{key}"] = shown
     return params
+
+
+def file_stamps(root: Path, names: Collection[str]) -> dict[str, tuple[int, int]]:
+    """name → (mtime_ns, size) of the files that exist: enough to see what a command wrote."""
+    stamps: dict[str, tuple[int, int]] = {}
+    for name in names:
+        try:
+            info = (root / name).stat()
+        except OSError:
+            continue
+        stamps[name] = (info.st_mtime_ns, info.st_size)
+    return stamps
 
 
 def plot_files(root: Path, pipeline: Pipeline) -> list[Path]:
