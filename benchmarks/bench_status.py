@@ -1,6 +1,7 @@
 """Times `rflow status` over 500 hypothesis branches and prints a table of medians.
 
-Target (issue 6): `rflow status` over 500 hypothesis branches in at most 0.5 s. The
+Target (issues 6, 13): `rflow status` over 500 hypothesis branches in at most 0.5 s, with
+each plan's `serves` and the problem statement on main read. The
 branches are made with `git fast-import`; "cold" is a repository without `.rflow/`, so
 every plan is parsed on every call; "warm" has `.rflow/` (after `rflow init`), where plans
 whose git blob did not change are remembered from the previous call.
@@ -19,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from fixtures.hypothesis_branches import Hyp, add_hypotheses, commit_on_main
+from fixtures.problems import write_problem
 
 RFLOW = [sys.executable, "-m", "researchflow"]
 STATUSES = ("draft", "review", "approved", "running", "reported", "concluded")
@@ -29,6 +31,7 @@ def make_repo(root: Path, branches: int) -> Path:
     root.mkdir()
     subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
     today = dt.date.today()
+    write_problem(root)  # issue 13: status reads the agreed problem statement and `serves`
     commit_on_main(
         root,
         [
@@ -50,6 +53,7 @@ def make_repo(root: Path, branches: int) -> Path:
                 rice=(n % 5 + 1, 3, 2, 3),
                 created=today - dt.timedelta(days=n % 40),
                 runs=n % 5,
+                front=("serves: [recall_at_10]",),
             )
         )
     add_hypotheses(root, hyps)

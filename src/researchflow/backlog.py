@@ -137,7 +137,12 @@ def _idea(item: Any, where: str) -> Idea:
     if not isinstance(serves, list) or not all(isinstance(s, str) and s for s in serves):
         raise BacklogError(f"{where}.serves: must be a list of metric names")
     return Idea(
-        idea_id, " ".join(title.split()), Rice(*values), author.strip(), created, tuple(serves)
+        str(idea_id),
+        " ".join(title.split()),
+        Rice(*(int(v) for v in values if v is not None)),
+        author.strip(),
+        created,
+        tuple(serves),
     )
 
 

@@ -9,16 +9,20 @@ from __future__ import annotations
 import sys
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from researchflow import __version__
 from researchflow.errors import EXIT_USAGE, RflowError
 
+if TYPE_CHECKING:
+    from researchflow.config import Config
+
 JSON_HELP = "Print machine-readable JSON instead of text."
 
 
-def _config():
+def _config() -> Config:
     from researchflow.config import load_config
 
     return load_config()
@@ -170,16 +174,56 @@ def new_hypothesis(
 
 
 class _RunCommand(click.Command):
-    """Remembers whether `--` came before the command: click drops a leading one."""
+    """`rflow run H-007 --allow-dirty -- cmd`: rflow's own options may follow the ID.
+
+    The command's arguments are not parsed as options (its own `--json` is its own), so
+    click stops at the first argument; here the options written between the ID and `--`
+    are moved in front of it first. Before `--` an unknown option is a usage error; with
+    no `--`, options right after the ID are rflow's and the command starts at the first
+    word that is not one. Also remembers whether `--` came before the command: click
+    drops a leading one.
+    """
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        ctx.meta["rflow.raw_args"] = list(args)
+        args = self._reorder(ctx, list(args))
+        ctx.meta["rflow.raw_args"] = list(args)  # whether `--` came before the command
         return super().parse_args(ctx, args)
+
+    def _reorder(self, ctx: click.Context, args: list[str]) -> list[str]:
+        options: dict[str, click.Option] = {}
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                for name in (*param.opts, *param.secondary_opts):
+                    options[name] = param
+        dash = args.index("--") if "--" in args else None
+        head = args if dash is None else args[:dash]
+        position = next((i for i, item in enumerate(head) if not item.startswith("-")), None)
+        if position is None:
+            return args
+        moved: list[str] = []
+        index = position + 1
+        while index < len(head):
+            item = head[index]
+            name = item.split("=", 1)[0]
+            if name in options:
+                takes_value = not options[name].is_flag and "=" not in item
+                width = 2 if takes_value else 1
+                moved += head[index : index + width]
+                index += width
+                continue
+            if dash is not None and item.startswith("-"):
+                raise click.UsageError(f"No such option: {item}", ctx=ctx)
+            break
+        if not moved:
+            return args
+        rest = head[position + 1 + len(moved) :]
+        tail = [] if dash is None else args[dash:]
+        return [*head[:position], *moved, head[position], *rest, *tail]
 
 
 def _separated(args: tuple[str, ...]) -> bool:
     """True when the parsed ARGS are exactly what followed the first `--` the user typed."""
-    raw = click.get_current_context().meta.get("rflow.raw_args", [])
+    raw: list[str] = click.get_current_context().meta.get("rflow.raw_args", [])
     if "--" not in raw:
         return False
     return list(args) == raw[raw.index("--") + 1 :]
@@ -266,6 +310,40 @@ def link(args: tuple[str, ...], command: str | None, exploratory: bool, as_json:
             raise click.UsageError("--command: empty (give the command that made the runs)")
     result = run_link(_config(), hypothesis_id, run_ids, command=argv, exploratory=exploratory)
     emit(result, as_json=as_json)
+    return 0
+
+
+@cli.group()
+def runs() -> None:
+    """Manage the runs linked to a hypothesis.
+
+    Example: rflow runs retire 3f2a9c0d4e5b6a7f8091a2b3c4d5e6f7 --reason "ran on the test split"
+    """
+
+
+@runs.command("close")
+@click.argument("run_id")
+@click.option(
+    "--status",
+    type=click.Choice(["KILLED", "FAILED"]),
+    default="KILLED",
+    show_default=True,
+    help="How the run ends in the store.",
+)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def runs_close(run_id: str, status: str, as_json: bool) -> int:
+    """End a run left RUNNING in the store: its rflow was killed or lost the server.
+
+    `rflow check` names such runs. When this checkout started the run, its entry (kept
+    under .rflow/pending/) is appended to runs.yaml too; the next `rflow run` does the same
+    on its own. Nothing is committed.
+
+    Example: rflow runs close 3f2a9c0d4e5b6a7f8091a2b3c4d5e6f7
+    """
+    from researchflow.commands.runs_close import close
+    from researchflow.output import emit
+
+    emit(close(_config(), run_id, status), as_json=as_json)
     return 0
 
 

@@ -126,13 +126,16 @@ def load_config(root: Path | None = None) -> Config:
     root = find_root(root)
     yaml_path = root / CONFIG_FILE
     if yaml_path.is_file():
-        data = _read_yaml(yaml_path)
-        return _build(data, root, CONFIG_FILE)
+        data, lines = _read_yaml(yaml_path)
+        try:
+            return _build(data, root, CONFIG_FILE)
+        except UserError as error:
+            raise UserError(_with_line(str(error), lines)) from None
     pyproject = root / PYPROJECT
     if pyproject.is_file():
-        data = _read_pyproject(pyproject)
-        if data is not None:
-            return _build(data, root, f"{PYPROJECT} [tool.researchflow]")
+        table = _read_pyproject(pyproject)
+        if table is not None:
+            return _build(table, root, f"{PYPROJECT} [tool.researchflow]")
     return Config(root=root)
 
 
@@ -164,14 +167,26 @@ def load_config_at(root: Path, rev: str) -> Config:
     return Config(root=root)
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     from researchflow.document import DocumentError, decode, load_yaml_mapping
 
     try:
-        data, _ = load_yaml_mapping(decode(path.read_bytes()))
+        return load_yaml_mapping(decode(path.read_bytes()))
     except DocumentError as error:
         raise UserError(f"{path.name}:{error.line}: {error.message} ({error.fix})") from None
-    return data
+
+
+def _with_line(message: str, lines: dict[str, int]) -> str:
+    """`researchflow.yaml: mlflow.x: …` → `researchflow.yaml:7: mlflow.x: …` (the field's
+    line, else its section's)."""
+    prefix = f"{CONFIG_FILE}: "
+    if not message.startswith(prefix):
+        return message
+    field = message[len(prefix) :].split(":", 1)[0]
+    name = field
+    while name and name not in lines:
+        name = name.rpartition(".")[0]
+    return f"{CONFIG_FILE}:{lines.get(name, 1)}: {message[len(prefix) :]}"
 
 
 def _read_pyproject(path: Path) -> dict[str, Any] | None:
@@ -256,7 +271,7 @@ def _check_identity(values: dict[str, Any], source: str) -> None:
         )
 
 
-def _check_type(spec: dataclasses.Field, value: Any, source: str, name: str) -> Any:
+def _check_type(spec: dataclasses.Field[Any], value: Any, source: str, name: str) -> Any:
     annotation = str(spec.type)
     optional = "None" in annotation
     if value is None:

@@ -150,7 +150,7 @@ def build_digest(timelines: Iterable[Timeline], since: dt.datetime, until: dt.da
         concluded=concluded,
         overdue=tuple(t for t in items if t.status == "running" and t.overrun_days),
         held=tuple(t for t in items if t.status == "hold"),
-        cycle_days=tuple((i, float(d)) for i, d in cycles),  # type: ignore[arg-type]
+        cycle_days=tuple((i, float(d)) for i, d in cycles),
         median_cycle_days=round(float(median), 1) if median is not None else None,
         throughput=tuple(_throughput(items, since, until)),
     )

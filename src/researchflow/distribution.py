@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 DIST_NAME = "researchflow"
@@ -34,7 +35,9 @@ def installed_spec() -> str | None:
     return spec_from_direct_url(direct, dist.version, _checkout_remote)
 
 
-def spec_from_direct_url(direct: dict, version: str, remote_of=None) -> str | None:  # type: ignore[no-untyped-def]
+def spec_from_direct_url(  # type: ignore[no-untyped-def]
+    direct: dict[str, Any], version: str, remote_of=None
+) -> str | None:
     """The spec for a PEP 610 record (pure apart from `remote_of(folder, tag)`)."""
     url = direct.get("url")
     if not isinstance(url, str) or not url:

@@ -114,7 +114,7 @@ def _closing_line(lines: list[str]) -> int:
     )
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _Loader(_BaseLoader):  # type: ignore[misc]
     """Safe loader; construction is done by _build so we see every node's line."""
 
 
@@ -232,11 +232,12 @@ def _sections(lines: list[str], start: int) -> tuple[Section, ...]:
             continue
         end = len(lines)
         subsections: list[Section] = []
-        for later_index, later_level, later_title in headings[position + 1 :]:
+        for later in range(position + 1, len(headings)):  # no slice: linear in headings
+            later_index, later_level, later_title = headings[later]
             if later_level == 2:
                 end = later_index
                 break
-            sub_end = next((i for i, _, _ in headings if i > later_index), len(lines))
+            sub_end = headings[later + 1][0] if later + 1 < len(headings) else len(lines)
             subsections.append(
                 Section(
                     later_title, later_index + 1, 3, "\n".join(lines[later_index + 1 : sub_end])

@@ -1,10 +1,33 @@
-"""Atomic writes: a temporary file in the same folder, fsync, os.replace."""
+"""Atomic writes: a temporary file in the same folder, fsync, os.replace; and the free-space
+check that runs before work rflow could not record."""
 
 from __future__ import annotations
 
 import os
 import tempfile
 from pathlib import Path
+
+from researchflow.errors import UserError
+
+# Below this, git and rflow's own writes start to fail half-way: refuse before starting
+MIN_FREE_BYTES = 1024 * 1024
+MIN_FREE_INODES = 64
+
+
+def require_space(folder: Path, command: str) -> None:
+    """A UserError when the file system holding `folder` is (nearly) full."""
+    try:
+        stats = os.statvfs(folder)
+    except OSError:
+        return  # cannot tell: the write itself will say
+    free = stats.f_bavail * stats.f_frsize
+    inodes_short = stats.f_files > 0 and stats.f_favail < MIN_FREE_INODES
+    if free < MIN_FREE_BYTES or inodes_short:
+        shown = f"{free // 1024} KB free" if not inodes_short else "no free inodes"
+        raise UserError(
+            f"{folder}: the disk is full ({shown}; rflow needs at least "
+            f"{MIN_FREE_BYTES // 1024} KB) (free some space, then run `rflow {command}` again)"
+        )
 
 
 def write_atomic(path: Path, content: str | bytes) -> None:

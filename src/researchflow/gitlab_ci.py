@@ -59,6 +59,8 @@ def merge_include(text: str | None) -> str | None:
         separator = "" if text.endswith("\n") else "\n"
         return f"{text}{separator}\ninclude:\n  - {INCLUDE_ITEM}\n"
     node = yaml.compose(text, Loader=safeyaml.SafeLoader)
+    if node is None:
+        return None
     for key, value in node.value:
         if key.value != "include":
             continue

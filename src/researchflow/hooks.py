@@ -111,5 +111,5 @@ def _repos_node(node: yaml.Node | None) -> yaml.Node | None:
         if isinstance(key, yaml.ScalarNode) and key.value == "repos":
             if isinstance(value, yaml.ScalarNode) and value.value in ("", "null", "~"):
                 return yaml.SequenceNode("tag:yaml.org,2002:seq", [], flow_style=True)
-            return value
+            return value if isinstance(value, yaml.Node) else None
     return None

@@ -23,6 +23,12 @@ def resolve_hypothesis(
     the configured root.
     """
     where = root or config.root
+    if id_or_none is not None and not id_or_none.strip():
+        # `rflow approve ''` (an unset shell variable) must not act on the current branch
+        raise UserError(
+            "ID: empty (give a hypothesis ID such as H-007, or leave it out for the "
+            "current branch's)"
+        )
     hypothesis_id = id_or_none if id_or_none else _id_from_branch(config, where)
     if not is_valid_id(hypothesis_id):
         raise UserError(

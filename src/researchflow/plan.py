@@ -298,7 +298,7 @@ class _Checker:
         if value not in options:
             self.add(key, f"{value!r} is not allowed", f"use one of: {', '.join(options)}")
             return None
-        return value
+        return str(value)
 
     def plan(self) -> Plan | None:
         before = len(self.problems)
@@ -329,13 +329,21 @@ class _Checker:
         fmt = self.fm.get("format", "html")
         if not isinstance(fmt, str | dict):
             self.add("format", "must be a Quarto format name", "e.g. 'format: html'")
-        required = (plan_id, title, status, created, roles, rice, hypothesis, predictions)
-        if len(self.problems) > before and (
-            any(value is None for value in required) or not is_valid_id(plan_id)
-        ):
+        if len(self.problems) > before and not is_valid_id(plan_id):
+            return None
+        if (
+            plan_id is None
+            or title is None
+            or status is None
+            or created is None
+            or roles is None
+            or rice is None
+            or hypothesis is None
+            or predictions is None
+        ):  # each of these added its problem
             return None
         return Plan(
-            id=plan_id,
+            id=str(plan_id),
             title=title,
             status=status,
             created=created,
@@ -349,7 +357,7 @@ class _Checker:
             conclusion=conclusion,
             approval=approval,
             deviations=deviations,
-            format=fmt if isinstance(fmt, str) else next(iter(fmt), "html"),
+            format=fmt if isinstance(fmt, str) else _first_format(fmt),
             sections=self.document.sections,
             command=command,
             evaluation=evaluation,
@@ -357,7 +365,7 @@ class _Checker:
             validation=validation,
             reapprovals=reapprovals,
             lifecycle=lifecycle,
-        )  # type: ignore[arg-type]
+        )
 
     def _created(self) -> dt.date | None:
         value = self.fm.get("created")
@@ -533,7 +541,9 @@ class _Checker:
                         "use metric, baseline, direction, min_effect, tolerance",
                     )
             if len(self.problems) == before:
-                predictions.append(Prediction(metric, baseline, direction, min_effect, tolerance))
+                predictions.append(
+                    Prediction(metric, baseline, direction, min_effect, tolerance)  # type: ignore[arg-type]
+                )
         return tuple(predictions)
 
     def _data(self) -> tuple[str, ...]:
@@ -950,3 +960,10 @@ def _lookup(data: Any, path: str) -> Any:
         else:
             data = data.get(part) if isinstance(data, dict) else None
     return data
+
+
+def _first_format(value: Any) -> str:
+    """The first format of a `format:` mapping; html for anything else (already reported)."""
+    if isinstance(value, dict) and value:
+        return str(next(iter(value)))
+    return "html"

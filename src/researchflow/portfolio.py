@@ -419,6 +419,7 @@ def build_portfolio(
     known: Mapping[str, Any] | None = None,
     *,
     wip_limit: int = 1,
+    warn: bool = True,
 ) -> Portfolio:
     """Rows for every source, sorted by ID, with the warnings.
 
@@ -458,7 +459,7 @@ def build_portfolio(
             memo[report_key] = list(decision)
         rows.append(build_row(source, reading, runs, today, decision))
     rows.sort(key=lambda row: (_id_sort(row.id), row.source.branch))
-    found = warnings(rows, wip_limit=wip_limit)
+    found = warnings(rows, wip_limit=wip_limit) if warn else []  # the caller may add facts first
     return Portfolio(tuple(rows), tuple(found), today, memo)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -67,8 +68,8 @@ def _gather(config: Config) -> tuple[list[PlanSource], Programme]:
     research = config.research_dir.strip("/")
     refs = list_refs(root, prefix, remote=remote, base=config.base_branch)
     branches = hypothesis_branches(refs, prefix, remote)
-    names = default_branch_names(config.base_branch, remote_head(refs, remote))
-    defaults = default_branch_refs(refs, names, remote=remote)
+    candidates = default_branch_names(config.base_branch, remote_head(refs, remote))
+    defaults = default_branch_refs(refs, candidates, remote=remote)
 
     with ObjectReader(root) as reader:
         # pass 1: each branch's own folder, and the default branch's research folder
@@ -117,24 +118,52 @@ def _gather(config: Config) -> tuple[list[PlanSource], Programme]:
             found[ref.branch] = _source(
                 research, folder, answers[FILES * i : FILES * i + FILES], ref.shown
             )
+        for ref in lost:
+            if ref.branch not in found:
+                folder = ref.branch[len(prefix) :]
+                found[ref.branch] = _source(research, folder, [None] * FILES, ref.shown)
+        commits = {ref.shown: ref.commit for ref in [*branches, *defaults]}
+        every = [*(found[name] for name in sorted(found)), *sources]
+        # pass 4: the reports of reported and concluded plans (their ship decision)
+        every = _with_reports(reader, every, commits)
         programme = _programme(reader, defaults[0].commit if defaults else None, research)
-
-    for ref in lost:
-        if ref.branch not in found:
-            folder = ref.branch[len(prefix) :]
-            found[ref.branch] = _source(research, folder, [None] * FILES, ref.shown)
-    return [*(found[name] for name in sorted(found)), *sources], programme
+    return every, programme
 
 
-FILES = 3  # read per hypothesis folder: the plan, its runs log, its report
+FILES = 2  # read per hypothesis folder: the plan and its runs log
+_FINISHED = re.compile(rb"^status:[ \t]*(reported|concluded)\b", re.MULTILINE)
 
 
 def _files(ref: Ref, research: str, folder: str) -> list[str]:
     return [
         f"{ref.commit}:{research}/{folder}/{PLAN_FILE}",
         f"{ref.commit}:{research}/{folder}/{RUNS_FILE}",
-        f"{ref.commit}:{research}/{folder}/{REPORT_FILE}",
     ]
+
+
+def _with_reports(
+    reader: ObjectReader, sources: list[PlanSource], commits: Mapping[str, str]
+) -> list[PlanSource]:
+    """Sources with their report.qmd read, for plans whose status line says reported or
+    concluded (a byte search: the plan is parsed later, and only once)."""
+    wanted = [
+        index
+        for index, source in enumerate(sources)
+        if source.plan is not None and source.branch in commits and _FINISHED.search(source.plan)
+    ]
+    if not wanted:
+        return sources
+    names = [
+        f"{commits[sources[i].branch]}:{sources[i].path.rsplit('/', 1)[0]}/{REPORT_FILE}"
+        for i in wanted
+    ]
+    result = list(sources)
+    for index, blob in zip(wanted, reader.read_many(names), strict=True):
+        if blob is not None and blob.type == "blob":
+            result[index] = dataclasses.replace(
+                sources[index], report=blob.data, report_oid=blob.oid
+            )
+    return result
 
 
 def _source(
@@ -145,7 +174,7 @@ def _source(
     *,
     merged: bool = False,
 ) -> PlanSource:
-    plan, runs, report = pair
+    plan, runs = pair
     return PlanSource(
         folder=folder,
         path=f"{research}/{folder}/{PLAN_FILE}",
@@ -155,8 +184,6 @@ def _source(
         merged=merged,
         plan_oid=plan.oid if plan is not None else "",
         runs_oid=runs.oid if runs is not None else "",
-        report=report.data if report is not None and report.type == "blob" else None,
-        report_oid=report.oid if report is not None else "",
     )
 
 
@@ -243,7 +270,11 @@ def _programme(reader: ObjectReader, commit: str | None, research: str) -> Progr
 
 
 def review_days(
-    config: Config, rows: Iterable[Row], today: dt.date, known: Mapping[str, Any], memo: dict
+    config: Config,
+    rows: Iterable[Row],
+    today: dt.date,
+    known: Mapping[str, Any],
+    memo: dict[str, Any],
 ) -> dict[str, int]:
     """Row key → days a plan in review has waited: since the commit that last wrote its
     `status: review` line. One `git log` over the branches of plans not remembered yet."""
@@ -316,11 +347,16 @@ def collect(config: Config, today: dt.date | None = None) -> Portfolio:
     fingerprint = f"{MEMO_FORMAT}:{__version__}:{config.sections!r}"
     known = statecache.load(memo_path, fingerprint)
     day = today or dt.date.today()
-    portfolio = build_portfolio(sources, config.sections, day, known, wip_limit=config.wip_limit)
+    portfolio = build_portfolio(
+        sources, config.sections, day, known, wip_limit=config.wip_limit, warn=False
+    )
     memo = dict(portfolio.memo)
     waited = review_days(config, portfolio.rows, day, known, memo)
     rows = tuple(
-        dataclasses.replace(row, review_days=waited.get(_row_key(row))) for row in portfolio.rows
+        dataclasses.replace(row, review_days=waited[_row_key(row)])
+        if row.status == "review" and _row_key(row) in waited
+        else row
+        for row in portfolio.rows
     )
     groomed = {row.id for row in rows}
     found = warnings(rows, wip_limit=config.wip_limit, review_max_days=config.review_max_days)

@@ -189,8 +189,9 @@ class _Checker:
             if unit is not None and not isinstance(unit, str | int | float):
                 self.add(f"{key}.unit", f"{unit!r} is not a unit", "e.g. unit: '%'")
             if len(self.problems) == before:
+                number = float(target)  # type: ignore[arg-type]  # a number: checked above
                 metrics.append(
-                    Metric(name.strip(), kind, float(target), direction, str(unit or ""))
+                    Metric(str(name).strip(), str(kind), number, str(direction), str(unit or ""))
                 )
         return tuple(metrics)
 

@@ -132,7 +132,7 @@ def _words(value: Any) -> str:
     """Whitespace-normalised text; non-text values in their canonical form."""
     if isinstance(value, str):
         return " ".join(value.split())
-    return _canonical(value)
+    return str(_canonical(value))
 
 
 def _canonical(value: Any) -> Any:

@@ -191,10 +191,32 @@ def _primary(inputs: ReportInputs) -> list[str]:
     if run_id is None:
         return ["**Primary run:** none. No confirmatory run yet, so every verdict is inconclusive."]
     missing = "" if run_id in inputs.in_store else " (missing from the MLflow store)"
-    return [
+    lines = [
         f"**Primary run:** {_run_ref(inputs, run_id)}{missing}, the latest confirmatory run; "
-        "the verdicts below rest on it."
+        f"the verdicts below rest on it{_approval_of(inputs, run_id)}."
     ]
+    reason = inputs.plan.roles.reason
+    if reason:
+        lines += ["", f"**Role rules waived:** {_one_line(reason)}"]
+    return lines
+
+
+def _approval_of(inputs: ReportInputs, run_id: str) -> str:
+    """Which approval a confirmatory run rests on: ` and on the approval by dave`, ` and on
+    the re-approval by dave (reapprovals[0])`; nothing when unknown."""
+    item = next((c for c in inputs.classified if c.run_id == run_id), None)
+    field = getattr(item, "approval", "") or ""
+    plan = inputs.plan
+    if field == "approval" and plan.approval is not None:
+        return f" and on the approval by {plan.approval.by}"
+    if not field.startswith("reapprovals["):
+        return ""
+    try:
+        index = int(field[len("reapprovals[") : -1])
+        by = plan.reapprovals[index].by
+    except (ValueError, IndexError):
+        return ""
+    return f" and on the re-approval by {by} ({field})"
 
 
 def _predictions(inputs: ReportInputs) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import os
+import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -282,9 +283,9 @@ def _timestamp(value: Any, where: str) -> str:
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=dt.UTC)
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return str(value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return str(value.isoformat())
     if value is None:
         return ""
     if isinstance(value, dict | list | bool):
@@ -304,6 +305,45 @@ def render_runs(hypothesis_id: str, entries: tuple[RunEntry, ...] | list[RunEntr
         width=1000,
     )
     return HEADER + dumped
+
+
+def check_recordable(path: Path) -> RunLog:
+    """Before a run starts: `path` parses, has no conflict markers, and a new version of it
+    can be written next to it (writable folder, not immutable, room on the disk).
+
+    A run that rflow cannot record must not start: UserError naming the file and the fix.
+    """
+    import errno
+
+    from researchflow.fileio import require_space
+
+    log = read_runs(path)
+    folder = path.parent
+    require_space(folder, "run")
+    probe: Path | None = None
+    try:
+        # what write_atomic does, with the same size (and a name `rflow run` ignores as dirt)
+        handle, name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        probe = Path(name)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(b"\0" * (path.stat().st_size if path.exists() else 0) + b"\0" * 4096)
+            stream.flush()
+            os.fsync(stream.fileno())
+        if path.exists():
+            # an immutable or append-only file (chattr +i/+a) cannot be replaced
+            descriptor = os.open(path, os.O_WRONLY | os.O_APPEND)
+            os.close(descriptor)
+    except OSError as error:
+        if error.errno != errno.EACCES or probe is None:
+            reason = error.strerror or str(error)
+            raise UserError(
+                f"{path}: cannot be written ({reason}) (make it writable, or free some space, "
+                "before the run: nothing was started)"
+            ) from None
+    finally:
+        if probe is not None:
+            probe.unlink(missing_ok=True)
+    return log
 
 
 def append_run(path: Path, hypothesis_id: str, entry: RunEntry) -> None:

@@ -35,7 +35,7 @@ class YamlLimitError(yaml.YAMLError):
         self.line = line
         self.message = message
         self.fix = fix
-        self.problem_mark = yaml.Mark("<yaml>", 0, max(line - 1, 0), 0, None, None)
+        self.problem_mark = yaml.Mark("<yaml>", 0, max(line - 1, 0), 0, None, None)  # type: ignore[arg-type]
 
 
 def check_limits(text: str, *, max_bytes: int = MAX_BYTES) -> None:
@@ -78,7 +78,13 @@ def check_limits(text: str, *, max_bytes: int = MAX_BYTES) -> None:
                 if event.anchor is not None:
                     anchors[event.anchor] = 1
             elif isinstance(event, yaml.AliasEvent):
-                counted += anchors.get(event.anchor, 1)
+                if any(anchor == event.anchor for anchor, _ in open_counts):
+                    raise YamlLimitError(
+                        _line(event),
+                        f"YAML alias *{event.anchor} is inside its own anchor (a cycle)",
+                        "write the values out instead of using anchors and aliases",
+                    )
+                counted += anchors.get(event.anchor or "", 1)
                 if counted - distinct > MAX_ALIAS_VALUES:
                     raise YamlLimitError(
                         _line(event),

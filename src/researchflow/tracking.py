@@ -10,6 +10,7 @@ characters only (the usual case) are stored as they are, so older tags read the 
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 import re
@@ -181,6 +182,8 @@ class StartedRun:
     metric_keys: tuple[str, ...]
     runs_file: Path
     store: Store
+    state: Path | None = None  # .rflow/: where a run not yet recorded is remembered
+    notes: tuple[str, ...] = ()  # earlier lost runs this start settled, one line each
     work: Path | None = None  # the repository the command runs in
     research_dir: str = "research"
     snapshot: Any = None  # pipeline_run.Snapshot: the tree just before the command
@@ -209,11 +212,14 @@ def start_linked_run(
 ) -> StartedRun:
     """Check everything, then create the run: nothing is written when a check fails."""
     from researchflow.adapters.mlflow import now_ms, open_store
+    from researchflow.pendingruns import settle
     from researchflow.pipeline_run import before, run_data
+    from researchflow.runlog import check_recordable
 
     work = Path(cwd) if cwd else config.root
     gitrepo.require_repository(work)
     hypothesis, folder = resolve_hypothesis(config, hypothesis_id, root=work)
+    check_recordable(folder / RUNS_FILE)  # nothing runs that rflow could not record
     metric_keys, plan_data = predicted_metrics(folder / PLAN_FILE)
     commit = gitrepo.head_commit(work)
     branch = gitrepo.current_branch(work)
@@ -229,6 +235,7 @@ def start_linked_run(
     uri = tracking_uri(config)
     store = open_store(uri)
     store.check()  # before anything is created: a down server writes nothing
+    notes = tuple(settle(config.state_path, store, append_run, now_ms))
     experiment = store.experiment_id(config.mlflow.experiment or config.root.name)
     start = now_ms()
     tags = run_tags(hypothesis, commit, branch, bool(dirt), command, data, extra_tags)
@@ -247,6 +254,8 @@ def start_linked_run(
         metric_keys=metric_keys,
         runs_file=folder / RUNS_FILE,
         store=store,
+        state=config.state_path,
+        notes=notes,
         work=work,
         research_dir=config.research_dir,
         snapshot=snapshot,
@@ -280,6 +289,8 @@ def finish_run_recording(
     """`finish_linked_run`, also returning what rflow did around the command (notes)."""
     from researchflow.adapters.mlflow import now_ms
 
+    if record:  # should the store be lost now, the next rflow ends the run (pendingruns)
+        _remember(started, status if status != "FINISHED" else "FAILED")
     aftermath, notes = _record_aftermath(started)
     dirty = started.dirty or bool(aftermath and aftermath.changed)
     end = now_ms()
@@ -305,7 +316,12 @@ def finish_run_recording(
         dvc_exp=aftermath.experiment if aftermath else None,
     )
     if record:
-        append_run(started.runs_file, started.hypothesis, entry)
+        _remember(started, status, entry)
+        try:
+            append_run(started.runs_file, started.hypothesis, entry)
+        except (OSError, UserError) as error:
+            raise _not_recorded(started, error) from None
+        _forget(started)
         if aftermath and aftermath.lock_changed:
             notes.append(_commit_hint(started, aftermath))
     return entry, notes
@@ -386,6 +402,66 @@ def _commit_hint(started: StartedRun, aftermath: Any) -> str:
     return (
         f"the run produced {len(aftermath.outputs)} DVC output(s); next: "
         f'`git add {files} && git commit -m "{started.hypothesis}: run"` and `dvc push`'
+    )
+
+
+def _remember(started: StartedRun, status: str, entry: RunEntry | None = None) -> None:
+    """Note the run under .rflow/pending/ until runs.yaml holds it (see pendingruns)."""
+    from researchflow.pendingruns import Pending, remember
+
+    if started.state is None:
+        return
+    shown = entry or _entry(started, status, "", {}, "run", None)
+    body = {**shown.to_dict(), "status": status}
+    note = Pending(started.hypothesis, str(started.runs_file), os.getpid(), body)
+    with contextlib.suppress(OSError):  # the run goes on; only a later recovery loses help
+        remember(started.state, note)
+
+
+def _forget(started: StartedRun) -> None:
+    from researchflow.pendingruns import forget
+
+    if started.state is not None:
+        forget(started.state, started.run_id)
+
+
+def _not_recorded(started: StartedRun, error: Exception) -> UserError:
+    from researchflow.pendingruns import pending_path
+
+    kept = ""
+    if started.state is not None and pending_path(started.state, started.run_id).exists():
+        kept = f"; the entry is kept in {pending_path(started.state, started.run_id)}"
+    reason = getattr(error, "strerror", None) or str(error)
+    return UserError(
+        f"{started.runs_file}: run {started.run_id} ended in the store but could not be "
+        f"recorded ({reason}){kept} (fix the file; the next `rflow run` records it, or "
+        f"`rflow link {started.hypothesis} {started.run_id}`)"
+    )
+
+
+def _entry(
+    started: StartedRun,
+    status: str,
+    ended: str,
+    metrics: Mapping[str, float],
+    source: str,
+    rerun_of: str | None,
+) -> RunEntry:
+    return RunEntry(
+        run_id=started.run_id,
+        experiment_id=started.experiment_id,
+        tracking_uri=started.tracking_uri,
+        commit=started.commit,
+        branch=started.branch,
+        dirty=started.dirty,
+        command=started.command,
+        data=started.data,
+        started=started.started,
+        ended=ended,
+        status=status,
+        metrics=dict(metrics),
+        source=source,
+        rerun_of=rerun_of,
     )
 
 
@@ -484,13 +560,18 @@ def execute_run(
         rerun=source == "rerun",
     )
     url = ui_url(started.tracking_uri, started.experiment_id, started.run_id)
+    if record:  # a kill -9 of rflow from here on: the next rflow ends the run KILLED
+        _remember(started, "KILLED")
     if announce is not None:
+        for note in started.notes:
+            announce(f"rflow: {note}")
         shown = url or started.tracking_uri
         announce(f"rflow: run {started.run_id} for {started.hypothesis} ({shown})")
     try:
         ended = supervise(argv, child_cwd, started.child_environment(), stdout)
     except OSError as error:
         finish_linked_run(started, "FAILED", record=False)  # never leave it RUNNING
+        _forget(started)
         raise UserError(f"{argv[0]}: cannot be started: {error.strerror}") from None
     status = "KILLED" if ended.interrupted else "FINISHED" if ended.code == 0 else "FAILED"
     entry, notes = finish_run_recording(

@@ -183,3 +183,23 @@ def test_ship_decision_with_a_deployment_plan_passes(experiment: Experiment, rfl
 def test_report_keys_are_strict(experiment: Experiment, rflow) -> None:
     _conclude(experiment, "decison: stop\ndecision: stop\ndecision_reason: no effect\nx-team: a\n")
     assert _report_problems(rflow) == ["decison: unknown key"]
+
+
+def test_a_typo_in_a_plan_key_fails_with_a_suggestion_and_x_keys_pass(repo: Path, rflow) -> None:
+    typo = GOOD_FRONT_MATTER.replace("timebox_days: 5", "timebox_day: 5\nx-team: growth")
+    write_plan(repo, text=plan_text(front_matter=typo))
+    outcome = rflow("validate")
+    assert outcome.code == 1
+    assert outcome.stdout.strip().splitlines() == [
+        "research/H-007-graded-target/plan.qmd:18: timebox_day: unknown key "
+        "(did you mean 'timebox_days'?)"
+    ]
+    write_plan(
+        repo,
+        text=plan_text(
+            front_matter=GOOD_FRONT_MATTER.replace(
+                "timebox_days: 5", "timebox_days: 5\nx-team: growth"
+            )
+        ),
+    )
+    assert rflow("validate").code == 0

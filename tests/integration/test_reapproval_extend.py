@@ -67,3 +67,43 @@ def test_deviation_without_reapproval_leaves_later_runs_exploratory(
     report = _run_and_report(experiment)
     assert "1 confirmatory, 1 exploratory" in report
     assert "after a deviation that is not re-approved yet" in report
+
+
+def test_the_report_shows_a_written_role_waiver(experiment: Experiment) -> None:
+    plan = experiment.folder / "plan.qmd"
+    text = plan.read_text(encoding="utf-8")
+    plan.write_text(
+        text.replace("reviewers: [dave]}", "reviewers: [dave], reason: 'a team of three'}", 1),
+        encoding="utf-8",
+    )
+    experiment.commit("H-001: role waiver written")
+    assert rflow_in(experiment.repo, "report", HYPOTHESIS, "--update") == 0
+    report = (experiment.folder / "report.qmd").read_text(encoding="utf-8")
+    assert "**Role rules waived:** a team of three" in report
+
+
+def test_a_confirmatory_run_by_someone_other_than_the_executor_fails_check(
+    experiment: Experiment,
+) -> None:
+    import dataclasses
+
+    from fixtures.experiment import failing
+
+    from researchflow.runlog import read_runs, render_runs
+
+    runs = experiment.folder / "runs.yaml"
+    entries = [dataclasses.replace(run, user="alice") for run in read_runs(runs).runs]
+    runs.write_text(render_runs(HYPOTHESIS, entries), encoding="utf-8")
+    experiment.commit("H-001: the store says alice made the run")
+    problems = " ".join(failing(experiment.check()).get("report", []))
+    assert "was made by alice, not by the executor carol" in problems
+    plan = experiment.folder / "plan.qmd"
+    plan.write_text(
+        plan.read_text(encoding="utf-8").replace(
+            "reviewers: [dave]}", "reviewers: [dave], reason: 'carol was ill'}", 1
+        ),
+        encoding="utf-8",
+    )
+    experiment.commit("H-001: the waiver is written")
+    problems = " ".join(failing(experiment.check()).get("report", []))
+    assert "not by the executor" not in problems

@@ -327,3 +327,27 @@ def test_digest_writes_a_file_and_posts_an_issue_comment(
     missing = rflow("digest", "--until", "2026-12-02", "--post-issue", "99")
     assert missing.code == 2
     assert "issue #99" in missing.stderr
+
+
+def test_rflow_hold_takes_a_hypothesis_out_of_the_wip_count(repo: Path, rflow, monkeypatch) -> None:
+    for hyp in (
+        Hyp(1, slug="a", status="running", created=ago(1)),
+        Hyp(2, slug="b", status="running", created=ago(1)),
+    ):
+        git(repo, "switch", "-q", "-c", f"hyp/{hyp.folder}", "main")
+        path = repo / "research" / hyp.folder / "plan.qmd"
+        path.parent.mkdir(parents=True)
+        path.write_text(hyp.plan_text(), encoding="utf-8")
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", f"{hyp.id}: running")
+    assert [w["kind"] for w in status_json(rflow)["warnings"]] == ["wip"]
+    monkeypatch.setenv("RFLOW_USER", "carol")
+    held = rflow("hold", "H-002", "--reason", "waiting for the March export")
+    assert held.code == 0, held.stderr
+    git(repo, "commit", "-q", "-am", "H-002: on hold")
+    data = status_json(rflow)
+    assert data["warnings"] == []
+    assert {h["id"]: h["status"] for h in data["hypotheses"]}["H-002"] == "hold"
+    assert rflow("resume", "H-002").code == 0
+    git(repo, "commit", "-q", "-am", "H-002: resumed")
+    assert [w["kind"] for w in status_json(rflow)["warnings"]] == ["wip"]

@@ -55,20 +55,20 @@ def test_config_is_found_from_a_subfolder(tmp_path: Path) -> None:
     [
         (
             "reserch_dir: x\n",
-            "researchflow.yaml: reserch_dir: unknown key (did you mean 'research_dir'?)",
+            "researchflow.yaml:1: reserch_dir: unknown key (did you mean 'research_dir'?)",
         ),
-        ("colour: x\n", "researchflow.yaml: colour: unknown key (known keys:"),
-        ("wip_limit: 0\n", "researchflow.yaml: wip_limit: must be a whole number >= 1"),
-        ("mlflow:\n  uri: x\n", "researchflow.yaml: mlflow.uri: unknown key"),
-        ("research_dir: 3\n", "researchflow.yaml: research_dir: must be a non-empty string"),
+        ("colour: x\n", "researchflow.yaml:1: colour: unknown key (known keys:"),
+        ("wip_limit: 0\n", "researchflow.yaml:1: wip_limit: must be a whole number >= 1"),
+        ("mlflow:\n  uri: x\n", "researchflow.yaml:2: mlflow.uri: unknown key"),
+        ("research_dir: 3\n", "researchflow.yaml:1: research_dir: must be a non-empty string"),
         (
             "quarto:\n  required: maybe\n",
-            "researchflow.yaml: quarto.required: must be true or false",
+            "researchflow.yaml:2: quarto.required: must be true or false",
         ),
-        ("mlflow: yes\n", "researchflow.yaml: mlflow: must be a mapping"),
+        ("mlflow: yes\n", "researchflow.yaml:1: mlflow: must be a mapping"),
         (
             "sections:\n  required: Context\n",
-            "researchflow.yaml: sections.required: must be a list",
+            "researchflow.yaml:2: sections.required: must be a list",
         ),
         ("a: 1\na: 2\n", "researchflow.yaml:2: duplicate key"),
     ],

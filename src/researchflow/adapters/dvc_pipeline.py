@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import math
 import posixpath
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,7 +106,8 @@ def parse_pipeline(files: Mapping[str, str]) -> Pipeline:
         data = _load(files[name], name)
         if not isinstance(data, dict):
             continue
-        stages = data.get("stages") if isinstance(data.get("stages"), dict) else {}
+        found = data.get("stages")
+        stages: dict[str, Any] = found if isinstance(found, dict) else {}
         for path, _flags in _entry_paths(data.get("metrics")):
             metrics.append(_join(folder, path))
         for path, flags in _entry_paths(data.get("plots")):
@@ -142,8 +143,8 @@ def parse_pipeline(files: Mapping[str, str]) -> Pipeline:
             if not isinstance(stage, dict):
                 continue
             definition = stages.get(str(stage_name).split("@", 1)[0])
-            wdir = definition.get("wdir") if isinstance(definition, dict) else None
-            base = _join(folder, str(wdir or "."))
+            lock_wdir: Any = definition.get("wdir") if isinstance(definition, dict) else None
+            base = _join(folder, str(lock_wdir or "."))
             for out in stage.get("outs") or []:
                 if isinstance(out, dict) and out.get("path"):
                     path = _join(base, str(out["path"]))
@@ -321,7 +322,7 @@ def _dvc_at(argv: list[str]) -> int | None:
     return None
 
 
-def is_pipeline_command(argv: list[str] | tuple[str, ...]) -> bool:
+def is_pipeline_command(argv: Sequence[str]) -> bool:
     """`dvc repro …` or `dvc exp run …`: DVC itself rebuilds the pipeline's outputs."""
     items = list(argv)
     at = _dvc_at(items)
@@ -331,7 +332,7 @@ def is_pipeline_command(argv: list[str] | tuple[str, ...]) -> bool:
     return rest[:1] == ["repro"] or rest[:2] == ["exp", "run"]
 
 
-def forced(argv: list[str] | tuple[str, ...]) -> list[str]:
+def forced(argv: Sequence[str]) -> list[str]:
     """A pipeline command made to execute every stage (`--force`): a rerun must compute,
     not restore cached outputs. Other commands are returned unchanged."""
     items = list(argv)

@@ -13,7 +13,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from researchflow.adapters.process import CommandFailed, run
+from researchflow.adapters.process import CommandFailed as CommandFailed  # re-exported
+from researchflow.adapters.process import run
 from researchflow.errors import ServiceUnavailable, UserError
 
 
@@ -175,6 +176,12 @@ def _failure_line(error: CommandFailed) -> str:
 def looks_unreachable(output: str) -> bool:
     lowered = output.lower()
     return any(marker in lowered for marker in _UNREACHABLE)
+
+
+def rev_parse_path(root: Path, option: str) -> Path | None:
+    """A folder `git rev-parse` names (`--git-common-dir`), absolute; None outside a repo."""
+    shown = git(root, "rev-parse", option, check=False).strip()
+    return (root / shown).resolve() if shown else None
 
 
 def rev_parse(root: Path, rev: str) -> str | None:
@@ -399,6 +406,20 @@ def fast_forward_branch(root: Path, branch: str, sha: str) -> str | None:
         return None
     git(root, "update-ref", f"refs/heads/{branch}", sha, local)
     return None
+
+
+def commit_authors(root: Path, shas: list[str]) -> dict[str, tuple[str, str]]:
+    """Commit sha → (author name, author e-mail), for the commits that exist."""
+    wanted = [sha for sha in dict.fromkeys(shas) if sha]
+    if not wanted:
+        return {}
+    out = git(root, "show", "-s", "--format=%H%x1f%an%x1f%ae", *wanted, check=False)
+    found: dict[str, tuple[str, str]] = {}
+    for line in out.splitlines():
+        parts = line.split("\x1f")
+        if len(parts) == 3:
+            found[parts[0]] = (parts[1], parts[2])
+    return found
 
 
 def is_shallow(root: Path) -> bool:

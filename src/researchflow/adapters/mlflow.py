@@ -17,7 +17,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,7 +150,11 @@ class RestStore:
         self._context = _ssl_context()
 
     def _request(
-        self, method: str, endpoint: str, body: dict[str, Any] | None = None, timeout=None
+        self,
+        method: str,
+        endpoint: str,
+        body: dict[str, Any] | None = None,
+        timeout: float | None = None,
     ) -> dict[str, Any]:
         url = f"{self.uri}/api/2.0/mlflow/{endpoint}"
         data = None
@@ -163,7 +167,8 @@ class RestStore:
             with urllib.request.urlopen(
                 request, timeout=timeout or REQUEST_TIMEOUT, context=self._context
             ) as response:
-                return json.loads(response.read() or b"{}")
+                answer: dict[str, Any] = json.loads(response.read() or b"{}")
+                return answer
         except urllib.error.HTTPError as error:
             raise _store_error(self.uri, error) from None
         except (urllib.error.URLError, OSError) as error:
@@ -410,7 +415,7 @@ class LibraryStore:
         return self._client
 
     @contextmanager
-    def _calls(self):
+    def _calls(self) -> Iterator[None]:
         from mlflow.exceptions import MlflowException
 
         try:
@@ -445,7 +450,7 @@ class LibraryStore:
         from mlflow.entities import Param, RunTag
 
         with self._calls():
-            items = [Param(k, v) for k, v in params.items()]
+            items: list[Param | RunTag] = [Param(k, v) for k, v in params.items()]
             items += [RunTag(k, v) for k, v in tags.items()]
             for chunk in _chunks(items, BATCH):
                 self.client.log_batch(
@@ -568,7 +573,7 @@ def _from_entity(run: Any) -> StoreRun:
 
 
 @contextmanager
-def _quiet_mlflow():
+def _quiet_mlflow() -> Iterator[None]:
     """MLflow logs alembic migrations and URL hints; a CLI should not show them."""
     import logging
 
@@ -586,7 +591,7 @@ def _quiet_mlflow():
 
 
 @contextmanager
-def _first_use_lock(uri: str):
+def _first_use_lock(uri: str) -> Iterator[None]:
     """Concurrent first uses of one sqlite file would race to create its tables."""
     if not uri.startswith("sqlite:///"):
         yield
@@ -608,7 +613,7 @@ def now_ms() -> int:
 
 
 @contextmanager
-def fluent_run(tracking_uri: str, experiment_id: str, run_id: str):
+def fluent_run(tracking_uri: str, experiment_id: str, run_id: str) -> Iterator[Any]:
     """Make `run_id` MLflow's active run in this process, so `mlflow.log_*` lands in it."""
     import mlflow
 

@@ -107,7 +107,9 @@ def supervise(
     OSError when it cannot be started."""
     env = {**os.environ, **extra_env}
     interrupted: list[int] = []
-    child = subprocess.Popen(list(argv), cwd=cwd, env=env, stdout=stdout)
+    child = subprocess.Popen(
+        list(argv), cwd=cwd, env=env, stdout=stdout, preexec_fn=_dies_with(os.getpid())
+    )
 
     def forward(signum: int, _frame: FrameType | None) -> None:
         interrupted.append(signum)
@@ -116,7 +118,8 @@ def supervise(
         if not _terminal_delivered(signum) and child.poll() is None:
             child.send_signal(signum)
 
-    previous = _install({signal.SIGINT: forward, signal.SIGTERM: forward})
+    # a closed terminal or SSH session (SIGHUP) ends the run like SIGTERM does
+    previous = _install({signal.SIGINT: forward, signal.SIGTERM: forward, signal.SIGHUP: forward})
     try:
         returncode = child.wait()
     finally:
@@ -124,6 +127,28 @@ def supervise(
     if interrupted or returncode < 0:
         return Ended(128 - returncode if returncode < 0 else (returncode or 130), True)
     return Ended(returncode, False)
+
+
+def _dies_with(parent: int) -> Callable[[], None] | None:
+    """On Linux, a function for the child to run before exec: the kernel kills it
+    (SIGKILL) when rflow dies, even by `kill -9`, so no run goes on unrecorded. Elsewhere
+    None: only the signals rflow can catch are forwarded."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    set_parent_death_signal = 1  # PR_SET_PDEATHSIG, <linux/prctl.h>
+
+    def in_child() -> None:
+        prctl(set_parent_death_signal, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # rflow died before the line above took effect
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return in_child
 
 
 def _terminal_delivered(signum: int) -> bool:

@@ -114,7 +114,8 @@ class HypothesisContext:
     @property
     def primary_run_id(self) -> str | None:
         """The run the report's verdicts rest on: the latest confirmatory run."""
-        return self.report_inputs.primary_run
+        primary: str | None = self.report_inputs.primary_run
+        return primary
 
     @cached_property
     def evidence_ids(self) -> frozenset[str]:

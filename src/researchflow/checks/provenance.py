@@ -138,7 +138,14 @@ class _Checker:
                 f"{str(store_dirty).lower()}",
                 "do not edit runs.yaml by hand; restore it from git",
             )
-        if stored.status != entry.status:
+        if stored.status == "RUNNING":
+            self.add(
+                f"{field}.status",
+                f"run {run} is unfinished: still RUNNING in the store (its rflow was killed "
+                "or lost the server)",
+                f"end it with `rflow runs close {run}`",
+            )
+        elif stored.status != entry.status:
             self.add(
                 f"{field}.status",
                 f"runs.yaml says {entry.status}, the store says {stored.status}",
@@ -209,7 +216,7 @@ class _Checker:
 
     def evidence(self, field: str, entry: Any, stored: Any, dirty: bool) -> None:
         run = entry.run_id
-        if stored.status != "FINISHED":
+        if stored.status not in ("FINISHED", "RUNNING"):  # RUNNING: reported above
             self.add(
                 f"{field}.status",
                 f"run {run} is {stored.status}, yet the report rests on it",

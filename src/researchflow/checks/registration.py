@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from researchflow.checks.context import HypothesisContext
-from researchflow.checks.model import CheckResult, judged
+from researchflow.checks.model import CheckResult, judged, skipped
 from researchflow.problems import Problem
 from researchflow.project import PLAN_FILE, RUNS_FILE
 
@@ -23,6 +23,8 @@ def check(ctx: HypothesisContext) -> CheckResult:
 
     plan = ctx.plan
     document = ctx.plan_result.document
+    if document is None:  # the plan level reports an unreadable plan
+        return skipped(ctx.id, LEVEL, "the plan cannot be read")
     shown = ctx.rel(PLAN_FILE)
     problems = list(registration_problems(plan, document, shown, ctx.config.sections))
     problems.extend(history_problems(ctx))

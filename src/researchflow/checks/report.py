@@ -4,6 +4,8 @@ runs, every run counted, every deviation listed)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from researchflow.checks.context import HypothesisContext
 from researchflow.checks.model import CheckResult, judged, skipped
 from researchflow.problems import Problem
@@ -20,7 +22,7 @@ def check(ctx: HypothesisContext) -> CheckResult:
         if plan.status in NEEDS_REPORT:
             problem = Problem(
                 ctx.rel(PLAN_FILE),
-                ctx.plan_result.document.line_of("status"),
+                _line(ctx, "status"),
                 "status",
                 f"status is {plan.status} but {REPORT_FILE} is missing",
                 f"run `rflow report {ctx.id}`",
@@ -69,9 +71,31 @@ def check(ctx: HypothesisContext) -> CheckResult:
             )
         )
     problems += _outcome_problems(ctx, inputs)
+    problems += _executor_problems(ctx, inputs)
     runs = len(inputs.classified)
     detail = f"results block matches the store ({runs} run(s), primary {inputs.primary_run})"
     return judged(ctx.id, LEVEL, problems, detail)
+
+
+def _executor_problems(ctx: HypothesisContext, inputs: Any) -> list[Problem]:
+    """Role rule: the executor makes the confirmatory runs (identified via `people:`)."""
+    from researchflow.adapters.git import commit_authors
+    from researchflow.executor_rule import executor_problems
+
+    plan = inputs.plan
+    confirmatory = [c.run for c in inputs.classified if c.confirmatory]
+    if not confirmatory or not plan.roles.executor:
+        return []
+    people = getattr(ctx.config, "people_map", None) or {}
+    authors = commit_authors(ctx.config.root, [run.commit for run in confirmatory])
+    runs = [(run.run_id, run.user, *authors.get(run.commit, (None, None))) for run in confirmatory]
+    return executor_problems(
+        executor=plan.roles.executor,
+        waived=bool(plan.roles.reason),
+        people=people,
+        runs=runs,
+        path=ctx.rel("runs.yaml"),
+    )
 
 
 def _outcome_problems(ctx: HypothesisContext, inputs: object) -> list[Problem]:
@@ -88,7 +112,7 @@ def _outcome_problems(ctx: HypothesisContext, inputs: object) -> list[Problem]:
     return [
         Problem(
             ctx.rel(PLAN_FILE),
-            ctx.plan_result.document.line_of("outcome"),
+            _line(ctx, "outcome"),
             "outcome",
             why,
             f"set 'outcome: {stated}', or name the report's '{stated}' in 'conclusion' and "
@@ -122,3 +146,8 @@ def _front_matter_line(text: str, key: str) -> int:
         if line.startswith(f"{key}:"):
             return number
     return 1
+
+
+def _line(ctx: HypothesisContext, key: str) -> int:
+    document = ctx.plan_result.document
+    return document.line_of(key) if document is not None else 1

@@ -33,7 +33,9 @@ class Mismatch:
         )
 
 
-def compare(predictions: Any, reported: dict[str, float], observed: dict[str, float]) -> list:
+def compare(
+    predictions: Any, reported: dict[str, float], observed: dict[str, float]
+) -> list[Mismatch]:
     """The predicted metrics whose rerun value is missing or outside the tolerance."""
     mismatches = []
     for prediction in predictions:

@@ -17,7 +17,8 @@ Level = Callable[[HypothesisContext], CheckResult]
 
 
 def level_function(level: str) -> Level:
-    return importlib.import_module(f"researchflow.checks.{level}").check
+    function: Level = importlib.import_module(f"researchflow.checks.{level}").check
+    return function
 
 
 def run_checks(

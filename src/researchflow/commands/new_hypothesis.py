@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import shutil
 import signal
 import threading
 from collections.abc import Iterator
@@ -22,9 +23,11 @@ from typing import Any
 from researchflow import naming
 from researchflow.adapters import git
 from researchflow.adapters import gitlab as gl
+from researchflow.adapters.process import CommandFailed
 from researchflow.backlog import Idea, find
 from researchflow.config import Config
 from researchflow.errors import RflowError, UserError
+from researchflow.fileio import require_space
 from researchflow.intake import read_backlog_at
 from researchflow.plan import read_plan
 from researchflow.project import PLAN_FILE, read_template
@@ -99,9 +102,12 @@ class _Undo:
     switched: bool = False
     remote_refs: dict[str, str] = field(default_factory=dict)
     merge_request: tuple[gl.GitlabProject, int] | None = None
+    plan: tuple[Path, str] | None = None  # the plan file a checkout may have written, its text
+    reserve: Path | None = None  # space set aside so the undo can run on a full disk
 
     def run(self) -> list[str]:
         left: list[str] = []
+        self.release()  # first: deleting a branch needs a lock file, so an inode
         if self.merge_request is not None:
             project, iid = self.merge_request
             try:
@@ -116,7 +122,7 @@ class _Undo:
                 there = git.remote_refs(self.root, self.remote, *self.remote_refs)
                 ours = {ref: sha for ref, sha in self.remote_refs.items() if there.get(ref) == sha}
                 git.delete_remote_refs(self.root, self.remote, ours)
-            except (RflowError, OSError, git.CommandFailed):
+            except (RflowError, OSError, CommandFailed):
                 names = ", ".join(sorted(self.remote_refs))
                 left.append(f"{names} left on {self.remote} (delete with git push --delete)")
             self.remote_refs = {}
@@ -126,10 +132,73 @@ class _Undo:
                 self.switched = False
             except RflowError as error:
                 left.append(str(error))
+        if self.plan is not None and not self.switched:
+            # a checkout cut short (a full disk) leaves the plan untracked: remove it, and
+            # so free the space the branch deletion below needs
+            _remove_written(self.root, *self.plan)
+            self.plan = None
         if self.local is not None and not self.switched:
-            git.delete_branch(self.root, *self.local)
+            branch, sha = self.local
+            git.delete_branch(self.root, branch, sha)
+            if git.rev_parse(self.root, f"refs/heads/{branch}") == sha:
+                left.append(f"branch {branch} is left (delete it with git branch -D {branch})")
             self.local = None
         return left
+
+    def set_aside(self) -> None:
+        """Write a small file now that the undo deletes first: on a disk that fills up
+        while rflow works, git then still has room to delete the branch."""
+        folder = git.rev_parse_path(self.root, "--git-common-dir")
+        if folder is None:
+            return
+        self.reserve = folder / "rflow-undo.reserve"
+        try:  # several files: switching back and deleting the branch each need an inode
+            self.reserve.mkdir(exist_ok=True)
+            for index in range(RESERVE_FILES):
+                (self.reserve / str(index)).write_bytes(b"\0" * 4096)
+        except OSError as error:
+            self.release()
+            raise UserError(
+                f"{self.root}: the disk is full ({error.strerror}) (free some space, then run "
+                "`rflow new-hypothesis` again)"
+            ) from None
+
+    def release(self) -> None:
+        if self.reserve is not None:
+            shutil.rmtree(self.reserve, ignore_errors=True)
+            self.reserve = None
+
+
+RESERVE_FILES = 16
+
+
+def _holds(path: Path, text: str) -> bool:
+    """Whether `path` holds `text` (line endings aside: git may check out CRLF)."""
+    try:
+        return path.read_bytes().replace(b"\r\n", b"\n") == text.encode("utf-8")
+    except OSError:
+        return False
+
+
+def _remove_written(root: Path, path: Path, text: str) -> None:
+    """Delete `path` if it still holds exactly `text`, then the empty folders the checkout
+    made for it (`undo.plan` is set while they do not exist yet)."""
+    if path.exists():
+        if not _holds(path, text):
+            return  # not what rflow wrote: never delete someone's file
+        try:
+            path.unlink()
+        except OSError:
+            return
+    folder = path.parent
+    while folder != root and root in folder.parents:
+        try:
+            folder.rmdir()  # only when empty
+        except FileNotFoundError:
+            pass  # the checkout stopped before making it
+        except OSError:
+            break
+        folder = folder.parent
 
 
 @contextlib.contextmanager
@@ -192,6 +261,7 @@ def new_hypothesis(
         serves = tuple(dict.fromkeys([*idea.serves, *serves]))
         if author is None:
             roles = _roles(root, idea.author, designer, executor, reviewers)
+    require_space(root, "new-hypothesis")  # a full disk fails git half-way through
     original = git.current_branch(root)
     undo = _Undo(
         root,
@@ -199,6 +269,7 @@ def new_hypothesis(
         original or (git.rev_parse(root, "HEAD") or ""),
         detached=original is None,
     )
+    undo.set_aside()
     with _interrupt_safe(undo):
         created = _create(
             config,
@@ -247,9 +318,14 @@ def _interrupt_safe(undo: _Undo) -> Iterator[None]:
     except BaseException as error:
         with _no_interrupts():
             left = undo.run()
-        if left and isinstance(error, RflowError):
-            raise type(error)(f"{error}; could not undo everything: {'; '.join(left)}") from None
+        if left and isinstance(error, RflowError | CommandFailed):
+            kind = type(error) if isinstance(error, RflowError) else UserError
+            raise kind(f"{error}; could not undo everything: {'; '.join(left)}") from None
+        if isinstance(error, CommandFailed):  # e.g. a full disk: one line, exit 2
+            raise UserError(f"{error} (nothing was left behind)") from None
         raise
+    finally:
+        undo.release()
 
 
 def _create(
@@ -294,7 +370,13 @@ def _create(
         undo.local = (branch, sha)
         git.create_branch(root, branch, sha)
         undo.switched = True
+        undo.plan = (root / path, text)
         git.switch(root, branch)
+        if not _holds(root / path, text):  # git can report success with a file unwritten
+            raise UserError(
+                f"{path}: could not be written (is the disk full?) (free some space, then run "
+                "`rflow new-hypothesis` again)"
+            )
         if not push:
             return NewHypothesisResult(
                 hypothesis_id,
@@ -346,7 +428,8 @@ def _create(
             )
             if mr.created:
                 undo.merge_request = (project, mr.iid)
-            mr_url, action = mr.web_url, ("created" if mr.created else "updated")
+            mr_url: str | None = mr.web_url
+            action = "created" if mr.created else "updated"
         else:
             mr_url, action = pushed.merge_request_url, "push options"
             if not pushed.options_sent:

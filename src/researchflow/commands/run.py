@@ -26,6 +26,11 @@ def split_arguments(
     items = list(args)
     if items and items[0] == "--":
         items = items[1:]
+    if len(items) > 1 and not items[0].strip():
+        raise UserError(
+            "ID: empty (give a hypothesis ID such as H-007, or leave it out for the "
+            "current branch's)"
+        )
     hypothesis = None
     if items and is_valid_id(items[0]):
         hypothesis, items = items[0], items[1:]
