@@ -38,6 +38,7 @@ text = set_fields(text, {
                      "min_effect": 0.05, "tolerance": 0.001}],
     "data": ["data/points.csv"],
     "command": "python train.py",
+    "evaluation": {"repeats": 1},  # deterministic: one run is the registered design
     "serves": ["accuracy"],
 })
 front, _, _ = text.partition("\n---\n")

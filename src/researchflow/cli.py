@@ -197,7 +197,16 @@ class _RunCommand(click.Command):
                     options[name] = param
         dash = args.index("--") if "--" in args else None
         head = args if dash is None else args[:dash]
-        position = next((i for i, item in enumerate(head) if not item.startswith("-")), None)
+        position = None  # the first word that is neither an option nor an option's value
+        scan = 0
+        while scan < len(head):
+            item = head[scan]
+            if not item.startswith("-"):
+                position = scan
+                break
+            option = options.get(item.split("=", 1)[0])
+            valued = option is not None and not option.is_flag and "=" not in item
+            scan += 2 if valued else 1
         if position is None:
             return args
         moved: list[str] = []
@@ -240,9 +249,26 @@ def _separated(args: tuple[str, ...]) -> bool:
     help="Run on uncommitted changes; the run is marked unreproducible (rflow.git.dirty).",
 )
 @click.option(
+    "--repeat",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Run N seeded repeats (RFLOW_SEED=0..N-1) grouped under a parent run. "
+    "Default: the plan's evaluation.repeats for the registered command, else 1.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    metavar="J",
+    help="Run up to J repeats at once.",
+)
+@click.option(
     "--json", "as_json", is_flag=True, help=JSON_HELP + " The command's output goes to stderr."
 )
-def run(args: tuple[str, ...], allow_dirty: bool, as_json: bool) -> int:
+def run(
+    args: tuple[str, ...], allow_dirty: bool, repeat: int | None, jobs: int, as_json: bool
+) -> int:
     """Run a command as an MLflow run linked to a hypothesis: rflow run [ID] -- CMD...
 
     The run is tagged with the hypothesis, the git commit and branch, the command and the
@@ -252,7 +278,14 @@ def run(args: tuple[str, ...], allow_dirty: bool, as_json: bool) -> int:
     command's exit status, which rflow passes on; Ctrl-C ends it KILLED. An entry is
     appended to research/<ID>-<slug>/runs.yaml. ID defaults to the current branch's.
 
+    Without CMD the plan's registered command runs, as many times as its
+    evaluation.repeats, and its baseline_command under the same seeds: one confirmatory
+    experiment. Each repeat is its own run (rflow.repeat, mlflow.parentRunId) and gets
+    RFLOW_SEED and RFLOW_REPEAT; a repeat that fails fails alone.
+
     Example: rflow run H-007 -- python train.py --epochs 3
+
+    Example: rflow run --repeat 10 --jobs 2 H-007
     """
     from researchflow.commands.run import run as run_command
     from researchflow.output import emit
@@ -262,6 +295,8 @@ def run(args: tuple[str, ...], allow_dirty: bool, as_json: bool) -> int:
         args,
         separated=_separated(args),
         allow_dirty=allow_dirty,
+        repeat=repeat,
+        jobs=jobs,
         stdout=sys.stderr if as_json else None,
         announce=lambda text: click.echo(text, err=True),
     )
@@ -770,6 +805,12 @@ def _report_targets(
     "--rerun", is_flag=True, help="Re-execute the primary run on HEAD and compare its metrics."
 )
 @click.option(
+    "--rerun-sample",
+    type=click.IntRange(min=1),
+    metavar="K",
+    help="For a group of repeats, rerun only its first K seeds (implies --rerun).",
+)
+@click.option(
     "--execute-notebooks", is_flag=True, help="Run each notebook top to bottom (nbclient)."
 )
 @click.option(
@@ -801,6 +842,7 @@ def check(
     changed: bool,
     all_: bool,
     rerun: bool,
+    rerun_sample: int | None,
     execute_notebooks: bool,
     reports: tuple[tuple[str, Path], ...],
     junit: Path | None,
@@ -828,6 +870,7 @@ def check(
         changed=changed,
         all_=all_,
         rerun=rerun,
+        rerun_sample=rerun_sample,
         execute_notebooks=execute_notebooks,
         junit=junit,
         markdown=markdown,
@@ -854,6 +897,30 @@ def check_notebooks(paths: tuple[Path, ...], as_json: bool) -> int:
     result = run_notebooks(list(paths))
     emit(result, as_json=as_json)
     return result.exit_code
+
+
+# --- statistics: power (issue 12) ------------------------------------------------------
+
+
+@cli.command()
+@click.argument("hypothesis_id", required=False, metavar="[ID]")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def power(hypothesis_id: str | None, as_json: bool) -> int:
+    """How many repeats would detect each prediction's min_effect, for the design review.
+
+    Reads the spread (standard deviation) of each predicted metric over the finished runs
+    in runs.yaml (before approval they are all exploratory) and prints the repeats a
+    two-sided t-test needs to detect min_effect at the plan's alpha with 80% power.
+    Register that many as evaluation: {repeats: N} before review. ID defaults to the
+    current branch's.
+
+    Example: rflow power H-007
+    """
+    from researchflow.commands.power import power as run_power
+    from researchflow.output import emit
+
+    emit(run_power(_config(), hypothesis_id), as_json=as_json)
+    return 0
 
 
 # --- the portfolio: status, rank, board, doctor (issue 6) --------------------------------

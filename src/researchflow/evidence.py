@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 CONFIRMATORY = "confirmatory"
 EXPLORATORY = "exploratory"
+BASELINE_ARM = "baseline"  # runs.yaml `arm` of a baseline_command repeat
 
 
 @dataclass(frozen=True)
@@ -166,8 +167,9 @@ def _best(reasons: list[str]) -> str:
 
 
 def primary_run(classified: Sequence[Classified]) -> str | None:
-    """The latest confirmatory run: the one the report's verdicts rest on."""
-    confirmatory = [c for c in classified if c.confirmatory]
+    """The latest confirmatory run: the one the report's verdicts rest on (with the rest of
+    its group of repeats, when it has one). A baseline_command repeat is never primary."""
+    confirmatory = [c for c in classified if c.confirmatory and c.run.arm != BASELINE_ARM]
     if not confirmatory:
         return None
     latest = max(confirmatory, key=lambda c: (_sort_time(c.run.started), c.run.run_id))
@@ -226,3 +228,46 @@ def _classify_one(
             f"registered content at commit {run.commit[:12]} differs from what was approved"
         )
     return Classified(run, CONFIRMATORY, "")
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One confirmatory experiment: a group of repeats (or one run), with its baseline arm."""
+
+    group: str | None  # the parent run of the repeats; None for a single run
+    runs: tuple[RunEntry, ...]  # the treatment repeats that count, by repeat index
+    baseline: tuple[RunEntry, ...] = ()  # the baseline_command repeats (arm: baseline)
+
+    @property
+    def run_ids(self) -> tuple[str, ...]:
+        return tuple(run.run_id for run in (*self.runs, *self.baseline))
+
+
+def primary_experiment(classified: Sequence[Classified], primary: str | None) -> Experiment | None:
+    """The experiment the primary run belongs to: its confirmatory group, or itself alone."""
+    if primary is None:
+        return None
+    item = next((c for c in classified if c.run_id == primary), None)
+    if item is None:
+        return None
+    group = item.run.group
+    if group is None:
+        return Experiment(None, (item.run,))
+    members = [c.run for c in classified if c.confirmatory and c.run.group == group]
+    by_repeat = sorted(
+        members, key=lambda run: (run.repeat if run.repeat is not None else -1, run.run_id)
+    )
+    return Experiment(
+        group,
+        tuple(run for run in by_repeat if run.arm is None),
+        tuple(run for run in by_repeat if run.arm == BASELINE_ARM),
+    )
+
+
+def experiments_made(classified: Sequence[Classified]) -> int:
+    """Confirmatory experiments: each group of repeats once, each ungrouped run once."""
+    seen: set[str] = set()
+    for item in classified:
+        if item.confirmatory and item.run.arm is None:
+            seen.add(item.run.group or item.run_id)
+    return len(seen)

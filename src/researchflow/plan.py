@@ -83,6 +83,14 @@ RICE_FACTORS = ("reach", "impact", "confidence", "effort")
 PLACEHOLDER = re.compile(r"\bTODO\b")
 METRIC_KEY = re.compile(r"^[\w./ -]+$")  # MLflow's allowed metric-name characters
 HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+# What a statistical evaluation step names when it says how evidence is weighed: the
+# number of runs or the test (issue 12); a step without any of them earns a warning.
+STATISTICS_WORDS = re.compile(
+    r"\b(runs?|repeats?|repetitions?|seeds?|tests?|t-tests?|intervals?|bootstrap\w*|tost|"
+    r"holm|bonferroni|p-values?|significan\w*|confiden\w*|alpha|n\s*=|samples?|"
+    r"wilcoxon|mann-whitney|permutation|anova|equivalence|power)\b",
+    re.IGNORECASE,
+)
 TEMPLATE_METRIC = re.compile(r"^todo(\b|_)", re.IGNORECASE)
 # a path the design names as data: under data/, or a file with a data format's extension
 DATA_PATH = re.compile(
@@ -642,6 +650,19 @@ class _Checker:
             )
             rerun_match = None
         baseline = self._command("evaluation.baseline_command", value.get("baseline_command"))
+        planned = repeats if repeats is not None else 1
+        if rerun_match == "interval" and planned < 2:
+            self.warn(
+                "evaluation.rerun_match",
+                "'interval' needs an interval, and one run has none",
+                "register repeats: 2 or more, or use rerun_match: tolerance",
+            )
+        if baseline and planned < 2:
+            self.warn(
+                "evaluation.baseline_command",
+                "a paired comparison with one run has no spread to judge it by",
+                "register repeats: 2 or more (each seed runs both commands)",
+            )
         return Evaluation(
             repeats=repeats if repeats is not None else 1,
             alpha=float(alpha) if alpha is not None else 0.05,
@@ -915,6 +936,23 @@ class _Checker:
                 )
             else:
                 self._section_body(sub, f"### {step}")
+                if "statistic" in step.casefold():
+                    self._statistics_step(sub, f"### {step}")
+
+    def _statistics_step(self, section: Section, label: str) -> None:
+        body = HTML_COMMENT.sub("", section.body)
+        if body.strip() and not STATISTICS_WORDS.search(body):
+            self.warnings.append(
+                Problem(
+                    self.path,
+                    section.line,
+                    label,
+                    "says nothing about the number of runs or the test",
+                    "name how many repeats (evaluation.repeats) and the test or interval, "
+                    "e.g. '10 seeds, a 95 % t-interval of the effect'",
+                    "warning",
+                )
+            )
 
     def _section_body(self, section: Section, label: str) -> None:
         # comments are blanked line for line so reported line numbers stay true

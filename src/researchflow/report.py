@@ -12,10 +12,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from researchflow.evidence import Classified, classify, primary_run
+from researchflow.evidence import (
+    Classified,
+    Experiment,
+    classify,
+    experiments_made,
+    primary_experiment,
+    primary_run,
+)
 from researchflow.plan import Plan
 from researchflow.project import RUNS_FILE
-from researchflow.verdict import Verdict, judge
+from researchflow.stats import Claim, Estimate, Judgement
 
 if TYPE_CHECKING:
     from researchflow.config import Config
@@ -39,13 +46,36 @@ class ReportInputs:
     observed: Mapping[str, float] = field(default_factory=dict)  # the primary run's metrics
     in_store: frozenset[str] = frozenset()  # run IDs the store returned
     links: Mapping[str, str] = field(default_factory=dict)  # run ID → MLflow UI address
+    # the primary experiment (its group of repeats) and each of its runs' metrics in the
+    # store; without them the primary run alone, with `observed`, is the experiment
+    experiment: Experiment | None = None
+    run_metrics: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+
+    @property
+    def primary_experiment(self) -> Experiment | None:
+        if self.experiment is not None:
+            return self.experiment
+        run = next((c.run for c in self.classified if c.run_id == self.primary_run), None)
+        return Experiment(None, (run,)) if run is not None else None
+
+    def metrics_of(self, run_id: str) -> Mapping[str, float]:
+        if run_id in self.run_metrics:
+            return self.run_metrics[run_id]
+        return self.observed if run_id == self.primary_run else {}
 
 
-def render_results_block(inputs: ReportInputs) -> str:
-    """The block from the BEGIN marker line to the END marker line, both included."""
+def render_results_block(
+    inputs: ReportInputs, verdicts: Mapping[str, Judgement] | None = None
+) -> str:
+    """The block from the BEGIN marker line to the END marker line, both included.
+
+    `verdicts`: `judge_all(inputs)` when the caller has it already (the bootstrap is not
+    free)."""
     lines = [BEGIN, GENERATED_NOTE, ""]
+    verdicts = verdicts if verdicts is not None else judge_all(inputs)
     lines += _primary(inputs)
-    lines += ["", *_predictions(inputs), ""]
+    lines += ["", *_predictions(inputs, verdicts), ""]
+    lines += _method(inputs, verdicts)
     lines += _runs(inputs)
     lines += ["", "Deviations from the approved plan:", ""]
     deviations = inputs.plan.deviations
@@ -57,13 +87,70 @@ def render_results_block(inputs: ReportInputs) -> str:
     return "\n".join(lines)
 
 
-def judge_all(inputs: ReportInputs) -> dict[str, Verdict]:
-    """metric → verdict, from the primary (latest confirmatory) run only."""
-    result: dict[str, Verdict] = {}
+def claims(plan: Plan) -> list[Claim]:
+    return [Claim(p.metric, p.baseline, p.direction, p.min_effect) for p in plan.predictions]
+
+
+def estimates(inputs: ReportInputs) -> dict[str, Estimate | None]:
+    """metric → the primary experiment's effect estimate (None: nothing observed)."""
+    from researchflow import stats
+
+    experiment = inputs.primary_experiment
+    result: dict[str, Estimate | None] = {}
     for prediction in inputs.plan.predictions:
-        observed = inputs.observed.get(prediction.metric) if inputs.primary_run else None
-        result[prediction.metric] = judge(prediction, observed)
+        metric = prediction.metric
+        if experiment is None or inputs.primary_run not in inputs.in_store:
+            result[metric] = None
+            continue
+        treated = _by_repeat(inputs, experiment.runs, metric)
+        if inputs.plan.evaluation.baseline_command:
+            base = _by_repeat(inputs, experiment.baseline, metric)
+            seeds = sorted(set(treated) & set(base))
+            result[metric] = stats.estimate(
+                [treated[s] for s in seeds], prediction.baseline, [base[s] for s in seeds]
+            )
+        else:
+            result[metric] = stats.estimate(list(treated.values()), prediction.baseline)
     return result
+
+
+def _by_repeat(inputs: ReportInputs, runs: tuple[Any, ...], metric: str) -> dict[int, float]:
+    values: dict[int, float] = {}
+    for index, run in enumerate(runs):
+        value = inputs.metrics_of(run.run_id).get(metric)
+        if value is not None:
+            values[run.repeat if run.repeat is not None else index] = value
+    return values
+
+
+def judge_all(inputs: ReportInputs) -> dict[str, Judgement]:
+    """metric → verdict, from the primary experiment: all predictions as one Holm family."""
+    from researchflow import stats
+
+    evaluation = inputs.plan.evaluation
+    judged = stats.judge_family(
+        claims(inputs.plan),
+        estimates(inputs),
+        alpha=evaluation.alpha,
+        repeats=evaluation.repeats,
+        repeats_registered=evaluation.repeats_registered,
+    )
+    return {j.metric: j for j in judged}
+
+
+def figures(
+    inputs: ReportInputs, verdicts: Mapping[str, Judgement] | None = None
+) -> dict[str, str]:
+    """file name beside report.qmd → SVG text, one per prediction with an observed value."""
+    from researchflow.figures import figure_name, prediction_svg
+
+    verdicts = verdicts if verdicts is not None else judge_all(inputs)
+    pictures: dict[str, str] = {}
+    for claim in claims(inputs.plan):
+        judged = verdicts[claim.metric]
+        if judged.estimate is not None:
+            pictures[figure_name(claim.metric)] = prediction_svg(claim, judged)
+    return pictures
 
 
 def extract_results_block(text: str) -> str | None:
@@ -163,6 +250,12 @@ def gather_inputs(
         if url:
             links[run.run_id] = url
     observed = dict(found[primary].metrics) if primary in found else {}
+    experiment = primary_experiment(classified, primary)
+    run_metrics = {
+        run_id: dict(found[run_id].metrics)
+        for run_id in (experiment.run_ids if experiment else ())
+        if run_id in found
+    }
     return ReportInputs(
         hypothesis_id=plan.id,
         plan=plan,
@@ -171,6 +264,8 @@ def gather_inputs(
         observed=observed,
         in_store=frozenset(found),
         links=links,
+        experiment=experiment,
+        run_metrics=run_metrics,
     )
 
 
@@ -219,32 +314,107 @@ def _approval_of(inputs: ReportInputs, run_id: str) -> str:
     return f" and on the re-approval by {by} ({field})"
 
 
-def _predictions(inputs: ReportInputs) -> list[str]:
+def _predictions(inputs: ReportInputs, verdicts: Mapping[str, Judgement]) -> list[str]:
+    from researchflow.figures import figure_name
+
     rows = [
-        "| Prediction | Direction | Baseline | Observed | Effect | Min effect | Verdict | Run |",
-        "|---|---|---|---|---|---|---|---|",
+        "| Prediction | Direction | Baseline | Observed | n | Effect | Interval of the effect "
+        "| Min effect | Verdict | Run |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     primary = inputs.primary_run
-    verdicts = judge_all(inputs)
+    experiment = inputs.primary_experiment
+    notes: list[str] = []
+    pictures: list[str] = []
     for prediction in inputs.plan.predictions:
-        verdict = verdicts[prediction.metric]
-        observed = verdict.observed
+        judged = verdicts[prediction.metric]
+        est = judged.estimate
         if primary is None:
             shown = "no confirmatory run"
         elif primary not in inputs.in_store:
             shown = "run missing from the store"
-        elif observed is None:
+        elif est is None:
             shown = "not logged"
         else:
-            shown = _number(observed)
-        effect = "" if verdict.effect is None else _number(verdict.effect, signed=True)
-        run = f"`{primary}`" if primary else ""
+            shown = _number(est.mean)
+        baseline = _number(prediction.baseline)
+        if est is not None and est.paired:
+            baseline = f"{_number(est.baseline)} (paired)"
+        effect = "" if est is None else _number(est.effect, signed=True)
+        interval = ""
+        if judged.interval is not None and judged.confidence is not None:
+            interval = (
+                f"{_number(judged.interval.low, signed=True)} to "
+                f"{_number(judged.interval.high, signed=True)} "
+                f"({_percent(judged.confidence)})"
+            )
+        if experiment is not None and experiment.group is not None:
+            run = f"group `{experiment.group}`"
+        else:
+            run = f"`{primary}`" if primary else ""
         rows.append(
-            f"| {prediction.metric} | {prediction.direction} | {_number(prediction.baseline)} "
-            f"| {shown} | {effect} | {_number(prediction.min_effect)} "
-            f"| **{verdict.verdict}** | {run} |"
+            f"| {prediction.metric} | {prediction.direction} | {baseline} "
+            f"| {shown} | {est.n if est else 0} | {effect} | {interval} "
+            f"| {_number(prediction.min_effect)} | **{judged.verdict}** | {run} |"
         )
-    return rows
+        if est is not None:
+            note = f"- {prediction.metric}: **{judged.verdict}**, {judged.reason}"
+            if judged.bootstrap is not None:
+                note += (
+                    f"; bootstrap interval {_number(judged.bootstrap.low, signed=True)} to "
+                    f"{_number(judged.bootstrap.high, signed=True)}"
+                )
+            notes.append(note + ".")
+            name = figure_name(prediction.metric)
+            pictures.append(
+                f"![{prediction.metric}: each repeat, the mean and its interval]({name})"
+            )
+    return [*rows, *(["", *notes] if notes else []), *(["", *pictures] if pictures else [])]
+
+
+def _method(inputs: ReportInputs, verdicts: Mapping[str, Judgement]) -> list[str]:
+    """How the verdicts were reached, in words: the test, the level, the family."""
+    evaluation = inputs.plan.evaluation
+    judged = [j for j in verdicts.values() if j.interval is not None]
+    if not judged:
+        if evaluation.repeats_registered and evaluation.repeats == 1:
+            how = (
+                "the plan registered one run (repeats: 1), so each verdict compares that "
+                "run's value with the baseline and min_effect; one run has no interval."
+            )
+        else:
+            registered = (
+                f"registered {evaluation.repeats} repeats"
+                if evaluation.repeats_registered
+                else "registered no repeats"
+            )
+            how = (
+                f"the plan {registered} (alpha {evaluation.alpha:g}); with fewer than two "
+                "repeats there is no interval, so no verdict goes beyond inconclusive."
+            )
+        return [f"**Method:** {how}", ""]
+    paired = any(j.estimate is not None and j.estimate.paired for j in judged)
+    against = (
+        "paired with the baseline command's repeat under the same seed"
+        if paired
+        else "against the registered baseline"
+    )
+    lines = [
+        f"**Method:** the effect is observed − baseline, {against}; its interval is "
+        f"Student's t at 1 − alpha (alpha {evaluation.alpha:g}; {evaluation.repeats} "
+        "repeats registered), with a bootstrap beside it from 10 repeats on. Confirmed: the "
+        "whole interval lies beyond min_effect in the predicted direction; refuted: it falls "
+        "short of it; inconclusive otherwise. A no_change prediction is an equivalence test "
+        "(TOST: the 1 − 2 alpha interval within ± min_effect).",
+    ]
+    count = len(inputs.plan.predictions)
+    if count > 1:
+        lines.append(
+            f"**Family:** {count} predictions tested together with Holm's correction: each "
+            "interval's level is set by its rank, so the chance of any false confirmation "
+            f"stays at {evaluation.alpha:g}."
+        )
+    return [*lines, ""]
 
 
 def _runs(inputs: ReportInputs) -> list[str]:
@@ -253,9 +423,12 @@ def _runs(inputs: ReportInputs) -> list[str]:
     exploratory = [c for c in classified if not c.confirmatory]
     failed = sum(1 for c in classified if c.run.status != "FINISHED")
     dirty = sum(1 for c in classified if c.run.dirty)
+    made = experiments_made(classified)
     lines = [
         f"**Runs tried:** {len(classified)} in all ({failed} failed, {dirty} dirty): "
         f"{len(confirmatory)} confirmatory, {len(exploratory)} exploratory. "
+        f"**Confirmatory experiments made:** {made}; the verdicts rest on the latest, and "
+        "every other one stays counted here. "
         "Only confirmatory runs (made after the approval, before any deviation, on the "
         "registered content as approved) can confirm a prediction.",
         "",
@@ -286,6 +459,10 @@ def _number(value: float, *, signed: bool = False) -> str:
     if abs(value) < 1e-12:
         value = 0.0  # no "-0"
     return f"{value:+.6g}" if signed else f"{value:.6g}"
+
+
+def _percent(confidence: float) -> str:
+    return f"{confidence * 100:.4g} %"
 
 
 def _one_line(text: str) -> str:

@@ -30,7 +30,7 @@ def edit(path, old: str, new: str) -> None:
 
 
 def test_report_number_edited_by_hand_fails_the_report_check(experiment) -> None:
-    edit(experiment.folder / "report.qmd", "| 2 | +1 |", "| 2.3 | +1.3 |")
+    edit(experiment.folder / "report.qmd", "| 2 | 1 | +1 |", "| 2.3 | 1 | +1.3 |")
     experiment.commit("a better number")
     result = experiment.check()
     assert set(failing(result)) == {"report"}

@@ -102,7 +102,9 @@ def test_report_states_the_verdict_of_the_confirmatory_run(repo_copy, rflow) -> 
         "increase",
         "0.42",
         "0.45",
+        "1",
         "+0.03",
+        "",  # one run, registered as enough: no interval
         "0.02",
         "**confirmed**",
         f"`{runs['confirmatory']}`",
@@ -263,4 +265,4 @@ def test_runs_on_a_tracking_server_link_to_its_ui(
     assert parse_document(text).front_matter["primary_run"] == run_id
     link = f"{mlflow_server.rstrip('/')}/#/experiments/"
     assert f"[`{run_id}`]({link}" in text
-    assert table_row(text, "recall_at_10")[6] == "**refuted**"
+    assert table_row(text, "recall_at_10")[8] == "**refuted**"

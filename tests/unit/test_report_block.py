@@ -64,7 +64,9 @@ def test_block_shows_prediction_observed_effect_and_verdict() -> None:
         "increase",
         "0.42",
         "0.45",
+        "1",
         "+0.03",
+        "",  # one run has no interval
         "0.02",
         "**confirmed**",
         f"`{'0' * 31}4`",

@@ -23,6 +23,7 @@ class CheckOptions:
     rerun: bool = False
     execute_notebooks: bool = False
     env: Mapping[str, str] | None = field(default=None, compare=False)  # None: os.environ
+    rerun_sample: int | None = None  # rerun only the first K seeds of a group of repeats
 
 
 class HypothesisContext:

@@ -44,7 +44,8 @@ def check(ctx: HypothesisContext) -> CheckResult:
         )
         return judged(ctx.id, LEVEL, problems)
     inputs = ctx.report_inputs
-    expected = report.render_results_block(inputs)
+    verdicts = report.judge_all(inputs)
+    expected = report.render_results_block(inputs, verdicts)
     difference = first_difference(block, expected)
     if difference is not None:
         offset, found, wanted = difference
@@ -70,6 +71,8 @@ def check(ctx: HypothesisContext) -> CheckResult:
                 fix,
             )
         )
+    problems += _pictures(ctx, inputs, verdicts, fix)
+    problems += _repeats(ctx, inputs, verdicts)
     problems += _outcome_problems(ctx, inputs)
     problems += _executor_problems(ctx, inputs)
     runs = len(inputs.classified)
@@ -117,6 +120,44 @@ def _outcome_problems(ctx: HypothesisContext, inputs: object) -> list[Problem]:
             why,
             f"set 'outcome: {stated}', or name the report's '{stated}' in 'conclusion' and "
             "say why it is overruled",
+        )
+    ]
+
+
+def _pictures(ctx: HypothesisContext, inputs: object, verdicts: dict, fix: str) -> list[Problem]:
+    """Each prediction's SVG beside the report is exactly what `rflow report` draws today."""
+    from researchflow import report
+
+    problems = []
+    for name, expected in report.figures(inputs, verdicts).items():  # type: ignore[arg-type]
+        path = ctx.folder / name
+        try:
+            found = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            found = None
+        if found != expected:
+            what = "is missing" if found is None else "differs from what the store's runs draw"
+            problems.append(Problem(ctx.rel(name), 1, "picture", what, fix))
+    return problems
+
+
+def _repeats(ctx: HypothesisContext, inputs: object, verdicts: dict) -> list[Problem]:
+    """A confirmatory experiment with fewer repeats than the plan registered."""
+    evaluation = ctx.plan.evaluation
+    if getattr(inputs, "primary_run", None) is None:
+        return []
+    made = [j.estimate.n for j in verdicts.values() if j.estimate is not None]
+    if not made or max(made) >= evaluation.repeats:
+        return []
+    return [
+        Problem(
+            ctx.rel(PLAN_FILE),
+            ctx.plan_result.document.line_of("evaluation.repeats"),
+            "evaluation.repeats",
+            f"the plan registered {evaluation.repeats} repeats, but the confirmatory experiment "
+            f"has {max(made)}",
+            f"run `rflow run {ctx.id} --repeat {evaluation.repeats}` and "
+            f"`rflow report {ctx.id} --update`",
         )
     ]
 

@@ -75,6 +75,8 @@ def check(ctx: HypothesisContext) -> CheckResult:
             "register the command in the plan (`command:`) through `rflow deviate`",
         )
         return judged(ctx.id, LEVEL, [problem])
+    if entry.group is not None:
+        return check_group(ctx, entry)
     from researchflow.checks.worktree import rerun_at
 
     predictions = ctx.plan.predictions
@@ -131,6 +133,94 @@ def _registered_at(ctx: HypothesisContext, commit: str) -> tuple[str, ...]:
         return ()
     plan = read_plan(blob, relative, ctx.config.sections).plan
     return plan.command if plan is not None else ()
+
+
+def check_group(ctx: HypothesisContext, entry: Any) -> CheckResult:
+    """A group of repeats: rerun its seeds (all, or `--rerun-sample K`) on HEAD and compare
+    the rerun's mean with the report's, within `tolerance` or within the reported interval
+    (`evaluation.rerun_match`)."""
+    from researchflow import report
+    from researchflow.checks.worktree import rerun_group_at
+
+    inputs = ctx.report_inputs
+    experiment = inputs.primary_experiment
+    seeds = sorted(run.repeat for run in experiment.runs if run.repeat is not None)
+    if not seeds:
+        return skipped(ctx.id, LEVEL, f"group {entry.group} has no repeats to rerun")
+    sample = ctx.options.rerun_sample
+    chosen = seeds[:sample] if sample else seeds
+    named = (
+        f"seeds {', '.join(map(str, chosen))} of {len(seeds)}"
+        if len(chosen) < len(seeds)
+        else f"all {len(seeds)} seeds"
+    )
+    shown = ctx.rel(RUNS_FILE)
+    results = rerun_group_at(ctx, ctx.head, ctx.plan.command or entry.command, entry.group, chosen)
+    failed = [(seed, r) for seed, r in zip(chosen, results, strict=True) if r.exit_code != 0]
+    if failed:
+        seed, result = failed[0]
+        problem = _exit_problem(shown, entry, result.exit_code, f"HEAD with RFLOW_SEED={seed}")
+        return judged(ctx.id, LEVEL, [problem])
+    verdicts = report.judge_all(inputs)
+    match = ctx.plan.evaluation.rerun_match
+    problems, shown_means = [], []
+    for prediction in ctx.plan.predictions:
+        judged_one = verdicts[prediction.metric]
+        est = judged_one.estimate
+        values = [r.metrics[prediction.metric] for r in results if prediction.metric in r.metrics]
+        if est is None or len(values) < len(chosen):
+            problems.append(
+                Problem(
+                    shown,
+                    1,
+                    "rerun",
+                    f"{prediction.metric}: the rerun of group "
+                    f"{entry.group} ({named}) did not log it in every repeat",
+                    "log the predicted metrics in every repeat (MLFLOW_RUN_ID is set)",
+                )
+            )
+            continue
+        rerun_mean = sum(values) / len(values)
+        by_seed = dict(
+            zip(
+                sorted(r.repeat for r in experiment.runs if r.repeat is not None),
+                est.values,
+                strict=False,
+            )
+        )
+        reported = [by_seed[seed] for seed in chosen if seed in by_seed]
+        reported_mean = sum(reported) / len(reported) if reported else est.mean
+        shown_means.append(f"{prediction.metric} {rerun_mean:.6g} vs {reported_mean:.6g}")
+        if match == "interval" and judged_one.interval is not None:
+            low = est.baseline + judged_one.interval.low
+            high = est.baseline + judged_one.interval.high
+            if not low <= rerun_mean <= high:
+                problems.append(
+                    Problem(
+                        shown,
+                        1,
+                        "rerun",
+                        f"{prediction.metric}: the rerun mean of group {entry.group} ({named}) is "
+                        f"{rerun_mean:.6g}, outside the reported interval {low:.6g} to {high:.6g}",
+                        "fix random seeds and other sources of randomness, or rerun the "
+                        f"experiment on HEAD (`rflow run {ctx.id}`) and `rflow report --update`",
+                    )
+                )
+        elif abs(rerun_mean - reported_mean) > prediction.tolerance:
+            problems.append(
+                Problem(
+                    shown,
+                    1,
+                    "rerun",
+                    f"{prediction.metric}: the rerun mean of group {entry.group} ({named}) is "
+                    f"{rerun_mean:.6g}, reported {reported_mean:.6g} (tolerance "
+                    f"{prediction.tolerance:g})",
+                    "fix random seeds and other sources of randomness, or rerun the experiment "
+                    f"on HEAD (`rflow run {ctx.id}`) and `rflow report --update`",
+                )
+            )
+    detail = f"group {entry.group} reproduced on HEAD ({named}; {'; '.join(shown_means)})"
+    return judged(ctx.id, LEVEL, problems, detail)
 
 
 def _nothing_logged(shown: str, ctx: HypothesisContext, result: Any) -> Problem:

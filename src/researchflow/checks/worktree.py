@@ -28,6 +28,30 @@ class RerunResult:
 
 
 def rerun_at(ctx: HypothesisContext, rev: str, argv: Sequence[str], rerun_of: str) -> RerunResult:
+    with _checked_out(ctx, rev, argv) as (worktree, command):
+        return _execute(ctx, worktree, command, rerun_of)
+
+
+def rerun_group_at(
+    ctx: HypothesisContext, rev: str, argv: Sequence[str], rerun_of: str, seeds: Sequence[int]
+) -> list[RerunResult]:
+    """A group of repeats rerun in one worktree: each seed with RFLOW_SEED/RFLOW_REPEAT set,
+    as `rflow run --repeat` gave it."""
+    from researchflow.repeats import seed_environment
+
+    results = []
+    with _checked_out(ctx, rev, argv) as (worktree, command):
+        for seed in seeds:
+            with _environment(**seed_environment(seed)):
+                results.append(_execute(ctx, worktree, command, rerun_of))
+    return results
+
+
+@contextlib.contextmanager
+def _checked_out(
+    ctx: HypothesisContext, rev: str, argv: Sequence[str]
+) -> Iterator[tuple[Path, Sequence[str]]]:
+    """A temporary worktree at `rev` with its data, and the command to run there."""
     root = ctx.config.root
     with tempfile.TemporaryDirectory(prefix="rflow-rerun-") as temporary:
         worktree = Path(temporary) / "worktree"
@@ -39,7 +63,7 @@ def rerun_at(ctx: HypothesisContext, rev: str, argv: Sequence[str], rerun_of: st
             if (root / ".dvc").is_dir():
                 checkout_data(root, worktree, sources_only=pipeline)
             # DVC would restore cached outputs and skip every stage: a rerun must compute
-            return _execute(ctx, worktree, forced(argv) if pipeline else argv, rerun_of)
+            yield worktree, forced(argv) if pipeline else argv
         finally:
             git(root, "worktree", "remove", "--force", str(worktree), check=False)
             git(root, "worktree", "prune", check=False)

@@ -77,6 +77,7 @@ def check(
     changed: bool = False,
     all_: bool = False,
     rerun: bool = False,
+    rerun_sample: int | None = None,
     execute_notebooks: bool = False,
     junit: Path | None = None,
     markdown: Path | None = None,
@@ -98,7 +99,12 @@ def check(
         gate_results = (gate.result,)
     else:
         selected, notes = select(config, ids, changed=changed, all_=all_, env=env)
-    options = CheckOptions(rerun=rerun, execute_notebooks=execute_notebooks, env=env)
+    options = CheckOptions(
+        rerun=rerun or rerun_sample is not None,
+        execute_notebooks=execute_notebooks,
+        rerun_sample=rerun_sample,
+        env=env,
+    )
     report = run_checks(config, selected, options)
     hypotheses = report.hypotheses
     if any(r.status == "fail" for r in gate_results):

@@ -6,6 +6,7 @@ markers and the generated front-matter fields, and keeps every other byte.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,12 +26,14 @@ from researchflow.report import (
     BEGIN,
     END,
     ReportInputs,
+    figures,
     gather_inputs,
     judge_all,
     render_results_block,
     replace_results_block,
     report_fields,
 )
+from researchflow.stats import Judgement
 
 # Writing the report moves the plan on; a concluded plan stays concluded.
 REPORTABLE = ("approved", "running", "reported", "concluded")
@@ -45,6 +48,8 @@ class ReportResult:
     verdicts: dict[str, str]
     runs: int
     confirmatory: int
+    details: tuple[dict[str, Any], ...] = ()  # per prediction: n, mean, effect, interval
+    pictures: tuple[str, ...] = ()  # the SVGs written beside the report
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -55,12 +60,15 @@ class ReportResult:
             "verdicts": self.verdicts,
             "runs": self.runs,
             "confirmatory": self.confirmatory,
+            "predictions": list(self.details),
+            "pictures": list(self.pictures),
         }
 
     def to_text(self) -> str:
         action = "written" if self.created else "results block updated"
         lines = [f"{self.path}: {action}"]
-        lines += [f"  {metric}: {verdict}" for metric, verdict in self.verdicts.items()]
+        for detail in self.details:
+            lines.append(f"  {detail['metric']}: {detail['verdict']} ({detail['reason']})")
         lines.append(
             f"  {self.runs} runs tried, {self.confirmatory} confirmatory; "
             f"primary run: {self.primary_run or 'none'}"
@@ -90,7 +98,8 @@ def report(config: Config, hypothesis_id: str | None, *, update: bool = False) -
         raise UserError(f"{shown}: not found (run `rflow report {found_id}` to write it)")
 
     inputs = gather_inputs(config, found_id)
-    block = render_results_block(inputs)
+    verdicts = judge_all(inputs)
+    block = render_results_block(inputs, verdicts)
     base = report_path.read_text(encoding="utf-8") if exists else _template(config)
     text = replace_results_block(base, block)
     if text is None:
@@ -100,14 +109,18 @@ def report(config: Config, hypothesis_id: str | None, *, update: bool = False) -
             f"'{BEGIN}' and one '{END}' line under '## Results')"
         )
     text = set_fields(text, report_fields(inputs))
+    pictures = figures(inputs, verdicts)
     plan_text = None
     if plan.status in ("approved", "running"):
         plan_text = set_fields(document.text, {"status": "reported"})
         check_plan_text(path, plan_text, config)  # before writing anything
+    for name, svg in pictures.items():
+        write_atomic(folder / name, svg)
     write_atomic(report_path, text)
     if plan_text is not None:
         write_atomic(path, plan_text)
-    return _result(inputs, shown, created=not exists)
+    shown_pictures = tuple(shown_path(folder / name) for name in pictures)
+    return _result(inputs, verdicts, shown, created=not exists, pictures=shown_pictures)
 
 
 def _template(config: Config) -> str:
@@ -115,8 +128,15 @@ def _template(config: Config) -> str:
     return read_template(config, REPORT_FILE)[0]
 
 
-def _result(inputs: ReportInputs, shown: str, *, created: bool) -> ReportResult:
-    verdicts = {metric: verdict.verdict for metric, verdict in judge_all(inputs).items()}
+def _result(
+    inputs: ReportInputs,
+    judged: Mapping[str, Judgement],
+    shown: str,
+    *,
+    created: bool,
+    pictures: tuple[str, ...] = (),
+) -> ReportResult:
+    verdicts = {metric: verdict.verdict for metric, verdict in judged.items()}
     return ReportResult(
         hypothesis_id=inputs.hypothesis_id,
         path=shown,
@@ -125,4 +145,6 @@ def _result(inputs: ReportInputs, shown: str, *, created: bool) -> ReportResult:
         verdicts=verdicts,
         runs=len(inputs.classified),
         confirmatory=sum(1 for c in inputs.classified if c.confirmatory),
+        details=tuple(j.to_json() for j in judged.values()),
+        pictures=pictures,
     )

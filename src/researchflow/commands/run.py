@@ -12,6 +12,8 @@ from typing import IO, Any
 from researchflow.config import Config
 from researchflow.errors import UserError
 from researchflow.naming import is_valid_id
+from researchflow.plan import Plan
+from researchflow.repeats import RepeatOutcome, execute_repeats
 from researchflow.tracking import RunOutcome, execute_run
 
 
@@ -58,10 +60,62 @@ def run(
     *,
     separated: bool | None = None,
     allow_dirty: bool = False,
+    repeat: int | None = None,
+    jobs: int = 1,
     stdout: IO[Any] | None = None,
     announce: Callable[[str], object] | None = None,
-) -> RunOutcome:
+) -> RunOutcome | RepeatOutcome:
+    """One linked run, or a group of seeded repeats.
+
+    Without a command, the plan's registered `command` runs. The registered command runs
+    as many times as the plan's `evaluation.repeats` unless `repeat` says otherwise, and
+    with the registered `baseline_command` under the same seeds; any other command runs
+    once unless `repeat` is given.
+    """
     hypothesis_id, argv = split_arguments(args, separated=separated)
+    plan = _plan(config, hypothesis_id, required=not argv)
+    if not argv:
+        assert plan is not None
+        if not plan.command:
+            raise UserError(
+                f"{plan.id}: no command to run: register `command:` in the plan, or give one "
+                "(rflow run [ID] -- CMD…)"
+            )
+        argv = list(plan.command)
+    registered = plan is not None and tuple(argv) == plan.command
+    evaluation = plan.evaluation if plan is not None else None
+    count = (
+        repeat if repeat is not None else (evaluation.repeats if registered and evaluation else 1)
+    )
+    baseline = evaluation.baseline_command if registered and evaluation else ()
+    if count > 1 or baseline or jobs > 1:
+        return execute_repeats(
+            config,
+            hypothesis_id,
+            argv,
+            repeats=count,
+            jobs=jobs,
+            baseline_argv=baseline,
+            allow_dirty=allow_dirty,
+            stdout=stdout,
+            announce=announce,
+        )
     return execute_run(
         config, hypothesis_id, argv, allow_dirty=allow_dirty, stdout=stdout, announce=announce
     )
+
+
+def _plan(config: Config, hypothesis_id: str | None, *, required: bool) -> Plan | None:
+    """The hypothesis's plan; None when it cannot be read and the run does not need it."""
+    from researchflow.hypotheses import plan_path, read_plan_file, require_valid, resolve_hypothesis
+
+    try:
+        _, folder = resolve_hypothesis(config, hypothesis_id)
+        result = read_plan_file(plan_path(folder), config)
+        if not required:
+            return result.plan
+        return require_valid(result)[0]
+    except UserError:
+        if required:
+            raise
+        return None  # the run itself names what is wrong

@@ -91,6 +91,7 @@ def validate_file(
         fm = result.document.front_matter
         found += serves_problems(fm, result.document, shown, context.statements)
         found += timebox_warnings(result.plan, result.document, shown, config)
+    found += power_warnings(result, path, shown)
     return tuple(found)
 
 
@@ -144,5 +145,42 @@ def outcome_problems(result: PlanResult, report_path: Path, shown: str) -> tuple
             problem,
             f"set 'outcome: {combined(verdicts)}', or name the report's '{combined(verdicts)}' "
             "in 'conclusion' and say why it is overruled",
+        ),
+    )
+
+
+def power_warnings(result: PlanResult, path: Path, shown: str) -> tuple[Problem, ...]:
+    """At review, with exploratory runs beside the plan: fewer repeats than 80 % power needs.
+
+    Only then is the statistics (scipy) imported, so validating other plans stays fast."""
+    plan = result.plan
+    runs_file = path.parent / "runs.yaml"
+    if plan is None or plan.status != "review" or not runs_file.is_file():
+        return ()
+    from researchflow.power import power_rows
+    from researchflow.runlog import read_runs
+
+    try:
+        runs = read_runs(runs_file).runs
+    except UserError:
+        return ()  # runs.yaml's own problems are the check's to report
+    short = [row for row in power_rows(plan, runs) if row.short]
+    if not short:
+        return ()
+    document = result.document
+    line = document.line_of("evaluation.repeats") if document is not None else 1
+    needed = max(row.needed or 0 for row in short)
+    detail = "; ".join(
+        f"{row.metric}: sd {row.sd:.3g} over {row.runs} runs needs {row.needed}" for row in short
+    )
+    return (
+        Problem(
+            shown,
+            line,
+            "evaluation.repeats",
+            f"{plan.evaluation.repeats} repeat(s) are too few to detect min_effect with 80% "
+            f"power ({detail})",
+            f"register evaluation: {{repeats: {needed}}} (see `rflow power {plan.id}`)",
+            "warning",
         ),
     )

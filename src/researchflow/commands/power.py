@@ -1,0 +1,51 @@
+"""`rflow power [ID]`: how many repeats the plan needs, from the spread of the runs so far."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from researchflow.config import Config
+from researchflow.hypotheses import plan_path, read_plan_file, require_valid, resolve_hypothesis
+from researchflow.power import PowerRow, power_rows
+from researchflow.runlog import RUNS_FILE, read_runs
+
+
+@dataclass(frozen=True)
+class PowerResult:
+    hypothesis_id: str
+    registered: int
+    rows: tuple[PowerRow, ...]
+
+    @property
+    def needed(self) -> int | None:
+        counts = [row.needed for row in self.rows if row.needed is not None]
+        return max(counts) if counts else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.hypothesis_id,
+            "registered": self.registered,
+            "needed": self.needed,
+            "predictions": [row.to_json() for row in self.rows],
+        }
+
+    def to_text(self) -> str:
+        lines = [f"{self.hypothesis_id}: repeats for 80% power, from the runs made so far"]
+        lines += [f"  {row.to_text()}" for row in self.rows]
+        if self.needed is not None:
+            lines.append(
+                f"  register at least evaluation: {{repeats: {self.needed}}} in the plan "
+                "before review"
+                if self.registered < self.needed
+                else f"  the registered {self.registered} repeats are enough"
+            )
+        return "\n".join(lines)
+
+
+def power(config: Config, hypothesis_id: str | None) -> PowerResult:
+    found_id, folder = resolve_hypothesis(config, hypothesis_id)
+    plan, _ = require_valid(read_plan_file(plan_path(folder), config))
+    runs = read_runs(folder / RUNS_FILE).runs
+    rows = tuple(power_rows(plan, runs))
+    return PowerResult(found_id, plan.evaluation.repeats, rows)
