@@ -50,6 +50,7 @@ class Point:
     digest: str
     command: tuple[str, ...]
     descendants: frozenset[str]  # commits that contain this one (itself included)
+    baseline: tuple[str, ...] = ()  # the registered evaluation.baseline_command
     deviated: frozenset[str] = frozenset()  # commits containing a deviation made after it
 
 
@@ -148,8 +149,10 @@ def _judge_by_facts(
             reasons.append(f"the store says it started before {point.label} was committed")
         else:
             ran = shlex.split(str(stored.tags.get(COMMAND_TAG, "")))
-            if tuple(ran) != point.command:
-                shown = shlex.join(point.command) if point.command else "none"
+            # a baseline repeat runs the registered baseline_command under the same seed
+            wanted = point.baseline if getattr(run, "arm", None) == "baseline" else point.command
+            if tuple(ran) != wanted:
+                shown = shlex.join(wanted) if wanted else "none"
                 reasons.append(f"it ran `{shlex.join(ran)}`, not the registered command `{shown}`")
                 continue
             return Classified(run, CONFIRMATORY, "", point.field)

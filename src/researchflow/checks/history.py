@@ -101,6 +101,7 @@ def evidence_facts(config: Config, history: History, store: Mapping[str, Any]) -
                 committed_ms=int(record.commit.committed.timestamp() * 1000),
                 digest=record.digest,
                 command=plan.command if plan is not None else (),
+                baseline=plan.evaluation.baseline_command if plan is not None else (),
                 descendants=below(record.commit.sha),
                 deviated=deviated,
             )
