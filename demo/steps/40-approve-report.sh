@@ -105,20 +105,15 @@ RFLOW_USER="$H_AUTHOR" rflow approve "$H_ID" && demo_fail "the author's approval
   || echo "(exit code $?)"
 echo "-- the reviewer approves; rflow writes approval: {by, at, digest} and commits nothing:"
 RFLOW_USER="$H_REVIEWER" rflow approve "$H_ID"
-git add "$H_DIR/plan.qmd" && git commit -qm "$H_ID: approved by $H_REVIEWER"
+echo "-- the reviewer commits it as themselves: rflow check verifies the approving commit's author"
+git add "$H_DIR/plan.qmd"
+GIT_AUTHOR_NAME="$H_REVIEWER" GIT_AUTHOR_EMAIL="$H_REVIEWER@example.com" \
+  git commit -qm "$H_ID: approved by $H_REVIEWER"
 
 say "the runs of step 30 came before the approval: exploratory. One confirmatory run now"
-# the same command the latest earlier run recorded, on the approved, committed plan
-mapfile -t H_COMMAND < <(python - "$H_DIR/runs.yaml" <<'PY'
-import sys
-from pathlib import Path
-from researchflow.runlog import read_runs
-for arg in read_runs(Path(sys.argv[1])).runs[-1].command:
-    print(arg)
-PY
-)
-[ "${#H_COMMAND[@]}" -gt 0 ] || demo_fail "the last run in $H_DIR/runs.yaml recorded no command"
-rflow run "$H_ID" -- "${H_COMMAND[@]}"
+# no command after the ID: rflow runs the plan's registered `command:`, the only one a
+# confirmatory run may execute
+rflow run "$H_ID"
 git add "$H_DIR/runs.yaml" && git commit -qm "$H_ID: confirmatory run"
 
 say "rflow report writes report.qmd: predictions vs observed, every run tried, a verdict each"
@@ -132,7 +127,11 @@ path = Path(sys.argv[1])
 text = path.read_text(encoding="utf-8")
 start = text.index("TODO: three sentences")
 end = text.index("\n\n", start)
-path.write_text(text[:start] + "One threshold on x classifies most points, as predicted." + text[end:])
+text = text[:start] + "One threshold on x classifies most points, as predicted." + text[end:]
+# the other sections too: at status reported, rflow check refuses template text
+import re
+text = re.sub(r"TODO:.*?(?=\n\n|\Z)", "Written by the author for the demo.", text, flags=re.DOTALL)
+path.write_text(text)
 PY
 rflow report "$H_ID" --update
 grep -q "One threshold on x classifies" "$H_DIR/report.qmd" || demo_fail "--update lost human text"

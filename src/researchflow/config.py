@@ -56,6 +56,18 @@ class QuartoConfig:
     required: bool = False  # True: `rflow check` fails when Quarto is missing
 
 
+IDENTITY_MODES = ("author", "gitlab", "signature")
+
+
+@dataclass(frozen=True)
+class IdentityConfig:
+    """How `rflow check` verifies who approved: the commit author (always), GitLab's record of
+    merge-request approvals, or a commit signature from an allowed-signers file."""
+
+    mode: str = "author"
+    allowed_signers: str | None = None  # a path on the target branch (mode: signature)
+
+
 @dataclass(frozen=True)
 class Config:
     root: Path = field(default_factory=Path.cwd)
@@ -72,6 +84,12 @@ class Config:
     wip_limit: int = 1  # hypotheses one executor may have `running` at once
     timebox_max_days: int = 5  # validate warns at review when timebox_days is longer
     review_max_days: int = 2  # status warns when a plan waits in review longer
+    identity: IdentityConfig = field(default_factory=IdentityConfig)
+    people: tuple[tuple[str, tuple[str, ...]], ...] = ()  # name → git e-mails
+
+    @property
+    def people_map(self) -> dict[str, tuple[str, ...]]:
+        return dict(self.people)
 
     @property
     def research_path(self) -> Path:
@@ -89,6 +107,7 @@ _NESTED = {
     "gitlab": GitlabConfig,
     "dvc": DvcConfig,
     "quarto": QuartoConfig,
+    "identity": IdentityConfig,
 }
 _NOT_FROM_FILE = {"root", "source"}
 
@@ -117,6 +136,34 @@ def load_config(root: Path | None = None) -> Config:
         table = _read_pyproject(pyproject)
         if table is not None:
             return _build(table, root, f"{PYPROJECT} [tool.researchflow]")
+    return Config(root=root)
+
+
+def load_config_at(root: Path, rev: str) -> Config:
+    """The settings as they are at a git revision (the target branch, for the gate)."""
+    from researchflow.adapters.git import read_blobs
+
+    blobs = read_blobs(root, [(rev, CONFIG_FILE), (rev, PYPROJECT)])
+    raw = blobs.get((rev, CONFIG_FILE))
+    if raw is not None:
+        from researchflow.document import DocumentError, decode, load_yaml_mapping
+
+        shown = f"{rev}:{CONFIG_FILE}"
+        try:
+            data, _ = load_yaml_mapping(decode(raw))
+        except DocumentError as error:
+            raise UserError(f"{shown}:{error.line}: {error.message} ({error.fix})") from None
+        return _build(data, root, CONFIG_FILE)
+    raw = blobs.get((rev, PYPROJECT))
+    if raw is not None:
+        import tomllib
+
+        try:
+            section = tomllib.loads(raw.decode("utf-8")).get("tool", {}).get("researchflow")
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            raise UserError(f"{rev}:{PYPROJECT}: invalid TOML: {error} (fix the syntax)") from None
+        if isinstance(section, dict):
+            return _build(section, root, f"{PYPROJECT} [tool.researchflow]")
     return Config(root=root)
 
 
@@ -180,8 +227,48 @@ def _convert(cls: type, data: Any, source: str, prefix: str) -> dict[str, Any]:
             section = {} if value is None else value
             values[key] = _NESTED[key](**_convert(_NESTED[key], section, source, f"{name}."))
             continue
+        if key == "people" and not prefix:
+            values[key] = _people(value, source)
+            continue
         values[key] = _check_type(fields[key], value, source, name)
+    if cls is IdentityConfig:
+        _check_identity(values, source)
     return values
+
+
+def _people(value: Any, source: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """`people: {dave: [dave@example.com]}` → ((name, e-mails), ...)."""
+    example = "e.g. people: {dave: [dave@example.com]}"
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        raise UserError(f"{source}: people: must map names to lists of git e-mails ({example})")
+    result = []
+    for name, emails in value.items():
+        if isinstance(emails, str):
+            emails = [emails]
+        if (
+            not isinstance(name, str)
+            or not isinstance(emails, list)
+            or not all(isinstance(e, str) and "@" in e for e in emails)
+        ):
+            raise UserError(f"{source}: people.{name}: must be a list of git e-mails ({example})")
+        result.append((name.strip(), tuple(e.strip() for e in emails)))
+    return tuple(result)
+
+
+def _check_identity(values: dict[str, Any], source: str) -> None:
+    mode = values.get("mode", "author")
+    if mode not in IDENTITY_MODES:
+        raise UserError(
+            f"{source}: identity.mode: {mode!r} is not allowed (use one of: "
+            f"{', '.join(IDENTITY_MODES)})"
+        )
+    if mode == "signature" and not values.get("allowed_signers"):
+        raise UserError(
+            f"{source}: identity.allowed_signers: missing (mode signature needs the path of "
+            "an allowed-signers file on the target branch, e.g. .gitlab/allowed_signers)"
+        )
 
 
 def _check_type(spec: dataclasses.Field[Any], value: Any, source: str, name: str) -> Any:

@@ -27,6 +27,7 @@ class Classified:
     run: RunEntry
     kind: str  # confirmatory | exploratory
     reason: str  # why exploratory; "" for confirmatory
+    approval: str = ""  # the approval a confirmatory run rests on: approval | reapprovals[N]
 
     @property
     def run_id(self) -> str:
@@ -37,16 +38,135 @@ class Classified:
         return self.kind == CONFIRMATORY
 
 
+@dataclass(frozen=True)
+class Point:
+    """Where confirmatory evidence may start: the commit that introduced the approval, a
+    re-approval or the last deviation, with the registered content and command there."""
+
+    label: str  # "the approval", "re-approval 1"
+    field: str  # "approval", "reapprovals[0]"
+    commit: str
+    committed_ms: int  # the commit's date, ms since the epoch
+    digest: str
+    command: tuple[str, ...]
+    descendants: frozenset[str]  # commits that contain this one (itself included)
+    baseline: tuple[str, ...] = ()  # the registered evaluation.baseline_command
+    deviated: frozenset[str] = frozenset()  # commits containing a deviation made after it
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the gate believes instead of runs.yaml: git history and the store."""
+
+    points: tuple[Point, ...]
+    store: Mapping[str, Any]  # run id → StoreRun (status, times, tags, metric times)
+    history_failure: str | None = None
+
+
+COMMIT_TAG = "mlflow.source.git.commit"
+COMMAND_TAG = "rflow.command"
+DIRTY_TAG = "rflow.git.dirty"
+
+
 def classify(
-    plan: Plan, runs: Iterable[RunEntry], digest_at_commit: Mapping[str, str | None]
+    plan: Plan,
+    runs: Iterable[RunEntry],
+    digest_at_commit: Mapping[str, str | None],
+    facts: Facts | None = None,
 ) -> list[Classified]:
     """Each run with its kind, oldest first (ties by run ID).
 
     digest_at_commit: commit sha → the plan's registered digest at that commit (None when
-    the plan cannot be read there).
+    the plan cannot be read there). With `facts` (the gate, and `rflow report`), a run is
+    judged by git ancestry and the store's record, not by the times runs.yaml copies.
     """
     ordered = sorted(runs, key=lambda run: (_sort_time(run.started), run.run_id))
+    if facts is not None:
+        return [_judge_by_facts(plan, run, digest_at_commit, facts) for run in ordered]
     return [_classify_one(plan, run, digest_at_commit) for run in ordered]
+
+
+def store_commit(run: RunEntry, facts: Facts) -> str:
+    stored = facts.store.get(run.run_id)
+    if stored is not None and stored.tags.get(COMMIT_TAG):
+        return str(stored.tags[COMMIT_TAG])
+    return run.commit
+
+
+def late_metrics(plan: Plan, stored: Any) -> list[str]:
+    """Predicted metrics whose value was logged after the run ended: an edit, not a result."""
+    if stored is None or stored.end_time_ms is None:
+        return []
+    times = getattr(stored, "metric_times", {}) or {}
+    return [
+        p.metric
+        for p in plan.predictions
+        if p.metric in times and times[p.metric] > stored.end_time_ms
+    ]
+
+
+def _judge_by_facts(
+    plan: Plan, run: RunEntry, digest_at_commit: Mapping[str, str | None], facts: Facts
+) -> Classified:
+    import shlex
+
+    def exploratory(reason: str) -> Classified:
+        return Classified(run, EXPLORATORY, reason)
+
+    if getattr(run, "exploratory", False):
+        return exploratory("declared exploratory")
+    stored = facts.store.get(run.run_id)
+    if stored is None:
+        return exploratory("the store does not hold it")
+    if stored.status != "FINISHED":
+        return exploratory(f"ended {stored.status}")
+    if str(stored.tags.get(DIRTY_TAG, "false")).lower() == "true":
+        return exploratory("made on a dirty working tree (--allow-dirty)")
+    if plan.approval is None:
+        return exploratory("the plan is not approved")
+    if facts.history_failure is not None or not facts.points:
+        return exploratory("the plan's approval is not in its git history")
+    commit = store_commit(run, facts)
+    registered = digest_at_commit.get(commit)
+    if registered is None:
+        return exploratory(f"the plan cannot be read at commit {commit[:12]}")
+    late = late_metrics(plan, stored)
+    if late:
+        return exploratory(f"{', '.join(late)} logged after the run ended")
+    start = stored.start_time_ms
+    reasons = []
+    for point in facts.points:
+        if commit not in point.descendants:
+            reasons.append(f"its commit {commit[:12]} does not contain {point.label}")
+        elif commit in point.deviated:
+            reasons.append(
+                f"its commit {commit[:12]} comes after a deviation that is not re-approved yet"
+            )
+        elif registered != point.digest:
+            what = "what was approved" if point.label == "the approval" else point.label
+            reasons.append(f"registered content at commit {commit[:12]} differs from {what}")
+        elif start is None or start < point.committed_ms:
+            reasons.append(f"the store says it started before {point.label} was committed")
+        else:
+            ran = shlex.split(str(stored.tags.get(COMMAND_TAG, "")))
+            # a baseline repeat runs the registered baseline_command under the same seed
+            wanted = point.baseline if getattr(run, "arm", None) == "baseline" else point.command
+            if tuple(ran) != wanted:
+                shown = shlex.join(wanted) if wanted else "none"
+                reasons.append(f"it ran `{shlex.join(ran)}`, not the registered command `{shown}`")
+                continue
+            return Classified(run, CONFIRMATORY, "", point.field)
+    return exploratory(reasons[-1] if len(reasons) == 1 else _best(reasons))
+
+
+def _best(reasons: list[str]) -> str:
+    """The most telling reason: the one that got furthest (command > time > content)."""
+    markers = ("not the registered command", "started before", "not re-approved", "differs from")
+    for marker in markers:
+        for reason in reasons:
+            if marker in reason:
+                return reason
+    return reasons[0]
 
 
 def primary_run(classified: Sequence[Classified]) -> str | None:

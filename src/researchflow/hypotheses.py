@@ -118,3 +118,17 @@ def write_plan_checked(path: Path, text: str, config: Config) -> None:
     """Write the edited plan only if it still reads as a valid plan: never a broken file."""
     check_plan_text(path, text, config)
     write_atomic(path, text)
+
+
+def registered_command(config: Config, hypothesis_id: str | None) -> tuple[str, ...]:
+    """The plan's registered `command:` as argv: what `rflow run ID` runs with no command."""
+    hypothesis, folder = resolve_hypothesis(config, hypothesis_id)
+    result = read_plan_file(plan_path(folder), config)
+    command = result.plan.command if result.plan is not None else ()
+    if not command:
+        shown = plan_path(folder).relative_to(config.root).as_posix()
+        raise UserError(
+            f"{shown}: command: {hypothesis} registers no command to run (add e.g. "
+            "'command: python train.py' to the plan, or give one: rflow run ID -- CMD…)"
+        )
+    return command

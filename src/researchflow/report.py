@@ -196,16 +196,26 @@ def report_fields(inputs: ReportInputs) -> dict[str, Any]:
 
 
 def gather_inputs(
-    config: Config, hypothesis_id: str, *, store_runs: Mapping[str, Any] | None = None
+    config: Config,
+    hypothesis_id: str,
+    *,
+    store_runs: Mapping[str, Any] | None = None,
+    history: Any = None,
 ) -> ReportInputs:
-    """Read the plan, runs.yaml, ONE batched store query and the plan at each run's commit.
+    """Read the plan, runs.yaml, ONE batched store query, the plan's git history and the
+    plan at each run's commit.
 
     `store_runs`: the runs already fetched by the caller (`rflow check` shares its single
-    query between levels), used instead of querying the store again.
+    query between levels), used instead of querying the store again; `history`: the plan's
+    replayed history, likewise.
     """
+    import os
+
     from researchflow.adapters import mlflow as store
     from researchflow.adapters.git import read_blobs
+    from researchflow.checks.history import evidence_facts, read_history
     from researchflow.config import tracking_uri
+    from researchflow.evidence import store_commit
     from researchflow.hypotheses import plan_path, read_plan_file, resolve_hypothesis
     from researchflow.runlog import read_runs
 
@@ -219,16 +229,20 @@ def gather_inputs(
     plan = result.plan
     assert plan is not None
     runs = read_runs(folder / RUNS_FILE).runs
-    relative = path.relative_to(config.root).as_posix()
-    blobs = read_blobs(config.root, [(run.commit, relative) for run in runs])
-    digests = {commit: _digest_of(blob, config) for (commit, _), blob in blobs.items()}
-    classified = tuple(classify(plan, runs, digests))
-    primary = primary_run(classified)
     uri = tracking_uri(config)
     if store_runs is not None:
         found = dict(store_runs)
     else:
         found = store.fetch_runs(uri, [run.run_id for run in runs]) if runs else {}
+    if history is None:
+        history = read_history(config, path, os.environ)
+    facts = evidence_facts(config, history, found)
+    relative = path.relative_to(config.root).as_posix()
+    commits = {run.commit for run in runs} | {store_commit(run, facts) for run in runs}
+    blobs = read_blobs(config.root, [(commit, relative) for commit in sorted(commits)])
+    digests = {commit: _digest_of(blob, config) for (commit, _), blob in blobs.items()}
+    classified = tuple(classify(plan, runs, digests, facts))
+    primary = primary_run(classified)
     links: dict[str, str] = {}
     for run in runs:
         experiment = found[run.run_id].experiment_id if run.run_id in found else run.experiment_id

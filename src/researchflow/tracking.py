@@ -545,7 +545,9 @@ def execute_run(
     from researchflow.adapters.process import require_executable, supervise
 
     if not argv:
-        raise UserError("no command to run (usage: rflow run [ID] -- CMD…)")
+        from researchflow.hypotheses import registered_command
+
+        argv = registered_command(config, hypothesis_id)  # the plan's registered command
     child_cwd = Path(cwd) if cwd else Path.cwd()
     require_executable(argv[0], child_cwd)
     started = start_linked_run(

@@ -55,7 +55,7 @@ def test_approval_by_the_author_fails_registration(experiment) -> None:
     edit(experiment.folder / "plan.qmd", "by: dave", "by: alice")
     experiment.commit("approved it myself")
     problems = failing(experiment.check())
-    assert set(problems) == {"registration"}
+    assert "registration" in problems  # the report, which names the approver, is stale too
     assert any(p.startswith("approval.by") for p in problems["registration"])
 
 
@@ -89,7 +89,8 @@ def test_run_whose_commit_is_not_an_ancestor_of_head_fails_provenance(experiment
     env = {**__import__("os").environ, "GIT_COMMITTER_DATE": "2031-01-01T00:00:00Z"}
     git(experiment.repo, "rebase", "-q", "--force-rebase", f"{run.commit}~1", env=env)
     problems = failing(experiment.check())
-    assert set(problems) == {"provenance"}
+    # the run no longer counts as evidence, so the report's verdict is stale too
+    assert set(problems) == {"provenance", "report"}
     assert "not an ancestor of HEAD" in problems["provenance"][0]
 
 
@@ -130,8 +131,12 @@ def test_dirty_run_passed_off_as_clean_fails_provenance(experiment) -> None:
     # the run was made on uncommitted changes; runs.yaml was edited to hide it
     store(experiment).set_tag(run.run_id, "rflow.git.dirty", "true")
     problems = failing(experiment.check())
-    assert set(problems) == {"provenance"}
-    assert any("ran on uncommitted changes" in p for p in problems["provenance"])
+    # the store's word counts: the run is exploratory, so the report's verdict is stale too
+    assert set(problems) == {"provenance", "report"}
+    assert any(
+        p.startswith("runs[0].dirty: runs.yaml says dirty: false, the store says true")
+        for p in problems["provenance"]
+    )
 
 
 def test_notebook_that_raises_fails_the_notebooks_check(experiment) -> None:
@@ -158,13 +163,11 @@ def test_code_changed_after_the_run_is_caught_by_the_rerun_as_a_later_change(
 
 
 def test_metric_that_does_not_reproduce_is_reported_as_non_deterministic(experiment) -> None:
-    import sys
-
     from fixtures.experiment import HYPOTHESIS, rflow_in
 
     edit(experiment.repo / "train.py", "NOISE = 0.0", "NOISE = 1.0")
     experiment.commit("add noise")
-    assert rflow_in(experiment.repo, "run", HYPOTHESIS, "--", sys.executable, "train.py") == 0
+    assert rflow_in(experiment.repo, "run", HYPOTHESIS) == 0
     experiment.commit("a noisy run")
     assert rflow_in(experiment.repo, "report", HYPOTHESIS, "--update") == 0
     experiment.commit("report the noisy run")
@@ -187,16 +190,17 @@ def test_data_only_on_the_remote_is_pulled_for_the_rerun(experiment) -> None:
 def test_the_store_is_queried_once_per_hypothesis(experiment, monkeypatch) -> None:
     from researchflow.adapters import mlflow
 
-    calls: list[list[str]] = []
+    calls: list[tuple[list[str], str | None]] = []
     real = mlflow.fetch_runs
 
-    def counting(uri, run_ids):
-        calls.append(list(run_ids))
-        return real(uri, run_ids)
+    def counting(uri, run_ids, hypothesis=None):
+        calls.append((list(run_ids), hypothesis))
+        return real(uri, run_ids, hypothesis)
 
     monkeypatch.setattr(mlflow, "fetch_runs", counting)
     assert failing(experiment.check()) == {}
-    assert calls == [[run.run_id for run in experiment.runs()]]
+    # one search by the hypothesis's tag, which also brings every listed run
+    assert calls == [([run.run_id for run in experiment.runs()], "H-001")]
 
 
 def test_an_unreachable_store_exits_three_naming_it(experiment) -> None:

@@ -4,11 +4,10 @@ both write the real path into runs.yaml, the tag decodes to it, and provenance p
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
-from fixtures.experiment import dvc, rflow_in
+from fixtures.experiment import dvc, rflow_in, write_report
 from fixtures.gate_plans import plan_text
 from support.cli import run_in_process
 from support.git import commit_all, git
@@ -46,7 +45,7 @@ def odd_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (repo / FOLDER / "plan.qmd").write_text(plan, encoding="utf-8")
     commit_all(repo, "data, script and plan")
     assert rflow_in(repo, "approve", "H-001", RFLOW_USER="dave") == 0
-    commit_all(repo, "approved")
+    commit_all(repo, "approved", author="dave")
     return repo
 
 
@@ -63,9 +62,10 @@ def test_run_and_link_record_the_real_path_and_pass_provenance(odd_data: Path) -
     from researchflow.runlog import read_runs
     from researchflow.tracking import data_from_tags
 
-    assert rflow_in(odd_data, "run", "H-001", "--", sys.executable, "train.py") == 0
+    assert rflow_in(odd_data, "run", "H-001") == 0  # the registered `python train.py`
     commit_all(odd_data, "a run")
-    with researchflow.run("H-001", command=[sys.executable, "train.py"], record=False) as run:
+    # evidence only when it ran the registered command (the store's rflow.command tag)
+    with researchflow.run("H-001", command=["python", "train.py"], record=False) as run:
         pass
     assert rflow_in(odd_data, "link", "H-001", run.run_id) == 0
     commit_all(odd_data, "a linked run")
@@ -79,6 +79,7 @@ def test_run_and_link_record_the_real_path_and_pass_provenance(odd_data: Path) -
         tags = client.get_run(entry.run_id).data.tags
         assert data_from_tags(tags) == entry.data
     assert rflow_in(odd_data, "report", "H-001") == 0  # the runs become evidence
+    write_report(odd_data / "research" / "H-001-graded" / "report.qmd")  # its own sections
     commit_all(odd_data, "report")
     check = provenance(odd_data)
     assert check["status"] == "pass", check["problems"]

@@ -8,7 +8,7 @@ import shutil
 import subprocess
 
 from fixtures.dvc_pipeline import HYPOTHESIS, METRIC
-from fixtures.experiment import failing
+from fixtures.experiment import failing, write_report
 
 
 def check(rflow, *args: str) -> dict:
@@ -62,6 +62,7 @@ def test_pipeline_run_reports_and_reproduces_from_raw_inputs_alone(pipeline_proj
     assert rflow("report", HYPOTHESIS).code == 0
     report = (project.folder / "report.qmd").read_text(encoding="utf-8")
     assert METRIC in report and "confirmed" in report
+    write_report(project.folder / "report.qmd")  # its own sections, before it is committed
     project.commit("H-001: report")
 
     result = check(rflow, "--rerun")

@@ -76,5 +76,5 @@ def test_the_job_passes_a_good_hypothesis_and_fails_a_tampered_one(
     assert "FAIL  rflow-check" in tampered.output
     cases = ET.parse(experiment.repo / "rflow-junit.xml").getroot().iter("testcase")
     failures = {c.get("name"): c.find("failure") for c in cases if c.find("failure") is not None}
-    assert list(failures) == ["H-001 report"]
+    assert list(failures) == ["H-001 report"], {k: v.text for k, v in failures.items()}
     assert failures["H-001 report"].get("message").startswith("report check failed")

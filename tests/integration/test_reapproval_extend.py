@@ -3,8 +3,6 @@ can be re-approved so later runs are confirmatory again."""
 
 from __future__ import annotations
 
-import sys
-
 from fixtures.experiment import HYPOTHESIS, Experiment, rflow_in
 
 from researchflow.document import parse_document
@@ -18,7 +16,7 @@ def _back_to_running(experiment: Experiment) -> None:
 
 
 def _run_and_report(experiment: Experiment) -> str:
-    assert rflow_in(experiment.repo, "run", HYPOTHESIS, "--", sys.executable, "train.py") == 0
+    assert rflow_in(experiment.repo, "run", HYPOTHESIS) == 0  # the registered command
     experiment.commit("H-001: another run")
     assert rflow_in(experiment.repo, "report", HYPOTHESIS, "--update") == 0
     experiment.commit("H-001: report refreshed")
@@ -68,7 +66,7 @@ def test_deviation_without_reapproval_leaves_later_runs_exploratory(
     _deviate(experiment, rflow)
     report = _run_and_report(experiment)
     assert "1 confirmatory, 1 exploratory" in report
-    assert "started after the deviation" in report
+    assert "after a deviation that is not re-approved yet" in report
 
 
 def test_the_report_shows_a_written_role_waiver(experiment: Experiment) -> None:

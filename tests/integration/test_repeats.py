@@ -112,7 +112,12 @@ def approve(root: Path) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("RFLOW_USER", "dave")
         run_approve(load_config(root), "H-007")
-    commit_all(root, "approve H-007")
+        # the reviewer commits their own approval: the gate checks the commit's author
+        for key in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
+            patch.setenv(key, "dave")
+        for key in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
+            patch.setenv(key, "dave@example.com")
+        commit_all(root, "approve H-007")
 
 
 def verdict_row(root: Path) -> list[str]:
@@ -122,6 +127,9 @@ def verdict_row(root: Path) -> list[str]:
 
 
 def report_level(rflow) -> dict:
+    from fixtures.experiment import write_report
+
+    write_report(Path.cwd() / FOLDER / "report.qmd")  # the author's own sections, written
     outcome = rflow("check", "H-007", "--json")
     [level] = [c for c in json.loads(outcome.stdout)["checks"] if c["check"] == "report"]
     return level

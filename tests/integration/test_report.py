@@ -21,16 +21,22 @@ REPORT = "research/H-007-graded-target/report.qmd"
 # The child logs its metric the way a user's training script does: through mlflow, into the
 # run rflow started (MLFLOW_RUN_ID and MLFLOW_TRACKING_URI are exported to it).
 TRAIN = """\
-import os, sys
+import os
 from mlflow import MlflowClient
-MlflowClient().log_metric(os.environ["MLFLOW_RUN_ID"], "recall_at_10", float(sys.argv[1]))
+MlflowClient().log_metric(os.environ["MLFLOW_RUN_ID"], "recall_at_10", float(os.environ["RECALL"]))
 """
 
 
 def run(root: Path, *argv: str) -> str:
+    """`rflow run`; `python train.py VALUE` runs the registered `python train.py` logging
+    VALUE (from $RECALL), so confirmatory runs execute exactly the registered command."""
     from researchflow.tracking import execute_run
 
-    outcome = execute_run(load_config(root), "H-007", list(argv), cwd=root)
+    with pytest.MonkeyPatch.context() as patch:
+        if len(argv) == 3 and argv[1] == "train.py":
+            patch.setenv("RECALL", argv[2])
+            argv = ("python", "train.py")
+        outcome = execute_run(load_config(root), "H-007", list(argv), cwd=root)
     return outcome.run_id
 
 
@@ -104,7 +110,7 @@ def test_report_states_the_verdict_of_the_confirmatory_run(repo_copy, rflow) -> 
         f"`{runs['confirmatory']}`",
     ]
     assert "**Runs tried:** 3 in all (1 failed, 0 dirty): 1 confirmatory, 2 exploratory" in text
-    assert f"`{runs['before']}`" in text and "started before the approval" in text
+    assert f"`{runs['before']}`" in text and "does not contain the approval" in text
     assert f"`{runs['failed']}`" in text and "ended FAILED" in text
     front = parse_document(text).front_matter
     assert front["primary_run"] == runs["confirmatory"]
@@ -114,7 +120,14 @@ def test_report_states_the_verdict_of_the_confirmatory_run(repo_copy, rflow) -> 
         parse_document((root / PLAN).read_text(encoding="utf-8")).front_matter["status"]
         == "reported"
     )
-    assert rflow("validate").code == 0
+    # at status reported the report's own sections must be written before it merges
+    outcome = rflow("validate")
+    assert outcome.code == 1
+    lines = (root / REPORT).read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, start=1) if text.startswith("TODO: three"))
+    assert f"{REPORT}:{line}: ## Summary: still holds template placeholder text (TODO)" in (
+        outcome.stdout
+    )
 
 
 def test_update_regenerates_only_the_block(repo_copy, rflow) -> None:

@@ -69,13 +69,19 @@ def test_a_flow_style_include_is_left_to_the_user() -> None:
 
 def test_the_job_follows_the_configured_research_folder() -> None:
     job = yaml.safe_load(job_text(builtin_template(), "studies"))["rflow-check"]
-    assert job["rules"][0]["changes"] == ["studies/**/*"]
+    assert job["rules"][0]["changes"][0] == "studies/**/*"
 
 
 def test_the_template_runs_the_gate_on_merge_requests_and_publishes_junit() -> None:
     job = yaml.safe_load(builtin_template())["rflow-check"]
     assert job["rules"][0]["if"] == '$CI_PIPELINE_SOURCE == "merge_request_event"'
-    assert job["rules"][0]["changes"] == ["research/**/*"]
+    # the gate's own settings trigger it too: changing them alone must not skip the check
+    assert job["rules"][0]["changes"] == [
+        "research/**/*",
+        "researchflow.yaml",
+        "pyproject.toml",
+        ".gitlab/rflow-check.yml",
+    ]
     script = "\n".join(job["script"])
     assert "--changed --rerun --junit rflow-junit.xml --markdown rflow-summary.md" in script
     assert job["artifacts"]["when"] == "always"

@@ -76,10 +76,14 @@ def test_credentials_in_the_remote_url_never_reach_the_target() -> None:
     assert target is not None and "secret" not in repr(target)
 
 
-def test_configured_values_win_over_ci_and_remote() -> None:
+def test_in_ci_gitlab_s_own_variables_win_then_the_config_then_the_remote() -> None:
     env = {"CI_SERVER_URL": "https://ci.example.com", "CI_PROJECT_PATH": "ci/proj"}
     remote = "git@gitlab.com:from/remote.git"
+    # a merge request may edit the config: in CI, GitLab's word on where it is comes first
     assert resolve_target("https://cfg.example.com/", "cfg/proj", remote, env) == GitlabTarget(
+        "https://ci.example.com", "ci/proj"
+    )
+    assert resolve_target("https://cfg.example.com/", "cfg/proj", remote, {}) == GitlabTarget(
         "https://cfg.example.com", "cfg/proj"
     )
     assert resolve_target(None, None, remote, env) == GitlabTarget(
@@ -106,3 +110,15 @@ def test_retry_policy_is_bounded_and_configurable() -> None:
 def test_retry_settings_that_are_not_numbers_are_a_usage_error() -> None:
     with pytest.raises(UserError, match="RFLOW_HTTP_RETRIES"):
         RetryPolicy.from_env({"RFLOW_HTTP_RETRIES": "many"})
+
+
+def test_a_token_is_never_sent_over_plain_http_except_to_loopback() -> None:
+    import pytest
+
+    from researchflow.adapters.gitlab import refuse_plain_http
+    from researchflow.errors import UserError
+
+    with pytest.raises(UserError, match="plain http: the token would be sent unencrypted"):
+        refuse_plain_http(GitlabTarget("http://gitlab.example.com", "g/p"))
+    for url in ("https://gitlab.example.com", "http://127.0.0.1:8080", "http://localhost"):
+        refuse_plain_http(GitlabTarget(url, "g/p"))  # no error

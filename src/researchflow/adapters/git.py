@@ -420,3 +420,61 @@ def commit_authors(root: Path, shas: list[str]) -> dict[str, tuple[str, str]]:
         if len(parts) == 3:
             found[parts[0]] = (parts[1], parts[2])
     return found
+
+
+def is_shallow(root: Path) -> bool:
+    return git(root, "rev-parse", "--is-shallow-repository", check=False).strip() == "true"
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    sha: str
+    author_name: str
+    author_email: str
+    committed: str  # ISO 8601 committer date
+
+
+def file_commits(
+    root: Path, path: str, rev: str = "HEAD", since: str | None = None
+) -> list[CommitInfo]:
+    """The commits that touched `path` in `rev`'s history (after `since`), oldest first."""
+    revs = f"{since}..{rev}" if since else rev
+    out = git(
+        root,
+        "log",
+        "--reverse",
+        "--topo-order",
+        "--format=%H%x1f%an%x1f%ae%x1f%cI",
+        revs,
+        "--",
+        path,
+    )
+    commits = []
+    for line in out.splitlines():
+        parts = line.split("\x1f")
+        if len(parts) == 4:
+            commits.append(CommitInfo(*parts))
+    return commits
+
+
+def descendants(root: Path, commit: str, head: str = "HEAD") -> set[str]:
+    """Commits between `commit` and `head` that contain `commit` (itself included)."""
+    out = git(root, "rev-list", "--ancestry-path", f"{commit}..{head}", check=False)
+    return {commit, *out.split()}
+
+
+def signature_status(root: Path, sha: str, allowed_signers: Path) -> tuple[str, str]:
+    """git's verdict on a commit's signature (%G?: G good, B bad, N none, ...) and the
+    signer (%GS: for SSH the principal the allowed-signers file names)."""
+    out = git(
+        root,
+        "-c",
+        f"gpg.ssh.allowedSignersFile={allowed_signers}",
+        "log",
+        "-1",
+        "--format=%G?%x1f%GS",
+        sha,
+        check=False,
+    )
+    status, _, signer = out.strip().partition("\x1f")
+    return status or "N", signer

@@ -99,14 +99,16 @@ def resolve_target(
     remote_url: str | None,
     environ: Mapping[str, str] | None = None,
 ) -> GitlabTarget | None:
-    """Configured values first, then GitLab CI's own variables, then the remote's URL."""
+    """GitLab CI's own variables (in CI), then configured values, then the remote's URL."""
     env = os.environ if environ is None else environ
     ci = (
         GitlabTarget(env["CI_SERVER_URL"].rstrip("/"), env["CI_PROJECT_PATH"])
         if env.get("CI_SERVER_URL") and env.get("CI_PROJECT_PATH")
         else None
     )
-    derived = ci or target_from_remote_url(remote_url)
+    if ci is not None:  # in CI, GitLab's own word on where it is comes before the config
+        return ci
+    derived = target_from_remote_url(remote_url)
     final_url = (url or "").rstrip("/") or (derived.url if derived else None)
     final_project = (project or "").strip("/") or (derived.project if derived else None)
     if not final_url or not final_project:
@@ -182,6 +184,7 @@ def open_project(
     """Look the project up (one GET by its URL-encoded path); bad tokens fail here."""
     import gitlab
 
+    refuse_plain_http(target)
     policy = retry or RetryPolicy.from_env()
     client = gitlab.Gitlab(
         target.url,
@@ -194,6 +197,37 @@ def open_project(
         target, f"project {target.project}", lambda: client.projects.get(target.project), policy
     )
     return GitlabProject(target, handle, policy)
+
+
+def refuse_plain_http(target: GitlabTarget) -> None:
+    """A token never travels over plain http, except to this machine (loopback)."""
+    import ipaddress
+
+    parts = urlsplit(target.url)
+    if parts.scheme != "http":
+        return
+    host = parts.hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise UserError(
+            f"GitLab at {target.url} is plain http: the token would be sent unencrypted "
+            "(use https in gitlab.url, or CI_SERVER_URL)"
+        )
+
+
+def merge_request_approvers(project: GitlabProject, iid: int) -> list[tuple[str, str]]:
+    """(username, name) of each user GitLab lists as having approved the merge request
+    (GET /projects/:id/merge_requests/:iid/approvals)."""
+    mr = project.handle.mergerequests.get(iid, lazy=True)
+    approvals = project.call(f"merge request !{iid} approvals", lambda: mr.approvals.get())
+    users = []
+    for item in getattr(approvals, "approved_by", None) or []:
+        user = item.get("user", {}) if isinstance(item, dict) else {}
+        users.append((str(user.get("username", "")), str(user.get("name", ""))))
+    return users
 
 
 def connect(

@@ -41,6 +41,8 @@ class StoreRun:
     tags: dict[str, str] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
     params: dict[str, str] = field(default_factory=dict)
+    metric_times: dict[str, int] = field(default_factory=dict)  # key → ms the value was logged
+    deleted: bool = False  # deleted in the store (still there until garbage-collected)
 
 
 class Store(Protocol):
@@ -56,6 +58,7 @@ class Store(Protocol):
     def get_run(self, run_id: str) -> StoreRun | None: ...
     def set_tag(self, run_id: str, key: str, value: str) -> None: ...
     def search(self, run_ids: list[str]) -> dict[str, StoreRun]: ...
+    def search_tagged(self, key: str, value: str) -> dict[str, StoreRun]: ...
     def children(self, experiment_id: str, run_id: str) -> list[str]: ...
 
 
@@ -67,11 +70,28 @@ def open_store(tracking_uri: str) -> Store:
     return RestStore(tracking_uri) if is_server(tracking_uri) else LibraryStore(tracking_uri)
 
 
-def fetch_runs(tracking_uri: str, run_ids: Iterable[str]) -> dict[str, StoreRun]:
-    """The runs the store holds among `run_ids`, in one batched search; missing ids absent."""
+def fetch_runs(
+    tracking_uri: str, run_ids: Iterable[str], hypothesis: str | None = None
+) -> dict[str, StoreRun]:
+    """The runs the store holds among `run_ids`, in one batched search; missing ids absent.
+
+    With `hypothesis`, every run tagged with it comes too (one search by the tag); ids
+    listed but not tagged with it are looked up by id in a second search only when there
+    are any.
+    """
     store = open_store(tracking_uri)
     store.check()
-    return store.search(sorted(set(run_ids)))
+    wanted = sorted(set(run_ids))
+    if hypothesis is None:
+        return store.search(wanted)
+    found = store.search_tagged(HYPOTHESIS_TAG, hypothesis)
+    stray = [run_id for run_id in wanted if run_id not in found]
+    if stray:
+        found.update(store.search(stray))
+    return found
+
+
+HYPOTHESIS_TAG = "rflow.hypothesis"
 
 
 def health(tracking_uri: str) -> str | None:
@@ -101,6 +121,10 @@ def ui_url(tracking_uri: str, experiment_id: str, run_id: str) -> str | None:
     if not is_server(tracking_uri):
         return None
     return f"{tracking_uri.rstrip('/')}/#/experiments/{experiment_id}/runs/{run_id}"
+
+
+def _tag_filter(key: str, value: str) -> str:
+    return f"tags.`{key}` = '" + value.replace("'", "") + "'"
 
 
 def _run_filter(run_ids: list[str]) -> str:
@@ -272,6 +296,17 @@ class RestStore:
                 found[run.run_id] = run
         return found
 
+    def search_tagged(self, key: str, value: str) -> dict[str, StoreRun]:
+        experiments = self._paged("experiments/search", {"view_type": "ALL"}, "experiments")
+        experiment_ids = [str(e["experiment_id"]) for e in experiments]
+        body = {
+            "experiment_ids": experiment_ids,
+            "filter": _tag_filter(key, value),
+            "run_view_type": "ALL",  # a deleted run was still tried
+        }
+        runs = (_from_json(item) for item in self._paged("runs/search", body, "runs"))
+        return {run.run_id: run for run in runs}
+
     def children(self, experiment_id: str, run_id: str) -> list[str]:
         body = {"experiment_ids": [experiment_id], "filter": _child_filter(run_id)}
         return [_from_json(item).run_id for item in self._paged("runs/search", body, "runs")]
@@ -350,6 +385,10 @@ def _from_json(run: dict[str, Any]) -> StoreRun:
         tags={t["key"]: str(t.get("value", "")) for t in data.get("tags", [])},
         metrics={m["key"]: float(m["value"]) for m in data.get("metrics", [])},
         params={p["key"]: str(p.get("value", "")) for p in data.get("params", [])},
+        metric_times={
+            m["key"]: int(m["timestamp"]) for m in data.get("metrics", []) if m.get("timestamp")
+        },
+        deleted=info.get("lifecycle_stage") == "deleted",
     )
 
 
@@ -487,6 +526,28 @@ class LibraryStore:
                         break
             return found
 
+    def search_tagged(self, key: str, value: str) -> dict[str, StoreRun]:
+        from mlflow.entities import ViewType
+
+        with self._calls():
+            experiments = self.client.search_experiments(view_type=ViewType.ALL)
+            ids = [e.experiment_id for e in experiments]
+            found: dict[str, StoreRun] = {}
+            token = None
+            while True:
+                page = self.client.search_runs(
+                    ids,
+                    filter_string=_tag_filter(key, value),
+                    run_view_type=ViewType.ALL,  # a deleted run was still tried
+                    max_results=1000,
+                    page_token=token,
+                )
+                for run in page:
+                    found[run.info.run_id] = _from_entity(run)
+                token = page.token
+                if not token:
+                    return found
+
 
 def _library_children(store: LibraryStore, experiment_id: str, run_id: str) -> list[str]:
     with store._calls():
@@ -504,6 +565,10 @@ def _from_entity(run: Any) -> StoreRun:
         tags=dict(run.data.tags),
         metrics={k: float(v) for k, v in run.data.metrics.items()},
         params=dict(run.data.params),
+        metric_times={
+            m.key: int(m.timestamp) for m in getattr(run.data, "_metric_objs", []) if m.timestamp
+        },
+        deleted=run.info.lifecycle_stage == "deleted",
     )
 
 

@@ -6,7 +6,9 @@ levels need it; the plan is parsed once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from researchflow.project import PLAN_FILE, REPORT_FILE, RUNS_FILE, shown_under
 class CheckOptions:
     rerun: bool = False
     execute_notebooks: bool = False
+    env: Mapping[str, str] | None = field(default=None, compare=False)  # None: os.environ
     rerun_sample: int | None = None  # rerun only the first K seeds of a group of repeats
 
 
@@ -35,6 +38,17 @@ class HypothesisContext:
     def rel(self, name: str | Path = "") -> str:
         """A path as the user sees it: relative to the repository root, POSIX style."""
         return shown_under(self.folder / name if name else self.folder, self.config.root)
+
+    @property
+    def env(self) -> Mapping[str, str]:
+        return os.environ if self.options.env is None else self.options.env
+
+    @cached_property
+    def history(self) -> Any:
+        """The plan's history replayed from the merge-base (checks/history.py)."""
+        from researchflow.checks.history import read_history
+
+        return read_history(self.config, self.plan_path, self.env)
 
     @property
     def plan_path(self) -> Path:
@@ -70,14 +84,20 @@ class HypothesisContext:
 
     @cached_property
     def store_runs(self) -> dict[str, Any]:
-        """run id → StoreRun for every linked run the store holds: ONE batched query."""
+        """run id → StoreRun for every run the store holds with this hypothesis's tag, and
+        every run runs.yaml lists: ONE batched query (a search by the tag)."""
         from researchflow.adapters.mlflow import fetch_runs
         from researchflow.config import tracking_uri
 
         ids = [entry.run_id for entry in self.runs]
-        if not ids:
-            return {}
-        return fetch_runs(tracking_uri(self.config), ids)
+        if not ids and (self.plan is None or self.plan.approval is None):
+            return {}  # nothing can be evidence yet: no need to reach the store
+        return fetch_runs(tracking_uri(self.config), ids, hypothesis=self.id)
+
+    @cached_property
+    def live_runs(self) -> dict[str, Any]:
+        """The store's runs that were not deleted there."""
+        return {k: v for k, v in self.store_runs.items() if not getattr(v, "deleted", False)}
 
     @cached_property
     def head(self) -> str:
@@ -90,7 +110,7 @@ class HypothesisContext:
         """What `rflow report` would show today, from the same single store query."""
         from researchflow.report import gather_inputs
 
-        return gather_inputs(self.config, self.id, store_runs=self.store_runs)
+        return gather_inputs(self.config, self.id, store_runs=self.live_runs, history=self.history)
 
     @property
     def primary_run_id(self) -> str | None:

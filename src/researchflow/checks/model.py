@@ -14,6 +14,9 @@ SKIP = "skip"
 
 # The seven levels of the spec, in the order they run and are shown.
 LEVELS = ("plan", "registration", "provenance", "report", "rerun", "notebooks", "render")
+# What a merge request may not change along with research: judged once, before the levels.
+GATE = "gate"
+GATE_SUBJECT = "merge request"  # the "hypothesis" column of the gate's own result
 
 
 @dataclass(frozen=True)

@@ -8,28 +8,52 @@ Exploratory runs that failed or ran on a dirty tree are allowed: the report coun
 
 from __future__ import annotations
 
+import shlex
 from typing import Any
 
 from researchflow.adapters.git import is_ancestor
 from researchflow.checks.context import HypothesisContext
 from researchflow.checks.model import CheckResult, judged, skipped
+from researchflow.evidence import late_metrics, parse_time
 from researchflow.problems import Problem
 from researchflow.project import RUNS_FILE
-from researchflow.tracking import COMMIT, HYPOTHESIS, data_from_tags, is_dirty
+from researchflow.runlog import utc_timestamp
+from researchflow.tracking import COMMAND, COMMIT, HYPOTHESIS, RERUN_OF, data_from_tags, is_dirty
 
 LEVEL = "provenance"
+COMMAND_TAG = COMMAND
+RERUN_TAG = RERUN_OF
+COMMAND_TAG_LIMIT = 5000  # MLflow's tag value limit; rflow cuts longer commands there
 
 
 def check(ctx: HypothesisContext) -> CheckResult:
-    if not ctx.runs:
+    approved = ctx.plan.approval is not None
+    if not ctx.runs and not approved:
         return skipped(ctx.id, LEVEL, "no linked runs")
-    store = ctx.store_runs  # one batched query for all of them
+    store = ctx.store_runs  # one batched query: every run tagged with it, and the listed
     checker = _Checker(ctx)
     for index, entry in enumerate(ctx.runs):
-        checker.run(index, entry, store.get(entry.run_id))
+        checker.run(index, entry, ctx.live_runs.get(entry.run_id))
+    checker.unlisted(store)
     evidence = len([e for e in ctx.runs if e.run_id in ctx.evidence_ids])
     detail = f"{len(ctx.runs)} run(s) traced, {evidence} used as evidence"
     return judged(ctx.id, LEVEL, checker.problems, detail)
+
+
+def _stored_command(tags: dict[str, str]) -> tuple[str, ...] | None:
+    """The command the store recorded, as `rflow run`/`rflow link` put it in runs.yaml."""
+    import shlex
+
+    if tags.get(COMMAND_TAG):
+        if len(tags[COMMAND_TAG]) >= COMMAND_TAG_LIMIT:
+            return None  # cut to the store's tag limit: cannot be compared
+        try:
+            return tuple(shlex.split(tags[COMMAND_TAG]))
+        except ValueError:
+            return None
+    if tags.get("mlflow.source.name"):
+        return (tags["mlflow.source.name"],)
+    return ()
 
 
 class _Checker:
@@ -90,6 +114,15 @@ class _Checker:
                 "do not edit runs.yaml by hand; restore it from git",
             )
         if not is_ancestor(self.root, entry.commit, self.ctx.head):
+            from researchflow.adapters.git import is_shallow
+
+            if is_shallow(self.root):
+                self.add(
+                    f"{field}.commit",
+                    f"run {run} ran on {entry.commit[:12]}, which this shallow clone does not have",
+                    "set GIT_DEPTH: 0 in the CI job, or run `git fetch --unshallow`",
+                )
+                return
             self.add(
                 f"{field}.commit",
                 f"run {run} ran on {entry.commit[:12]}, which is not an ancestor of HEAD "
@@ -118,8 +151,68 @@ class _Checker:
                 f"runs.yaml says {entry.status}, the store says {stored.status}",
                 "do not edit runs.yaml by hand; restore it from git",
             )
+        self.agrees(field, entry, stored)
+        late = late_metrics(self.ctx.plan, stored)
+        if late:
+            self.add(
+                f"{field}.metrics",
+                f"run {run}: {', '.join(late)} was logged after the run ended "
+                f"({utc_timestamp(stored.end_time_ms)}): an edit, not a result, so it "
+                "backs no verdict",
+                "run the experiment again with `rflow run`",
+            )
         if run in self.ctx.evidence_ids:
             self.evidence(field, entry, stored, store_dirty)
+
+    def agrees(self, field: str, entry: Any, stored: Any) -> None:
+        """runs.yaml's command and times are the store's, field by field."""
+        command = _stored_command(stored.tags)
+        if command is not None and tuple(entry.command) != command:
+            self.add(
+                f"{field}.command",
+                f"runs.yaml says `{shlex.join(entry.command)}`, the store says "
+                f"`{shlex.join(command)}`",
+                "do not edit runs.yaml by hand; restore it from git",
+            )
+        for name, recorded, ms in (
+            ("started", entry.started, stored.start_time_ms),
+            ("ended", entry.ended, stored.end_time_ms),
+        ):
+            if ms is None:
+                continue
+            truth = utc_timestamp(ms)
+            said = parse_time(recorded)
+            if said is None or abs(said.timestamp() * 1000 - ms) >= 1000:
+                self.add(
+                    f"{field}.{name}",
+                    f"runs.yaml says {name} {recorded or 'nothing'}, the store says {truth}",
+                    "do not edit runs.yaml by hand; restore it from git",
+                )
+
+    def unlisted(self, store: dict[str, Any]) -> None:
+        """Every run the store holds with this hypothesis's tag is in runs.yaml."""
+        listed = {entry.run_id for entry in self.ctx.runs}
+        self._line = 1
+        for run_id, stored in sorted(store.items()):
+            if run_id in listed or stored.tags.get(HYPOTHESIS) != self.ctx.id:
+                continue
+            if stored.tags.get(RERUN_TAG) in listed:
+                continue  # the gate's own rerun of a listed run: not a try of the author's
+            state = "deleted in the store" if stored.deleted else stored.status
+            if stored.status == "RUNNING" and not stored.deleted:
+                self.add(
+                    "runs",
+                    f"run {run_id} is unfinished (RUNNING in the store)",
+                    "let it finish (`rflow run` lists it), or end it as KILLED in MLflow "
+                    "and `rflow link` it",
+                )
+                continue
+            self.add(
+                "runs",
+                f"run {run_id} is in the store with tag {HYPOTHESIS}={self.ctx.id} "
+                f"but missing from runs.yaml ({state})",
+                f"every run tried counts: restore its entry from git, or `rflow link {run_id}`",
+            )
 
     def evidence(self, field: str, entry: Any, stored: Any, dirty: bool) -> None:
         run = entry.run_id

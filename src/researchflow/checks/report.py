@@ -33,7 +33,9 @@ def check(ctx: HypothesisContext) -> CheckResult:
     from researchflow.report_schema import read_report
 
     text = ctx.report_path.read_text(encoding="utf-8")
-    problems = list(read_report(text, shown, plan.status))  # the ship decision too
+    problems = list(  # its own sections written, and the ship decision
+        read_report(text, shown, plan.status, sections=ctx.config.sections.report)
+    )
     block = report.extract_results_block(text)
     fix = f"never edit the generated block by hand: run `rflow report {ctx.id} --update`"
     if block is None:

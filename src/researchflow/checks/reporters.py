@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import Any
 
-from researchflow.checks.model import FAIL, LEVELS, PASS, SKIP, CheckReport, CheckResult
+from researchflow.checks.model import FAIL, GATE, LEVELS, PASS, SKIP, CheckReport, CheckResult
 from researchflow.safetext import markdown_code, markdown_text, terminal, xml_text
 
 NOTE_MARKER = "<!-- rflow:check -->"  # finds the sticky merge-request note again
@@ -30,7 +30,7 @@ def summary_line(report: CheckReport) -> str:
 
 def _levels(report: CheckReport) -> list[str]:
     present = {r.level for r in report.results}
-    return [level for level in LEVELS if level in present]
+    return [level for level in (GATE, *LEVELS) if level in present]
 
 
 def to_text(report: CheckReport) -> str:

@@ -53,9 +53,28 @@ def check(ctx: HypothesisContext) -> CheckResult:
     if primary is None:
         return skipped(ctx.id, LEVEL, "no confirmatory run to reproduce")
     entry = next((e for e in ctx.runs if e.run_id == primary), None)
-    stored = ctx.store_runs.get(primary)
-    if entry is None or stored is None or not entry.command:
-        return skipped(ctx.id, LEVEL, f"primary run {primary} cannot be traced (see provenance)")
+    stored = ctx.live_runs.get(primary)
+    shown = ctx.rel(RUNS_FILE)
+    if entry is None or stored is None:
+        problem = Problem(
+            shown,
+            1,
+            "rerun",
+            f"primary run {primary} cannot be rerun: it cannot be traced (see provenance)",
+            "make the primary run with `rflow run`, then `rflow report --update`",
+        )
+        return judged(ctx.id, LEVEL, [problem])
+    # the registered command, never the one runs.yaml claims
+    command = ctx.plan.command
+    if not command:
+        problem = Problem(
+            ctx.rel("plan.qmd"),
+            1,
+            "command",
+            f"primary run {primary} cannot be rerun: the plan registers no command",
+            "register the command in the plan (`command:`) through `rflow deviate`",
+        )
+        return judged(ctx.id, LEVEL, [problem])
     if entry.group is not None:
         return check_group(ctx, entry)
     from researchflow.checks.worktree import rerun_at
@@ -64,10 +83,9 @@ def check(ctx: HypothesisContext) -> CheckResult:
     reported = {
         p.metric: stored.metrics[p.metric] for p in predictions if p.metric in stored.metrics
     }
-    shown = ctx.rel(RUNS_FILE)
-    head = rerun_at(ctx, ctx.head, entry.command, primary)
+    head = rerun_at(ctx, ctx.head, command, primary)
     if head.exit_code != 0:
-        return judged(ctx.id, LEVEL, [_exit_problem(shown, entry, head.exit_code, "HEAD")])
+        return judged(ctx.id, LEVEL, [_exit_problem(shown, command, head.exit_code, "HEAD")])
     if predictions and not any(p.metric in head.metrics for p in predictions):
         return judged(ctx.id, LEVEL, [_nothing_logged(shown, ctx, head)])
     at_head = compare(predictions, reported, head.metrics)
@@ -76,7 +94,8 @@ def check(ctx: HypothesisContext) -> CheckResult:
         return judged(ctx.id, LEVEL, [], f"run {primary} reproduced on HEAD ({values})")
     differences = "; ".join(str(m) for m in at_head)
     # at HEAD itself the first rerun already was the rerun at the run's own commit
-    same = head if entry.commit == ctx.head else rerun_at(ctx, entry.commit, entry.command, primary)
+    then = _registered_at(ctx, entry.commit) or command
+    same = head if entry.commit == ctx.head else rerun_at(ctx, entry.commit, then, primary)
     if same.exit_code == 0 and not compare(predictions, reported, same.metrics):
         from researchflow.drift import changes_between
 
@@ -103,6 +122,19 @@ def check(ctx: HypothesisContext) -> CheckResult:
     return judged(ctx.id, LEVEL, [problem])
 
 
+def _registered_at(ctx: HypothesisContext, commit: str) -> tuple[str, ...]:
+    """The command the plan registered at a commit (the run's own)."""
+    from researchflow.adapters.git import read_blobs
+    from researchflow.plan import read_plan
+
+    relative = ctx.rel("plan.qmd")
+    blob = read_blobs(ctx.config.root, [(commit, relative)]).get((commit, relative))
+    if blob is None:
+        return ()
+    plan = read_plan(blob, relative, ctx.config.sections).plan
+    return plan.command if plan is not None else ()
+
+
 def check_group(ctx: HypothesisContext, entry: Any) -> CheckResult:
     """A group of repeats: rerun its seeds (all, or `--rerun-sample K`) on HEAD and compare
     the rerun's mean with the report's, within `tolerance` or within the reported interval
@@ -123,7 +155,7 @@ def check_group(ctx: HypothesisContext, entry: Any) -> CheckResult:
         else f"all {len(seeds)} seeds"
     )
     shown = ctx.rel(RUNS_FILE)
-    results = rerun_group_at(ctx, ctx.head, entry.command, entry.group, chosen)
+    results = rerun_group_at(ctx, ctx.head, ctx.plan.command or entry.command, entry.group, chosen)
     failed = [(seed, r) for seed, r in zip(chosen, results, strict=True) if r.exit_code != 0]
     if failed:
         seed, result = failed[0]
@@ -216,11 +248,11 @@ def _nothing_logged(shown: str, ctx: HypothesisContext, result: Any) -> Problem:
     )
 
 
-def _exit_problem(shown: str, entry: Any, code: int, where: str) -> Problem:
+def _exit_problem(shown: str, command: Any, code: int, where: str) -> Problem:
     return Problem(
         shown,
         1,
         "rerun",
-        f"rerunning `{' '.join(entry.command)}` on {where} exited {code}",
+        f"rerunning the registered command `{' '.join(command)}` on {where} exited {code}",
         "run the command on a clean checkout to see why, fix it, and commit",
     )

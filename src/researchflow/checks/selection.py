@@ -122,3 +122,68 @@ def changed(config: Config, env: Mapping[str, str] | None = None) -> Selected:
     known = dict(all_hypotheses(config))
     # a hypothesis folder the merge request deletes has nothing left to check
     return sorted(((h, known[h]) for h in ids if h in known), key=lambda item: int(item[0][2:]))
+
+
+def target_ref(config: Config, env: Mapping[str, str]) -> str | None:
+    """The target branch as a ref this clone has (`origin/main`), or None."""
+    target = env.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "")
+    remote = config.gitlab.remote
+    refs = [f"{remote}/{target}", target] if target else default_branch(config)
+    return next((ref for ref in refs if ref and _commit_exists(config.root, ref)), None)
+
+
+def changed_under(config: Config, base: str, research_dirs: list[str]) -> list[str]:
+    """Hypothesis IDs with files changed between `base` and HEAD under any of the folders."""
+    ids: list[str] = []
+    for research in dict.fromkeys(d.strip("/") for d in research_dirs):
+        names = git(
+            config.root, "diff", "--name-only", "--no-renames", base, "HEAD", "--", research
+        )
+        for name in names.splitlines():
+            if not name.startswith(f"{research}/"):
+                continue
+            parts = name[len(research) + 1 :].split("/")
+            if len(parts) >= 2:
+                hypothesis = id_from_name(parts[0])
+                if hypothesis and hypothesis not in ids:
+                    ids.append(hypothesis)
+    return ids
+
+
+def moved_folders(config: Config, base: str, research: str) -> list[str]:
+    """Hypothesis folders whose plan the merge request removes from the target's research
+    folder: moved, renamed or deleted (one `git diff`)."""
+    research = research.strip("/")
+    out = git(
+        config.root,
+        "diff",
+        "--name-only",
+        "--no-renames",
+        "--diff-filter=D",
+        base,
+        "HEAD",
+        "--",
+        research,
+    )
+    gone = []
+    for name in out.splitlines():
+        parts = name[len(research) + 1 :].split("/") if name.startswith(f"{research}/") else []
+        if len(parts) == 2 and parts[1] == "plan.qmd" and id_from_name(parts[0]):
+            gone.append(f"{research}/{parts[0]}")
+    return gone
+
+
+def folders_without_id(config: Config, base: str, research_dirs: list[str]) -> list[str]:
+    """Folders under the research folders, changed since `base`, whose name has no ID."""
+    found: list[str] = []
+    for research in dict.fromkeys(d.strip("/") for d in research_dirs):
+        names = git(
+            config.root, "diff", "--name-only", "--no-renames", base, "HEAD", "--", research
+        )
+        for name in names.splitlines():
+            parts = name[len(research) + 1 :].split("/") if name.startswith(f"{research}/") else []
+            if len(parts) >= 2 and id_from_name(parts[0]) is None:
+                folder = f"{research}/{parts[0]}"
+                if folder not in found:
+                    found.append(folder)
+    return found

@@ -10,7 +10,7 @@ from typing import Any
 
 from researchflow.checks import reporters, selection
 from researchflow.checks.context import CheckOptions
-from researchflow.checks.model import CheckReport
+from researchflow.checks.model import CheckReport, CheckResult
 from researchflow.checks.runner import run_checks
 from researchflow.config import Config
 from researchflow.errors import UserError
@@ -56,6 +56,20 @@ def select(
     return selection.current(config, env), ()
 
 
+def changed_hypotheses(source: Config, gate: Any, env: Mapping[str, str]) -> list[tuple[str, Path]]:
+    """Every hypothesis with files changed under the target's or the source's research
+    folder, plus the branch's own, with its folder in this checkout."""
+    target = gate.config
+    ids = selection.changed_under(target, gate.base, [target.research_dir, source.research_dir])
+    own = selection.branch_hypothesis(target, selection.current_branch(target.root, env))
+    if own and own not in ids:
+        ids.append(own)
+    known = dict(selection.all_hypotheses(source))
+    known.update(selection.all_hypotheses(target))
+    # a hypothesis folder the merge request deletes has nothing left to check
+    return sorted(((h, known[h]) for h in ids if h in known), key=lambda item: int(item[0][2:]))
+
+
 def check(
     config: Config,
     ids: list[str],
@@ -74,14 +88,30 @@ def check(
     """`reports`: (format, file) pairs, formats from `reporters.RENDERERS`; `junit` and
     `markdown` are the same as ("junit", file) and ("markdown", file)."""
     env = os.environ if env is None else env
-    selected, notes = select(config, ids, changed=changed, all_=all_, env=env)
+    gate_results: tuple[CheckResult, ...] = ()
+    if changed and sum((bool(ids), all_)) == 0:
+        from researchflow.checks.gate import judge
+
+        gate = judge(config, env)  # the target branch's settings judge the merge request
+        selected = changed_hypotheses(config, gate, env)
+        notes: tuple[str, ...] = () if selected else ("no hypothesis changed: nothing to check",)
+        config = gate.config
+        gate_results = (gate.result,)
+    else:
+        selected, notes = select(config, ids, changed=changed, all_=all_, env=env)
     options = CheckOptions(
         rerun=rerun or rerun_sample is not None,
         execute_notebooks=execute_notebooks,
         rerun_sample=rerun_sample,
+        env=env,
     )
     report = run_checks(config, selected, options)
-    report = CheckReport(report.results, report.hypotheses, notes)
+    hypotheses = report.hypotheses
+    if any(r.status == "fail" for r in gate_results):
+        hypotheses = (gate_results[0].hypothesis, *hypotheses)
+    else:
+        gate_results = ()  # a gate that passed is not worth a row
+    report = CheckReport((*gate_results, *report.results), hypotheses, notes)
     written: list[str] = []
     summary = reporters.to_markdown(report)
     requested = list(reports)

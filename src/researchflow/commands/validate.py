@@ -81,7 +81,9 @@ def validate_file(
     ):
         return read_problem(raw, shown).problems
     if path.name == REPORT_FILE:
-        return read_report(raw, shown, _plan_status(path.parent / "plan.qmd"))
+        return read_report(
+            raw, shown, _plan_status(path.parent / "plan.qmd"), sections=config.sections.report
+        )
     result = read_plan(raw, shown, config.sections)
     consistency = outcome_problems(result, path.parent / REPORT_FILE, shown)
     found: list[Problem] = [*result.problems, *consistency, *result.warnings]
