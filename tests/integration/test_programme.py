@@ -14,6 +14,7 @@ def _line_of(text: str, prefix: str) -> int:
     """The 1-based line of the plan that starts with `prefix` (the fixture plan may grow)."""
     return next(n for n, line in enumerate(text.splitlines(), 1) if line.startswith(prefix))
 
+
 SERVING = GOOD_FRONT_MATTER.replace("format: html\n", "serves: [recall_at_10]\nformat: html\n")
 
 
@@ -81,7 +82,8 @@ def test_plan_in_review_must_serve_a_known_success_metric(repo: Path, rflow) -> 
     outcome = rflow("validate")
     assert outcome.code == 1
     assert outcome.stdout.strip().splitlines() == [
-        f"research/H-007-graded-target/plan.qmd:{_line_of(text, 'serves:')}: serves[0]: 'recal' is not a success metric "
+        f"research/H-007-graded-target/plan.qmd:{_line_of(text, 'serves:')}: "
+        "serves[0]: 'recal' is not a success metric "
         "of any problem statement (use one of: latency_p95, recall_at_10, retention_30d)"
     ]
     write_plan(repo, text=plan_text(front_matter=SERVING))
@@ -198,7 +200,8 @@ def test_a_typo_in_a_plan_key_fails_with_a_suggestion_and_x_keys_pass(repo: Path
     outcome = rflow("validate")
     assert outcome.code == 1
     assert outcome.stdout.strip().splitlines() == [
-        f"research/H-007-graded-target/plan.qmd:{_line_of(text, 'timebox_day:')}: timebox_day: unknown key "
+        f"research/H-007-graded-target/plan.qmd:{_line_of(text, 'timebox_day:')}: "
+        "timebox_day: unknown key "
         "(did you mean 'timebox_days'?)"
     ]
     write_plan(
