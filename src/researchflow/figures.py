@@ -37,7 +37,7 @@ def prediction_svg(claim: Claim, judged: Judgement) -> str:
         "font.size": 9,
         "path.simplify": False,
     }
-    with matplotlib.rc_context(style):
+    with matplotlib.rc_context(style):  # type: ignore[arg-type]  # keys are rcParams names
         figure = Figure(figsize=(6.4, 3.2))
         FigureCanvasSVG(figure)
         axes = figure.add_subplot()

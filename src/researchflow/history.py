@@ -193,6 +193,7 @@ class _State:
         new: tuple[Deviation, ...] | tuple[Approval, ...],
         commit: PlanCommit,
     ) -> list[Record]:
+        entries: tuple[Deviation | Approval, ...] = tuple(new)
         if tuple(new[: len(old)]) != tuple(old):
             if not commit.trusted:
                 self.add(
@@ -205,12 +206,12 @@ class _State:
             known = len([r for r in self.records if r.kind == kind])
             return [
                 Record(kind, index, item.by, item.at, item.digest, commit)
-                for index, item in enumerate(new)
+                for index, item in enumerate(entries)
                 if index >= known
             ]
         return [
             Record(kind, index, item.by, item.at, item.digest, commit)
-            for index, item in enumerate(new)
+            for index, item in enumerate(entries)
             if index >= len(old)
         ]
 

@@ -124,7 +124,9 @@ def _outcome_problems(ctx: HypothesisContext, inputs: object) -> list[Problem]:
     ]
 
 
-def _pictures(ctx: HypothesisContext, inputs: object, verdicts: dict, fix: str) -> list[Problem]:
+def _pictures(
+    ctx: HypothesisContext, inputs: object, verdicts: dict[str, Any], fix: str
+) -> list[Problem]:
     """Each prediction's SVG beside the report is exactly what `rflow report` draws today."""
     from researchflow import report
 
@@ -141,7 +143,7 @@ def _pictures(ctx: HypothesisContext, inputs: object, verdicts: dict, fix: str) 
     return problems
 
 
-def _repeats(ctx: HypothesisContext, inputs: object, verdicts: dict) -> list[Problem]:
+def _repeats(ctx: HypothesisContext, inputs: object, verdicts: dict[str, Any]) -> list[Problem]:
     """A confirmatory experiment with fewer repeats than the plan registered."""
     evaluation = ctx.plan.evaluation
     if getattr(inputs, "primary_run", None) is None:
@@ -152,7 +154,9 @@ def _repeats(ctx: HypothesisContext, inputs: object, verdicts: dict) -> list[Pro
     return [
         Problem(
             ctx.rel(PLAN_FILE),
-            ctx.plan_result.document.line_of("evaluation.repeats"),
+            ctx.plan_result.document.line_of("evaluation.repeats")
+            if ctx.plan_result.document
+            else 1,
             "evaluation.repeats",
             f"the plan registered {evaluation.repeats} repeats, but the confirmatory experiment "
             f"has {max(made)}",

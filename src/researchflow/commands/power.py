@@ -8,7 +8,8 @@ from typing import Any
 from researchflow.config import Config
 from researchflow.hypotheses import plan_path, read_plan_file, require_valid, resolve_hypothesis
 from researchflow.power import PowerRow, power_rows
-from researchflow.runlog import RUNS_FILE, read_runs
+from researchflow.project import RUNS_FILE
+from researchflow.runlog import read_runs
 
 
 @dataclass(frozen=True)
