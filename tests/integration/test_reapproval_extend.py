@@ -107,3 +107,23 @@ def test_a_confirmatory_run_by_someone_other_than_the_executor_fails_check(
     experiment.commit("H-001: the waiver is written")
     problems = " ".join(failing(experiment.check()).get("report", []))
     assert "not by the executor" not in problems
+
+
+def test_reapproval_makes_later_runs_confirmatory_and_the_report_names_it(
+    experiment: Experiment, rflow, monkeypatch
+) -> None:
+    _back_to_running(experiment)
+    _deviate(experiment, rflow)
+    monkeypatch.setenv("RFLOW_USER", "dave")
+    outcome = rflow("approve", HYPOTHESIS)
+    assert outcome.code == 0, outcome.stderr
+    assert "re-approved by dave as reapprovals[0]" in outcome.stdout
+    fm = parse_document((experiment.folder / "plan.qmd").read_text(encoding="utf-8")).front_matter
+    assert fm["reapprovals"][0]["by"] == "dave"
+    assert fm["approval"]["by"] == "dave" and fm["status"] == "running"
+    experiment.commit("H-001: re-approved by dave")
+    monkeypatch.delenv("RFLOW_USER")
+    report = _run_and_report(experiment)
+    # the first run rests on the approval, the second on the re-approval
+    assert "2 confirmatory, 0 exploratory" in report
+    assert "the re-approval by dave (reapprovals[0])" in report
