@@ -78,7 +78,8 @@ rflow validate research/H-001-forest-ranks-responders/plan.qmd >/dev/null \
   || demo_fail "the pipeline's plan does not validate"
 git add -A && git commit -qm "H-001: plan for review"
 RFLOW_USER=dave rflow approve H-001
-git add -A && git commit -qm "H-001: approved by dave"
+# the reviewer commits the approval as themselves: the gate checks the commit's author
+git add -A && GIT_AUTHOR_NAME=dave GIT_AUTHOR_EMAIL=dave@example.com git commit -qm "H-001: approved by dave"
 
 say "rflow run H-001 -- dvc repro: dvclive's metrics, the params and the outputs land in the run"
 rflow run H-001 -- dvc repro 2>&1 | grep -E '^rflow:|^Running stage' || demo_fail "the pipeline run failed"
