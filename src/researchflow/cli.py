@@ -923,6 +923,30 @@ def power(hypothesis_id: str | None, as_json: bool) -> int:
     return 0
 
 
+# --- records to compare and hand over: diff, export (issue 26) ------------------------
+
+
+@cli.command("diff")
+@click.argument("run_a")
+@click.argument("run_b")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def diff_runs(run_a: str, run_b: str, as_json: bool) -> int:
+    """Two runs side by side: what differs between them.
+
+    Names every difference in the run (hypothesis, status, commit, branch, command, user,
+    dirty and its patch), its params, its metrics (with B minus A) and its data versions,
+    and the `git diff --stat` between the two commits when this clone has both. Runs of
+    different hypotheses and branches compare the same way; both are read from the store.
+
+    Example: rflow diff 3f2a9c0d4e5b6a7f8091a2b3c4d5e6f7 8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d
+    """
+    from researchflow.commands.diff import diff as run_diff
+    from researchflow.output import emit
+
+    emit(run_diff(_config(), run_a, run_b), as_json=as_json)
+    return 0
+
+
 # --- the portfolio: status, rank, board, doctor (issue 6) --------------------------------
 
 
