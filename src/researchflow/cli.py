@@ -947,6 +947,49 @@ def diff_runs(run_a: str, run_b: str, as_json: bool) -> int:
     return 0
 
 
+@cli.command("export")
+@click.argument("hypothesis_id", metavar="[ID]", required=False)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The zip to write, e.g. H-007-record.zip.",
+)
+@click.option(
+    "--verify",
+    "verify_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Re-check a record's checksums against its manifest instead of writing one.",
+)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def export_record(
+    hypothesis_id: str | None, output: Path | None, verify_path: Path | None, as_json: bool
+) -> int:
+    """Write a self-contained pre-registration record of a hypothesis, or verify one.
+
+    The zip holds the plan as it is and as approved (from git), a table of the approval,
+    every deviation and re-approval with dates, people and commits, the report, runs.yaml,
+    each run's store facts (tags, params, metrics with the time they were logged, status,
+    start and end) as JSON, the result of `rflow check`, and manifest.json with the
+    commit and each file's SHA-256. `--verify` exits 1 naming any changed, missing or
+    added file.
+
+    Example: rflow export H-007 -o H-007-record.zip && rflow export --verify H-007-record.zip
+    """
+    from researchflow.commands.export import export, verify
+    from researchflow.output import emit
+
+    if verify_path is not None:
+        if output is not None or hypothesis_id is not None:
+            raise click.UsageError("--verify takes only the record: rflow export --verify FILE.zip")
+        emit(verify(verify_path), as_json=as_json)
+        return 0
+    if output is None:
+        raise click.UsageError("-o FILE.zip is required (or --verify FILE.zip)")
+    emit(export(_config(), hypothesis_id, output), as_json=as_json)
+    return 0
+
+
 # --- the portfolio: status, rank, board, doctor (issue 6) --------------------------------
 
 
