@@ -83,6 +83,13 @@ def read_blobs(root: Path, specs: list[tuple[str, str]]) -> dict[tuple[str, str]
     }
 
 
+def acting_email(root: Path) -> str | None:
+    """git's user.email, unless RFLOW_USER names the acting user outright."""
+    if os.environ.get("RFLOW_USER", "").strip():
+        return None
+    return config_value(root, "user.email")
+
+
 def acting_user(root: Path) -> str:
     """RFLOW_USER if set, else git's user.name."""
     user = os.environ.get("RFLOW_USER", "").strip() or config_value(root, "user.name")
