@@ -382,6 +382,54 @@ def runs_close(run_id: str, status: str, as_json: bool) -> int:
     return 0
 
 
+@cli.group()
+def store() -> None:
+    """Move a hypothesis's runs between embedded MLflow stores (no server needed).
+
+    Example: rflow store export H-007 -o H-007-runs.zip
+    """
+
+
+@store.command("export")
+@click.argument("hypothesis_id", metavar="[ID]", required=False)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The bundle to write (a zip).",
+)
+@click.option("--no-artifacts", is_flag=True, help="Leave the runs' artifact files out.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def store_export(hypothesis_id: str | None, output: Path, no_artifacts: bool, as_json: bool) -> int:
+    """Write a hypothesis's runs (tags, params, metric history, times, status, artifacts)
+    to one file, for a colleague's clone or a CI job that has no access to this store.
+
+    Example: rflow store export H-007 -o H-007-runs.zip
+    """
+    from researchflow.commands.store import export
+    from researchflow.output import emit
+
+    emit(export(_config(), hypothesis_id, output, artifacts=not no_artifacts), as_json=as_json)
+    return 0
+
+
+@store.command("import")
+@click.argument("bundle", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def store_import(bundle: Path, as_json: bool) -> int:
+    """Add the runs of a bundle made by `rflow store export` to this machine's embedded
+    store, under the same run IDs, so `rflow check` finds what runs.yaml names.
+
+    Example: rflow store import H-007-runs.zip && rflow check H-007
+    """
+    from researchflow.commands.store import import_
+    from researchflow.output import emit
+
+    emit(import_(_config(), bundle), as_json=as_json)
+    return 0
+
+
 # --- the gate: approve, deviate, report, check, render (issue 5) -------------------------
 
 
