@@ -169,6 +169,22 @@ def _best(reasons: list[str]) -> str:
     return reasons[0]
 
 
+def as_registered(tip: Plan, registered: Plan | None) -> Plan:
+    """The tip plan judged by what was registered at the primary run's own commit: its
+    predictions (a deviation made later moves no verdict), evaluation, data and command."""
+    import dataclasses
+
+    if registered is None:
+        return tip
+    return dataclasses.replace(
+        tip,
+        predictions=registered.predictions,
+        evaluation=registered.evaluation,
+        data=registered.data,
+        command=registered.command,
+    )
+
+
 def primary_run(classified: Sequence[Classified]) -> str | None:
     """The latest confirmatory run: the one the report's verdicts rest on (with the rest of
     its group of repeats, when it has one). A baseline_command repeat is never primary."""

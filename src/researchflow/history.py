@@ -24,7 +24,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from researchflow.plan import Approval, Deviation, Plan
+from researchflow.plan import Approval, Deviation, Plan, Prediction
 
 SKEW = dt.timedelta(minutes=10)  # clocks of laptops and CI runners disagree a little
 
@@ -237,6 +237,9 @@ class _State:
                 "recorded deviation",
                 "revert the change, or record it with `rflow deviate` in the same commit",
             )
+        if approved_before and before is not None:
+            for finding in loosened(before, plan, short(commit.sha)):
+                self.findings.append(finding)
         for record in deviations:
             if approved_before and record.digest != commit.digest and record is deviations[-1]:
                 self.add(
@@ -300,6 +303,64 @@ class _State:
                 f"({_iso(earlier)})",
                 "do not edit `at` by hand; record it again with rflow",
             )
+
+
+KEEP_FIX = (
+    "a registered prediction stays: a deviation may only add or tighten one, or mark it "
+    "`withdrawn: true`"
+)
+
+
+def loosened(before: Plan, after: Plan, sha: str) -> list[Finding]:
+    """Predictions an approved plan lost or loosened between two commits: removed, direction
+    changed, min_effect or baseline moved the easy way, tolerance widened."""
+    findings = []
+    now = {p.metric: (index, p) for index, p in enumerate(after.predictions)}
+    for old in before.predictions:
+        if old.metric not in now:
+            findings.append(
+                Finding(
+                    "predictions",
+                    f"commit {sha} removes the registered prediction on {old.metric}",
+                    KEEP_FIX,
+                )
+            )
+            continue
+        index, new = now[old.metric]
+        eased = _eased(old, new)
+        if eased:
+            findings.append(
+                Finding(
+                    f"predictions[{index}]",
+                    f"commit {sha} loosens the registered prediction on {old.metric}: "
+                    + ", ".join(eased),
+                    KEEP_FIX,
+                )
+            )
+    return findings
+
+
+def _eased(old: Prediction, new: Prediction) -> list[str]:
+    """What makes `new` easier to confirm or to reproduce than `old`."""
+    eased = []
+    if new.direction != old.direction:
+        eased.append(f"direction {old.direction} → {new.direction}")
+    elif old.direction == "no_change":
+        if new.min_effect > old.min_effect:
+            eased.append(f"min_effect {old.min_effect:g} → {new.min_effect:g}")
+        if new.baseline != old.baseline:
+            eased.append(f"baseline {old.baseline:g} → {new.baseline:g}")
+    else:
+        if new.min_effect < old.min_effect:
+            eased.append(f"min_effect {old.min_effect:g} → {new.min_effect:g}")
+        easier = new.baseline < old.baseline
+        if old.direction == "decrease":
+            easier = new.baseline > old.baseline
+        if easier:
+            eased.append(f"baseline {old.baseline:g} → {new.baseline:g}")
+    if new.tolerance > old.tolerance:
+        eased.append(f"tolerance {old.tolerance:g} → {new.tolerance:g}")
+    return eased
 
 
 def _fold(name: str) -> str:

@@ -32,6 +32,9 @@ STATUSES = (
 OUTCOMES = ("confirmed", "refuted", "inconclusive")
 # what `rflow start/hold/resume/extend/conclude/abandon` append to `lifecycle:`
 LIFECYCLE_EVENTS = ("start", "hold", "resume", "extend", "conclude", "abandon")
+PREDICTION_KEYS = frozenset(
+    {"metric", "baseline", "direction", "min_effect", "tolerance", "withdrawn"}
+)
 RERUN_MATCHES = ("tolerance", "interval")  # how a rerun of a repeated experiment must agree
 VALIDATION_TYPES = ("ab_test", "pilot")
 # The plan's own front-matter keys; anything else is a typo unless it is a Quarto option
@@ -118,6 +121,7 @@ class Prediction:
     direction: str
     min_effect: float
     tolerance: float
+    withdrawn: bool = False  # withdrawn by a deviation: still shown and judged, never deleted
 
 
 @dataclass(frozen=True)
@@ -541,16 +545,26 @@ class _Checker:
                 )
             min_effect = self._number(f"{key}.min_effect", item.get("min_effect"), minimum=0)
             tolerance = self._number(f"{key}.tolerance", item.get("tolerance"), minimum=0)
+            withdrawn = item.get("withdrawn", False)
+            if not isinstance(withdrawn, bool):
+                self.add(f"{key}.withdrawn", f"{withdrawn!r} is not true or false", "use true")
             for extra in item:
-                if extra not in {"metric", "baseline", "direction", "min_effect", "tolerance"}:
+                if extra not in PREDICTION_KEYS:
                     self.add(
                         f"{key}.{extra}",
                         "unknown field",
-                        "use metric, baseline, direction, min_effect, tolerance",
+                        "use metric, baseline, direction, min_effect, tolerance, withdrawn",
                     )
             if len(self.problems) == before:
                 predictions.append(
-                    Prediction(metric, baseline, direction, min_effect, tolerance)  # type: ignore[arg-type]
+                    Prediction(
+                        metric,  # type: ignore[arg-type]
+                        baseline,  # type: ignore[arg-type]
+                        direction,  # type: ignore[arg-type]
+                        min_effect,  # type: ignore[arg-type]
+                        tolerance,  # type: ignore[arg-type]
+                        withdrawn is True,
+                    )
                 )
         return tuple(predictions)
 

@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Any
 from researchflow.evidence import (
     Classified,
     Experiment,
+    as_registered,
     classify,
     experiments_made,
     primary_experiment,
     primary_run,
 )
 from researchflow.plan import Plan
-from researchflow.project import RUNS_FILE
+from researchflow.project import PLAN_FILE, RUNS_FILE
 from researchflow.stats import Claim, Estimate, Judgement
 
 if TYPE_CHECKING:
@@ -248,6 +249,9 @@ def gather_inputs(
     digests = {commit: _digest_of(blob, config) for (commit, _), blob in blobs.items()}
     classified = tuple(classify(plan, runs, digests, facts))
     primary = primary_run(classified)
+    if primary is not None:  # verdicts by the registration at the run's own commit
+        at = store_commit(next(r for r in runs if r.run_id == primary), facts)
+        plan = as_registered(plan, _plan_of(blobs.get((at, relative)), config))
     links: dict[str, str] = {}
     for run in runs:
         experiment = found[run.run_id].experiment_id if run.run_id in found else run.experiment_id
@@ -272,6 +276,12 @@ def gather_inputs(
         experiment=experiment,
         run_metrics=run_metrics,
     )
+
+
+def _plan_of(blob: bytes | None, config: Config) -> Plan | None:
+    from researchflow.plan import read_plan
+
+    return read_plan(blob, PLAN_FILE, config.sections).plan if blob is not None else None
 
 
 def _digest_of(blob: bytes | None, config: Config) -> str | None:

@@ -145,7 +145,7 @@ def _pictures(
 
 def _repeats(ctx: HypothesisContext, inputs: object, verdicts: dict[str, Any]) -> list[Problem]:
     """A confirmatory experiment with fewer repeats than the plan registered."""
-    evaluation = ctx.plan.evaluation
+    evaluation = getattr(inputs, "plan", ctx.plan).evaluation  # registered at the run
     if getattr(inputs, "primary_run", None) is None:
         return []
     made = [j.estimate.n for j in verdicts.values() if j.estimate is not None]

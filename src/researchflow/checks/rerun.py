@@ -79,7 +79,7 @@ def check(ctx: HypothesisContext) -> CheckResult:
         return check_group(ctx, entry)
     from researchflow.checks.worktree import rerun_at
 
-    predictions = ctx.plan.predictions
+    predictions = ctx.report_inputs.plan.predictions  # as registered at the run's commit
     reported = {
         p.metric: stored.metrics[p.metric] for p in predictions if p.metric in stored.metrics
     }
@@ -114,10 +114,11 @@ def check(ctx: HypothesisContext) -> CheckResult:
             shown,
             1,
             "rerun",
-            f"non-deterministic: run {primary} does not reproduce even at its own commit "
-            f"{entry.commit[:12]}: {differences}",
-            "fix random seeds and other sources of randomness, or widen the tolerance "
-            f"with `rflow deviate {ctx.id}`",
+            f"run {primary} does not reproduce even at its own commit {entry.commit[:12]} "
+            f"({differences}): the experiment is non-deterministic, or the store holds "
+            "values its command did not produce",
+            "fix random seeds and other sources of randomness, run the experiment again "
+            f"(`rflow run`) and `rflow report {ctx.id} --update`",
         )
     return judged(ctx.id, LEVEL, [problem])
 
@@ -162,9 +163,9 @@ def check_group(ctx: HypothesisContext, entry: Any) -> CheckResult:
         problem = _exit_problem(shown, entry, result.exit_code, f"HEAD with RFLOW_SEED={seed}")
         return judged(ctx.id, LEVEL, [problem])
     verdicts = report.judge_all(inputs)
-    match = ctx.plan.evaluation.rerun_match
+    match = ctx.report_inputs.plan.evaluation.rerun_match
     problems, shown_means = [], []
-    for prediction in ctx.plan.predictions:
+    for prediction in ctx.report_inputs.plan.predictions:
         judged_one = verdicts[prediction.metric]
         est = judged_one.estimate
         values = [r.metrics[prediction.metric] for r in results if prediction.metric in r.metrics]
@@ -227,7 +228,7 @@ def _nothing_logged(shown: str, ctx: HypothesisContext, result: Any) -> Problem:
     """Nothing was computed, or nothing was written where rflow reads: never a seed issue."""
     from researchflow.adapters.dvc_pipeline import is_pipeline_command, read_pipeline
 
-    wanted = ", ".join(p.metric for p in ctx.plan.predictions)
+    wanted = ", ".join(p.metric for p in ctx.report_inputs.plan.predictions)
     if is_pipeline_command(result.command):
         files = read_pipeline(ctx.config.root).metrics_files
         cause = (
