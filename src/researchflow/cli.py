@@ -382,6 +382,54 @@ def runs_close(run_id: str, status: str, as_json: bool) -> int:
     return 0
 
 
+@cli.group()
+def store() -> None:
+    """Move a hypothesis's runs between embedded MLflow stores (no server needed).
+
+    Example: rflow store export H-007 -o H-007-runs.zip
+    """
+
+
+@store.command("export")
+@click.argument("hypothesis_id", metavar="[ID]", required=False)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The bundle to write (a zip).",
+)
+@click.option("--no-artifacts", is_flag=True, help="Leave the runs' artifact files out.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def store_export(hypothesis_id: str | None, output: Path, no_artifacts: bool, as_json: bool) -> int:
+    """Write a hypothesis's runs (tags, params, metric history, times, status, artifacts)
+    to one file, for a colleague's clone or a CI job that has no access to this store.
+
+    Example: rflow store export H-007 -o H-007-runs.zip
+    """
+    from researchflow.commands.store import export
+    from researchflow.output import emit
+
+    emit(export(_config(), hypothesis_id, output, artifacts=not no_artifacts), as_json=as_json)
+    return 0
+
+
+@store.command("import")
+@click.argument("bundle", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def store_import(bundle: Path, as_json: bool) -> int:
+    """Add the runs of a bundle made by `rflow store export` to this machine's embedded
+    store, under the same run IDs, so `rflow check` finds what runs.yaml names.
+
+    Example: rflow store import H-007-runs.zip && rflow check H-007
+    """
+    from researchflow.commands.store import import_
+    from researchflow.output import emit
+
+    emit(import_(_config(), bundle), as_json=as_json)
+    return 0
+
+
 # --- the gate: approve, deviate, report, check, render (issue 5) -------------------------
 
 
@@ -920,6 +968,73 @@ def power(hypothesis_id: str | None, as_json: bool) -> int:
     from researchflow.output import emit
 
     emit(run_power(_config(), hypothesis_id), as_json=as_json)
+    return 0
+
+
+# --- records to compare and hand over: diff, export (issue 26) ------------------------
+
+
+@cli.command("diff")
+@click.argument("run_a")
+@click.argument("run_b")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def diff_runs(run_a: str, run_b: str, as_json: bool) -> int:
+    """Two runs side by side: what differs between them.
+
+    Names every difference in the run (hypothesis, status, commit, branch, command, user,
+    dirty and its patch), its params, its metrics (with B minus A) and its data versions,
+    and the `git diff --stat` between the two commits when this clone has both. Runs of
+    different hypotheses and branches compare the same way; both are read from the store.
+
+    Example: rflow diff 3f2a9c0d4e5b6a7f8091a2b3c4d5e6f7 8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d
+    """
+    from researchflow.commands.diff import diff as run_diff
+    from researchflow.output import emit
+
+    emit(run_diff(_config(), run_a, run_b), as_json=as_json)
+    return 0
+
+
+@cli.command("export")
+@click.argument("hypothesis_id", metavar="[ID]", required=False)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The zip to write, e.g. H-007-record.zip.",
+)
+@click.option(
+    "--verify",
+    "verify_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Re-check a record's checksums against its manifest instead of writing one.",
+)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def export_record(
+    hypothesis_id: str | None, output: Path | None, verify_path: Path | None, as_json: bool
+) -> int:
+    """Write a self-contained pre-registration record of a hypothesis, or verify one.
+
+    The zip holds the plan as it is and as approved (from git), a table of the approval,
+    every deviation and re-approval with dates, people and commits, the report, runs.yaml,
+    each run's store facts (tags, params, metrics with the time they were logged, status,
+    start and end) as JSON, the result of `rflow check`, and manifest.json with the
+    commit and each file's SHA-256. `--verify` exits 1 naming any changed, missing or
+    added file.
+
+    Example: rflow export H-007 -o H-007-record.zip && rflow export --verify H-007-record.zip
+    """
+    from researchflow.commands.export import export, verify
+    from researchflow.output import emit
+
+    if verify_path is not None:
+        if output is not None or hypothesis_id is not None:
+            raise click.UsageError("--verify takes only the record: rflow export --verify FILE.zip")
+        emit(verify(verify_path), as_json=as_json)
+        return 0
+    if output is None:
+        raise click.UsageError("-o FILE.zip is required (or --verify FILE.zip)")
+    emit(export(_config(), hypothesis_id, output), as_json=as_json)
     return 0
 
 

@@ -234,7 +234,12 @@ def gather_inputs(
     if store_runs is not None:
         found = dict(store_runs)
     else:
+        from researchflow.storeplace import require_runs_found, require_store
+
+        # a clone without the runs' store: never write "missing" into the verdicts
+        require_store(config.root, uri, plan.id, runs)
         found = store.fetch_runs(uri, [run.run_id for run in runs]) if runs else {}
+        require_runs_found(config.root, uri, plan.id, runs, found)
     if history is None:
         history = read_history(config, path, os.environ)
     facts = evidence_facts(config, history, found)
