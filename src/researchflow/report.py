@@ -284,7 +284,8 @@ def gather_inputs(
         if url:
             links[run.run_id] = url
     observed = dict(found[primary].metrics) if primary in found else {}
-    experiment = primary_experiment(classified, primary)
+    registered = plan.evaluation.repeats if plan.evaluation.repeats_registered else None
+    experiment = primary_experiment(classified, primary, registered, facts)
     run_metrics = {
         run_id: dict(found[run_id].metrics)
         for run_id in (experiment.run_ids if experiment else ())

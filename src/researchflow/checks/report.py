@@ -144,10 +144,27 @@ def _pictures(
 
 
 def _repeats(ctx: HypothesisContext, inputs: object, verdicts: dict[str, Any]) -> list[Problem]:
-    """A confirmatory experiment with fewer repeats than the plan registered."""
+    """A confirmatory experiment with fewer repeats than the plan registered, or with a
+    registered seed that does not count (failed, missing, changed after it ended)."""
     evaluation = getattr(inputs, "plan", ctx.plan).evaluation  # registered at the run
     if getattr(inputs, "primary_run", None) is None:
         return []
+    line = ctx.plan_result.document.line_of("evaluation.repeats") if ctx.plan_result.document else 1
+    experiment = getattr(inputs, "primary_experiment", None)
+    gaps = getattr(experiment, "gaps", ())
+    if gaps:
+        shown = "; ".join(gaps[:3]) + (f"; and {len(gaps) - 3} more" if len(gaps) > 3 else "")
+        return [
+            Problem(
+                ctx.rel(PLAN_FILE),
+                line,
+                "evaluation.repeats",
+                f"the confirmatory experiment {getattr(experiment, 'group', '')} is incomplete, "
+                f"not a smaller sample: {shown}",
+                f"run all {evaluation.repeats} registered repeats again "
+                f"(`rflow run {ctx.id}`) and `rflow report {ctx.id} --update`",
+            )
+        ]
     made = [j.estimate.n for j in verdicts.values() if j.estimate is not None]
     if not made or max(made) >= evaluation.repeats:
         return []
