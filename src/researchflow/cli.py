@@ -356,6 +356,24 @@ def runs() -> None:
     """
 
 
+@runs.command("retire")
+@click.argument("run_id", metavar="RUN")
+@click.option("--reason", required=True, help="Why the run was a mistake.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def runs_retire(run_id: str, reason: str, as_json: bool) -> int:
+    """Retire a run that was a mistake: it stays in runs.yaml, in the report and in the
+    count of runs tried, with the reason, who retired it and when, but never carries a
+    verdict. Nothing is deleted or committed: commit runs.yaml, then `rflow report --update`.
+
+    Example: rflow runs retire 3f2a9c0d4e5b6a7f8091a2b3c4d5e6f7 --reason "ran on the test split"
+    """
+    from researchflow.commands.runs_retire import retire
+    from researchflow.output import emit
+
+    emit(retire(_config(), run_id, reason), as_json=as_json)
+    return 0
+
+
 @runs.command("close")
 @click.argument("run_id")
 @click.option(
@@ -379,6 +397,54 @@ def runs_close(run_id: str, status: str, as_json: bool) -> int:
     from researchflow.output import emit
 
     emit(close(_config(), run_id, status), as_json=as_json)
+    return 0
+
+
+@cli.group()
+def store() -> None:
+    """Move a hypothesis's runs between embedded MLflow stores (no server needed).
+
+    Example: rflow store export H-007 -o H-007-runs.zip
+    """
+
+
+@store.command("export")
+@click.argument("hypothesis_id", metavar="[ID]", required=False)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The bundle to write (a zip).",
+)
+@click.option("--no-artifacts", is_flag=True, help="Leave the runs' artifact files out.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def store_export(hypothesis_id: str | None, output: Path, no_artifacts: bool, as_json: bool) -> int:
+    """Write a hypothesis's runs (tags, params, metric history, times, status, artifacts)
+    to one file, for a colleague's clone or a CI job that has no access to this store.
+
+    Example: rflow store export H-007 -o H-007-runs.zip
+    """
+    from researchflow.commands.store import export
+    from researchflow.output import emit
+
+    emit(export(_config(), hypothesis_id, output, artifacts=not no_artifacts), as_json=as_json)
+    return 0
+
+
+@store.command("import")
+@click.argument("bundle", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def store_import(bundle: Path, as_json: bool) -> int:
+    """Add the runs of a bundle made by `rflow store export` to this machine's embedded
+    store, under the same run IDs, so `rflow check` finds what runs.yaml names.
+
+    Example: rflow store import H-007-runs.zip && rflow check H-007
+    """
+    from researchflow.commands.store import import_
+    from researchflow.output import emit
+
+    emit(import_(_config(), bundle), as_json=as_json)
     return 0
 
 
@@ -740,8 +806,14 @@ def digest(
     is_flag=True,
     help="Regenerate only the results block of an existing report; keep your text.",
 )
+@click.option(
+    "--primary",
+    metavar="RUN",
+    help="Rest the verdicts on this confirmatory run instead of the latest; the report "
+    "says who chose it.",
+)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def report(hypothesis_id: str | None, update: bool, as_json: bool) -> int:
+def report(hypothesis_id: str | None, update: bool, primary: str | None, as_json: bool) -> int:
     """Write report.qmd: predictions vs observed from the linked runs, and a verdict each.
 
     The results block (between the rflow:results markers) is generated from runs.yaml and
@@ -750,11 +822,12 @@ def report(hypothesis_id: str | None, update: bool, as_json: bool) -> int:
     the deviations. The rest of the report is yours. Moves the plan to `reported`.
 
     Example: rflow report H-007 --update
+    Example: rflow report H-007 --primary 3f2a9c0d4e5b6a7f8091a2b3c4d5e6f7
     """
     from researchflow.commands.report import report as run_report
     from researchflow.output import emit
 
-    emit(run_report(_config(), hypothesis_id, update=update), as_json=as_json)
+    emit(run_report(_config(), hypothesis_id, update=update, primary=primary), as_json=as_json)
     return 0
 
 

@@ -30,3 +30,8 @@ class ServiceUnavailable(RflowError):
     """MLflow, GitLab or a DVC remote could not be reached: exit 3."""
 
     exit_code = EXIT_SERVICE
+
+
+class StoreAbsent(ServiceUnavailable):
+    """The store this machine reaches does not hold a hypothesis's runs (a clone without the
+    first machine's embedded store): one line for the whole check, exit 3."""

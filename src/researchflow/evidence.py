@@ -256,14 +256,26 @@ class Experiment:
     group: str | None  # the parent run of the repeats; None for a single run
     runs: tuple[RunEntry, ...]  # the treatment repeats that count, by repeat index
     baseline: tuple[RunEntry, ...] = ()  # the baseline_command repeats (arm: baseline)
+    # why a registered seed does not count ("seed 3 ended FAILED"): the experiment is then
+    # incomplete, never a smaller sample, and backs no verdict
+    gaps: tuple[str, ...] = ()
 
     @property
     def run_ids(self) -> tuple[str, ...]:
         return tuple(run.run_id for run in (*self.runs, *self.baseline))
 
 
-def primary_experiment(classified: Sequence[Classified], primary: str | None) -> Experiment | None:
-    """The experiment the primary run belongs to: its confirmatory group, or itself alone."""
+def primary_experiment(
+    classified: Sequence[Classified],
+    primary: str | None,
+    repeats: int | None = None,
+    facts: Facts | None = None,
+) -> Experiment | None:
+    """The experiment the primary run belongs to: its confirmatory group, or itself alone.
+
+    With `repeats` (the registered count), a group is the seeds 0..repeats-1: each must be
+    a confirmatory, untouched run, else the experiment is incomplete (`gaps`) and holds no
+    runs, so no verdict rests on the seeds that happened to be kept."""
     if primary is None:
         return None
     item = next((c for c in classified if c.run_id == primary), None)
@@ -272,15 +284,51 @@ def primary_experiment(classified: Sequence[Classified], primary: str | None) ->
     group = item.run.group
     if group is None:
         return Experiment(None, (item.run,))
-    members = [c.run for c in classified if c.confirmatory and c.run.group == group]
+    members = [c for c in classified if c.run.group == group]
+    if repeats is not None:
+        gaps = seed_gaps(members, repeats, facts)
+        if gaps:
+            return Experiment(group, (), (), tuple(gaps))
+        members = [c for c in members if c.run.repeat is not None and c.run.repeat < repeats]
+    runs = [c.run for c in members if c.confirmatory]
     by_repeat = sorted(
-        members, key=lambda run: (run.repeat if run.repeat is not None else -1, run.run_id)
+        runs, key=lambda run: (run.repeat if run.repeat is not None else -1, run.run_id)
     )
     return Experiment(
         group,
         tuple(run for run in by_repeat if run.arm is None),
         tuple(run for run in by_repeat if run.arm == BASELINE_ARM),
     )
+
+
+def seed_gaps(members: Sequence[Classified], repeats: int, facts: Facts | None) -> list[str]:
+    """Each registered seed that does not count, with why: missing, not confirmatory, or
+    ended later in the store than rflow recorded (its status was changed afterwards)."""
+    gaps = []
+    arms = sorted({c.run.arm for c in members}, key=lambda arm: arm or "")
+    for arm in arms:
+        label = "baseline seed" if arm == BASELINE_ARM else "seed"
+        for seed in range(repeats):
+            found = [c for c in members if c.run.arm == arm and c.run.repeat == seed]
+            if not found:
+                gaps.append(f"{label} {seed} is missing")
+                continue
+            for c in found:
+                why = c.reason if not c.confirmatory else _changed_after_end(c.run, facts)
+                if why:
+                    gaps.append(f"{label} {seed} (run {c.run_id}) {why}")
+    return gaps
+
+
+def _changed_after_end(run: RunEntry, facts: Facts | None) -> str:
+    """The store's end time later than the `ended` rflow wrote: ended again afterwards."""
+    stored = facts.store.get(run.run_id) if facts is not None else None
+    recorded = parse_time(getattr(run, "ended", ""))
+    if stored is None or stored.end_time_ms is None or recorded is None:
+        return ""
+    if stored.end_time_ms - recorded.timestamp() * 1000 >= 1000:
+        return "was ended again in the store after rflow recorded its end"
+    return ""
 
 
 def experiments_made(classified: Sequence[Classified]) -> int:

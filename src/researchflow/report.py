@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from researchflow.evidence import (
+    BASELINE_ARM,
+    EXPLORATORY,
     Classified,
     Experiment,
     as_registered,
@@ -37,6 +40,22 @@ GENERATED_NOTE = (
 
 
 @dataclass(frozen=True)
+class Chosen:
+    """A primary run chosen with `rflow report --primary`, as the report's front matter
+    records it; `refused` says why it cannot be the primary (then the latest is)."""
+
+    run_id: str
+    by: str
+    at: str
+    refused: str = ""
+
+
+CHOSEN_RUN = "primary_chosen_run"
+CHOSEN_BY = "primary_chosen_by"
+CHOSEN_AT = "primary_chosen_at"
+
+
+@dataclass(frozen=True)
 class ReportInputs:
     """Everything the results block shows, gathered once."""
 
@@ -51,6 +70,7 @@ class ReportInputs:
     # store; without them the primary run alone, with `observed`, is the experiment
     experiment: Experiment | None = None
     run_metrics: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    chosen: Chosen | None = None  # `rflow report --primary`: who chose which run
 
     @property
     def primary_experiment(self) -> Experiment | None:
@@ -202,13 +222,15 @@ def gather_inputs(
     *,
     store_runs: Mapping[str, Any] | None = None,
     history: Any = None,
+    choose: Chosen | None = None,
 ) -> ReportInputs:
     """Read the plan, runs.yaml, ONE batched store query, the plan's git history and the
     plan at each run's commit.
 
     `store_runs`: the runs already fetched by the caller (`rflow check` shares its single
     query between levels), used instead of querying the store again; `history`: the plan's
-    replayed history, likewise.
+    replayed history, likewise; `choose`: a primary run being chosen now (`rflow report
+    --primary`) instead of the choice the report records.
     """
     import os
 
@@ -234,7 +256,12 @@ def gather_inputs(
     if store_runs is not None:
         found = dict(store_runs)
     else:
+        from researchflow.storeplace import require_runs_found, require_store
+
+        # a clone without the runs' store: never write "missing" into the verdicts
+        require_store(config.root, uri, plan.id, runs)
         found = store.fetch_runs(uri, [run.run_id for run in runs]) if runs else {}
+        require_runs_found(config.root, uri, plan.id, runs, found)
     if history is None:
         history = read_history(config, path, os.environ)
     facts = evidence_facts(config, history, found)
@@ -242,8 +269,11 @@ def gather_inputs(
     commits = {run.commit for run in runs} | {store_commit(run, facts) for run in runs}
     blobs = read_blobs(config.root, [(commit, relative) for commit in sorted(commits)])
     digests = {commit: _digest_of(blob, config) for (commit, _), blob in blobs.items()}
-    classified = tuple(classify(plan, runs, digests, facts))
-    primary = primary_run(classified)
+    classified = tuple(_retired(c) for c in classify(plan, runs, digests, facts))
+    if choose is None:
+        choose = _chosen_in_report(folder)
+    chosen = _judge_choice(choose, classified) if choose else None
+    primary = chosen.run_id if chosen and not chosen.refused else primary_run(classified)
     if primary is not None:  # verdicts by the registration at the run's own commit
         at = store_commit(next(r for r in runs if r.run_id == primary), facts)
         plan = as_registered(plan, _plan_of(blobs.get((at, relative)), config))
@@ -254,7 +284,8 @@ def gather_inputs(
         if url:
             links[run.run_id] = url
     observed = dict(found[primary].metrics) if primary in found else {}
-    experiment = primary_experiment(classified, primary)
+    registered = plan.evaluation.repeats if plan.evaluation.repeats_registered else None
+    experiment = primary_experiment(classified, primary, registered, facts)
     run_metrics = {
         run_id: dict(found[run_id].metrics)
         for run_id in (experiment.run_ids if experiment else ())
@@ -270,7 +301,48 @@ def gather_inputs(
         links=links,
         experiment=experiment,
         run_metrics=run_metrics,
+        chosen=chosen,
     )
+
+
+def _retired(item: Classified) -> Classified:
+    """A retired run (`rflow runs retire`) is counted as tried and never carries a verdict."""
+    retired = item.run.retired
+    if not retired:
+        return item
+    why = _one_line(str(retired.get("reason", "")))
+    return Classified(item.run, EXPLORATORY, f"retired by {retired.get('by', '?')}: {why}")
+
+
+def _chosen_in_report(folder: Path) -> Chosen | None:
+    """The choice `rflow report --primary` wrote into the report's front matter."""
+    from researchflow.document import DocumentError, parse_document
+    from researchflow.project import REPORT_FILE
+
+    try:
+        front = parse_document((folder / REPORT_FILE).read_bytes()).front_matter
+    except (OSError, DocumentError):
+        return None
+    run, by = front.get(CHOSEN_RUN), front.get(CHOSEN_BY)
+    if not run or not by:
+        return None
+    return Chosen(str(run), str(by), str(front.get(CHOSEN_AT) or ""))
+
+
+def _judge_choice(choice: Chosen, classified: tuple[Classified, ...]) -> Chosen:
+    """The choice, with why it cannot be the primary when it is not a confirmatory run."""
+    import dataclasses
+
+    item = next((c for c in classified if c.run_id == choice.run_id), None)
+    if item is None:
+        refused = "runs.yaml does not list it"
+    elif not item.confirmatory:
+        refused = f"it is exploratory: {item.reason}"
+    elif item.run.arm == BASELINE_ARM:
+        refused = "it is a baseline_command repeat"
+    else:
+        refused = ""
+    return dataclasses.replace(choice, refused=refused)
 
 
 def _plan_of(blob: bytes | None, config: Config) -> Plan | None:
@@ -296,10 +368,24 @@ def _primary(inputs: ReportInputs) -> list[str]:
     if run_id is None:
         return ["**Primary run:** none. No confirmatory run yet, so every verdict is inconclusive."]
     missing = "" if run_id in inputs.in_store else " (missing from the MLflow store)"
+    chosen = inputs.chosen
+    which = "the latest confirmatory run"
+    if chosen is not None and not chosen.refused:
+        confirmatory = sum(1 for c in inputs.classified if c.confirmatory)
+        which = (
+            f"chosen by {chosen.by} at {chosen.at} among {confirmatory} confirmatory "
+            "run(s) (`rflow report --primary`)"
+        )
     lines = [
-        f"**Primary run:** {_run_ref(inputs, run_id)}{missing}, the latest confirmatory run; "
+        f"**Primary run:** {_run_ref(inputs, run_id)}{missing}, {which}; "
         f"the verdicts below rest on it{_approval_of(inputs, run_id)}."
     ]
+    if chosen is not None and chosen.refused:
+        lines += [
+            "",
+            f"**Chosen primary run not used:** `{chosen.run_id}` (chosen by {chosen.by}): "
+            f"{chosen.refused}.",
+        ]
     reason = inputs.plan.roles.reason
     if reason:
         lines += ["", f"**Role rules waived:** {_one_line(reason)}"]
@@ -430,12 +516,14 @@ def _method(inputs: ReportInputs, verdicts: Mapping[str, Judgement]) -> list[str
 def _runs(inputs: ReportInputs) -> list[str]:
     classified = inputs.classified
     confirmatory = [c for c in classified if c.confirmatory]
-    exploratory = [c for c in classified if not c.confirmatory]
+    retired = [c for c in classified if c.run.retired]
+    exploratory = [c for c in classified if not c.confirmatory and not c.run.retired]
     failed = sum(1 for c in classified if c.run.status != "FINISHED")
     dirty = sum(1 for c in classified if c.run.dirty)
     made = experiments_made(classified)
+    gone = f", {len(retired)} retired" if retired else ""
     lines = [
-        f"**Runs tried:** {len(classified)} in all ({failed} failed, {dirty} dirty): "
+        f"**Runs tried:** {len(classified)} in all ({failed} failed, {dirty} dirty{gone}): "
         f"{len(confirmatory)} confirmatory, {len(exploratory)} exploratory. "
         f"**Confirmatory experiments made:** {made}; the verdicts rest on the latest, and "
         "every other one stays counted here. "
@@ -448,7 +536,16 @@ def _runs(inputs: ReportInputs) -> list[str]:
     lines += [_run_line(inputs, c) for c in confirmatory] or ["- none"]
     lines += ["", "Exploratory runs:", ""]
     lines += [f"{_run_line(inputs, c)}: {c.reason}" for c in exploratory] or ["- none"]
+    if retired:
+        lines += ["", "Retired runs (counted as tried, never evidence):", ""]
+        lines += [f"{_run_line(inputs, c)}: {_retired_note(c)}" for c in retired]
     return lines
+
+
+def _retired_note(item: Classified) -> str:
+    retired = item.run.retired or {}
+    reason = _one_line(str(retired.get("reason", "")))
+    return f"retired by {retired.get('by', '?')} at {retired.get('at', '?')}: {reason}"
 
 
 def _run_line(inputs: ReportInputs, item: Classified) -> str:

@@ -22,6 +22,9 @@ REPORT_KEYS = (
     "id",
     "hypothesis_title",
     "primary_run",
+    "primary_chosen_run",  # `rflow report --primary`: the run chosen, by whom, when
+    "primary_chosen_by",
+    "primary_chosen_at",
     "verdicts",
     "verdicts_original",
     "decision",

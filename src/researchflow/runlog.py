@@ -11,7 +11,7 @@ import datetime as dt
 import fcntl
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -362,3 +362,15 @@ def _locked(folder: Path) -> Iterator[None]:
         yield
     finally:
         os.close(handle)  # closing releases the lock
+
+
+def update_run(path: Path, run_id: str, change: Callable[[RunEntry], RunEntry]) -> RunEntry:
+    """Replace the entry of `run_id` with `change(entry)`, under the same lock as appends;
+    UserError when the file does not list it."""
+    with _locked(path.parent):
+        log = read_runs(path)
+        if run_id not in log.run_ids():
+            raise UserError(f"{path}: run {run_id} is not listed (check the run ID)")
+        entries = [change(e) if e.run_id == run_id else e for e in log.runs]
+        write_atomic(path, render_runs(log.hypothesis or "", entries))
+        return next(e for e in entries if e.run_id == run_id)

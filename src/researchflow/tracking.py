@@ -190,6 +190,11 @@ class StartedRun:
     research_dir: str = "research"
     snapshot: Any = None  # pipeline_run.Snapshot: the tree just before the command
     rerun: bool = False
+    store_name: str = ""  # the store as runs.yaml records it (storeplace.recorded_store)
+
+    @property
+    def recorded_uri(self) -> str:
+        return self.store_name or self.tracking_uri
 
     def child_environment(self) -> dict[str, str]:
         env = {
@@ -217,6 +222,7 @@ def start_linked_run(
     from researchflow.pendingruns import settle
     from researchflow.pipeline_run import before, run_data
     from researchflow.runlog import check_recordable
+    from researchflow.storeplace import recorded_store
 
     work = Path(cwd) if cwd else config.root
     gitrepo.require_repository(work)
@@ -262,6 +268,7 @@ def start_linked_run(
         research_dir=config.research_dir,
         snapshot=snapshot,
         rerun=rerun,
+        store_name=recorded_store(config.root, uri),
     )
 
 
@@ -302,7 +309,7 @@ def finish_run_recording(
     entry = RunEntry(
         run_id=started.run_id,
         experiment_id=started.experiment_id,
-        tracking_uri=started.tracking_uri,
+        tracking_uri=started.recorded_uri,
         commit=started.commit,
         branch=started.branch,
         dirty=dirty,
@@ -452,7 +459,7 @@ def _entry(
     return RunEntry(
         run_id=started.run_id,
         experiment_id=started.experiment_id,
-        tracking_uri=started.tracking_uri,
+        tracking_uri=started.recorded_uri,
         commit=started.commit,
         branch=started.branch,
         dirty=started.dirty,
@@ -478,10 +485,12 @@ def entry_from_store(
     data = data_from_tags(tags)
     if not data:  # a plain MLflow run: the data is what the DVC files said at its commit
         data = data_versions(root, tuple(plan_data) or None, rev=commit)
+    from researchflow.storeplace import recorded_store
+
     return RunEntry(
         run_id=run.run_id,
         experiment_id=run.experiment_id,
-        tracking_uri=uri,
+        tracking_uri=recorded_store(root, uri),
         commit=commit,
         branch=tags.get(BRANCH),
         dirty=is_dirty(tags),

@@ -318,3 +318,107 @@ def test_a_group_whose_rerun_mean_moved_fails_the_rerun(confirmed: Path, rflow) 
     [problem] = level["problems"]
     assert "the rerun mean of group" in problem["message"]
     assert "(seeds 0, 1 of 10)" in problem["message"] and "tolerance 0.02" in problem["message"]
+
+
+# --- every registered repeat counts (issue 21) ------------------------------------------
+
+
+def _registered_group(root: Path) -> list:
+    runs = read_runs(root / FOLDER / "runs.yaml").runs
+    return [run for run in runs if run.group == runs[-1].group]
+
+
+def _client(root: Path):
+    from mlflow import MlflowClient
+
+    from researchflow.config import tracking_uri
+
+    return MlflowClient(tracking_uri(load_config(root)))
+
+
+@pytest.fixture
+def own(tmp_path: Path, monkeypatch, rflow, mlflow_server: str) -> Path:
+    """Five registered repeats in an MLflow experiment of their own: these attacks write
+    to the store, so they must not share runs with other tests."""
+    root = tmp_path / "repo"
+    build(root, mlflow_server, effect=0.03, evaluation="{{repeats: 5}}")
+    monkeypatch.chdir(root)
+    approve(root)
+    assert rflow("run", "--jobs", "2", "H-007").code == 0
+    commit_all(root, "the registered repeats")
+    return root
+
+
+def _sneak(root: Path, message: str) -> None:
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "--no-verify", "-m", message)
+
+
+def test_repeats_marked_failed_through_mlflow_leave_the_experiment_incomplete(
+    own: Path, rflow
+) -> None:
+    import dataclasses
+
+    from researchflow.evidence import parse_time
+    from researchflow.runlog import render_runs, utc_timestamp
+
+    group = _registered_group(own)
+    worst = sorted(group, key=lambda run: run.metrics["accuracy"])[:3]
+    client = _client(own)
+    for run in worst:  # the attacker ends the three worst seeds FAILED, as MLflow allows
+        client.set_terminated(run.run_id, status="FAILED")
+    ended = {run.run_id: client.get_run(run.run_id).info.end_time for run in worst}
+    path = own / FOLDER / "runs.yaml"
+    entries = [
+        dataclasses.replace(run, status="FAILED", ended=utc_timestamp(ended[run.run_id]))
+        if run.run_id in ended
+        else run
+        for run in read_runs(path).runs
+    ]
+    assert all(parse_time(e.ended) for e in entries)
+    path.write_text(render_runs("H-007", entries), encoding="utf-8")
+    _sneak(own, "three repeats failed")
+    assert rflow("report", "H-007").code == 0
+    assert verdict_row(own)[8] == "**inconclusive**"  # the kept seven confirm nothing
+    level = report_level(rflow)
+    assert level["status"] == "fail"
+    [problem] = [p for p in level["problems"] if p["field"] == "evaluation.repeats"]
+    seed = min(run.repeat for run in worst)
+    assert problem["message"].startswith(
+        f"the confirmatory experiment {group[0].group} is incomplete, not a smaller sample: "
+    )
+    assert f"seed {seed} (run " in problem["message"] and "ended FAILED" in problem["message"]
+    rerun = rerun_level(rflow, "--rerun")
+    assert rerun["status"] == "fail"
+    assert "cannot be rerun as registered: seed" in rerun["problems"][0]["message"]
+
+
+def test_a_repeat_whose_metric_was_rewritten_after_it_ended_leaves_it_incomplete(
+    own: Path, rflow
+) -> None:
+    group = _registered_group(own)
+    worst = min(group, key=lambda run: run.metrics["accuracy"])
+    _client(own).log_metric(worst.run_id, "accuracy", 0.9)
+    assert rflow("report", "H-007").code == 0
+    level = report_level(rflow)
+    [problem] = [p for p in level["problems"] if p["field"] == "evaluation.repeats"]
+    assert (
+        f"seed {worst.repeat} (run {worst.run_id}) accuracy logged after the run ended"
+        in problem["message"]
+    )
+
+
+def test_a_repeat_dropped_from_runs_yaml_is_a_missing_seed(own: Path, rflow) -> None:
+    from researchflow.runlog import render_runs
+
+    group = _registered_group(own)
+    worst = min(group, key=lambda run: run.metrics["accuracy"])
+    _client(own).delete_run(worst.run_id)
+    path = own / FOLDER / "runs.yaml"
+    kept = [run for run in read_runs(path).runs if run.run_id != worst.run_id]
+    path.write_text(render_runs("H-007", kept), encoding="utf-8")
+    _sneak(own, "a repeat that never was")
+    assert rflow("report", "H-007").code == 0
+    level = report_level(rflow)
+    [problem] = [p for p in level["problems"] if p["field"] == "evaluation.repeats"]
+    assert f"seed {worst.repeat} is missing" in problem["message"]

@@ -198,10 +198,11 @@ def test_embedded_store_needs_no_server(runs_repo, rflow, monkeypatch) -> None:
 
     assert outcome.code == 0, outcome.stderr
     entry = only_entry(runs_repo)
-    assert entry.tracking_uri == f"sqlite:///{runs_repo / '.rflow' / 'mlflow.db'}"
-    assert (runs_repo / ".rflow" / "mlflow.db").is_file()
+    assert entry.tracking_uri == "sqlite:///.rflow/mlflow.db"  # the same name in every clone
+    database = runs_repo / ".rflow" / "mlflow.db"
+    assert database.is_file()
     assert entry.metrics == {"accuracy": 0.5}
-    assert store_run(entry.tracking_uri, entry.run_id).data.tags["rflow.hypothesis"] == "H-001"
+    assert store_run(f"sqlite:///{database}", entry.run_id).data.tags["rflow.hypothesis"] == "H-001"
 
 
 def test_postgres_backed_server_records_the_run(

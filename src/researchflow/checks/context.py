@@ -88,11 +88,16 @@ class HypothesisContext:
         every run runs.yaml lists: ONE batched query (a search by the tag)."""
         from researchflow.adapters.mlflow import fetch_runs
         from researchflow.config import tracking_uri
+        from researchflow.storeplace import require_runs_found, require_store
 
         ids = [entry.run_id for entry in self.runs]
         if not ids and (self.plan is None or self.plan.approval is None):
             return {}  # nothing can be evidence yet: no need to reach the store
-        return fetch_runs(tracking_uri(self.config), ids, hypothesis=self.id)
+        uri, root = tracking_uri(self.config), self.config.root
+        require_store(root, uri, self.id, self.runs)  # a clone without it: one line, exit 3
+        found = fetch_runs(uri, ids, hypothesis=self.id)
+        require_runs_found(root, uri, self.id, self.runs, found)
+        return found
 
     @cached_property
     def live_runs(self) -> dict[str, Any]:

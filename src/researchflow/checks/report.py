@@ -102,13 +102,16 @@ def _executor_problems(ctx: HypothesisContext, inputs: Any) -> list[Problem]:
 
 
 def _outcome_problems(ctx: HypothesisContext, inputs: object) -> list[Problem]:
-    """The plan's `outcome` against the verdicts the store's runs give today."""
+    """The plan's `outcome` against the verdicts the store's confirmatory runs give today;
+    no keyword in the conclusion overrules them."""
+    from researchflow.evidence import experiments_made
     from researchflow.outcome import combined, disagreement
     from researchflow.report import judge_all
 
     plan = ctx.plan
     verdicts = {metric: v.verdict for metric, v in judge_all(inputs).items()}  # type: ignore[arg-type]
-    why = disagreement(plan.outcome, plan.conclusion, verdicts)
+    made = experiments_made(getattr(inputs, "classified", ()))
+    why = disagreement(plan.outcome, verdicts, made)
     if why is None:
         return []
     stated = combined(verdicts)
@@ -118,8 +121,7 @@ def _outcome_problems(ctx: HypothesisContext, inputs: object) -> list[Problem]:
             _line(ctx, "outcome"),
             "outcome",
             why,
-            f"set 'outcome: {stated}', or name the report's '{stated}' in 'conclusion' and "
-            "say why it is overruled",
+            f"set 'outcome: {stated}': the outcome follows from the confirmatory verdicts",
         )
     ]
 
@@ -144,10 +146,27 @@ def _pictures(
 
 
 def _repeats(ctx: HypothesisContext, inputs: object, verdicts: dict[str, Any]) -> list[Problem]:
-    """A confirmatory experiment with fewer repeats than the plan registered."""
+    """A confirmatory experiment with fewer repeats than the plan registered, or with a
+    registered seed that does not count (failed, missing, changed after it ended)."""
     evaluation = getattr(inputs, "plan", ctx.plan).evaluation  # registered at the run
     if getattr(inputs, "primary_run", None) is None:
         return []
+    line = ctx.plan_result.document.line_of("evaluation.repeats") if ctx.plan_result.document else 1
+    experiment = getattr(inputs, "primary_experiment", None)
+    gaps = getattr(experiment, "gaps", ())
+    if gaps:
+        shown = "; ".join(gaps[:3]) + (f"; and {len(gaps) - 3} more" if len(gaps) > 3 else "")
+        return [
+            Problem(
+                ctx.rel(PLAN_FILE),
+                line,
+                "evaluation.repeats",
+                f"the confirmatory experiment {getattr(experiment, 'group', '')} is incomplete, "
+                f"not a smaller sample: {shown}",
+                f"run all {evaluation.repeats} registered repeats again "
+                f"(`rflow run {ctx.id}`) and `rflow report {ctx.id} --update`",
+            )
+        ]
     made = [j.estimate.n for j in verdicts.values() if j.estimate is not None]
     if not made or max(made) >= evaluation.repeats:
         return []

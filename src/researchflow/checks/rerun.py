@@ -145,6 +145,16 @@ def check_group(ctx: HypothesisContext, entry: Any) -> CheckResult:
 
     inputs = ctx.report_inputs
     experiment = inputs.primary_experiment
+    if experiment.gaps:  # every registered seed is replayed, or none is
+        problem = Problem(
+            ctx.rel(RUNS_FILE),
+            1,
+            "rerun",
+            f"group {entry.group} cannot be rerun as registered: {experiment.gaps[0]}",
+            f"run all registered repeats again (`rflow run {ctx.id}`) and "
+            f"`rflow report {ctx.id} --update`",
+        )
+        return judged(ctx.id, LEVEL, [problem])
     seeds = sorted(run.repeat for run in experiment.runs if run.repeat is not None)
     if not seeds:
         return skipped(ctx.id, LEVEL, f"group {entry.group} has no repeats to rerun")

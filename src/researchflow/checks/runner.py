@@ -10,7 +10,7 @@ from researchflow.adapters.process import CommandFailed
 from researchflow.checks.context import CheckOptions, HypothesisContext
 from researchflow.checks.model import FAIL, LEVELS, CheckReport, CheckResult, skipped
 from researchflow.config import Config
-from researchflow.errors import RflowError, ServiceUnavailable
+from researchflow.errors import RflowError, ServiceUnavailable, StoreAbsent
 from researchflow.problems import Problem
 
 Level = Callable[[HypothesisContext], CheckResult]
@@ -50,6 +50,8 @@ def check_hypothesis(ctx: HypothesisContext, levels: tuple[str, ...]) -> list[Ch
 def _run_level(ctx: HypothesisContext, level: str) -> CheckResult:
     try:
         return level_function(level)(ctx)
+    except StoreAbsent:
+        raise  # the whole check cannot run here: one line, not one per level or run
     except ServiceUnavailable as error:
         problem = Problem(ctx.rel(), 0, level, str(error), "check the service and run it again")
         return CheckResult(ctx.id, level, FAIL, (problem,), "service unreachable", True)

@@ -78,6 +78,7 @@ def doctor(config: Config) -> DoctorResult:
         check_git(config.root),
         check_dvc(config),
         check_mlflow(config),
+        *check_runs_store(config),
         check_quarto(config.quarto.required),
         check_gitlab(config),
         check_pre_commit(config.root),
@@ -172,6 +173,75 @@ def check_mlflow(config: Config) -> Finding:
             return Finding("mlflow", OK, f"{where}: folder exists")
         return Finding("mlflow", OK, f"{where}: created on the first `rflow run`")
     return Finding("mlflow", OK, f"{where}: reachability not checked for {scheme}:// stores")
+
+
+def check_runs_store(config: Config) -> list[Finding]:
+    """Whether the store this machine uses holds the runs the research folders list: a
+    clone without the first machine's embedded store is told so, not "all is well"."""
+    from researchflow.runlog import read_runs
+    from researchflow.storeplace import sqlite_file, where_runs_live
+
+    entries: list[Any] = []
+    for path in sorted((config.root / config.research_dir).glob("*/runs.yaml")):
+        try:
+            entries.extend(read_runs(path).runs)
+        except UserError:
+            continue  # `rflow check` names a broken file; the doctor asks about the store
+    if not entries:
+        return []
+    uri = tracking_uri(config)
+    home = gitrepo.redact(where_runs_live(config.root, entries))
+    ids = sorted({entry.run_id for entry in entries})
+    listed = f"{len(ids)} run{'s' if len(ids) != 1 else ''} listed in {config.research_dir}/"
+    reach = (
+        "`rflow store import FILE` (made with `rflow store export ID -o FILE` where the runs "
+        "were made), or set MLFLOW_TRACKING_URI to the team's tracking server"
+    )
+    database = sqlite_file(uri, config.root)
+    if database is not None and not database.exists():
+        detail = f"{listed} live in {home}, which does not exist here"
+        return [Finding("runs", FAIL, detail, reach)]
+    try:
+        present = _present(uri, database, ids)
+    except Exception as error:  # the doctor reports, it does not fail
+        return [Finding("runs", WARN, f"{listed}: could not ask the store ({error})")]
+    if present is None:
+        return []
+    missing = len(ids) - len(present)
+    if missing:
+        detail = (
+            f"{listed}: the store {gitrepo.redact(uri)} lacks {missing} of them (made in {home})"
+        )
+        return [Finding("runs", FAIL, detail, reach)]
+    return [Finding("runs", OK, f"{listed}: all in the store")]
+
+
+def _present(uri: str, database: Path | None, ids: list[str]) -> set[str] | None:
+    """Which of `ids` the store holds, without importing mlflow; None: not asked."""
+    if database is not None:
+        import sqlite3
+
+        connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+        try:
+            found: set[str] = set()
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = connection.execute(
+                    f"SELECT run_uuid FROM runs WHERE run_uuid IN ({marks})",
+                    chunk,
+                ).fetchall()
+                found.update(str(row[0]) for row in rows)
+            return found
+        finally:
+            connection.close()
+    if urllib.parse.urlsplit(uri).scheme.lower() in ("http", "https"):
+        from researchflow.adapters.mlflow import health, open_store
+
+        if health(uri) is not None:
+            return None  # check_mlflow already says the server is down
+        return set(open_store(uri).search(ids))
+    return None
 
 
 def _sqlite_path(uri: str) -> Path | None:

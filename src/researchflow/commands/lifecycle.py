@@ -160,11 +160,11 @@ def conclude(
             )
         outcome = combined(verdicts)
         notes.append(f"outcome {outcome}: from the report's verdicts")
-    problem = disagreement(outcome, conclusion, verdicts)
+    problem = disagreement(outcome, verdicts)
     if problem:
         raise UserError(
-            f"--outcome: {problem} (use --outcome {combined(verdicts)}, or say in --conclusion "
-            f"why the report's '{combined(verdicts)}' is overruled)"
+            f"--outcome: {problem} (use --outcome {combined(verdicts)}: the outcome follows "
+            "from the report's verdicts)"
         )
     report_updates = _decision_updates(report_doc, shown_report, decision, decision_reason)
     new_report = set_fields(report_text, report_updates) if report_updates else None

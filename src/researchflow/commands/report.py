@@ -24,7 +24,11 @@ from researchflow.hypotheses import (
 from researchflow.project import REPORT_FILE, read_template, shown_path
 from researchflow.report import (
     BEGIN,
+    CHOSEN_AT,
+    CHOSEN_BY,
+    CHOSEN_RUN,
     END,
+    Chosen,
     ReportInputs,
     figures,
     gather_inputs,
@@ -50,6 +54,7 @@ class ReportResult:
     confirmatory: int
     details: tuple[dict[str, Any], ...] = ()  # per prediction: n, mean, effect, interval
     pictures: tuple[str, ...] = ()  # the SVGs written beside the report
+    chosen_by: str | None = None  # `--primary`: who chose the primary run
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -62,6 +67,7 @@ class ReportResult:
             "confirmatory": self.confirmatory,
             "predictions": list(self.details),
             "pictures": list(self.pictures),
+            "primary_chosen_by": self.chosen_by,
         }
 
     def to_text(self) -> str:
@@ -69,14 +75,24 @@ class ReportResult:
         lines = [f"{self.path}: {action}"]
         for detail in self.details:
             lines.append(f"  {detail['metric']}: {detail['verdict']} ({detail['reason']})")
+        tried = f"{self.runs} run{'s' if self.runs != 1 else ''} tried"
+        chosen = f", chosen by {self.chosen_by}" if self.chosen_by else ""
         lines.append(
-            f"  {self.runs} runs tried, {self.confirmatory} confirmatory; "
-            f"primary run: {self.primary_run or 'none'}"
+            f"  {tried}, {self.confirmatory} confirmatory; "
+            f"primary run: {self.primary_run or 'none'}{chosen}"
         )
         return "\n".join(lines)
 
 
-def report(config: Config, hypothesis_id: str | None, *, update: bool = False) -> ReportResult:
+def report(
+    config: Config,
+    hypothesis_id: str | None,
+    *,
+    update: bool = False,
+    primary: str | None = None,
+) -> ReportResult:
+    """Write the report, or refresh its results block (`update`); `primary`: rest the
+    verdicts on this confirmatory run, recorded with who chose it and when."""
     found_id, folder = resolve_hypothesis(config, hypothesis_id)
     path = plan_path(folder)
     shown_plan = shown_path(path)
@@ -89,6 +105,8 @@ def report(config: Config, hypothesis_id: str | None, *, update: bool = False) -
     report_path = folder / REPORT_FILE
     shown = shown_path(report_path)
     exists = report_path.exists()
+    if primary is not None:
+        update = exists  # choosing the primary run refreshes an existing report
     if exists and not update:
         raise UserError(
             f"{shown}: already exists (use `rflow report {found_id} --update` to refresh the "
@@ -97,7 +115,14 @@ def report(config: Config, hypothesis_id: str | None, *, update: bool = False) -
     if update and not exists:
         raise UserError(f"{shown}: not found (run `rflow report {found_id}` to write it)")
 
-    inputs = gather_inputs(config, found_id)
+    choice = _choice(config, primary)
+    inputs = gather_inputs(config, found_id, choose=choice)
+    if choice is not None and inputs.chosen is not None and inputs.chosen.refused:
+        raise UserError(
+            f"--primary: run {choice.run_id} cannot be the primary run: "
+            f"{inputs.chosen.refused} (choose a confirmatory run; `rflow report "
+            f"{found_id} --json` lists the runs)"
+        )
     verdicts = judge_all(inputs)
     block = render_results_block(inputs, verdicts)
     base = report_path.read_text(encoding="utf-8") if exists else _template(config)
@@ -109,6 +134,10 @@ def report(config: Config, hypothesis_id: str | None, *, update: bool = False) -
             f"'{BEGIN}' and one '{END}' line under '## Results')"
         )
     text = set_fields(text, report_fields(inputs))
+    if choice is not None:
+        text = set_fields(
+            text, {CHOSEN_RUN: choice.run_id, CHOSEN_BY: choice.by, CHOSEN_AT: choice.at}
+        )
     pictures = figures(inputs, verdicts)
     plan_text = None
     if plan.status in ("approved", "running"):
@@ -121,6 +150,17 @@ def report(config: Config, hypothesis_id: str | None, *, update: bool = False) -
         write_atomic(path, plan_text)
     shown_pictures = tuple(shown_path(folder / name) for name in pictures)
     return _result(inputs, verdicts, shown, created=not exists, pictures=shown_pictures)
+
+
+def _choice(config: Config, primary: str | None) -> Chosen | None:
+    from researchflow.adapters.git import acting_user
+    from researchflow.runlog import utc_timestamp
+
+    if primary is None:
+        return None
+    if not primary.strip():
+        raise UserError("--primary: empty (give the ID of a confirmatory run in runs.yaml)")
+    return Chosen(primary.strip(), acting_user(config.root), utc_timestamp())
 
 
 def _template(config: Config) -> str:
@@ -147,4 +187,5 @@ def _result(
         confirmatory=sum(1 for c in inputs.classified if c.confirmatory),
         details=tuple(j.to_json() for j in judged.values()),
         pictures=pictures,
+        chosen_by=inputs.chosen.by if inputs.chosen and not inputs.chosen.refused else None,
     )

@@ -1,0 +1,83 @@
+"""`rflow runs retire RUN --reason …`: a run that was a mistake (wrong split, a typo in a
+parameter) stays in runs.yaml and in the report's count of runs tried, but never carries a
+verdict. Nothing is deleted, from the file or the store; nothing is committed."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from researchflow.config import Config
+from researchflow.errors import UserError
+from researchflow.project import RUNS_FILE, shown_path
+
+
+@dataclass(frozen=True)
+class RetireResult:
+    run_id: str
+    path: str
+    reason: str
+    by: str
+    at: str
+    changed: bool  # False: it was retired already
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "runs_file": self.path,
+            "retired": {"reason": self.reason, "by": self.by, "at": self.at},
+            "changed": self.changed,
+        }
+
+    def to_text(self) -> str:
+        if not self.changed:
+            return f"run {self.run_id} was already retired by {self.by} at {self.at}: {self.reason}"
+        return (
+            f"{self.path}: run {self.run_id} retired by {self.by}: {self.reason} "
+            "(it stays counted as tried and never carries a verdict; commit runs.yaml, then "
+            "`rflow report --update`)"
+        )
+
+
+def find_runs_file(config: Config, run_id: str) -> Path:
+    """The runs.yaml under the research folder that lists `run_id`."""
+    from researchflow.runlog import read_runs
+
+    for path in sorted((config.root / config.research_dir).glob(f"*/{RUNS_FILE}")):
+        if run_id in read_runs(path).run_ids():
+            return path
+    raise UserError(
+        f"run {run_id}: not listed in any {config.research_dir}/*/{RUNS_FILE} "
+        "(give a run ID that runs.yaml lists; `rflow link` adopts a run made elsewhere)"
+    )
+
+
+def retire(config: Config, run_id: str, reason: str) -> RetireResult:
+    from researchflow.adapters.git import acting_user
+    from researchflow.runlog import RunEntry, read_runs, update_run, utc_timestamp
+
+    run_id = run_id.strip()
+    reason = " ".join(reason.split())
+    if not run_id:
+        raise UserError("RUN: empty (give the MLflow run ID listed in runs.yaml)")
+    if not reason:
+        raise UserError(
+            "--reason: empty (say why the run was a mistake, e.g. 'ran on the test split')"
+        )
+    path = find_runs_file(config, run_id)
+    shown = shown_path(path)
+    entry = next(e for e in read_runs(path).runs if e.run_id == run_id)
+    if entry.retired:
+        old = dict(entry.retired)
+        return RetireResult(
+            run_id, shown, old.get("reason", ""), old.get("by", ""), old.get("at", ""), False
+        )
+    record = {"reason": reason, "by": acting_user(config.root), "at": utc_timestamp()}
+
+    def mark(found: RunEntry) -> RunEntry:
+        return dataclasses.replace(found, retired=record)
+
+    update_run(path, run_id, mark)
+    return RetireResult(run_id, shown, record["reason"], record["by"], record["at"], True)
