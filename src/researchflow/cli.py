@@ -496,20 +496,27 @@ def deviate(hypothesis_id: str | None, reason: str, as_json: bool) -> int:
 
 @cli.command()
 @click.argument("hypothesis_id", metavar="[ID]", required=False)
+@click.option(
+    "--override",
+    metavar="REASON",
+    help="Pass the team's limit anyway; the reason is recorded in lifecycle: and shown.",
+)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def start(hypothesis_id: str | None, as_json: bool) -> int:
+def start(hypothesis_id: str | None, override: str | None, as_json: bool) -> int:
     """Start work on an approved plan: approved → running.
 
-    Refused until a reviewer has approved the plan. Sets `status: running` and appends
+    Refused until a reviewer has approved the plan, when the acting user is not the
+    plan's executor (unless roles.reason waives it), and when the executor already runs
+    `wip_limit` hypotheses (unless --override "why"). Sets `status: running` and appends
     `{event: start, at, by}` to `lifecycle:` in plan.qmd; the timebox counts from here.
     Nothing is committed: commit the plan.
 
-    Example: rflow start H-007
+    Example: RFLOW_USER=carol rflow start H-007
     """
     from researchflow.commands.lifecycle import start as run_start
     from researchflow.output import emit
 
-    emit(run_start(_config(), hypothesis_id), as_json=as_json)
+    emit(run_start(_config(), hypothesis_id, override), as_json=as_json)
     return 0
 
 
@@ -616,12 +623,20 @@ def abandon(hypothesis_id: str | None, reason: str, as_json: bool) -> int:
 @click.argument("hypothesis_id", metavar="[ID]", required=False)
 @click.option("--days", type=int, required=True, help="Days to add to the timebox.")
 @click.option("--reason", required=True, help="Why the work needs longer.")
+@click.option(
+    "--override",
+    metavar="REASON",
+    help="Pass the team's limit anyway; the reason is recorded in lifecycle: and shown.",
+)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def extend(hypothesis_id: str | None, days: int, reason: str, as_json: bool) -> int:
+def extend(
+    hypothesis_id: str | None, days: int, reason: str, override: str | None, as_json: bool
+) -> int:
     """Lengthen the timebox without a deviation: the timebox is not registered content.
 
     Raises `timebox_days` by DAYS and appends `{event: extend, days, reason}` to
     `lifecycle:` (append-only; the board shows the extension). Runs stay confirmatory.
+    The executor extends; past `timebox_max_days` only with --override "why".
     Nothing is committed.
 
     Example: rflow extend H-007 --days 3 --reason "the March data arrived late"
@@ -629,7 +644,26 @@ def extend(hypothesis_id: str | None, days: int, reason: str, as_json: bool) -> 
     from researchflow.commands.lifecycle import extend as run_extend
     from researchflow.output import emit
 
-    emit(run_extend(_config(), hypothesis_id, days, reason), as_json=as_json)
+    emit(run_extend(_config(), hypothesis_id, days, reason, override), as_json=as_json)
+    return 0
+
+
+@cli.command()
+@click.argument("hypothesis_id", metavar="[ID]", required=False)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def signoff(hypothesis_id: str | None, as_json: bool) -> int:
+    """Sign off the results of a reported hypothesis: the team reviewed the report.
+
+    The acting user must be a reviewer who is none of author, designer and executor.
+    Appends `{event: signoff, at, by}` to `lifecycle:`; `rflow conclude` requires it.
+    Nothing is committed: commit the plan.
+
+    Example: RFLOW_USER=dave rflow signoff H-007
+    """
+    from researchflow.commands.lifecycle import signoff as run_signoff
+    from researchflow.output import emit
+
+    emit(run_signoff(_config(), hypothesis_id), as_json=as_json)
     return 0
 
 

@@ -1,8 +1,8 @@
 """The plan's `outcome` against the report's verdicts (pure).
 
 A hypothesis is confirmed when every prediction is, refuted when any prediction is, and
-inconclusive otherwise. The plan's `outcome` must say the same, or its `conclusion` must
-name the report's verdict and say why it is overruled.
+inconclusive otherwise. The plan's `outcome` must say the same: no word in the conclusion
+overrules the verdicts, and `confirmed` needs a confirmatory experiment behind it.
 """
 
 from __future__ import annotations
@@ -45,16 +45,20 @@ def report_verdicts(front_matter: Mapping[str, Any], text: str = "") -> dict[str
 
 
 def disagreement(
-    outcome: str | None, conclusion: str | None, verdicts: Mapping[str, str]
+    outcome: str | None, verdicts: Mapping[str, str], confirmatory: int | None = None
 ) -> str | None:
-    """Why `outcome` contradicts the report (one phrase), or None when it agrees or is
-    explained: a conclusion that names the report's verdict says why it is overruled."""
-    if outcome is None or not verdicts:
+    """Why `outcome` contradicts the verdicts (one phrase), or None when it agrees.
+
+    `confirmatory`: how many confirmatory experiments the verdicts rest on, when known (the
+    gate counts them from the store); `confirmed` without one is never the outcome."""
+    if outcome is None:
+        return None
+    if outcome == CONFIRMED and confirmatory == 0:
+        return "outcome confirmed, but no confirmatory run backs any verdict"
+    if not verdicts:
         return None
     stated = combined(verdicts)
     if outcome == stated:
-        return None
-    if conclusion and re.search(rf"\b{stated}\b", conclusion, re.IGNORECASE):
         return None
     return f"outcome {outcome} disagrees with the report's verdict {stated} ({_list(verdicts)})"
 

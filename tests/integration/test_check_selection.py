@@ -112,3 +112,24 @@ def test_ids_and_all_together_are_refused(research: Path, rflow) -> None:
     outcome = rflow("check", "--all", "H-001")
     assert outcome.code == 2
     assert "not several" in outcome.stderr
+
+
+@pytest.mark.parametrize(
+    "slug",
+    ["with spaces", "кириллица", "café-à-la-carte", "rocket-🚀", 'quote"and\\back'],
+    ids=["spaces", "cyrillic", "accents", "emoji", "quote-backslash"],
+)
+def test_changed_finds_a_folder_whose_name_git_would_quote(
+    research: Path, rflow, slug: str
+) -> None:
+    git(research, "config", "core.quotepath", "true")  # git's default, stated
+    git(research, "checkout", "-q", "-b", "feature")
+    write_plan(research, "H-003", slug)
+    git(research, "add", "-A")
+    git(research, "commit", "-qm", "a hypothesis in a folder git quotes")
+    assert ids(selection.changed(load_config(research), env={})) == ["H-003"]
+    outcome = rflow("check", "--changed", "--json")
+    import json
+
+    checked = {c["hypothesis"] for c in json.loads(outcome.stdout)["checks"]}
+    assert "H-003" in checked, outcome.stdout

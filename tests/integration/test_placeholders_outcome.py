@@ -93,11 +93,39 @@ def test_outcome_that_contradicts_the_report_fails_validate_and_check(experiment
     )
 
 
-def test_outcome_that_explains_why_it_overrules_the_report_passes(experiment, rflow) -> None:
+def test_no_word_in_the_conclusion_overrules_the_verdicts(experiment, rflow) -> None:
     plan = experiment.folder / "plan.qmd"
     conclude_by_hand(
         plan, "inconclusive", "confirmed on toy data only; one run cannot carry the claim"
     )
-    assert rflow("validate", str(plan)).code == 0
+    outcome = rflow("validate", str(plan))
+    assert outcome.code == 1
+    assert "outcome inconclusive disagrees with the report's verdict confirmed" in outcome.stdout
     conclude_by_hand(plan, "confirmed", "the graded target helps")
     assert rflow("validate", str(plan)).code == 0
+
+
+def test_outcome_confirmed_without_a_confirmatory_run_fails_whatever_the_conclusion(
+    experiment,
+) -> None:
+    from fixtures.experiment import HYPOTHESIS, git, rflow_in, write_report
+
+    # rewind to the plan for review: the only run is made before the approval (exploratory)
+    found = git(experiment.repo, "log", "--format=%H", "--grep=plan for review", "-1")
+    git(experiment.repo, "reset", "-q", "--hard", found.strip())
+    assert rflow_in(experiment.repo, "run", HYPOTHESIS) == 0
+    experiment.commit("H-001: an early look")
+    assert rflow_in(experiment.repo, "approve", HYPOTHESIS, RFLOW_USER="dave") == 0
+    experiment.commit("H-001: approved by dave", author="dave")
+    assert rflow_in(experiment.repo, "report", HYPOTHESIS) == 0
+    write_report(experiment.folder / "report.qmd")
+    conclude_by_hand(
+        experiment.folder / "plan.qmd", "confirmed", "inconclusive by the numbers, confirmed"
+    )
+    experiment.commit("H-001: concluded")
+    result = experiment.check()
+    assert result["code"] == 1
+    assert (
+        "outcome: outcome confirmed, but no confirmatory run backs any verdict (set 'outcome: "
+        "inconclusive': the outcome follows from the confirmatory verdicts)"
+    ) in failing(result)["report"]

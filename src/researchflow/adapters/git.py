@@ -83,6 +83,13 @@ def read_blobs(root: Path, specs: list[tuple[str, str]]) -> dict[tuple[str, str]
     }
 
 
+def acting_email(root: Path) -> str | None:
+    """git's user.email, unless RFLOW_USER names the acting user outright."""
+    if os.environ.get("RFLOW_USER", "").strip():
+        return None
+    return config_value(root, "user.email")
+
+
 def acting_user(root: Path) -> str:
     """RFLOW_USER if set, else git's user.name."""
     user = os.environ.get("RFLOW_USER", "").strip() or config_value(root, "user.name")
@@ -213,8 +220,20 @@ def branch_names(root: Path) -> list[str]:
 
 def tree_names(root: Path, rev: str, folder: str) -> list[str]:
     """Entry names directly inside `folder` at commit `rev` (no checkout)."""
-    out = git(root, "ls-tree", "--name-only", f"{rev}:{folder}", check=False)
-    return [line for line in out.splitlines() if line]
+    out = git(root, "ls-tree", "-z", "--name-only", f"{rev}:{folder}", check=False)
+    return [name for name in out.split("\0") if name]
+
+
+def diff_paths(
+    root: Path, base: str, head: str, folder: str, *, diff_filter: str | None = None
+) -> list[str]:
+    """Paths under `folder` that differ between `base` and `head`, exactly as named: read
+    with `-z`, so git never quotes a space, a Cyrillic letter or an emoji."""
+    args = ["diff", "-z", "--name-only", "--no-renames"]
+    if diff_filter:
+        args.append(f"--diff-filter={diff_filter}")
+    out = git(root, "--literal-pathspecs", *args, base, head, "--", folder)
+    return [name for name in out.split("\0") if name]
 
 
 def remote_refs(root: Path, remote: str, *patterns: str) -> dict[str, str]:
@@ -441,6 +460,7 @@ def file_commits(
     revs = f"{since}..{rev}" if since else rev
     out = git(
         root,
+        "--literal-pathspecs",  # a folder named with * or [ is a name, not a pattern
         "log",
         "--reverse",
         "--topo-order",

@@ -102,13 +102,16 @@ def _executor_problems(ctx: HypothesisContext, inputs: Any) -> list[Problem]:
 
 
 def _outcome_problems(ctx: HypothesisContext, inputs: object) -> list[Problem]:
-    """The plan's `outcome` against the verdicts the store's runs give today."""
+    """The plan's `outcome` against the verdicts the store's confirmatory runs give today;
+    no keyword in the conclusion overrules them."""
+    from researchflow.evidence import experiments_made
     from researchflow.outcome import combined, disagreement
     from researchflow.report import judge_all
 
     plan = ctx.plan
     verdicts = {metric: v.verdict for metric, v in judge_all(inputs).items()}  # type: ignore[arg-type]
-    why = disagreement(plan.outcome, plan.conclusion, verdicts)
+    made = experiments_made(getattr(inputs, "classified", ()))
+    why = disagreement(plan.outcome, verdicts, made)
     if why is None:
         return []
     stated = combined(verdicts)
@@ -118,8 +121,7 @@ def _outcome_problems(ctx: HypothesisContext, inputs: object) -> list[Problem]:
             _line(ctx, "outcome"),
             "outcome",
             why,
-            f"set 'outcome: {stated}', or name the report's '{stated}' in 'conclusion' and "
-            "say why it is overruled",
+            f"set 'outcome: {stated}': the outcome follows from the confirmatory verdicts",
         )
     ]
 

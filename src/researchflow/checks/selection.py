@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from researchflow.adapters import git as gitrepo
-from researchflow.adapters.git import git
+from researchflow.adapters.git import diff_paths, git
 from researchflow.adapters.process import CommandFailed
 from researchflow.config import Config
 from researchflow.errors import UserError
@@ -106,9 +106,8 @@ def changed(config: Config, env: Mapping[str, str] | None = None) -> Selected:
     env = os.environ if env is None else env
     base = merge_base(config, env)
     research = config.research_dir.strip("/")
-    names = git(config.root, "diff", "--name-only", "--no-renames", base, "HEAD", "--", research)
     ids: list[str] = []
-    for name in names.splitlines():
+    for name in diff_paths(config.root, base, "HEAD", research):
         if not name.startswith(f"{research}/"):
             continue
         parts = name[len(research) + 1 :].split("/")
@@ -136,10 +135,7 @@ def changed_under(config: Config, base: str, research_dirs: list[str]) -> list[s
     """Hypothesis IDs with files changed between `base` and HEAD under any of the folders."""
     ids: list[str] = []
     for research in dict.fromkeys(d.strip("/") for d in research_dirs):
-        names = git(
-            config.root, "diff", "--name-only", "--no-renames", base, "HEAD", "--", research
-        )
-        for name in names.splitlines():
+        for name in diff_paths(config.root, base, "HEAD", research):
             if not name.startswith(f"{research}/"):
                 continue
             parts = name[len(research) + 1 :].split("/")
@@ -154,19 +150,8 @@ def moved_folders(config: Config, base: str, research: str) -> list[str]:
     """Hypothesis folders whose plan the merge request removes from the target's research
     folder: moved, renamed or deleted (one `git diff`)."""
     research = research.strip("/")
-    out = git(
-        config.root,
-        "diff",
-        "--name-only",
-        "--no-renames",
-        "--diff-filter=D",
-        base,
-        "HEAD",
-        "--",
-        research,
-    )
     gone = []
-    for name in out.splitlines():
+    for name in diff_paths(config.root, base, "HEAD", research, diff_filter="D"):
         parts = name[len(research) + 1 :].split("/") if name.startswith(f"{research}/") else []
         if len(parts) == 2 and parts[1] == "plan.qmd" and id_from_name(parts[0]):
             gone.append(f"{research}/{parts[0]}")
@@ -177,10 +162,7 @@ def folders_without_id(config: Config, base: str, research_dirs: list[str]) -> l
     """Folders under the research folders, changed since `base`, whose name has no ID."""
     found: list[str] = []
     for research in dict.fromkeys(d.strip("/") for d in research_dirs):
-        names = git(
-            config.root, "diff", "--name-only", "--no-renames", base, "HEAD", "--", research
-        )
-        for name in names.splitlines():
+        for name in diff_paths(config.root, base, "HEAD", research):
             parts = name[len(research) + 1 :].split("/") if name.startswith(f"{research}/") else []
             if len(parts) >= 2 and id_from_name(parts[0]) is None:
                 folder = f"{research}/{parts[0]}"

@@ -134,7 +134,7 @@ def outcome_problems(result: PlanResult, report_path: Path, shown: str) -> tuple
     except (OSError, UnicodeDecodeError, DocumentError):
         return ()  # no report to compare with: the report level of `rflow check` says so
     verdicts = report_verdicts(front_matter, text)
-    problem = disagreement(plan.outcome, plan.conclusion, verdicts)
+    problem = disagreement(plan.outcome, verdicts)
     if problem is None:
         return ()
     return (
@@ -143,8 +143,7 @@ def outcome_problems(result: PlanResult, report_path: Path, shown: str) -> tuple
             document.line_of("outcome"),
             "outcome",
             problem,
-            f"set 'outcome: {combined(verdicts)}', or name the report's '{combined(verdicts)}' "
-            "in 'conclusion' and say why it is overruled",
+            f"set 'outcome: {combined(verdicts)}': the outcome follows from the verdicts",
         ),
     )
 
