@@ -194,6 +194,8 @@ class StartedRun:
     rerun: bool = False
     store_name: str = ""  # the store as runs.yaml records it (storeplace.recorded_store)
     note: str | None = None  # `rflow run --note`: MLflow's description of the run
+    plan_data: tuple[str, ...] = ()  # the plan's `data`: read again after the command
+    dvc_enabled: bool = True
 
     @property
     def recorded_uri(self) -> str:
@@ -276,6 +278,8 @@ def start_linked_run(
         rerun=rerun,
         store_name=recorded_store(config.root, uri),
         note=extra.get(NOTE),
+        plan_data=tuple(plan_data),
+        dvc_enabled=config.dvc.enabled,
     )
 
 
@@ -370,7 +374,7 @@ def finish_run_recording(
         branch=started.branch,
         dirty=dirty,
         command=started.command,
-        data=started.data,
+        data=aftermath.data if aftermath and aftermath.data else started.data,
         started=started.started,
         ended=utc_timestamp(end),
         status=status,
@@ -425,6 +429,10 @@ def _record_aftermath(started: StartedRun) -> tuple[Any, list[str]]:
         )
     params = {k: v[:MAX_VALUE] for k, v in aftermath.params.items() if k not in logged_params}
     tags = {output_tag(path): md5 for path, md5 in aftermath.outputs.items()}
+    data = _data_after(started, aftermath)
+    if data != started.data:
+        tags.update({data_tag(path): md5 for path, md5 in data.items()})
+        aftermath = replace(aftermath, data=data)
     if aftermath.experiment:
         tags[DVC_EXP] = aftermath.experiment
         notes.append(
@@ -448,6 +456,23 @@ def _record_aftermath(started: StartedRun) -> tuple[Any, list[str]]:
             f"({PARENT_RUN}): {', '.join(children)}"
         )
     return aftermath, notes
+
+
+def _data_after(started: StartedRun, aftermath: Any) -> dict[str, str]:
+    """The data versions as the command left them: when it wrote dvc.lock (`dvc repro`,
+    `dvc exp run`), what dvc.lock says now is what the pipeline consumed; otherwise the
+    versions read before it started."""
+    from researchflow.pipeline_run import run_data
+
+    if not aftermath.lock_changed or started.work is None:
+        return dict(started.data)
+    try:
+        after = run_data(started.work, started.plan_data, dvc_enabled=started.dvc_enabled)
+    except UserError:
+        return dict(started.data)  # the command removed a plan path: keep what it started on
+    return {path: after.get(path, md5) for path, md5 in started.data.items()} | {
+        path: md5 for path, md5 in after.items() if path not in started.data
+    }
 
 
 def _log_plots(started: StartedRun, plots: Sequence[Path]) -> list[str]:
