@@ -264,10 +264,20 @@ def _separated(args: tuple[str, ...]) -> bool:
     help="Run up to J repeats at once.",
 )
 @click.option(
+    "--note",
+    metavar="TEXT",
+    help="One line kept with the run (MLflow's description); shown by diff and the report.",
+)
+@click.option(
     "--json", "as_json", is_flag=True, help=JSON_HELP + " The command's output goes to stderr."
 )
 def run(
-    args: tuple[str, ...], allow_dirty: bool, repeat: int | None, jobs: int, as_json: bool
+    args: tuple[str, ...],
+    allow_dirty: bool,
+    repeat: int | None,
+    jobs: int,
+    note: str | None,
+    as_json: bool,
 ) -> int:
     """Run a command as an MLflow run linked to a hypothesis: rflow run [ID] -- CMD...
 
@@ -299,6 +309,7 @@ def run(
         jobs=jobs,
         stdout=sys.stderr if as_json else None,
         announce=lambda text: click.echo(text, err=True),
+        note=note,
     )
     if as_json:
         emit(outcome, as_json=True)
@@ -371,6 +382,24 @@ def runs_retire(run_id: str, reason: str, as_json: bool) -> int:
     from researchflow.output import emit
 
     emit(retire(_config(), run_id, reason), as_json=as_json)
+    return 0
+
+
+@runs.command("note")
+@click.argument("run_id", metavar="RUN")
+@click.argument("text")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def runs_note(run_id: str, text: str, as_json: bool) -> int:
+    """Keep one line with a run: MLflow's description in the store, and `note:` in the
+    runs.yaml that lists it. `rflow diff` and the report's runs table show it. A later
+    note replaces the earlier one. Nothing is committed: commit runs.yaml.
+
+    Example: rflow runs note 3f2a9c0d4e5b6a7f8091a2b3c4d5e6f7 "lr 0.1 diverged after epoch 3"
+    """
+    from researchflow.commands.runs_note import note
+    from researchflow.output import emit
+
+    emit(note(_config(), run_id, text), as_json=as_json)
     return 0
 
 
@@ -496,20 +525,27 @@ def deviate(hypothesis_id: str | None, reason: str, as_json: bool) -> int:
 
 @cli.command()
 @click.argument("hypothesis_id", metavar="[ID]", required=False)
+@click.option(
+    "--override",
+    metavar="REASON",
+    help="Pass the team's limit anyway; the reason is recorded in lifecycle: and shown.",
+)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def start(hypothesis_id: str | None, as_json: bool) -> int:
+def start(hypothesis_id: str | None, override: str | None, as_json: bool) -> int:
     """Start work on an approved plan: approved → running.
 
-    Refused until a reviewer has approved the plan. Sets `status: running` and appends
+    Refused until a reviewer has approved the plan, when the acting user is not the
+    plan's executor (unless roles.reason waives it), and when the executor already runs
+    `wip_limit` hypotheses (unless --override "why"). Sets `status: running` and appends
     `{event: start, at, by}` to `lifecycle:` in plan.qmd; the timebox counts from here.
     Nothing is committed: commit the plan.
 
-    Example: rflow start H-007
+    Example: RFLOW_USER=carol rflow start H-007
     """
     from researchflow.commands.lifecycle import start as run_start
     from researchflow.output import emit
 
-    emit(run_start(_config(), hypothesis_id), as_json=as_json)
+    emit(run_start(_config(), hypothesis_id, override), as_json=as_json)
     return 0
 
 
@@ -616,12 +652,20 @@ def abandon(hypothesis_id: str | None, reason: str, as_json: bool) -> int:
 @click.argument("hypothesis_id", metavar="[ID]", required=False)
 @click.option("--days", type=int, required=True, help="Days to add to the timebox.")
 @click.option("--reason", required=True, help="Why the work needs longer.")
+@click.option(
+    "--override",
+    metavar="REASON",
+    help="Pass the team's limit anyway; the reason is recorded in lifecycle: and shown.",
+)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def extend(hypothesis_id: str | None, days: int, reason: str, as_json: bool) -> int:
+def extend(
+    hypothesis_id: str | None, days: int, reason: str, override: str | None, as_json: bool
+) -> int:
     """Lengthen the timebox without a deviation: the timebox is not registered content.
 
     Raises `timebox_days` by DAYS and appends `{event: extend, days, reason}` to
     `lifecycle:` (append-only; the board shows the extension). Runs stay confirmatory.
+    The executor extends; past `timebox_max_days` only with --override "why".
     Nothing is committed.
 
     Example: rflow extend H-007 --days 3 --reason "the March data arrived late"
@@ -629,7 +673,26 @@ def extend(hypothesis_id: str | None, days: int, reason: str, as_json: bool) -> 
     from researchflow.commands.lifecycle import extend as run_extend
     from researchflow.output import emit
 
-    emit(run_extend(_config(), hypothesis_id, days, reason), as_json=as_json)
+    emit(run_extend(_config(), hypothesis_id, days, reason, override), as_json=as_json)
+    return 0
+
+
+@cli.command()
+@click.argument("hypothesis_id", metavar="[ID]", required=False)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def signoff(hypothesis_id: str | None, as_json: bool) -> int:
+    """Sign off the results of a reported hypothesis: the team reviewed the report.
+
+    The acting user must be a reviewer who is none of author, designer and executor.
+    Appends `{event: signoff, at, by}` to `lifecycle:`; `rflow conclude` requires it.
+    Nothing is committed: commit the plan.
+
+    Example: RFLOW_USER=dave rflow signoff H-007
+    """
+    from researchflow.commands.lifecycle import signoff as run_signoff
+    from researchflow.output import emit
+
+    emit(run_signoff(_config(), hypothesis_id), as_json=as_json)
     return 0
 
 

@@ -12,6 +12,7 @@ from researchflow.fileio import write_atomic
 from researchflow.naming import id_from_branch, id_from_name, is_valid_id
 from researchflow.plan import Plan, PlanResult, read_plan
 from researchflow.project import PLAN_FILE, shown_path
+from researchflow.steproles import Actor, actor
 
 
 def resolve_hypothesis(
@@ -132,3 +133,11 @@ def registered_command(config: Config, hypothesis_id: str | None) -> tuple[str, 
             "'command: python train.py' to the plan, or give one: rflow run ID -- CMD…)"
         )
     return command
+
+
+def current_actor(config: Config) -> Actor:
+    """The acting user as the role rules see them (see steproles.actor)."""
+    from researchflow.adapters.git import acting_email, acting_user
+
+    root = config.root
+    return actor(acting_user(root), acting_email(root), config.people_map)

@@ -52,6 +52,7 @@ class Aftermath:
     plots: tuple[Path, ...] = field(default_factory=tuple)
     ignores: tuple[str, ...] = ()  # .gitignore files DVC changed to ignore its outputs
     locks: tuple[str, ...] = ()  # the dvc.lock files the command wrote
+    data: dict[str, str] = field(default_factory=dict)  # data versions after it (tracking)
 
 
 def run_data(root: Path, plan_data: Sequence[str], *, dvc_enabled: bool = True) -> dict[str, str]:
@@ -67,7 +68,10 @@ def run_data(root: Path, plan_data: Sequence[str], *, dvc_enabled: bool = True) 
     data: dict[str, str] = {}
     if dvc_enabled:
         versions = data_versions(root)
-        versions.update(pipeline.inputs(tracked))
+        # a `.dvc` file names the data as it is now; dvc.lock's deps name what a stage
+        # consumed when it last ran (older, right after `dvc add` of new data)
+        for path, md5 in pipeline.inputs(tracked).items():
+            versions.setdefault(path, md5)
         data = {p: md5 for p, md5 in versions.items() if not pipeline.produced(p)}
     if not wanted:
         return dict(sorted(data.items()))

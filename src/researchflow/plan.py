@@ -30,8 +30,8 @@ STATUSES = (
     "abandoned",
 )
 OUTCOMES = ("confirmed", "refuted", "inconclusive")
-# what `rflow start/hold/resume/extend/conclude/abandon` append to `lifecycle:`
-LIFECYCLE_EVENTS = ("start", "hold", "resume", "extend", "conclude", "abandon")
+# what `rflow start/hold/resume/extend/signoff/conclude/abandon` append to `lifecycle:`
+LIFECYCLE_EVENTS = ("start", "hold", "resume", "extend", "signoff", "conclude", "abandon")
 PREDICTION_KEYS = frozenset(
     {"metric", "baseline", "direction", "min_effect", "tolerance", "withdrawn"}
 )
@@ -172,6 +172,7 @@ class LifecycleEvent:
     reason: str | None = None
     days: int | None = None  # extend: the days added to the timebox
     outcome: str | None = None  # conclude
+    override: str | None = None  # why a hard limit (WIP, timebox) was passed
 
 
 @dataclass(frozen=True)
@@ -794,6 +795,7 @@ class _Checker:
                     reason=str(item["reason"]) if item.get("reason") is not None else None,
                     days=days if isinstance(days, int) and not isinstance(days, bool) else None,
                     outcome=str(item["outcome"]) if item.get("outcome") is not None else None,
+                    override=str(item["override"]) if item.get("override") is not None else None,
                 )
             )
         return tuple(result)

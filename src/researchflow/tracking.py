@@ -15,7 +15,9 @@ import getpass
 import os
 import re
 import shlex
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -191,6 +193,9 @@ class StartedRun:
     snapshot: Any = None  # pipeline_run.Snapshot: the tree just before the command
     rerun: bool = False
     store_name: str = ""  # the store as runs.yaml records it (storeplace.recorded_store)
+    note: str | None = None  # `rflow run --note`: MLflow's description of the run
+    plan_data: tuple[str, ...] = ()  # the plan's `data`: read again after the command
+    dvc_enabled: bool = True
 
     @property
     def recorded_uri(self) -> str:
@@ -246,8 +251,11 @@ def start_linked_run(
     notes = tuple(settle(config.state_path, store, append_run, now_ms))
     experiment = store.experiment_id(config.mlflow.experiment or config.root.name)
     start = now_ms()
-    tags = run_tags(hypothesis, commit, branch, bool(dirt), command, data, extra_tags)
+    extra = {**(extra_tags or {}), **({PATCH: PATCH_ARTIFACT} if dirt else {})}
+    tags = run_tags(hypothesis, commit, branch, bool(dirt), command, data, extra)
     run_id = store.create_run(experiment, tags, start)
+    if dirt:
+        _keep_dirty_patch(store, run_id, work, config.state_path)
     return StartedRun(
         hypothesis=hypothesis,
         run_id=run_id,
@@ -269,7 +277,59 @@ def start_linked_run(
         snapshot=snapshot,
         rerun=rerun,
         store_name=recorded_store(config.root, uri),
+        note=extra.get(NOTE),
+        plan_data=tuple(plan_data),
+        dvc_enabled=config.dvc.enabled,
     )
+
+
+MAX_NOTE = 500  # one line, not a lab notebook: the report's runs table shows it
+
+
+def clean_note(text: str, option: str = "TEXT") -> str:
+    """A run note as one line, or the usage error naming `option`."""
+    note = " ".join(text.split())
+    if not note:
+        raise UserError(f"{option}: empty (write one line about the run)")
+    if len(note) > MAX_NOTE:
+        raise UserError(f"{option}: {len(note)} characters (keep a note to {MAX_NOTE})")
+    return note
+
+
+def keep_note(config: Config, run_id: str, note: str) -> Path:
+    """Set the run's note in the store (MLflow's description) and in the runs.yaml that
+    lists it, store first so runs.yaml never claims what the store lacks; that runs.yaml."""
+    from researchflow.adapters.mlflow import open_store
+    from researchflow.runlog import find_runs_file, update_run
+
+    path = find_runs_file(config.root, config.research_dir, run_id)
+    store = open_store(tracking_uri(config))
+    store.check()
+    store.set_tag(run_id, NOTE, note)
+    update_run(path, run_id, lambda found: replace(found, note=note))
+    return path
+
+
+PATCH_ARTIFACT = "rflow/dirty.patch"  # where an --allow-dirty run keeps `git diff HEAD`
+
+
+def _keep_dirty_patch(store: Store, run_id: str, work: Path, state: Path) -> None:
+    """Log the uncommitted diff (and the untracked files' names) as the run's artifact:
+    such a run stays unreproducible, but one can see what it ran."""
+    untracked = gitrepo.git(work, "ls-files", "-z", "--others", "--exclude-standard").split("\0")
+    patch = gitrepo.dirty_patch(work, [path for path in untracked if path])
+    folder = Path(tempfile.mkdtemp(prefix="patch-", dir=_ensure(state)))
+    try:
+        target = folder / Path(PATCH_ARTIFACT).name
+        target.write_bytes(patch)
+        store.log_artifacts(run_id, [(target, Path(PATCH_ARTIFACT).parent.as_posix())])
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _ensure(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def finish_linked_run(
@@ -314,7 +374,7 @@ def finish_run_recording(
         branch=started.branch,
         dirty=dirty,
         command=started.command,
-        data=started.data,
+        data=aftermath.data if aftermath and aftermath.data else started.data,
         started=started.started,
         ended=utc_timestamp(end),
         status=status,
@@ -323,6 +383,8 @@ def finish_run_recording(
         rerun_of=rerun_of,
         outputs=dict(aftermath.outputs) if aftermath else {},
         dvc_exp=aftermath.experiment if aftermath else None,
+        patch=PATCH_ARTIFACT if started.dirty else None,
+        note=started.note,
     )
     if record:
         _remember(started, status, entry)
@@ -367,6 +429,10 @@ def _record_aftermath(started: StartedRun) -> tuple[Any, list[str]]:
         )
     params = {k: v[:MAX_VALUE] for k, v in aftermath.params.items() if k not in logged_params}
     tags = {output_tag(path): md5 for path, md5 in aftermath.outputs.items()}
+    data = _data_after(started, aftermath)
+    if data != started.data:
+        tags.update({data_tag(path): md5 for path, md5 in data.items()})
+        aftermath = replace(aftermath, data=data)
     if aftermath.experiment:
         tags[DVC_EXP] = aftermath.experiment
         notes.append(
@@ -390,6 +456,23 @@ def _record_aftermath(started: StartedRun) -> tuple[Any, list[str]]:
             f"({PARENT_RUN}): {', '.join(children)}"
         )
     return aftermath, notes
+
+
+def _data_after(started: StartedRun, aftermath: Any) -> dict[str, str]:
+    """The data versions as the command left them: when it wrote dvc.lock (`dvc repro`,
+    `dvc exp run`), what dvc.lock says now is what the pipeline consumed; otherwise the
+    versions read before it started."""
+    from researchflow.pipeline_run import run_data
+
+    if not aftermath.lock_changed or started.work is None:
+        return dict(started.data)
+    try:
+        after = run_data(started.work, started.plan_data, dvc_enabled=started.dvc_enabled)
+    except UserError:
+        return dict(started.data)  # the command removed a plan path: keep what it started on
+    return {path: after.get(path, md5) for path, md5 in started.data.items()} | {
+        path: md5 for path, md5 in after.items() if path not in started.data
+    }
 
 
 def _log_plots(started: StartedRun, plots: Sequence[Path]) -> list[str]:
@@ -471,6 +554,8 @@ def _entry(
         metrics=dict(metrics),
         source=source,
         rerun_of=rerun_of,
+        patch=PATCH_ARTIFACT if started.dirty else None,
+        note=started.note,
     )
 
 
@@ -501,6 +586,8 @@ def entry_from_store(
         status=run.status,
         metrics={key: run.metrics[key] for key in metric_keys if key in run.metrics},
         source="link",
+        patch=tags.get(PATCH),
+        note=tags.get(NOTE),
     )
 
 

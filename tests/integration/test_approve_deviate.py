@@ -137,12 +137,16 @@ def test_deviation_is_appended_with_the_new_digest(
     )
     plan_in_review.write_text(edited, encoding="utf-8")
     assert rflow("registration-hook", PLAN).code == 1
-    as_user(monkeypatch, "carol")
+    as_user(monkeypatch, "carol")  # the executor: deviating is the author's step
+    refused = rflow("deviate", "H-007", "--reason", "the 2-point effect was unrealistic")
+    assert refused.code == 2
+    assert "roles.author: deviate is the author's step and carol is not" in refused.stderr
+    as_user(monkeypatch, "alice")
     outcome = rflow("deviate", "H-007", "--reason", "the 2-point effect was unrealistic")
     assert outcome.code == 0, outcome.stderr
     document = parse_document(plan_in_review.read_text(encoding="utf-8"))
     [deviation] = document.front_matter["deviations"]
-    assert deviation["by"] == "carol"
+    assert deviation["by"] == "alice"
     assert deviation["reason"] == "the 2-point effect was unrealistic"
     assert deviation["digest"] == digest(document, SectionsConfig())
     assert rflow("registration-hook", PLAN).code == 0

@@ -102,10 +102,44 @@ def test_abandon_records_the_reason_even_for_a_draft(repo: Path, rflow) -> None:
     assert again.code == 2 and "abandoned" in again.stderr
 
 
-def test_conclude_takes_the_reports_verdict_and_writes_the_decision(experiment, rflow) -> None:
+def test_conclude_needs_the_results_signed_off_by_a_reviewer(
+    experiment, rflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = experiment.folder / "plan.qmd"
+    before = plan.read_bytes()
+    args = ("--conclusion", "it helps", "--decision", "ship", "--decision-reason", "cheap")
+    unsigned = rflow("conclude", "H-001", *args)
+    assert unsigned.code == 2
+    assert unsigned.stderr.count("\n") == 1
+    assert "lifecycle: H-001's results are not signed off" in unsigned.stderr
+    assert "rflow signoff H-001" in unsigned.stderr
+    monkeypatch.setenv("RFLOW_USER", "carol")  # the executor cannot sign off own results
+    by_executor = rflow("signoff", "H-001")
+    assert by_executor.code == 2 and "roles.executor: carol is the executor" in by_executor.stderr
+    monkeypatch.setenv("RFLOW_USER", "erin")  # not a named reviewer
+    assert "roles.reviewers: erin is not a reviewer" in rflow("signoff", "H-001").stderr
+    assert plan.read_bytes() == before
+    monkeypatch.setenv("RFLOW_USER", "dave")
+    signed = rflow("signoff", "H-001")
+    assert signed.code == 0, signed.stderr
+    fm = front(plan)
+    assert fm["status"] == "reported"
+    assert (fm["lifecycle"][-1]["event"], fm["lifecycle"][-1]["by"]) == ("signoff", "dave")
+    monkeypatch.setenv("RFLOW_USER", "dave")
+    assert "roles.author" in rflow("conclude", "H-001", *args).stderr  # the author concludes
+    monkeypatch.setenv("RFLOW_USER", "alice")
+    assert rflow("conclude", "H-001", *args).code == 0
+
+
+def test_conclude_takes_the_reports_verdict_and_writes_the_decision(
+    experiment, rflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
     plan = experiment.folder / "plan.qmd"
     report = experiment.folder / "report.qmd"
     assert front(plan)["status"] == "reported"
+    monkeypatch.setenv("RFLOW_USER", "dave")
+    assert rflow("signoff", "H-001").code == 0
+    monkeypatch.delenv("RFLOW_USER")
     no_decision = rflow("conclude", "H-001", "--conclusion", "the graded target helps")
     assert no_decision.code == 2 and "decision" in no_decision.stderr
     assert front(plan)["status"] == "reported"
@@ -147,3 +181,70 @@ def test_conclude_takes_the_reports_verdict_and_writes_the_decision(experiment, 
     assert report_fm["decision_reason"] == "beats the baseline at equal cost"
     status = git(experiment.repo, "status", "--porcelain")
     assert "plan.qmd" in status and "report.qmd" in status  # edited, not committed
+
+
+def _approve_second(repo: Path, rflow, monkeypatch: pytest.MonkeyPatch) -> None:
+    """H-008, also carol's, approved and committed beside a running H-007."""
+    from fixtures.gate_plans import write_plan as write_gate_plan
+
+    write_gate_plan(repo, "H-008", slug="second")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "plan H-008")
+    monkeypatch.setenv("RFLOW_USER", "dave")
+    assert rflow("approve", "H-008").code == 0
+    git(repo, "commit", "-q", "-am", "approve H-008")
+    monkeypatch.setenv("RFLOW_USER", "carol")
+
+
+def test_start_as_someone_other_than_the_executor_is_refused(
+    approved_plan: Path, rflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = approved_plan.read_bytes()
+    monkeypatch.setenv("RFLOW_USER", "alice")  # the author, not the executor
+    outcome = rflow("start", "H-007")
+    assert outcome.code == 2
+    assert outcome.stderr.count("\n") == 1
+    assert "roles.executor: start is the executor's step and alice is not the executor carol" in (
+        outcome.stderr
+    )
+    assert approved_plan.read_bytes() == before
+
+
+def test_a_second_start_past_the_wip_limit_needs_a_recorded_override(
+    approved_plan: Path, repo: Path, rflow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert rflow("start", "H-007").code == 0
+    git(repo, "commit", "-q", "-am", "start H-007")
+    _approve_second(repo, rflow, monkeypatch)
+    second = repo / "research" / "H-008-second" / "plan.qmd"
+    before = second.read_bytes()
+
+    refused = rflow("start", "H-008")
+
+    assert refused.code == 2
+    assert "carol already runs 1 (H-007) and the WIP limit is 1" in refused.stderr
+    assert "--override" in refused.stderr
+    assert second.read_bytes() == before
+    allowed = rflow("start", "H-008", "--override", "H-007 waits for the March export")
+    assert allowed.code == 0, allowed.stderr
+    last = front(second)["lifecycle"][-1]
+    assert (last["event"], last["override"]) == ("start", "H-007 waits for the March export")
+    assert "limit passed on record" in allowed.stdout
+    assert rflow("validate").code == 0
+
+
+def test_extend_past_the_longest_timebox_needs_a_recorded_override(
+    approved_plan: Path, rflow
+) -> None:
+    assert rflow("start", "H-007").code == 0
+    days = front(approved_plan)["timebox_days"]
+    before = approved_plan.read_bytes()
+
+    refused = rflow("extend", "H-007", "--days", "30", "--reason", "late data")
+
+    assert refused.code == 2
+    assert f"timebox_days: {days + 30} days is past timebox_max_days 5" in refused.stderr
+    assert approved_plan.read_bytes() == before
+    allowed = rflow("extend", "H-007", "--days", "30", "--reason", "late", "--override", "agreed")
+    assert allowed.code == 0, allowed.stderr
+    assert front(approved_plan)["lifecycle"][-1]["override"] == "agreed"

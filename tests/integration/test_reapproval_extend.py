@@ -3,6 +3,7 @@ can be re-approved so later runs are confirmatory again."""
 
 from __future__ import annotations
 
+import pytest
 from fixtures.experiment import HYPOTHESIS, Experiment, rflow_in
 
 from researchflow.document import parse_document
@@ -24,10 +25,14 @@ def _run_and_report(experiment: Experiment) -> str:
 
 
 def test_extend_changes_the_timebox_and_runs_stay_confirmatory(
-    experiment: Experiment, rflow
+    experiment: Experiment, rflow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _back_to_running(experiment)
-    outcome = rflow("extend", HYPOTHESIS, "--days", "3", "--reason", "the March data was late")
+    monkeypatch.setenv("RFLOW_USER", "carol")  # the executor extends, past the 5-day cap
+    outcome = rflow(
+        "extend", HYPOTHESIS, "--days", "3", "--reason", "the March data was late",
+        "--override", "agreed at the stand-up",
+    )  # fmt: skip
     assert outcome.code == 0, outcome.stderr
     fm = parse_document((experiment.folder / "plan.qmd").read_text(encoding="utf-8")).front_matter
     assert fm["timebox_days"] == 8

@@ -75,7 +75,7 @@ def test_changed_prediction_after_approval_needs_a_deviation(
     assert "Traceback" not in output
     assert git(repo, "log", "-1", "--format=%s").strip() == "approve H-007"
 
-    monkeypatch.setenv("RFLOW_USER", "carol")
+    monkeypatch.setenv("RFLOW_USER", "alice")
     assert rflow("deviate", "H-007", "--reason", "two points was unrealistic").code == 0
     passed = commit(repo, "lower the bar, with a deviation")
     assert passed.returncode == 0, passed.stdout + passed.stderr

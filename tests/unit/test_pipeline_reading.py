@@ -166,3 +166,16 @@ def test_reruns_tell_the_command_so_it_can_skip_side_effects() -> None:
 
     assert started(True).child_environment()["RFLOW_RERUN"] == "1"
     assert "RFLOW_RERUN" not in started(False).child_environment()
+
+
+def test_outputs_with_cache_false_are_known_to_live_in_git() -> None:
+    stages = (
+        "stages:\n  evaluate:\n    cmd: python evaluate.py\n    outs:\n"
+        "      - model.pkl\n      - eval/metrics.json:\n          cache: false\n"
+        "    metrics:\n      - eval/summary.json:\n          cache: false\n"
+    )
+
+    pipeline = parse_pipeline({"dvc.yaml": stages})
+
+    assert pipeline.uncached == {"eval/metrics.json", "eval/summary.json"}
+    assert pipeline.produced("model.pkl") and "model.pkl" not in pipeline.uncached

@@ -122,6 +122,18 @@ def _outputs(entries: Any, folder: str) -> dict[str, str]:
     return versions
 
 
+def in_git(root: Path, rev: str, path: str, md5: str) -> bool:
+    """An output DVC does not cache (`cache: false`) is kept in git: True when git holds
+    it at `rev`, a file with this md5, or a directory with files under it."""
+    import hashlib
+
+    names = gitrepo.list_files(root, rev)
+    if path in names:
+        blob = gitrepo.read_files(root, rev, [path]).get(path)
+        return blob is not None and hashlib.md5(blob).hexdigest() == md5
+    return any(name.startswith(path + "/") for name in names)
+
+
 # --- presence in the cache or the default remote --------------------------------------
 
 

@@ -41,6 +41,7 @@ class Pipeline:
     params_files: tuple[str, ...] = ()  # every params file a stage or dvc.yaml names
     metrics_files: tuple[str, ...] = ()
     plots: tuple[str, ...] = ()  # declared plot files or folders
+    uncached: frozenset[str] = frozenset()  # outputs with `cache: false`: kept in git
 
     @property
     def exists(self) -> bool:
@@ -94,6 +95,7 @@ def parse_pipeline(files: Mapping[str, str]) -> Pipeline:
     """The pipeline of every `dvc.yaml` (and the `dvc.lock` beside it) among `files`."""
     outputs: dict[str, str] = {}
     declared: set[str] = set()
+    uncached: set[str] = set()
     deps: dict[str, str] = {}
     params: dict[str, dict[str, Any]] = {}
     params_files: list[str] = []
@@ -124,8 +126,10 @@ def parse_pipeline(files: Mapping[str, str]) -> Pipeline:
                 continue
             wdir = _join(folder, str(stage.get("wdir") or "."))
             for kind in ("outs", "metrics", "plots"):
-                for path, _flags in _entry_paths(stage.get(kind)):
+                for path, flags in _entry_paths(stage.get(kind)):
                     declared.add(_join(wdir, path))
+                    if isinstance(flags, dict) and flags.get("cache") is False:
+                        uncached.add(_join(wdir, path))
                     if kind == "metrics":
                         metrics.append(_join(wdir, path))
                     if kind == "plots":
@@ -165,6 +169,7 @@ def parse_pipeline(files: Mapping[str, str]) -> Pipeline:
         params_files=tuple(dict.fromkeys([*params_files, *params])),
         metrics_files=tuple(dict.fromkeys(metrics)),
         plots=tuple(dict.fromkeys(plots)),
+        uncached=frozenset(uncached),
     )
 
 

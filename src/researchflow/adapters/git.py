@@ -83,6 +83,13 @@ def read_blobs(root: Path, specs: list[tuple[str, str]]) -> dict[tuple[str, str]
     }
 
 
+def acting_email(root: Path) -> str | None:
+    """git's user.email, unless RFLOW_USER names the acting user outright."""
+    if os.environ.get("RFLOW_USER", "").strip():
+        return None
+    return config_value(root, "user.email")
+
+
 def acting_user(root: Path) -> str:
     """RFLOW_USER if set, else git's user.name."""
     user = os.environ.get("RFLOW_USER", "").strip() or config_value(root, "user.name")
@@ -118,6 +125,17 @@ def changed_paths(root: Path) -> list[str]:
         if item[0] in "RC":  # a rename or copy is followed by its source path
             next(fields, None)
     return paths
+
+
+def dirty_patch(root: Path, untracked: list[str]) -> bytes:
+    """`git diff HEAD` (binary-safe), then the untracked files a rerun would have needed,
+    named in a trailing comment: what an `--allow-dirty` run ran on top of its commit."""
+    text = git(root, "diff", "--binary", "HEAD", errors="surrogateescape")
+    diff = text.encode("utf-8", "surrogateescape")  # the bytes git wrote, whatever they are
+    if not untracked:
+        return diff
+    listing = "".join(f"# untracked: {path}\n" for path in untracked)
+    return diff + b"\n# untracked files, not in the patch:\n" + listing.encode("utf-8")
 
 
 def commit_exists(root: Path, sha: str) -> bool:

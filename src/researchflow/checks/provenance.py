@@ -268,12 +268,13 @@ class _Checker:
 
     def outputs(self, field: str, entry: Any) -> None:
         """The primary run's DVC outputs: named by HEAD's dvc.lock, and fetchable."""
-        from researchflow.adapters.dvc import is_available
+        from researchflow.adapters.dvc import in_git, is_available
 
         outputs = dict(getattr(entry, "outputs", None) or {})
         if not outputs:
             return
-        at_head = self._pipeline_outputs(self.ctx.head)
+        pipeline = self._pipeline(self.ctx.head)
+        at_head = pipeline.outputs
         for path, md5 in sorted(outputs.items()):
             key = f"{field}.outputs.{path}"
             now = at_head.get(path)
@@ -285,6 +286,14 @@ class _Checker:
                     "commit the dvc.lock the run wrote together with runs.yaml, "
                     "or rerun with `rflow run` and commit both",
                 )
+            elif path in pipeline.uncached:  # `cache: false`: git keeps it, not DVC
+                if not in_git(self.root, self.ctx.head, path, md5):
+                    self.add(
+                        key,
+                        f"output {path} (cache: false, md5 {md5[:8]}) of run {entry.run_id} "
+                        "is not committed to git as the run wrote it",
+                        f"`git add {path}` and commit it with dvc.lock",
+                    )
             elif not is_available(self.root, path, md5):
                 self.add(
                     key,
@@ -293,10 +302,10 @@ class _Checker:
                     f"`dvc push {path}` from the machine that ran it",
                 )
 
-    def _pipeline_outputs(self, rev: str) -> dict[str, str]:
+    def _pipeline(self, rev: str) -> Any:
         from researchflow.adapters.dvc_pipeline import read_pipeline
 
-        return read_pipeline(self.root, rev).outputs
+        return read_pipeline(self.root, rev)
 
     def drift(self, field: str, entry: Any, stored: Any) -> None:
         """HEAD's params and pipeline state against the primary run's: a second's work that

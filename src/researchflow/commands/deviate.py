@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from researchflow.adapters.git import acting_user
 from researchflow.config import Config
 from researchflow.errors import UserError
 from researchflow.frontmatter import set_fields
 from researchflow.hypotheses import (
+    current_actor,
     plan_path,
     read_plan_file,
     require_valid,
@@ -22,6 +22,7 @@ from researchflow.hypotheses import (
 )
 from researchflow.project import shown_path
 from researchflow.registration import digest, effective_digest
+from researchflow.steproles import step_problem
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,11 @@ def deviate(config: Config, hypothesis_id: str | None, reason: str) -> DeviateRe
     problems = tuple(p for p in result.problems if p.field != "approval.digest")
     plan, document = require_valid(replace(result, problems=problems))
     now = digest(document, config.sections)
-    record = {"at": utc_now(), "by": acting_user(config.root), "reason": reason, "digest": now}
+    user = current_actor(config)
+    refusal = step_problem("deviate", user, plan.roles, shown)
+    if refusal is not None:
+        raise UserError(refusal)
+    record = {"at": utc_now(), "by": user.name, "reason": reason, "digest": now}
     existing = document.front_matter.get("deviations") or []
     text = set_fields(document.text, {"deviations": [*existing, record]})
     write_plan_checked(path, text, config)

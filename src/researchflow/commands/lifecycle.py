@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from researchflow.adapters.git import acting_user
 from researchflow.config import Config
 from researchflow.document import Document, DocumentError, parse_document
 from researchflow.errors import UserError
 from researchflow.fileio import write_atomic
 from researchflow.frontmatter import set_fields
 from researchflow.hypotheses import (
+    current_actor,
     plan_path,
     read_plan_file,
     require_valid,
@@ -28,6 +28,7 @@ from researchflow.hypotheses import (
 from researchflow.outcome import combined, disagreement, report_verdicts
 from researchflow.plan import OUTCOMES, STATUSES
 from researchflow.project import REPORT_FILE, shown_path
+from researchflow.steproles import reviewer_problem, step_problem, timebox_problem, wip_problem
 
 DECISIONS = ("ship", "iterate", "stop")
 FINISHED = ("concluded", "abandoned")
@@ -62,9 +63,12 @@ class LifecycleResult:
         return "\n".join(lines)
 
 
-def start(config: Config, hypothesis_id: str | None) -> LifecycleResult:
-    """approved → running: the work begins (and the timebox clock with it)."""
-    return _move(config, hypothesis_id, "start", allowed=("approved",))
+def start(
+    config: Config, hypothesis_id: str | None, override: str | None = None
+) -> LifecycleResult:
+    """approved → running: the work begins (and the timebox clock with it). Past the
+    executor's WIP limit only with a recorded `override` reason."""
+    return _move(config, hypothesis_id, "start", allowed=("approved",), override=override)
 
 
 def hold(config: Config, hypothesis_id: str | None, reason: str) -> LifecycleResult:
@@ -77,9 +81,16 @@ def resume(config: Config, hypothesis_id: str | None) -> LifecycleResult:
     return _move(config, hypothesis_id, "resume", allowed=("hold",))
 
 
-def extend(config: Config, hypothesis_id: str | None, days: int, reason: str) -> LifecycleResult:
+def extend(
+    config: Config,
+    hypothesis_id: str | None,
+    days: int,
+    reason: str,
+    override: str | None = None,
+) -> LifecycleResult:
     """Lengthen the timebox by `days`: `timebox_days` is not registered content, so no
-    deviation is needed and the runs stay confirmatory; the extension is on record."""
+    deviation is needed and the runs stay confirmatory; the extension is on record. Past
+    `timebox_max_days` only with a recorded `override` reason."""
     if days < 1:
         raise UserError(f"--days: {days} is not allowed (a whole number of days >= 1)")
     found_id, folder = resolve_hypothesis(config, hypothesis_id)
@@ -94,7 +105,14 @@ def extend(config: Config, hypothesis_id: str | None, days: int, reason: str) ->
         extra={"days": days},
         fields={"timebox_days": before + days},
         notes=(f"timebox {before} → {before + days} days",),
+        override=override,
     )
+
+
+def signoff(config: Config, hypothesis_id: str | None) -> LifecycleResult:
+    """A reviewer (none of author, designer, executor) records that the results were
+    reviewed: `conclude` needs it, and the status stays reported."""
+    return _move(config, hypothesis_id, "signoff", allowed=("reported",))
 
 
 def abandon(config: Config, hypothesis_id: str | None, reason: str) -> LifecycleResult:
@@ -119,6 +137,7 @@ def conclude(
     if outcome is not None and outcome not in OUTCOMES:
         raise UserError(f"--outcome: {outcome!r} is not allowed (use {', '.join(OUTCOMES)})")
     found_id, folder = resolve_hypothesis(config, hypothesis_id)
+    _require_signoff(config, found_id, folder)
     report_path = folder / REPORT_FILE
     shown_report = shown_path(report_path)
     if not report_path.is_file():
@@ -172,6 +191,17 @@ def conclude(
     return result
 
 
+def _require_signoff(config: Config, found_id: str, folder: Any) -> None:
+    path = plan_path(folder)
+    plan, _ = require_valid(read_plan_file(path, config))
+    if plan.status == "reported" and not any(e.event == "signoff" for e in plan.lifecycle):
+        names = ", ".join(plan.roles.reviewers) or "a reviewer"
+        raise UserError(
+            f"{shown_path(path)}: lifecycle: {found_id}'s results are not signed off (ask "
+            f"{names} to review the report and run `rflow signoff {found_id}`, then commit it)"
+        )
+
+
 def _decision_updates(
     report: Document, shown: str, decision: str | None, reason: str | None
 ) -> dict[str, str]:
@@ -197,11 +227,30 @@ def _decision_updates(
     return updates
 
 
-def _reason(reason: str) -> str:
+def _reason(reason: str, option: str = "--reason") -> str:
     reason = " ".join(reason.split())
     if not reason:
-        raise UserError("--reason: empty (say why, in one sentence)")
+        raise UserError(f"{option}: empty (say why, in one sentence)")
     return reason
+
+
+def _over_limit(
+    config: Config, event: str, found_id: str, plan: Any, fields: dict[str, Any], shown: str
+) -> str | None:
+    """The refusal when `start` passes the WIP limit or `extend` the longest timebox."""
+    if event == "extend":
+        return timebox_problem(fields["timebox_days"], config.timebox_max_days, shown)
+    executor = plan.roles.executor
+    if event != "start" or not executor:
+        return None
+    from researchflow.portfolio_reader import collect
+
+    rows = collect(config).rows
+    running = sorted(
+        {r.id for r in rows if r.status == "running" and r.executor == executor and r.id}
+        - {found_id}
+    )
+    return wip_problem(executor, running, config.wip_limit, shown)
 
 
 _ADVICE = {
@@ -221,6 +270,7 @@ _NEEDS = {
     "conclude": "reported",
     "abandon": "unfinished",
     "extend": "approved, running or on hold",
+    "signoff": "reported",
 }
 
 
@@ -234,6 +284,7 @@ def _move(
     extra: dict[str, Any] | None = None,
     fields: dict[str, Any] | None = None,
     notes: tuple[str, ...] = (),
+    override: str | None = None,
 ) -> LifecycleResult:
     found_id, folder = resolve_hypothesis(config, hypothesis_id)
     path = plan_path(folder)
@@ -247,10 +298,25 @@ def _move(
         )
     if event == "start" and plan.approval is None:  # validate refuses it too; say it plainly
         raise UserError(f"{shown}: approval: {found_id} is not approved (`rflow approve` first)")
-    record: dict[str, Any] = {"event": event, "at": utc_now(), "by": acting_user(config.root)}
+    user = current_actor(config)
+    override = _reason(override, "--override") if override is not None else None
+    refusal = (
+        reviewer_problem(event, user, plan.roles, shown)
+        if event == "signoff"
+        else step_problem(event, user, plan.roles, shown)
+    )
+    over = _over_limit(config, event, found_id, plan, fields or {}, shown)
+    if refusal is None and override is None:
+        refusal = over
+    if refusal is not None:
+        raise UserError(refusal)
+    record: dict[str, Any] = {"event": event, "at": utc_now(), "by": user.name}
     if reason is not None:
         record["reason"] = reason
     record.update(extra or {})
+    if over is not None and override is not None:
+        record["override"] = override
+        notes = (*notes, f"limit passed on record: {override}")
     after = _STATUS_AFTER.get(event, plan.status)  # extend keeps the status
     existing = document.front_matter.get("lifecycle") or []
     updates: dict[str, Any] = {"status": after, **(fields or {}), "lifecycle": [*existing, record]}
@@ -276,4 +342,5 @@ def _past(event: str) -> str:
         "conclude": "concluded",
         "abandon": "abandoned",
         "extend": "extended",
+        "signoff": "signed off",
     }[event]

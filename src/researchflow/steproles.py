@@ -1,0 +1,108 @@
+"""Who may take each step of a hypothesis's life, and the hard limits on starting and
+extending (pure: a plan's roles, the acting user and counts in; one problem line out).
+
+The process decides, rflow enforces: `start`, `hold`, `resume` and `extend` belong to the
+executor; `deviate`, `conclude` and `abandon` to the author; `approve` and `signoff` to a
+reviewer who is none of author, designer and executor. A written `roles.reason` is the only
+waiver of a role rule; a limit is passed only with a recorded `--override` reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from researchflow.plan import Roles
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: the name shown, and every plan name that person answers to."""
+
+    name: str
+    names: frozenset[str]
+
+    def is_(self, role_name: str | None) -> bool:
+        return bool(role_name) and role_name in self.names
+
+
+def actor(name: str, email: str | None, people: Mapping[str, tuple[str, ...]]) -> Actor:
+    """Without an e-mail (RFLOW_USER names the user outright) exactly one name. Otherwise
+    git's user.name, the plan names whose `people:` e-mails include git's user.email, and,
+    with no `people:` entry for it, the e-mail's local part (alice@example.com: alice)."""
+    if not email:
+        return Actor(name, frozenset({name}))
+    folded = email.casefold()
+    names = {name}
+    names.update(p for p, emails in people.items() if folded in {e.casefold() for e in emails})
+    local = folded.split("@", 1)[0]
+    if local and local not in people:
+        names.add(local)
+    return Actor(name, frozenset(names))
+
+
+STEP_ROLE = {
+    "start": "executor",
+    "hold": "executor",
+    "resume": "executor",
+    "extend": "executor",
+    "deviate": "author",
+    "conclude": "author",
+    "abandon": "author",
+}
+
+
+def step_problem(step: str, user: Actor, roles: Roles, shown: str) -> str | None:
+    """The one-line refusal when `user` may not take `step`; None when they may."""
+    role = STEP_ROLE.get(step)
+    if role is None or roles.reason:
+        return None
+    holder = roles.author if role == "author" else roles.executor
+    if not holder or user.is_(holder):
+        return None
+    return (
+        f"{shown}: roles.{role}: {step} is the {role}'s step and {user.name} is not the {role} "
+        f"{holder} (run it as {holder}, e.g. RFLOW_USER={holder}, or write why in roles.reason)"
+    )
+
+
+def reviewer_problem(step: str, user: Actor, roles: Roles, shown: str) -> str | None:
+    """`approve` and `signoff`: a named reviewer who is none of author, designer, executor."""
+    for role, name in (
+        ("author", roles.author),
+        ("designer", roles.designer),
+        ("executor", roles.executor),
+    ):
+        if user.is_(name) and (role == "author" or not roles.reason):
+            return (
+                f"{shown}: roles.{role}: {user.name} is the {role} and cannot {step} this "
+                "hypothesis (a reviewer who is none of author, designer and executor does)"
+            )
+    if roles.reviewers and not any(user.is_(r) for r in roles.reviewers):
+        names = ", ".join(roles.reviewers)
+        return (
+            f"{shown}: roles.reviewers: {user.name} is not a reviewer of this plan "
+            f"(ask {names}, or add {user.name} to roles.reviewers first)"
+        )
+    return None
+
+
+def wip_problem(executor: str, running: list[str], limit: int, shown: str) -> str | None:
+    """Starting one more past the executor's work-in-progress limit needs an override."""
+    if len(running) < limit:
+        return None
+    return (
+        f"{shown}: roles.executor: {executor} already runs {len(running)} "
+        f"({', '.join(running)}) and the WIP limit is {limit} (finish or `rflow hold` one "
+        'first, or pass --override "why" to record an exception)'
+    )
+
+
+def timebox_problem(days: int, maximum: int, shown: str) -> str | None:
+    """Extending past the team's longest timebox needs an override."""
+    if days <= maximum:
+        return None
+    return (
+        f"{shown}: timebox_days: {days} days is past timebox_max_days {maximum} (split the "
+        'hypothesis, or pass --override "why" to record an exception)'
+    )
