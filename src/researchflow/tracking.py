@@ -633,11 +633,13 @@ def execute_run(
     record: bool = True,
     stdout: IO[Any] | int | None = None,
     announce: Callable[[str], object] | None = None,
+    environment: Mapping[str, str] | None = None,
 ) -> RunOutcome:
     """Run `argv` as a linked MLflow run; the outcome carries the child's exit status.
 
     The child's output streams live (to `stdout` when given). `announce(text)` is called
-    once the run exists, before the child starts.
+    once the run exists, before the child starts. `environment`: what the child starts
+    from instead of rflow's own (the gate's rerun passes an allow-listed one).
     """
     from researchflow.adapters.mlflow import ui_url
     from researchflow.adapters.process import require_executable, supervise
@@ -666,7 +668,7 @@ def execute_run(
         shown = url or started.tracking_uri
         announce(f"rflow: run {started.run_id} for {started.hypothesis} ({shown})")
     try:
-        ended = supervise(argv, child_cwd, started.child_environment(), stdout)
+        ended = supervise(argv, child_cwd, started.child_environment(), stdout, environment)
     except OSError as error:
         finish_linked_run(started, "FAILED", record=False)  # never leave it RUNNING
         _forget(started)
