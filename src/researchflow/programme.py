@@ -239,8 +239,7 @@ class _Checker:
             if not text or PLACEHOLDER.search(text):
                 self.add(
                     key,
-                    "an agreed problem statement answers it"
-                    + (" (still TODO)" if text else ""),
+                    "an agreed problem statement answers it" + (" (still TODO)" if text else ""),
                     f"answer: {question} (or set status: draft)",
                     None if key in self.fm else 1,
                 )
