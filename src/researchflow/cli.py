@@ -264,10 +264,20 @@ def _separated(args: tuple[str, ...]) -> bool:
     help="Run up to J repeats at once.",
 )
 @click.option(
+    "--note",
+    metavar="TEXT",
+    help="One line kept with the run (MLflow's description); shown by diff and the report.",
+)
+@click.option(
     "--json", "as_json", is_flag=True, help=JSON_HELP + " The command's output goes to stderr."
 )
 def run(
-    args: tuple[str, ...], allow_dirty: bool, repeat: int | None, jobs: int, as_json: bool
+    args: tuple[str, ...],
+    allow_dirty: bool,
+    repeat: int | None,
+    jobs: int,
+    note: str | None,
+    as_json: bool,
 ) -> int:
     """Run a command as an MLflow run linked to a hypothesis: rflow run [ID] -- CMD...
 
@@ -299,6 +309,7 @@ def run(
         jobs=jobs,
         stdout=sys.stderr if as_json else None,
         announce=lambda text: click.echo(text, err=True),
+        note=note,
     )
     if as_json:
         emit(outcome, as_json=True)
@@ -371,6 +382,24 @@ def runs_retire(run_id: str, reason: str, as_json: bool) -> int:
     from researchflow.output import emit
 
     emit(retire(_config(), run_id, reason), as_json=as_json)
+    return 0
+
+
+@runs.command("note")
+@click.argument("run_id", metavar="RUN")
+@click.argument("text")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def runs_note(run_id: str, text: str, as_json: bool) -> int:
+    """Keep one line with a run: MLflow's description in the store, and `note:` in the
+    runs.yaml that lists it. `rflow diff` and the report's runs table show it. A later
+    note replaces the earlier one. Nothing is committed: commit runs.yaml.
+
+    Example: rflow runs note 3f2a9c0d4e5b6a7f8091a2b3c4d5e6f7 "lr 0.1 diverged after epoch 3"
+    """
+    from researchflow.commands.runs_note import note
+    from researchflow.output import emit
+
+    emit(note(_config(), run_id, text), as_json=as_json)
     return 0
 
 

@@ -26,6 +26,7 @@ from researchflow.evidence import (
 )
 from researchflow.plan import Plan
 from researchflow.project import PLAN_FILE, RUNS_FILE
+from researchflow.safetext import markdown_code, markdown_text
 from researchflow.stats import Claim, Estimate, Judgement
 
 if TYPE_CHECKING:
@@ -551,9 +552,13 @@ def _retired_note(item: Classified) -> str:
 def _run_line(inputs: ReportInputs, item: Classified) -> str:
     run = item.run
     missing = "" if run.run_id in inputs.in_store else ", missing from the MLflow store"
+    patch = (
+        f", dirty: its diff is the run's artifact {markdown_code(run.patch)}" if run.patch else ""
+    )
+    note = f", note: {markdown_text(_one_line(run.note))}" if run.note else ""
     return (
         f"- {_run_ref(inputs, run.run_id)}: commit `{run.commit[:12]}`, started {run.started}, "
-        f"{run.status}{missing}"
+        f"{run.status}{missing}{patch}{note}"
     )
 
 

@@ -54,6 +54,8 @@ class RunEntry:
     retired: Mapping[str, str] | None = None  # {reason, by, at}: `rflow runs retire`
     user: str | None = None  # who made the run (the store's mlflow.user)
     dvc_exp: str | None = None  # the DVC experiment the run made (`dvc exp run`)
+    patch: str | None = None  # artifact with `git diff HEAD` of an --allow-dirty run
+    note: str | None = None  # one line kept with the run (MLflow's description)
 
     def to_dict(self) -> dict[str, Any]:
         optional = {
@@ -66,6 +68,8 @@ class RunEntry:
             "retired": dict(self.retired) if self.retired else None,
             "user": self.user,
             "dvc_exp": self.dvc_exp,
+            "patch": self.patch,
+            "note": self.note,
         }
         return {
             "run_id": self.run_id,
@@ -275,6 +279,8 @@ def _entry(item: Any, where: str) -> RunEntry:
         retired={str(k): str(v) for k, v in retired.items()} if retired else None,
         user=_text(item, "user", where),
         dvc_exp=_text(item, "dvc_exp", where),
+        patch=_text(item, "patch", where),
+        note=_text(item, "note", where),
     )
 
 
@@ -374,3 +380,14 @@ def update_run(path: Path, run_id: str, change: Callable[[RunEntry], RunEntry]) 
         entries = [change(e) if e.run_id == run_id else e for e in log.runs]
         write_atomic(path, render_runs(log.hypothesis or "", entries))
         return next(e for e in entries if e.run_id == run_id)
+
+
+def find_runs_file(root: Path, research_dir: str, run_id: str) -> Path:
+    """The runs.yaml under the research folder that lists `run_id`."""
+    for path in sorted((root / research_dir).glob(f"*/{RUNS_FILE}")):
+        if run_id in read_runs(path).run_ids():
+            return path
+    raise UserError(
+        f"run {run_id}: not listed in any {research_dir}/*/{RUNS_FILE} "
+        "(give a run ID that runs.yaml lists; `rflow link` adopts a run made elsewhere)"
+    )

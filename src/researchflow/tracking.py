@@ -15,7 +15,9 @@ import getpass
 import os
 import re
 import shlex
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -192,6 +194,7 @@ class StartedRun:
     snapshot: Any = None  # pipeline_run.Snapshot: the tree just before the command
     rerun: bool = False
     store_name: str = ""  # the store as runs.yaml records it (storeplace.recorded_store)
+    note: str | None = None  # `rflow run --note`: MLflow's description of the run
     plan_data: tuple[str, ...] = ()  # the plan's `data`: read again after the command
     folder: str = ""  # the working folder relative to the repository root ("" = the root)
     dvc_enabled: bool = True
@@ -255,10 +258,13 @@ def start_linked_run(
     notes = tuple(settle(config.state_path, store, append_run, now_ms))
     experiment = store.experiment_id(config.mlflow.experiment or config.root.name)
     start = now_ms()
-    tags = run_tags(hypothesis, commit, branch, bool(dirt), command, data, extra_tags)
+    extra = {**(extra_tags or {}), **({PATCH: PATCH_ARTIFACT} if dirt else {})}
+    tags = run_tags(hypothesis, commit, branch, bool(dirt), command, data, extra)
     if workdir:
         tags[CWD] = workdir
     run_id = store.create_run(experiment, tags, start)
+    if dirt:
+        _keep_dirty_patch(store, run_id, work, config.state_path)
     return StartedRun(
         hypothesis=hypothesis,
         run_id=run_id,
@@ -280,10 +286,60 @@ def start_linked_run(
         snapshot=snapshot,
         rerun=rerun,
         store_name=recorded_store(config.root, uri),
+        note=extra.get(NOTE),
         plan_data=tuple(plan_data),
         dvc_enabled=config.dvc.enabled,
         folder=workdir,
     )
+
+
+MAX_NOTE = 500  # one line, not a lab notebook: the report's runs table shows it
+
+
+def clean_note(text: str, option: str = "TEXT") -> str:
+    """A run note as one line, or the usage error naming `option`."""
+    note = " ".join(text.split())
+    if not note:
+        raise UserError(f"{option}: empty (write one line about the run)")
+    if len(note) > MAX_NOTE:
+        raise UserError(f"{option}: {len(note)} characters (keep a note to {MAX_NOTE})")
+    return note
+
+
+def keep_note(config: Config, run_id: str, note: str) -> Path:
+    """Set the run's note in the store (MLflow's description) and in the runs.yaml that
+    lists it, store first so runs.yaml never claims what the store lacks; that runs.yaml."""
+    from researchflow.adapters.mlflow import open_store
+    from researchflow.runlog import find_runs_file, update_run
+
+    path = find_runs_file(config.root, config.research_dir, run_id)
+    store = open_store(tracking_uri(config))
+    store.check()
+    store.set_tag(run_id, NOTE, note)
+    update_run(path, run_id, lambda found: replace(found, note=note))
+    return path
+
+
+PATCH_ARTIFACT = "rflow/dirty.patch"  # where an --allow-dirty run keeps `git diff HEAD`
+
+
+def _keep_dirty_patch(store: Store, run_id: str, work: Path, state: Path) -> None:
+    """Log the uncommitted diff (and the untracked files' names) as the run's artifact:
+    such a run stays unreproducible, but one can see what it ran."""
+    untracked = gitrepo.git(work, "ls-files", "-z", "--others", "--exclude-standard").split("\0")
+    patch = gitrepo.dirty_patch(work, [path for path in untracked if path])
+    folder = Path(tempfile.mkdtemp(prefix="patch-", dir=_ensure(state)))
+    try:
+        target = folder / Path(PATCH_ARTIFACT).name
+        target.write_bytes(patch)
+        store.log_artifacts(run_id, [(target, Path(PATCH_ARTIFACT).parent.as_posix())])
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _ensure(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def finish_linked_run(
@@ -338,6 +394,8 @@ def finish_run_recording(
         rerun_of=rerun_of,
         outputs=dict(aftermath.outputs) if aftermath else {},
         dvc_exp=aftermath.experiment if aftermath else None,
+        patch=PATCH_ARTIFACT if started.dirty else None,
+        note=started.note,
     )
     if record:
         _remember(started, status, entry)
@@ -508,6 +566,8 @@ def _entry(
         metrics=dict(metrics),
         source=source,
         rerun_of=rerun_of,
+        patch=PATCH_ARTIFACT if started.dirty else None,
+        note=started.note,
     )
 
 
@@ -538,6 +598,8 @@ def entry_from_store(
         status=run.status,
         metrics={key: run.metrics[key] for key in metric_keys if key in run.metrics},
         source="link",
+        patch=tags.get(PATCH),
+        note=tags.get(NOTE),
     )
 
 
@@ -583,13 +645,16 @@ def execute_run(
     record: bool = True,
     stdout: IO[Any] | int | None = None,
     announce: Callable[[str], object] | None = None,
+    environment: Mapping[str, str] | None = None,
     folder: str = "",
 ) -> RunOutcome:
     """Run `argv` as a linked MLflow run; the outcome carries the child's exit status.
 
     The child's output streams live (to `stdout` when given). `announce(text)` is called
-    once the run exists, before the child starts. `folder`: with `cwd` (a rerun's
-    worktree), the working folder inside it the original run was started in.
+    once the run exists, before the child starts. `environment`: what the child starts
+    from instead of rflow's own (the gate's rerun passes an allow-listed one). `folder`:
+    with `cwd` (a rerun's worktree), the working folder inside it the original run was
+    started in.
     """
     from researchflow.adapters.mlflow import ui_url
     from researchflow.adapters.process import require_executable, supervise
@@ -621,7 +686,7 @@ def execute_run(
         shown = url or started.tracking_uri
         announce(f"rflow: run {started.run_id} for {started.hypothesis} ({shown})")
     try:
-        ended = supervise(argv, child_cwd, started.child_environment(), stdout)
+        ended = supervise(argv, child_cwd, started.child_environment(), stdout, environment)
     except OSError as error:
         finish_linked_run(started, "FAILED", record=False)  # never leave it RUNNING
         _forget(started)

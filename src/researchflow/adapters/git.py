@@ -127,6 +127,17 @@ def changed_paths(root: Path) -> list[str]:
     return paths
 
 
+def dirty_patch(root: Path, untracked: list[str]) -> bytes:
+    """`git diff HEAD` (binary-safe), then the untracked files a rerun would have needed,
+    named in a trailing comment: what an `--allow-dirty` run ran on top of its commit."""
+    text = git(root, "diff", "--binary", "HEAD", errors="surrogateescape")
+    diff = text.encode("utf-8", "surrogateescape")  # the bytes git wrote, whatever they are
+    if not untracked:
+        return diff
+    listing = "".join(f"# untracked: {path}\n" for path in untracked)
+    return diff + b"\n# untracked files, not in the patch:\n" + listing.encode("utf-8")
+
+
 def commit_exists(root: Path, sha: str) -> bool:
     return (
         run(["git", "cat-file", "-e", f"{sha}^{{commit}}"], cwd=root, check=False).returncode == 0

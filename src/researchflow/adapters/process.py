@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -101,11 +103,13 @@ def supervise(
     cwd: Path,
     extra_env: Mapping[str, str],
     stdout: IO[Any] | int | None = None,
+    base_env: Mapping[str, str] | None = None,
 ) -> Ended:
     """Start the child with its output streaming live, forward interrupts to it, and wait.
 
+    `base_env`: the environment the child starts from (default: rflow's own).
     OSError when it cannot be started."""
-    env = {**os.environ, **extra_env}
+    env = {**(os.environ if base_env is None else base_env), **extra_env}
     interrupted: list[int] = []
     child = subprocess.Popen(
         list(argv), cwd=cwd, env=env, stdout=stdout, preexec_fn=_dies_with(os.getpid())
@@ -169,3 +173,81 @@ def _install(handlers: Mapping[int, _Handler]) -> dict[int, _Handler]:
     if threading.current_thread() is not threading.main_thread():
         return {}  # only the main thread may set handlers; the child still gets Ctrl-C
     return {signum: signal.signal(signum, handler) for signum, handler in handlers.items()}
+
+
+# --- the rerun's environment: what the gate lets the registered command see --------------
+
+ALLOWED = frozenset(
+    {
+        "PATH",
+        "HOME",
+        "LANG",
+        "LANGUAGE",
+        "TMPDIR",
+        "TZ",
+        "USER",
+        "LOGNAME",
+        "TERM",
+        "MLFLOW_TRACKING_URI",
+        "MLFLOW_RUN_ID",
+        "MLFLOW_EXPERIMENT_ID",
+        "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT",
+        "RFLOW_SEED",
+        "RFLOW_REPEAT",
+        "RFLOW_RERUN",
+    }
+)
+_SECRET = re.compile(r"TOKEN|SECRET|PASSW|CREDENTIAL|API_?KEY|PRIVATE", re.IGNORECASE)
+VENV_VARIABLE = "RFLOW_RERUN_VENV"  # the CI job may name the project's virtualenv
+
+
+def allowed_environment(env: Mapping[str, str]) -> dict[str, str]:
+    """The allow-listed part of `env` (pure): PATH, HOME, locale, TMPDIR, the MLflow run and
+    the seed; never a token, a secret, a GitLab or CI variable, or a PYTHON* setting."""
+    return {
+        name: value
+        for name, value in env.items()
+        if (name in ALLOWED or name.startswith("LC_"))
+        and not _SECRET.search(name)
+        and not name.startswith(("GITLAB_", "CI_", "PYTHON"))
+    }
+
+
+def project_interpreter(root: Path, env: Mapping[str, str]) -> Path | None:
+    """The project's own virtualenv: `RFLOW_RERUN_VENV` when set, else `<root>/.venv`."""
+    named = env.get(VENV_VARIABLE, "").strip()
+    venv = (root / named) if named else root / ".venv"
+    python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    return venv.resolve() if python.exists() else None
+
+
+def rerun_environment(env: Mapping[str, str], venv: Path | None) -> dict[str, str]:
+    """The environment the registered command starts from: allow-listed, its bytecode not
+    written, and with the project's virtualenv first on PATH and the gate's own
+    interpreter's folder off it when the project has one."""
+    chosen = allowed_environment(env)
+    chosen["PYTHONDONTWRITEBYTECODE"] = "1"
+    if venv is not None:
+        gate_bin = str(Path(sys.executable).parent)
+        rest = [p for p in chosen.get("PATH", os.defpath).split(os.pathsep) if p != gate_bin]
+        chosen["PATH"] = os.pathsep.join([str(venv / "bin"), *rest])
+        chosen["VIRTUAL_ENV"] = str(venv)
+    return chosen
+
+
+def fingerprint(folders: Sequence[Path]) -> dict[str, str]:
+    """path → sha256 of every file under `folders` (the gate's own code), to tell whether a
+    child process wrote to them. New bytecode files are not listed: Python writes those."""
+    found: dict[str, str] = {}
+    for folder in folders:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                found[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
+
+
+def changed_files(before: Mapping[str, str], after: Mapping[str, str]) -> list[str]:
+    """Files changed, removed, or added (new bytecode aside) between two fingerprints."""
+    changed = [path for path, digest in before.items() if after.get(path) != digest]
+    added = [path for path in after if path not in before and not path.endswith(".pyc")]
+    return sorted(changed + added)

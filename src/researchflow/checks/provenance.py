@@ -192,11 +192,13 @@ class _Checker:
     def unlisted(self, store: dict[str, Any]) -> None:
         """Every run the store holds with this hypothesis's tag is in runs.yaml."""
         listed = {entry.run_id for entry in self.ctx.runs}
+        # the gate's rerun of a group is tagged with the group's parent run
+        groups = {entry.group for entry in self.ctx.runs if entry.group}
         self._line = 1
         for run_id, stored in sorted(store.items()):
             if run_id in listed or stored.tags.get(HYPOTHESIS) != self.ctx.id:
                 continue
-            if stored.tags.get(RERUN_TAG) in listed:
+            if stored.tags.get(RERUN_TAG) in listed | groups:
                 continue  # the gate's own rerun of a listed run: not a try of the author's
             state = "deleted in the store" if stored.deleted else stored.status
             if stored.status == "RUNNING" and not stored.deleted:

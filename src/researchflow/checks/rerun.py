@@ -88,8 +88,8 @@ def check(ctx: HypothesisContext) -> CheckResult:
         p.metric: stored.metrics[p.metric] for p in predictions if p.metric in stored.metrics
     }
     head = rerun_at(ctx, ctx.head, command, primary)
-    if head.exit_code != 0:
-        return judged(ctx.id, LEVEL, [_exit_problem(shown, command, head.exit_code, "HEAD")])
+    if head.failed:
+        return judged(ctx.id, LEVEL, [_failure_problem(shown, command, head, "HEAD")])
     if predictions and not any(p.metric in head.metrics for p in predictions):
         return judged(ctx.id, LEVEL, [_nothing_logged(shown, ctx, head)])
     at_head = compare(predictions, reported, head.metrics)
@@ -100,10 +100,10 @@ def check(ctx: HypothesisContext) -> CheckResult:
     # at HEAD itself the first rerun already was the rerun at the run's own commit
     then = _registered_at(ctx, entry.commit) or command
     same = head if entry.commit == ctx.head else rerun_at(ctx, entry.commit, then, primary)
-    at_own = compare(predictions, reported, same.metrics) if same.exit_code == 0 else []
+    at_own = compare(predictions, reported, same.metrics) if not same.failed else []
     unlogged = [m.metric for m in at_own if m.observed is None]
-    if same.exit_code != 0:
-        problem = _exit_problem(shown, then, same.exit_code, f"its own commit {entry.commit[:12]}")
+    if same.failed:
+        problem = _failure_problem(shown, then, same, f"its own commit {entry.commit[:12]}")
         problem = Problem(
             problem.path,
             problem.line,
@@ -122,7 +122,7 @@ def check(ctx: HypothesisContext) -> CheckResult:
             "make the command log the predicted metrics on every run (RFLOW_RERUN=1 is set "
             "during reruns; MLFLOW_RUN_ID names the run), commit, and `rflow check --rerun`",
         )
-    elif same.exit_code == 0 and not at_own:
+    elif not at_own:
         from researchflow.drift import changes_between
 
         changed = changes_between(ctx.config.root, entry.commit, ctx.head, ctx.config.research_dir)
@@ -193,10 +193,11 @@ def check_group(ctx: HypothesisContext, entry: Any) -> CheckResult:
     )
     shown = ctx.rel(RUNS_FILE)
     results = rerun_group_at(ctx, ctx.head, ctx.plan.command or entry.command, entry.group, chosen)
-    failed = [(seed, r) for seed, r in zip(chosen, results, strict=True) if r.exit_code != 0]
+    failed = [(seed, r) for seed, r in zip(chosen, results, strict=True) if r.failed]
     if failed:
         seed, result = failed[0]
-        problem = _exit_problem(shown, entry, result.exit_code, f"HEAD with RFLOW_SEED={seed}")
+        where = f"HEAD with RFLOW_SEED={seed}"
+        problem = _failure_problem(shown, ctx.plan.command or entry.command, result, where)
         return judged(ctx.id, LEVEL, [problem])
     verdicts = report.judge_all(inputs)
     match = ctx.report_inputs.plan.evaluation.rerun_match
@@ -283,6 +284,32 @@ def _nothing_logged(shown: str, ctx: HypothesisContext, result: Any) -> Problem:
         f"({wanted}): {cause}",
         fix,
     )
+
+
+def _failure_problem(shown: str, command: Any, result: Any, where: str) -> Problem:
+    """A rerun that failed is never a pass: it exited non-zero, did not end FINISHED in the
+    store, or wrote to the gate's own code."""
+    if result.wrote_to_gate:
+        more = f" and {len(result.wrote_to_gate) - 1} more" if len(result.wrote_to_gate) > 1 else ""
+        return Problem(
+            shown,
+            1,
+            "rerun",
+            f"rerunning the registered command `{' '.join(command)}` on {where} changed "
+            f"the gate's own code ({result.wrote_to_gate[0]}{more})",
+            "the registered command may write only to its worktree and the store; "
+            "reinstall rflow and remove what writes to it",
+        )
+    if result.exit_code == 0:
+        return Problem(
+            shown,
+            1,
+            "rerun",
+            f"rerunning the registered command `{' '.join(command)}` on {where} ended "
+            f"{result.status} in the store",
+            "run the command on a clean checkout to see why, fix it, and commit",
+        )
+    return _exit_problem(shown, command, result.exit_code, where)
 
 
 def _exit_problem(shown: str, command: Any, code: int, where: str) -> Problem:

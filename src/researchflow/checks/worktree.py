@@ -25,6 +25,12 @@ class RerunResult:
     exit_code: int
     metrics: dict[str, float]  # the plan's predicted metrics the rerun logged
     command: tuple[str, ...] = ()  # what was executed (a pipeline command is forced)
+    status: str = "FINISHED"  # how the store says the rerun ended
+    wrote_to_gate: tuple[str, ...] = ()  # files of the gate's own code the command changed
+
+    @property
+    def failed(self) -> bool:
+        return self.exit_code != 0 or self.status != "FINISHED" or bool(self.wrote_to_gate)
 
 
 def rerun_at(ctx: HypothesisContext, rev: str, argv: Sequence[str], rerun_of: str) -> RerunResult:
@@ -166,12 +172,44 @@ def write_local_config(root: Path, worktree: Path) -> None:
 def _execute(
     ctx: HypothesisContext, worktree: Path, argv: Sequence[str], rerun_of: str
 ) -> RerunResult:
-    # the repository's own config keeps the same store and experiment; cwd makes the code,
-    # the plan and the data come from the worktree. The experiment's own mlflow calls print
-    # "View run … at: URL" lines that have no place in check's output.
-    with _environment(MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT="true"):
-        outcome = _execute_run(ctx, worktree, argv, rerun_of)
-    return RerunResult(outcome.run_id, outcome.exit_code, dict(outcome.entry.metrics), tuple(argv))
+    """The registered command in its own process with an allow-listed environment (no
+    token reaches it), in the project's virtualenv when it has one; the gate's own code is
+    fingerprinted around it, and the result is read from the store after it exits."""
+    from researchflow.adapters.process import (
+        changed_files,
+        fingerprint,
+        project_interpreter,
+        rerun_environment,
+    )
+
+    # the experiment's own mlflow calls print "View run … at: URL" lines that have no place
+    # in check's output
+    env = {**ctx.env, **_seed(), "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true"}
+    environment = rerun_environment(env, project_interpreter(ctx.config.root, ctx.env))
+    guarded = gate_code()
+    before = fingerprint(guarded)
+    outcome = _execute_run(ctx, worktree, argv, rerun_of, environment)
+    wrote = tuple(changed_files(before, fingerprint(guarded)))
+    return RerunResult(
+        outcome.run_id,
+        outcome.exit_code,
+        dict(outcome.entry.metrics),
+        tuple(argv),
+        str(getattr(outcome.entry, "status", "FINISHED")),
+        wrote,
+    )
+
+
+def gate_code() -> list[Path]:
+    """The folders of the gate's own code: the researchflow package."""
+    import researchflow
+
+    return [Path(researchflow.__file__).resolve().parent]
+
+
+def _seed() -> dict[str, str]:
+    """RFLOW_SEED/RFLOW_REPEAT as `rerun_group_at` set them for this seed."""
+    return {k: os.environ[k] for k in ("RFLOW_SEED", "RFLOW_REPEAT") if k in os.environ}
 
 
 @contextlib.contextmanager
@@ -188,7 +226,13 @@ def _environment(**values: str) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def _execute_run(ctx: HypothesisContext, worktree: Path, argv: Sequence[str], rerun_of: str) -> Any:
+def _execute_run(
+    ctx: HypothesisContext,
+    worktree: Path,
+    argv: Sequence[str],
+    rerun_of: str,
+    environment: dict[str, str],
+) -> Any:
     from researchflow.tracking import RERUN_OF, execute_run
 
     # the working folder the run was started in (runs.yaml `cwd`), inside the worktree
@@ -204,4 +248,5 @@ def _execute_run(ctx: HypothesisContext, worktree: Path, argv: Sequence[str], re
         rerun_of=rerun_of,
         record=False,
         stdout=2,  # the experiment's own output goes to stderr: `--json` stays parseable
+        environment=environment,
     )

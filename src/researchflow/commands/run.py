@@ -14,7 +14,7 @@ from researchflow.errors import UserError
 from researchflow.naming import is_valid_id
 from researchflow.plan import Plan
 from researchflow.repeats import RepeatOutcome, execute_repeats
-from researchflow.tracking import RunOutcome, execute_run
+from researchflow.tracking import NOTE, RunOutcome, clean_note, execute_run, keep_note
 
 
 def split_arguments(
@@ -64,6 +64,7 @@ def run(
     jobs: int = 1,
     stdout: IO[Any] | None = None,
     announce: Callable[[str], object] | None = None,
+    note: str | None = None,
 ) -> RunOutcome | RepeatOutcome:
     """One linked run, or a group of seeded repeats.
 
@@ -73,6 +74,7 @@ def run(
     once unless `repeat` is given.
     """
     hypothesis_id, argv = split_arguments(args, separated=separated)
+    line = clean_note(note, "--note") if note is not None else None
     plan = _plan(config, hypothesis_id, required=not argv)
     if not argv:
         assert plan is not None
@@ -89,7 +91,7 @@ def run(
     )
     baseline = evaluation.baseline_command if registered and evaluation else ()
     if count > 1 or baseline or jobs > 1:
-        return execute_repeats(
+        group = execute_repeats(
             config,
             hypothesis_id,
             argv,
@@ -100,8 +102,18 @@ def run(
             stdout=stdout,
             announce=announce,
         )
+        for member in group.runs if line else ():
+            if member.run_id:  # each repeat carries the note, as `rflow runs note` would
+                keep_note(config, member.run_id, line or "")
+        return group
     return execute_run(
-        config, hypothesis_id, argv, allow_dirty=allow_dirty, stdout=stdout, announce=announce
+        config,
+        hypothesis_id,
+        argv,
+        allow_dirty=allow_dirty,
+        stdout=stdout,
+        announce=announce,
+        extra_tags={NOTE: line} if line else None,
     )
 
 

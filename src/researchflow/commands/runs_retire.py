@@ -11,7 +11,7 @@ from typing import Any
 
 from researchflow.config import Config
 from researchflow.errors import UserError
-from researchflow.project import RUNS_FILE, shown_path
+from researchflow.project import shown_path
 
 
 @dataclass(frozen=True)
@@ -43,15 +43,9 @@ class RetireResult:
 
 def find_runs_file(config: Config, run_id: str) -> Path:
     """The runs.yaml under the research folder that lists `run_id`."""
-    from researchflow.runlog import read_runs
+    from researchflow.runlog import find_runs_file as find
 
-    for path in sorted((config.root / config.research_dir).glob(f"*/{RUNS_FILE}")):
-        if run_id in read_runs(path).run_ids():
-            return path
-    raise UserError(
-        f"run {run_id}: not listed in any {config.research_dir}/*/{RUNS_FILE} "
-        "(give a run ID that runs.yaml lists; `rflow link` adopts a run made elsewhere)"
-    )
+    return find(config.root, config.research_dir, run_id)
 
 
 def retire(config: Config, run_id: str, reason: str) -> RetireResult:
