@@ -20,6 +20,13 @@ metrics:
   - {name: retention_30d, kind: business, target: 10, direction: increase, unit: "%"}
   - {name: accuracy, kind: model, target: 0.9, direction: increase}
   - {name: latency_p95, kind: online, target: 1, direction: decrease, unit: s}
+ml_needed: "yes: the tenure rule in use misses 40 % of churners"
+cost_of_error: "a missed churner costs a year's fee; a wasted offer costs 5 EUR"
+current_process: "the retention team calls a list sorted by tenure"
+result_format: "a churn score per subscriber in the CRM, refreshed nightly"
+expected_return: "2 % more retained subscribers for two months of work"
+deadline: 2027-03-31
+stakeholders: [erin, the retention team]
 ---
 
 ## Business goal

@@ -10,8 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from researchflow.backlog import Idea
+from researchflow.errors import RflowError
 from researchflow.plan import STATUSES
 from researchflow.portfolio import BROKEN, Portfolio, Row
 from researchflow.programme_view import portfolio_views
@@ -56,6 +58,50 @@ class Card:
     roles_reason: str | None = None  # a written waiver of a role rule
     next_step: str | None = None  # a ship decision's online validation, from the plan
     serves: tuple[str, ...] = ()
+    mr_url: str | None = None  # the branch's merge requests on GitLab, when known
+    run_links: tuple[RunLink, ...] = ()  # each run's page in the MLflow UI, when known
+
+
+@dataclass(frozen=True)
+class RunLink:
+    run_id: str
+    url: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Links:
+    """Where the board can link to: the GitLab project (https://host/group/project)."""
+
+    gitlab_project_url: str | None = None
+    remote: str = "origin"  # a remote-tracking branch `origin/hyp/…` is `hyp/…` on GitLab
+
+    def merge_requests(self, branch: str) -> str | None:
+        if not self.gitlab_project_url or not branch:
+            return None
+        branch = branch.removeprefix(f"{self.remote}/")
+        query = urlencode({"scope": "all", "state": "all", "source_branch": branch})
+        return f"{self.gitlab_project_url}/-/merge_requests?{query}"
+
+
+def run_links(raw: bytes | None) -> tuple[RunLink, ...]:
+    """The runs a runs.yaml lists in a store with a UI (a tracking server), linked."""
+    from researchflow.runlog import parse_runs
+
+    if raw is None:
+        return ()
+    try:
+        runs = parse_runs(raw, "runs.yaml").runs
+    except RflowError:
+        return ()  # the card says the runs log is unreadable elsewhere
+    links = []
+    for entry in runs:
+        if not entry.tracking_uri.startswith(("http://", "https://")):
+            continue  # the embedded store has no UI to link to
+        base = entry.tracking_uri.rstrip("/")
+        url = f"{base}/#/experiments/{quote(entry.experiment_id)}/runs/{quote(entry.run_id)}"
+        links.append(RunLink(entry.run_id, url, entry.note))
+    return tuple(links)
 
 
 @dataclass(frozen=True)
@@ -73,7 +119,7 @@ class Column:
     cards: tuple[Card, ...]
 
 
-def card(row: Row) -> Card:
+def card(row: Row, links: Links | None = None) -> Card:
     plan = row.plan
     rice = ""
     if plan is not None:
@@ -102,6 +148,8 @@ def card(row: Row) -> Card:
         roles_reason=plan.roles_reason if plan else None,
         next_step=_next_step(plan.validation) if plan and row.decision == "ship" else None,
         serves=plan.serves if plan else (),
+        mr_url=links.merge_requests(row.where) if links and not row.source.merged else None,
+        run_links=run_links(row.source.runs) if links else (),
     )
 
 
@@ -160,7 +208,7 @@ def lanes(portfolio: Portfolio) -> list[Lane]:
     return result
 
 
-def columns(portfolio: Portfolio) -> list[Column]:
+def columns(portfolio: Portfolio, links: Links | None = None) -> list[Column]:
     """One column per status in lifecycle order (empty ones too), broken plans last;
     within a column the most valuable work first."""
     result: list[Column] = []
@@ -168,7 +216,7 @@ def columns(portfolio: Portfolio) -> list[Column]:
         if status == BROKEN and not rows:
             continue
         ordered = sorted(rows, key=lambda row: (-(row.score or 0), row.id or ""))
-        cards = tuple(card(row) for row in ordered)
+        cards = tuple(card(row, links) for row in ordered)
         result.append(Column(status, COLUMN_TITLES.get(status, status), cards))
     return result
 
@@ -181,6 +229,7 @@ def render_board(
     template_dirs: Sequence[Path] = (),
     swimlanes: bool = True,
     digest_link: str | None = None,
+    links: Links | None = None,
 ) -> str:
     """The board as HTML; `template_dirs` may hold a `board.html.j2` overriding the built-in."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -202,8 +251,8 @@ def render_board(
         project=project,
         generated=generated,
         today=portfolio.today.isoformat(),
-        columns=columns(portfolio),
-        log=[card(row) for row in portfolio.concluded()],
+        columns=columns(portfolio, links),
+        log=[card(row, links) for row in portfolio.concluded()],
         warnings=[warning.message for warning in portfolio.warnings],
         total=len(rows),
         counts=counts,

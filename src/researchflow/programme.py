@@ -23,7 +23,19 @@ PROBLEMS_DIR = "problems"  # research/problems/<slug>.qmd: one per further progr
 PROBLEM_STATUSES = ("draft", "agreed")
 METRIC_KINDS = ("model", "business", "online")
 METRIC_DIRECTIONS = ("increase", "decrease")
-PROBLEM_KEYS = ("title", "status", "owner", "metrics", "format")
+# What a team answers before building a model: a draft may leave them open (null), an
+# agreed statement may not.
+QUESTIONS = (
+    ("ml_needed", "is ML needed at all, or would a rule or a report do?"),
+    ("cost_of_error", "what does a wrong prediction cost, each way?"),
+    ("current_process", "how is it done today, and by whom?"),
+    ("result_format", "in what form is the result used (a score in the CRM, a report)?"),
+    ("expected_return", "what is the work expected to return, and at what cost?"),
+    ("deadline", "by when is the result needed?"),
+    ("stakeholders", "who decides, who uses the result, who must be told?"),
+)
+QUESTION_KEYS = tuple(key for key, _ in QUESTIONS)
+PROBLEM_KEYS = ("title", "status", "owner", "metrics", "format", *QUESTION_KEYS)
 METRIC_FIELDS = ("name", "kind", "target", "direction", "unit")
 # The sections of a problem statement, each with the question it answers
 PROBLEM_SECTIONS = (
@@ -219,6 +231,18 @@ class _Checker:
                     "still holds template placeholder text (TODO)",
                     "name the metric, or set status: draft",
                 )
+        for key, question in QUESTIONS:
+            answer = self.fm.get(key)
+            if isinstance(answer, list):
+                answer = ", ".join(str(item) for item in answer)
+            text = "" if answer is None else str(answer).strip()
+            if not text or PLACEHOLDER.search(text):
+                self.add(
+                    key,
+                    "an agreed problem statement answers it" + (" (still TODO)" if text else ""),
+                    f"answer: {question} (or set status: draft)",
+                    None if key in self.fm else 1,
+                )
         for title, _hint in PROBLEM_SECTIONS:
             section = self.document.section(title)
             label = f"## {title}"
@@ -295,6 +319,22 @@ def serves_problems(
                 )
             )
     return problems
+
+
+def draft_served(
+    serves: tuple[str, ...], statements: tuple[ProblemStatement, ...]
+) -> ProblemStatement | None:
+    """The draft problem statement a plan would be approved against: one holding a metric
+    the plan serves, or, when it serves none, the programme itself while no statement of
+    it is agreed. None when the plan may be approved (or there is no programme at all)."""
+    if serves:
+        for statement in statements:
+            if statement.status == "draft" and any(statement.metric(m) for m in serves):
+                return statement
+        return None
+    if statements and not any(s.status == "agreed" for s in statements):
+        return statements[0]
+    return None
 
 
 def metric_names(statements: tuple[ProblemStatement, ...]) -> set[str]:

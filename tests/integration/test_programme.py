@@ -49,7 +49,7 @@ def test_agreed_problem_statement_with_a_todo_section_fails_validate(repo: Path,
     outcome = rflow("validate")
     assert outcome.code == 1
     assert outcome.stdout.strip() == (
-        "research/problem.qmd:37: ## Risks: still holds template placeholder text (TODO) "
+        "research/problem.qmd:44: ## Risks: still holds template placeholder text (TODO) "
         "(replace the TODO text, or set status: draft)"
     )
     write_problem(repo, problem_text(status="draft", risks="TODO: the risks"))
@@ -213,3 +213,52 @@ def test_a_typo_in_a_plan_key_fails_with_a_suggestion_and_x_keys_pass(repo: Path
         ),
     )
     assert rflow("validate").code == 0
+
+
+def test_an_agreed_statement_answers_every_question_a_draft_may_leave_open(
+    repo: Path, rflow
+) -> None:
+    text = problem_text().replace(
+        'cost_of_error: "a missed churner costs a year\'s fee; a wasted offer costs 5 EUR"\n',
+        "cost_of_error: null\n",
+    )
+    write_problem(
+        repo, text.replace("stakeholders: [erin, the retention team]", "stakeholders: []")
+    )
+    outcome = rflow("validate")
+    assert outcome.code == 1
+    lines = outcome.stdout.strip().splitlines()
+    assert any(
+        "cost_of_error: an agreed problem statement answers it (answer: what does a wrong "
+        "prediction cost, each way? (or set status: draft))" in line
+        for line in lines
+    )
+    assert any("stakeholders: an agreed problem statement answers it" in line for line in lines)
+    write_problem(repo, text.replace("status: agreed", "status: draft"))
+    assert rflow("validate").code == 0
+
+
+def test_no_plan_is_approved_while_the_statement_it_serves_is_a_draft(
+    repo: Path, rflow, monkeypatch
+) -> None:
+    write_problem(repo, problem_text(status="draft"))
+    path = write_plan(repo)  # in review, serving no metric yet
+    before = path.read_bytes()
+    monkeypatch.setenv("RFLOW_USER", "dave")
+
+    refused = rflow("approve", "H-007")
+
+    assert refused.code == 2
+    assert refused.stderr.count("\n") == 1
+    assert "research/problem.qmd: status: the problem statement H-007 serves is still a draft" in (
+        refused.stderr
+    )
+    assert path.read_bytes() == before
+    write_problem(repo)  # agreed: now the plan must say what it serves
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "status: review", "status: review\nserves: [recall_at_10]"
+        ),
+        encoding="utf-8",
+    )
+    assert rflow("approve", "H-007").code == 0

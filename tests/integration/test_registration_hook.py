@@ -35,6 +35,7 @@ def commit(root: Path, message: str) -> subprocess.CompletedProcess[str]:
 def commit_approved_plan_then_install_hooks(repo: Path, rflow, monkeypatch) -> Path:
     """An approved H-007 committed, then the hooks installed: the next commit is guarded."""
     assert rflow("init", "--no-dvc").code == 0
+    (repo / "research" / "problem.qmd").unlink()  # no programme to agree first
     path = write_plan(repo)
     monkeypatch.setenv("RFLOW_USER", "dave")
     assert rflow("approve", "H-007").code == 0
@@ -49,6 +50,7 @@ def test_changed_prediction_after_approval_needs_a_deviation(
     repo: Path, rflow, monkeypatch
 ) -> None:
     assert rflow("init", "--no-dvc").code == 0
+    (repo / "research" / "problem.qmd").unlink()  # no programme to agree first
     assert "id: rflow-registration" in (repo / ".pre-commit-config.yaml").read_text()
     path = write_plan(repo)
     assert commit(repo, "plan H-007 for review").returncode == 0

@@ -95,3 +95,55 @@ def test_research_log_shows_refuted_and_confirmed_with_their_conclusions() -> No
     assert "Recall rose 3 points." in log and "No effect on churn." in log
     assert 'data-id="H-002"' in log and 'data-id="H-001"' in log
     assert 'data-id="H-003"' not in log
+
+
+RUNS_ON_A_SERVER = b"""hypothesis: H-001
+runs:
+- run_id: 3f2a9c0d4e5b6a7f8091a2b3c4d5e6f7
+  experiment_id: '4'
+  tracking_uri: https://mlflow.example.com
+  commit: 0123456789abcdef0123456789abcdef01234567
+  branch: hyp/H-001-x
+  dirty: false
+  command: [python, train.py]
+  note: the run the verdict rests on
+- run_id: aaaa9c0d4e5b6a7f8091a2b3c4d5e6f7
+  experiment_id: '4'
+  tracking_uri: sqlite:///.rflow/mlflow.db
+  commit: 0123456789abcdef0123456789abcdef01234567
+  branch: hyp/H-001-x
+  dirty: false
+  command: [python, train.py]
+"""
+
+
+def test_cards_link_the_merge_requests_and_runs_on_a_tracking_server() -> None:
+    from researchflow.board import Links
+
+    hyp = Hyp(1, status="running")
+    source = PlanSource(
+        hyp.folder,
+        f"research/{hyp.folder}/plan.qmd",
+        hyp.plan_text().encode(),
+        branch=f"hyp/{hyp.folder}",
+        runs=RUNS_ON_A_SERVER,
+    )
+    portfolio = build_portfolio([source], SectionsConfig(), TODAY)
+    links = Links("https://gitlab.example.com/team/churn")
+
+    html = render_board(portfolio, project="churn", generated="now", links=links)
+
+    anchors = {a.get("class"): a for t, a in tags(html) if t == "a" and a.get("class")}
+    assert anchors["mr"]["href"] == (
+        "https://gitlab.example.com/team/churn/-/merge_requests?scope=all&state=all"
+        f"&source_branch=hyp%2F{hyp.folder}"
+    )
+    assert anchors["run"]["href"] == (
+        "https://mlflow.example.com/#/experiments/4/runs/3f2a9c0d4e5b6a7f8091a2b3c4d5e6f7"
+    )
+    assert anchors["run"]["title"] == "the run the verdict rests on"
+    assert html.count('class="run"') == 1  # the embedded store has no UI to link to
+
+
+def test_without_known_urls_a_card_has_no_links() -> None:
+    assert 'class="links"' not in page(Hyp(1, status="running"))

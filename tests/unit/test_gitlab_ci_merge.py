@@ -81,8 +81,12 @@ def test_the_template_runs_the_gate_on_merge_requests_and_publishes_junit() -> N
         "researchflow.yaml",
         "pyproject.toml",
         ".gitlab/rflow-check.yml",
+        ".gitlab-ci.yml",
     ]
     script = "\n".join(job["script"])
-    assert "--changed --rerun --junit rflow-junit.xml --markdown rflow-summary.md" in script
+    assert (
+        "--changed --rerun --execute-notebooks --junit rflow-junit.xml --markdown rflow-summary.md"
+        in script
+    )
     assert job["artifacts"]["when"] == "always"
     assert job["artifacts"]["reports"]["junit"] == "rflow-junit.xml"

@@ -235,6 +235,12 @@ def tree_names(root: Path, rev: str, folder: str) -> list[str]:
     return [name for name in out.split("\0") if name]
 
 
+def tracked_under(root: Path, path: str) -> bool:
+    """Whether git tracks `path` (a file, or anything under a folder) at HEAD or in the index."""
+    out = git(root, "--literal-pathspecs", "ls-files", "-z", "--", path, check=False)
+    return bool(out.strip("\0"))
+
+
 def diff_paths(
     root: Path, base: str, head: str, folder: str, *, diff_filter: str | None = None
 ) -> list[str]:

@@ -89,6 +89,8 @@ def approve(config: Config, hypothesis_id: str | None) -> ApproveResult:
         )
     user = acting_user(config.root)
     _check_approver(plan, user, shown)
+    if not reapproving:
+        _require_agreed_problem(config, plan)
     current = digest(document, config.sections)
     if reapproving and current != effective_digest(plan):
         raise UserError(
@@ -118,6 +120,20 @@ def pending_deviation(plan: Plan) -> bool:
     last = [plan.approval, *plan.reapprovals][-1]
     approved, deviated = parse_time(last.at), parse_time(plan.deviations[-1].at)
     return approved is not None and deviated is not None and deviated >= approved
+
+
+def _require_agreed_problem(config: Config, plan: Plan) -> None:
+    """No plan is approved while the problem statement it serves is still a draft."""
+    from researchflow.programme import draft_served
+    from researchflow.statements import load_statements
+
+    draft = draft_served(plan.serves, load_statements(config))
+    if draft is not None:
+        raise UserError(
+            f"{draft.path}: status: the problem statement {plan.id} serves is still a draft "
+            "(the team agrees it first: answer every question and section, set "
+            "'status: agreed' and commit it; then approve)"
+        )
 
 
 def _check_approver(plan: Plan, user: str, shown: str) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from researchflow.board import render_board
+from researchflow.board import Links, render_board
 from researchflow.config import Config
 from researchflow.errors import UserError
 from researchflow.fileio import write_atomic
@@ -56,8 +56,19 @@ def board(
         template_dirs=[config.root / config.templates_dir],
         swimlanes=swimlanes,
         digest_link=digest_link,
+        links=_links(config),
     )
     write_atomic(html, page)
     return BoardResult(
         html, len(portfolio.rows), len(portfolio.concluded()), len(portfolio.warnings)
     )
+
+
+def _links(config: Config) -> Links:
+    """The GitLab project the cards link to: CI's variables, the config, or origin's URL."""
+    from researchflow.adapters.git import remote_url
+    from researchflow.adapters.gitlab import resolve_target
+
+    remote = remote_url(config.root, config.gitlab.remote)
+    target = resolve_target(config.gitlab.url, config.gitlab.project, remote)
+    return Links(f"{target.url}/{target.project}" if target else None, config.gitlab.remote)

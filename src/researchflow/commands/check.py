@@ -105,13 +105,22 @@ def check(
         rerun_sample=rerun_sample,
         env=env,
     )
+    from researchflow.checks.gate import committed_store
+
+    store = committed_store(config)
+    if store is not None:  # never read a store the merge request could have written
+        from researchflow.checks.model import GATE, GATE_SUBJECT, judged
+
+        failed = judged(GATE_SUBJECT, GATE, [store])
+        gate_results = (*(r for r in gate_results if r.status == "fail"), failed)
+        selected = []
     report = run_checks(config, selected, options)
     hypotheses = report.hypotheses
     if any(r.status == "fail" for r in gate_results):
         hypotheses = (gate_results[0].hypothesis, *hypotheses)
     else:
         gate_results = ()  # a gate that passed is not worth a row
-    report = CheckReport((*gate_results, *report.results), hypotheses, notes)
+    report = CheckReport((*gate_results, *report.results), hypotheses, notes, config.identity.mode)
     written: list[str] = []
     summary = reporters.to_markdown(report)
     requested = list(reports)
