@@ -49,15 +49,22 @@ def known_names(config: Config, start: str, remote: str, online: bool) -> list[s
 def base_start(
     config: Config, remote: str, url: str | None, wanted: str | None, *, online: bool
 ) -> tuple[str, str]:
-    """The base branch's name and the commit new work starts from: the remote's copy when
-    there is a remote, else the local branch."""
+    """The base branch's name and the commit new work starts from: the local branch when
+    the work stays here (`--no-push`) or when it already holds the remote's copy (the
+    user's own commits on top); the remote's copy when the local branch is missing or
+    behind it."""
     from researchflow.project import default_branches
 
     root = config.root
 
     def commit_of(name: str) -> str | None:
-        start = git.rev_parse(root, f"refs/remotes/{remote}/{name}") if url else None
-        return start or git.rev_parse(root, f"refs/heads/{name}")
+        local = git.rev_parse(root, f"refs/heads/{name}")
+        shared = git.rev_parse(root, f"refs/remotes/{remote}/{name}") if url else None
+        if local is None or shared is None or local == shared:
+            return local or shared
+        if not online or git.is_ancestor(root, shared, local):
+            return local
+        return shared
 
     if wanted is None:
         candidates = default_branches(config, ask_remote=online and url is not None)

@@ -45,6 +45,7 @@ DIRTY = "rflow.git.dirty"
 COMMAND = "rflow.command"
 RERUN_OF = "rflow.rerun_of"
 CWD = "rflow.cwd"
+RERUN_REGISTRY = "rerun-registry.db"  # under .rflow/: where reruns' model versions go
 REPEAT = "rflow.repeat"
 ARM = "rflow.arm"
 DVC_EXP = "rflow.dvc.exp"
@@ -195,6 +196,7 @@ class StartedRun:
     store_name: str = ""  # the store as runs.yaml records it (storeplace.recorded_store)
     note: str | None = None  # `rflow run --note`: MLflow's description of the run
     plan_data: tuple[str, ...] = ()  # the plan's `data`: read again after the command
+    folder: str = ""  # the working folder relative to the repository root ("" = the root)
     dvc_enabled: bool = True
 
     @property
@@ -209,6 +211,10 @@ class StartedRun:
         }
         if self.rerun:
             env["RFLOW_RERUN"] = "1"  # scripts may skip side effects (registering a model)
+            if self.state is not None:
+                # `log_model(registered_model_name=…)` in a rerun registers into a registry
+                # of rflow's own, never as a new version in the team's
+                env["MLFLOW_REGISTRY_URI"] = f"sqlite:///{self.state / RERUN_REGISTRY}"
         return env
 
 
@@ -221,6 +227,7 @@ def start_linked_run(
     allow_dirty: bool = False,
     extra_tags: Mapping[str, str] | None = None,
     rerun: bool = False,
+    workdir: str = "",
 ) -> StartedRun:
     """Check everything, then create the run: nothing is written when a check fails."""
     from researchflow.adapters.mlflow import now_ms, open_store
@@ -253,6 +260,8 @@ def start_linked_run(
     start = now_ms()
     extra = {**(extra_tags or {}), **({PATCH: PATCH_ARTIFACT} if dirt else {})}
     tags = run_tags(hypothesis, commit, branch, bool(dirt), command, data, extra)
+    if workdir:
+        tags[CWD] = workdir
     run_id = store.create_run(experiment, tags, start)
     if dirt:
         _keep_dirty_patch(store, run_id, work, config.state_path)
@@ -280,6 +289,7 @@ def start_linked_run(
         note=extra.get(NOTE),
         plan_data=tuple(plan_data),
         dvc_enabled=config.dvc.enabled,
+        folder=workdir,
     )
 
 
@@ -375,6 +385,7 @@ def finish_run_recording(
         dirty=dirty,
         command=started.command,
         data=aftermath.data if aftermath and aftermath.data else started.data,
+        cwd=started.folder,
         started=started.started,
         ended=utc_timestamp(end),
         status=status,
@@ -548,6 +559,7 @@ def _entry(
         dirty=started.dirty,
         command=started.command,
         data=started.data,
+        cwd=started.folder,
         started=started.started,
         ended=ended,
         status=status,
@@ -634,12 +646,15 @@ def execute_run(
     stdout: IO[Any] | int | None = None,
     announce: Callable[[str], object] | None = None,
     environment: Mapping[str, str] | None = None,
+    folder: str = "",
 ) -> RunOutcome:
     """Run `argv` as a linked MLflow run; the outcome carries the child's exit status.
 
     The child's output streams live (to `stdout` when given). `announce(text)` is called
     once the run exists, before the child starts. `environment`: what the child starts
-    from instead of rflow's own (the gate's rerun passes an allow-listed one).
+    from instead of rflow's own (the gate's rerun passes an allow-listed one). `folder`:
+    with `cwd` (a rerun's worktree), the working folder inside it the original run was
+    started in.
     """
     from researchflow.adapters.mlflow import ui_url
     from researchflow.adapters.process import require_executable, supervise
@@ -649,6 +664,8 @@ def execute_run(
 
         argv = registered_command(config, hypothesis_id)  # the plan's registered command
     child_cwd = Path(cwd) if cwd else Path.cwd()
+    if cwd and folder and (child_cwd / folder).is_dir():
+        child_cwd = child_cwd / folder
     require_executable(argv[0], child_cwd)
     started = start_linked_run(
         config,
@@ -658,6 +675,7 @@ def execute_run(
         allow_dirty=allow_dirty,
         extra_tags=extra_tags,
         rerun=source == "rerun",
+        workdir=_folder_in(Path(cwd) if cwd else config.root, child_cwd),
     )
     url = ui_url(started.tracking_uri, started.experiment_id, started.run_id)
     if record:  # a kill -9 of rflow from here on: the next rflow ends the run KILLED
@@ -679,6 +697,15 @@ def execute_run(
     )
     runs_file = shown_under(started.runs_file, config.root) if record else None
     return RunOutcome(started.run_id, ended.code, entry, runs_file, url, tuple(notes))
+
+
+def _folder_in(root: Path, folder: Path) -> str:
+    """`folder` relative to the repository root, POSIX style; "" for the root or outside."""
+    try:
+        relative = folder.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return ""
+    return "" if relative == "." else relative
 
 
 # --- the Python API: `with researchflow.run("H-007"):` ---------------------------------

@@ -657,3 +657,49 @@ def test_signature_mode_fails_for_an_unsigned_approval(experiment, signers) -> N
     [approval] = [p for p in problems if p.startswith("approval.by")]
     assert "is not signed" in approval
     assert "`git commit -S`" in approval
+
+
+# --- identity told honestly (issue 21) ---------------------------------------------------
+
+
+def test_an_approval_forged_with_git_author_name_is_named_as_the_author_mode_s_limit(
+    experiment, tmp_path: Path
+) -> None:
+    from support.cli import run_in_process
+
+    back_to_review(experiment)
+    assert rflow_in(experiment.repo, "approve", HYPOTHESIS, RFLOW_USER="dave") == 0
+    sneak(experiment.repo, "approved", author="dave")  # Alice commits as "dave"
+    junit, markdown = tmp_path / "junit.xml", tmp_path / "summary.md"
+    outcome = run_in_process(
+        ["check", HYPOTHESIS, "--junit", str(junit), "--markdown", str(markdown)],
+        cwd=experiment.repo,
+    )
+    line = (
+        "identity mode author: an approval counts when its commit's author is the approver, "
+        "and commit authors can be forged (GIT_AUTHOR_NAME); to verify approvers set "
+        "`identity: {mode: gitlab}` or `identity: {mode: signature}` in researchflow.yaml"
+    )
+    assert line in outcome.stdout.splitlines()
+    assert 'name="identity.mode" value="author"' in junit.read_text(encoding="utf-8")
+    assert "commit authors can be forged" in junit.read_text(encoding="utf-8")
+    assert "identity mode author" in markdown.read_text(encoding="utf-8")
+
+
+def test_gitlab_mode_refuses_an_approver_who_only_borrowed_the_display_name(
+    experiment, gitlab_api
+) -> None:
+    on_main(experiment, add_config("identity:\n  mode: gitlab\n"))
+    mr = gitlab_api.add_merge_request(BRANCH)
+    gitlab_api.approve(mr["iid"], "mallory", "dave")  # mallory's display name is "dave"
+    env = {
+        "CI_MERGE_REQUEST_IID": str(mr["iid"]),
+        "CI_SERVER_URL": gitlab_api.url,
+        "CI_PROJECT_PATH": gitlab_api.project_path,
+    }
+    result = experiment.check(**env)
+    assert any(
+        p.startswith("approval.by: approval says by: dave, but GitLab lists mallory")
+        for p in failing(result)["registration"]
+    ), failing(result)
+    assert result["identity"]["mode"] == "gitlab"

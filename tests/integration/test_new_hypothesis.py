@@ -354,3 +354,16 @@ def test_remote_refusing_reservation_refs_still_gets_the_branch(
     assert "refused refs/rflow/ids/H-001" in result["notes"][0]
     assert sorted(origin.refs()) == ["refs/heads/hyp/H-001-strict-server", "refs/heads/main"]
     assert current(root) == "hyp/H-001-strict-server"
+
+
+def test_no_push_with_base_starts_from_the_local_branch_with_its_unpushed_commits(
+    cloned_repo: ClonedRepo, rflow
+) -> None:
+    root = cloned_repo.root
+    git(root, "commit", "--quiet", "--allow-empty", "-m", "local work, not pushed")
+    local = git(root, "rev-parse", "main").strip()
+
+    outcome = rflow("new-hypothesis", "On my commits", "--no-push", "--base", "main", "--json")
+
+    assert outcome.code == 0, outcome.stderr
+    assert git(root, "rev-parse", "HEAD~1").strip() == local

@@ -8,6 +8,7 @@ check the hypothesis once it has them: through an exported store, or the team's 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -114,9 +115,25 @@ def test_a_file_that_is_no_bundle_is_one_line_naming_it(experiment: Experiment) 
     assert outcome.stderr.count("\n") == 1 and "notes.zip: not a run bundle" in outcome.stderr
 
 
+@pytest.fixture
+def team_server(tmp_path: Path) -> Iterator[str]:
+    """A tracking server of this test's own: the session's shared one holds other tests'
+    H-001 runs, which the gate would rightly count as tries of this hypothesis."""
+    from fixtures.mlflow_server import _stop, start_mlflow_server
+
+    folder = tmp_path / "server"
+    folder.mkdir()
+    url, process = start_mlflow_server(folder, f"sqlite:///{folder / 'mlflow.db'}")
+    try:
+        yield url
+    finally:
+        _stop(process)
+
+
 def test_a_clone_checks_through_the_team_server(
-    mlflow_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    team_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    mlflow_server = team_server
     base = tmp_path / "base"
     base.mkdir()
     monkeypatch.setenv("MLFLOW_TRACKING_URI", mlflow_server)

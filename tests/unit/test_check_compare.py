@@ -33,6 +33,11 @@ def test_a_metric_missing_from_the_report_cannot_be_reproduced() -> None:
     assert str(mismatch) == "score 2 vs reported missing (tolerance 0.01)"
 
 
+def test_a_metric_neither_the_run_nor_its_rerun_logged_is_no_mismatch() -> None:
+    # nothing to reproduce: never a reason to call the experiment non-deterministic
+    assert compare((SCORE, LOSS), {"score": 2.0}, {"score": 2.0}) == []
+
+
 @pytest.mark.parametrize(
     ("found", "expected", "difference"),
     [

@@ -219,14 +219,15 @@ def refuse_plain_http(target: GitlabTarget) -> None:
 
 
 def merge_request_approvers(project: GitlabProject, iid: int) -> list[tuple[str, str]]:
-    """(username, name) of each user GitLab lists as having approved the merge request
-    (GET /projects/:id/merge_requests/:iid/approvals)."""
+    """(username, user id) of each user GitLab lists as having approved the merge request
+    (GET /projects/:id/merge_requests/:iid/approvals). Never the display name: anyone can
+    name themselves anything."""
     mr = project.handle.mergerequests.get(iid, lazy=True)
     approvals = project.call(f"merge request !{iid} approvals", lambda: mr.approvals.get())
     users = []
     for item in getattr(approvals, "approved_by", None) or []:
         user = item.get("user", {}) if isinstance(item, dict) else {}
-        users.append((str(user.get("username", "")), str(user.get("name", ""))))
+        users.append((str(user.get("username", "")), str(user.get("id", ""))))
     return users
 
 

@@ -3,7 +3,8 @@
 - `author` (the default): the replay's rule alone: each record's commit was authored by
   its `by:` person (history.py).
 - `gitlab`: in a merge-request pipeline with a token, each approver the merge request
-  introduces is among the users GitLab lists as having approved the MR.
+  introduces is among the users GitLab lists as having approved the MR, by GitLab username
+  or user id (never by display name).
 - `signature`: each approval commit the merge request introduces carries a good SSH or GPG
   signature from a key that the allowed-signers file on the target branch lists for that
   person (by name, or by one of the e-mails `people:` maps the name to).
@@ -60,6 +61,7 @@ def gitlab_findings(config: Config, records: list[Record], env: Mapping[str, str
         ]
     project = gitlab.open_project(target, token)
     approvers = gitlab.merge_request_approvers(project, int(iid))
+    # usernames and ids only: a display name is whatever its owner typed
     names = {_fold(n) for pair in approvers for n in pair if n}
     findings = []
     for record in records:

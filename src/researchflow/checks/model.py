@@ -64,6 +64,7 @@ class CheckReport:
     results: tuple[CheckResult, ...]
     hypotheses: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())  # e.g. "no hypothesis changed"
+    identity: str = ""  # the identity mode in force (config `identity.mode`)
 
     @property
     def failed(self) -> tuple[CheckResult, ...]:

@@ -28,6 +28,30 @@ def summary_line(report: CheckReport) -> str:
     return f"rflow check {verdict}: {counts} ({number} hypothes{'is' if number == 1 else 'es'})"
 
 
+IDENTITY = {
+    "author": (
+        "identity mode author: an approval counts when its commit's author is the approver, "
+        "and commit authors can be forged (GIT_AUTHOR_NAME); to verify approvers set "
+        "`identity: {mode: gitlab}` or `identity: {mode: signature}` in researchflow.yaml"
+    ),
+    "gitlab": (
+        "identity mode gitlab: each approver is a GitLab username (or user id) that GitLab "
+        "lists as having approved the merge request"
+    ),
+    "signature": (
+        "identity mode signature: each approval commit is signed by the approver's key in "
+        "the allowed-signers file on the target branch"
+    ),
+}
+
+
+def identity_line(report: CheckReport) -> str:
+    """One line naming the identity mode in force (and, in author mode, its weakness)."""
+    if not report.identity:
+        return ""
+    return IDENTITY.get(report.identity, f"identity mode {report.identity}")
+
+
 def _levels(report: CheckReport) -> list[str]:
     present = {r.level for r in report.results}
     return [level for level in (GATE, *LEVELS) if level in present]
@@ -59,6 +83,8 @@ def to_text(report: CheckReport) -> str:
         lines.append("")
         lines.extend(terminal(f"{r.name}: skipped ({r.detail})") for r in skips)
     lines.append("")
+    if identity_line(report):
+        lines.append(terminal(identity_line(report)))
     lines.append(summary_line(report))
     return "\n".join(lines).lstrip("\n")
 
@@ -70,6 +96,7 @@ def to_json(report: CheckReport) -> dict[str, Any]:
         "hypotheses": list(report.hypotheses),
         "checks": [r.to_json() for r in report.results],
         "notes": list(report.notes),
+        "identity": {"mode": report.identity, "note": identity_line(report)},
     }
 
 
@@ -91,11 +118,16 @@ def to_junit(report: CheckReport) -> str:
         results = report.for_hypothesis(hypothesis)
         suite = ET.SubElement(suites, "testsuite", name=f"rflow check {hypothesis}")
         _counts(suite, results)
+        if report.identity:
+            properties = ET.SubElement(suite, "properties")
+            ET.SubElement(properties, "property", name="identity.mode", value=report.identity)
         for result in results:
             case = ET.SubElement(
                 suite, "testcase", classname=f"rflow.check.{hypothesis}", name=result.name
             )
             case.set("time", "0")
+            if result.level == "registration" and identity_line(report):
+                ET.SubElement(case, "system-err").text = xml_safe(identity_line(report))
             if result.status == FAIL:
                 failure = ET.SubElement(
                     case, "failure", message=xml_safe(_failure_message(result)), type=result.level
@@ -127,6 +159,8 @@ def to_markdown(report: CheckReport) -> str:
     icon = "✅" if report.ok else "❌"
     lines = [NOTE_MARKER, f"### {icon} {summary_line(report)}", ""]
     lines.extend(f"_{markdown_text(note)}_" for note in report.notes)
+    if identity_line(report):
+        lines += [f"_{markdown_text(identity_line(report))}_", ""]
     levels = _levels(report)
     if report.hypotheses and levels:
         lines.append("| hypothesis | " + " | ".join(levels) + " |")

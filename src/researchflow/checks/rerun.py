@@ -36,11 +36,15 @@ class Mismatch:
 def compare(
     predictions: Any, reported: dict[str, float], observed: dict[str, float]
 ) -> list[Mismatch]:
-    """The predicted metrics whose rerun value is missing or outside the tolerance."""
+    """The predicted metrics whose rerun value is missing or outside the tolerance; a
+    metric neither the run nor its rerun logged has nothing to reproduce (the report
+    shows it as not logged)."""
     mismatches = []
     for prediction in predictions:
         want = reported.get(prediction.metric)
         got = observed.get(prediction.metric)
+        if want is None and got is None:
+            continue
         if want is None or got is None or abs(got - want) > prediction.tolerance:
             mismatches.append(Mismatch(prediction.metric, want, got, prediction.tolerance))
     return mismatches
@@ -96,7 +100,29 @@ def check(ctx: HypothesisContext) -> CheckResult:
     # at HEAD itself the first rerun already was the rerun at the run's own commit
     then = _registered_at(ctx, entry.commit) or command
     same = head if entry.commit == ctx.head else rerun_at(ctx, entry.commit, then, primary)
-    if not same.failed and not compare(predictions, reported, same.metrics):
+    at_own = compare(predictions, reported, same.metrics) if not same.failed else []
+    unlogged = [m.metric for m in at_own if m.observed is None]
+    if same.failed:
+        problem = _failure_problem(shown, then, same, f"its own commit {entry.commit[:12]}")
+        problem = Problem(
+            problem.path,
+            problem.line,
+            problem.field,
+            f"run {primary} does not reproduce on HEAD ({differences}), and {problem.message}",
+            problem.fix,
+        )
+    elif unlogged and len(unlogged) == len(at_own):
+        problem = Problem(
+            shown,
+            1,
+            "rerun",
+            f"run {primary} does not reproduce on HEAD ({differences}); the rerun at its own "
+            f"commit {entry.commit[:12]} did not log {', '.join(unlogged)} either: the command "
+            "does not log it when rflow reruns it (no value to call non-deterministic)",
+            "make the command log the predicted metrics on every run (RFLOW_RERUN=1 is set "
+            "during reruns; MLFLOW_RUN_ID names the run), commit, and `rflow check --rerun`",
+        )
+    elif not at_own:
         from researchflow.drift import changes_between
 
         changed = changes_between(ctx.config.root, entry.commit, ctx.head, ctx.config.research_dir)

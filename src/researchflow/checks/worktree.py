@@ -235,11 +235,14 @@ def _execute_run(
 ) -> Any:
     from researchflow.tracking import RERUN_OF, execute_run
 
+    # the working folder the run was started in (runs.yaml `cwd`), inside the worktree
+    ran = [e for e in ctx.runs if rerun_of in (e.run_id, e.group)]
     return execute_run(
         ctx.config,
         ctx.id,
         list(argv),
         cwd=worktree,
+        folder=ran[0].cwd if ran else "",
         extra_tags={RERUN_OF: rerun_of},
         source="rerun",
         rerun_of=rerun_of,

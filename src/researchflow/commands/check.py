@@ -120,7 +120,7 @@ def check(
         hypotheses = (gate_results[0].hypothesis, *hypotheses)
     else:
         gate_results = ()  # a gate that passed is not worth a row
-    report = CheckReport((*gate_results, *report.results), hypotheses, notes)
+    report = CheckReport((*gate_results, *report.results), hypotheses, notes, config.identity.mode)
     written: list[str] = []
     summary = reporters.to_markdown(report)
     requested = list(reports)
