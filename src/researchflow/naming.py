@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-ID_PATTERN = re.compile(r"^H-(\d{3,})$")
-ID_PREFIX_PATTERN = re.compile(r"^(H-\d{3,})(?:-|$)")
+# ASCII digits only: `\d` would accept fullwidth and other scripts' digits as an ID
+ID_PATTERN = re.compile(r"^H-([0-9]{3,})\Z")
+ID_PREFIX_PATTERN = re.compile(r"^(H-[0-9]{3,})(?:-|\Z)")
 
 
 def is_valid_id(value: object) -> bool:

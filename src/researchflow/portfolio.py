@@ -463,6 +463,26 @@ def build_portfolio(
     return Portfolio(tuple(rows), tuple(found), today, memo)
 
 
+def grooming_warnings(
+    ideas: Iterable[Idea], today: dt.date, grooming_max_days: int
+) -> list[PortfolioWarning]:
+    """Open ideas waiting longer than the team's grooming limit (held ones do not count)."""
+    found: list[PortfolioWarning] = []
+    for idea in ideas:
+        waited = idea.waiting_days(today)
+        if idea.state == "open" and waited > grooming_max_days:
+            found.append(
+                PortfolioWarning(
+                    "grooming",
+                    f"idea {idea.id} has waited {_days(waited)} to be groomed, longer than the "
+                    f"team's {grooming_max_days} (groom it with `rflow groom {idea.id}`, or "
+                    f"`rflow backlog hold|drop {idea.id} --reason ...`)",
+                    (idea.id,),
+                )
+            )
+    return found
+
+
 def warnings(
     rows: Iterable[Row], *, wip_limit: int = 1, review_max_days: int | None = None
 ) -> list[PortfolioWarning]:
