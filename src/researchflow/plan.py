@@ -33,8 +33,10 @@ OUTCOMES = ("confirmed", "refuted", "inconclusive")
 # what `rflow start/hold/resume/extend/signoff/conclude/abandon` append to `lifecycle:`
 LIFECYCLE_EVENTS = ("start", "hold", "resume", "extend", "signoff", "conclude", "abandon")
 PREDICTION_KEYS = frozenset(
-    {"metric", "baseline", "direction", "min_effect", "tolerance", "withdrawn"}
+    {"metric", "baseline", "baseline_source", "direction", "min_effect", "tolerance", "withdrawn"}
 )
+RUN_ID = re.compile(r"^[0-9a-f]{32}$")  # an MLflow run ID
+CITED_HYPOTHESIS = re.compile(r"^H-[0-9]{3,}$")
 RERUN_MATCHES = ("tolerance", "interval")  # how a rerun of a repeated experiment must agree
 VALIDATION_TYPES = ("ab_test", "pilot")
 # The plan's own front-matter keys; anything else is a typo unless it is a Quarto option
@@ -122,6 +124,7 @@ class Prediction:
     min_effect: float
     tolerance: float
     withdrawn: bool = False  # withdrawn by a deviation: still shown and judged, never deleted
+    baseline_source: str | None = None  # where the baseline comes from: run ID, H-NNN, citation
 
 
 @dataclass(frozen=True)
@@ -549,12 +552,14 @@ class _Checker:
             withdrawn = item.get("withdrawn", False)
             if not isinstance(withdrawn, bool):
                 self.add(f"{key}.withdrawn", f"{withdrawn!r} is not true or false", "use true")
+            source = self._baseline_source(key, item.get("baseline_source"))
             for extra in item:
                 if extra not in PREDICTION_KEYS:
                     self.add(
                         f"{key}.{extra}",
                         "unknown field",
-                        "use metric, baseline, direction, min_effect, tolerance, withdrawn",
+                        "use metric, baseline, baseline_source, direction, min_effect, "
+                        "tolerance, withdrawn",
                     )
             if len(self.problems) == before:
                 predictions.append(
@@ -565,9 +570,31 @@ class _Checker:
                         min_effect,  # type: ignore[arg-type]
                         tolerance,  # type: ignore[arg-type]
                         withdrawn is True,
+                        source,
                     )
                 )
         return tuple(predictions)
+
+    def _baseline_source(self, key: str, value: Any) -> str | None:
+        """Where a baseline comes from: required from review on, so that no constant is
+        untraceable. A run ID (32 hex), a hypothesis (H-007), or a citation in words."""
+        field = f"{key}.baseline_source"
+        fix = (
+            "name the MLflow run ID it was measured in, the hypothesis (H-003), or a "
+            "citation, e.g. 'production dashboard, week 2026-45'"
+        )
+        if value is None:
+            if is_written(self.fm):
+                self.add(field, "missing: a baseline must say where it comes from", fix)
+            return None
+        text = " ".join(str(value).split()) if isinstance(value, str | int | float) else ""
+        if not text or (is_written(self.fm) and PLACEHOLDER.search(text)):
+            self.add(field, f"{value!r} names no source", fix)
+            return None
+        if not (RUN_ID.match(text) or CITED_HYPOTHESIS.match(text)) and len(text.split()) < 2:
+            self.add(field, f"{text!r} is neither a run ID, a hypothesis nor a citation", fix)
+            return None
+        return text
 
     def _data(self) -> tuple[str, ...]:
         items = self.fm.get("data", [])
