@@ -679,6 +679,27 @@ def extend(
 
 @cli.command()
 @click.argument("hypothesis_id", metavar="[ID]", required=False)
+@click.option("--result", required=True, help="What the pilot or A/B test showed, in one line.")
+@click.option("--plan-b", "plan_b", required=True, help="What the team does if it disappoints.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def shipped(hypothesis_id: str | None, result: str, plan_b: str, as_json: bool) -> int:
+    """After a concluded ship decision: record the pilot or A/B result and plan B.
+
+    Writes `shipped: {result, plan_b, by, at}` into report.qmd's front matter; the board's
+    research log shows it beside the decision. Nothing is committed.
+
+    Example: rflow shipped H-007 --result "A/B: retention +1.8 % over 4 weeks"
+    --plan-b "fall back to the tenure rule if retention drops below control"
+    """
+    from researchflow.commands.lifecycle import shipped as run_shipped
+    from researchflow.output import emit
+
+    emit(run_shipped(_config(), hypothesis_id, result, plan_b), as_json=as_json)
+    return 0
+
+
+@cli.command()
+@click.argument("hypothesis_id", metavar="[ID]", required=False)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def signoff(hypothesis_id: str | None, as_json: bool) -> int:
     """Sign off the results of a reported hypothesis: the team reviewed the report.
