@@ -9,6 +9,9 @@ mkdir -p pipeline-remote
 cd pipeline-repo
 git init -q -b main
 rflow init >/dev/null
+# one model, no programme: without a problem statement there is none to agree first
+# (a draft one, as init writes it, would rightly hold every approval)
+rm research/problem.qmd
 dvc remote add -q -d storage "$DEMO_ROOT/pipeline-remote"
 dvc add -q data/raw.csv && dvc push -q
 git add -A && git commit -qm "A DVC pipeline, set up with rflow init"

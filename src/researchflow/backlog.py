@@ -19,7 +19,10 @@ from researchflow.plan import RICE_FACTORS, Rice
 from researchflow.strictkeys import unknown_keys
 
 BACKLOG_FILE = "backlog.yaml"  # research/backlog.yaml
-IDEA_FIELDS = ("id", "title", "rice", "author", "created", "serves")
+IDEA_FIELDS = ("id", "title", "rice", "author", "created", "serves", "history")
+# what `rflow backlog hold/resume/drop/rescore` append to an idea's `history:`
+IDEA_EVENTS = ("hold", "resume", "drop", "rescore")
+OPEN, HELD, DROPPED = "open", "held", "dropped"
 HEADER = (
     "# The backlog: ideas not yet groomed into a hypothesis branch. Written by `rflow idea`;\n"
     "# `rflow groom ID` turns one into a branch, a plan and a draft merge request.\n"
@@ -38,10 +41,32 @@ class Idea:
     author: str
     created: dt.date
     serves: tuple[str, ...] = ()
+    history: tuple[dict[str, Any], ...] = ()  # {event, by, at, reason?, rice?}, append-only
 
     @property
     def score(self) -> int:
         return self.rice.score
+
+    @property
+    def state(self) -> str:
+        """open, held or dropped: the last hold, resume or drop decides."""
+        for entry in reversed(self.history):
+            event = entry.get("event")
+            if event == "drop":
+                return DROPPED
+            if event == "hold":
+                return HELD
+            if event == "resume":
+                return OPEN
+        return OPEN
+
+    def waiting_days(self, today: dt.date) -> int:
+        """Days since the idea came in, or since it was last resumed: its grooming clock."""
+        start = self.created
+        for entry in self.history:
+            if entry.get("event") == "resume":
+                start = max(start, _date_of(entry.get("at")) or start)
+        return max(0, (today - start).days)
 
     def to_yaml(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -53,6 +78,8 @@ class Idea:
         }
         if self.serves:
             data["serves"] = list(self.serves)
+        if self.history:
+            data["history"] = [dict(entry) for entry in self.history]
         return data
 
     def to_json(self) -> dict[str, Any]:
@@ -64,6 +91,8 @@ class Idea:
             "author": self.author,
             "created": self.created.isoformat(),
             "serves": list(self.serves),
+            "state": self.state,
+            "history": [dict(entry) for entry in self.history],
         }
 
 
@@ -143,7 +172,35 @@ def _idea(item: Any, where: str) -> Idea:
         author.strip(),
         created,
         tuple(serves),
+        _history(item.get("history"), where),
     )
+
+
+def _history(items: Any, where: str) -> tuple[dict[str, Any], ...]:
+    if items is None:
+        return ()
+    if not isinstance(items, list):
+        raise BacklogError(f"{where}.history: must be a list (let `rflow backlog` write it)")
+    for index, entry in enumerate(items):
+        if not isinstance(entry, dict) or entry.get("event") not in IDEA_EVENTS:
+            raise BacklogError(
+                f"{where}.history[{index}]: must be {{event, by, at, ...}} with event one of "
+                f"{', '.join(IDEA_EVENTS)} (let `rflow backlog` write it)"
+            )
+    return tuple(dict(entry) for entry in items)
+
+
+def _date_of(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
 
 
 def render_backlog(ideas: list[Idea]) -> str:

@@ -58,6 +58,8 @@ class Card:
     roles_reason: str | None = None  # a written waiver of a role rule
     next_step: str | None = None  # a ship decision's online validation, from the plan
     serves: tuple[str, ...] = ()
+    shipped_result: str | None = None  # after a ship decision: the pilot or A/B result
+    plan_b: str | None = None
     mr_url: str | None = None  # the branch's merge requests on GitLab, when known
     run_links: tuple[RunLink, ...] = ()  # each run's page in the MLflow UI, when known
 
@@ -148,6 +150,8 @@ def card(row: Row, links: Links | None = None) -> Card:
         roles_reason=plan.roles_reason if plan else None,
         next_step=_next_step(plan.validation) if plan and row.decision == "ship" else None,
         serves=plan.serves if plan else (),
+        shipped_result=row.shipped_result,
+        plan_b=row.plan_b,
         mr_url=links.merge_requests(row.where) if links and not row.source.merged else None,
         run_links=run_links(row.source.runs) if links else (),
     )

@@ -679,6 +679,27 @@ def extend(
 
 @cli.command()
 @click.argument("hypothesis_id", metavar="[ID]", required=False)
+@click.option("--result", required=True, help="What the pilot or A/B test showed, in one line.")
+@click.option("--plan-b", "plan_b", required=True, help="What the team does if it disappoints.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def shipped(hypothesis_id: str | None, result: str, plan_b: str, as_json: bool) -> int:
+    """After a concluded ship decision: record the pilot or A/B result and plan B.
+
+    Writes `shipped: {result, plan_b, by, at}` into report.qmd's front matter; the board's
+    research log shows it beside the decision. Nothing is committed.
+
+    Example: rflow shipped H-007 --result "A/B: retention +1.8 % over 4 weeks"
+    --plan-b "fall back to the tenure rule if retention drops below control"
+    """
+    from researchflow.commands.lifecycle import shipped as run_shipped
+    from researchflow.output import emit
+
+    emit(run_shipped(_config(), hypothesis_id, result, plan_b), as_json=as_json)
+    return 0
+
+
+@cli.command()
+@click.argument("hypothesis_id", metavar="[ID]", required=False)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 def signoff(hypothesis_id: str | None, as_json: bool) -> int:
     """Sign off the results of a reported hypothesis: the team reviewed the report.
@@ -1033,6 +1054,56 @@ def check_notebooks(paths: tuple[Path, ...], as_json: bool) -> int:
     result = run_notebooks(list(paths))
     emit(result, as_json=as_json)
     return result.exit_code
+
+
+@cli.group("backlog")
+def backlog_group() -> None:
+    """Keep the backlog honest: hold, resume, drop or re-score an idea not yet groomed.
+
+    Each step appends `{event, by, at, reason}` to the idea's history in
+    research/backlog.yaml and commits it on the base branch (pushed like `rflow idea`;
+    --no-push commits locally). `rflow status` warns when an open idea waits longer than
+    grooming_max_days (default 2); held ones do not count, dropped ones leave the ranking.
+
+    Example: rflow backlog drop H-012 --reason "the data source is gone"
+    """
+
+
+def _backlog_step(event: str, help_text: str, with_rice: bool = False) -> None:
+    @backlog_group.command(event, help=help_text)
+    @click.argument("idea_id", metavar="ID")
+    @click.option("--reason", required=True, help="Why, in one sentence.")
+    @click.option(
+        "--rice",
+        required=with_rice,
+        hidden=not with_rice,
+        help="The new score: reach,impact,confidence,effort, each 1..5.",
+    )
+    @click.option("--base", help="Branch the backlog lives on. Default: base_branch.")
+    @click.option("--no-push", is_flag=True, help="Commit on the local base branch only.")
+    @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+    def step(
+        idea_id: str,
+        reason: str,
+        rice: str | None,
+        base: str | None,
+        no_push: bool,
+        as_json: bool,
+    ) -> int:
+        from researchflow.commands.backlog import change
+        from researchflow.output import emit
+
+        result = change(
+            _config(), idea_id, event, reason=reason, rice=rice, base=base, push=not no_push
+        )
+        emit(result, as_json=as_json)
+        return 0
+
+
+_backlog_step("hold", "Put an idea on hold: it stays listed, off the grooming clock.")
+_backlog_step("resume", "Take a held idea up again: its grooming clock restarts.")
+_backlog_step("drop", "Drop an idea, with the reason: it leaves the ranking, never deleted.")
+_backlog_step("rescore", "Give an idea a new RICE score; the old one stays in its history.", True)
 
 
 # --- statistics: power (issue 12) ------------------------------------------------------

@@ -84,6 +84,7 @@ class Config:
     wip_limit: int = 1  # hypotheses one executor may have `running` at once
     timebox_max_days: int = 5  # validate warns at review when timebox_days is longer
     review_max_days: int = 2  # status warns when a plan waits in review longer
+    grooming_max_days: int = 2  # status warns when an open idea waits longer to be groomed
     identity: IdentityConfig = field(default_factory=IdentityConfig)
     people: tuple[tuple[str, tuple[str, ...]], ...] = ()  # name → git e-mails
 

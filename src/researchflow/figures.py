@@ -59,10 +59,12 @@ def prediction_svg(claim: Claim, judged: Judgement) -> str:
         if judged.interval is not None:
             low = est.baseline + judged.interval.low
             high = est.baseline + judged.interval.high
+            # identical repeats give a point interval that rounding can put a hair beside
+            # the mean (baseline + mean(x - baseline) is not always mean(x)): never negative
             axes.errorbar(
                 [1.35],
                 [est.mean],
-                yerr=[[est.mean - low], [high - est.mean]],
+                yerr=[[max(0.0, est.mean - low)], [max(0.0, high - est.mean)]],
                 fmt="o",
                 color=colour,
                 capsize=4,

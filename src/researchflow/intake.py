@@ -6,8 +6,10 @@ Shared by `rflow idea` (an ID and a backlog entry, no branch) and `rflow new-hyp
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from researchflow.adapters import git
-from researchflow.backlog import BACKLOG_FILE, BacklogError, Idea, parse_backlog
+from researchflow.backlog import BACKLOG_FILE, BacklogError, Idea, parse_backlog, render_backlog
 from researchflow.config import Config
 from researchflow.errors import UserError
 
@@ -77,3 +79,46 @@ def base_start(
             "(name an existing branch with --base, or set base_branch in researchflow.yaml)"
         )
     return wanted, start
+
+
+MAX_ATTEMPTS = 5
+
+
+def change_backlog(
+    config: Config,
+    change: Callable[[list[Idea]], tuple[list[Idea], str]],
+    *,
+    base: str | None = None,
+    push: bool = True,
+) -> tuple[str, str, bool]:
+    """Commit `change(ideas) -> (ideas, message)` to the backlog on the base branch, pushed
+    atomically when online (a base branch that moved meanwhile is retried on top), the local
+    base branch fast-forwarded. Returns (backlog path, base branch, pushed)."""
+    root = config.root
+    git.require_repository(root)
+    remote = config.gitlab.remote
+    url = git.remote_url(root, remote)
+    online = push and url is not None
+    path = backlog_path(config)
+    for _attempt in range(MAX_ATTEMPTS):
+        if online:
+            git.fetch(root, remote)
+        name, start = base_start(config, remote, url, base or config.base_branch, online=online)
+        if not online:
+            start = git.rev_parse(root, f"refs/heads/{name}") or start
+        ideas, message = change(read_backlog_at(config, start))
+        sha = git.commit_files(root, start, {path: render_backlog(ideas)}, message)
+        if online:
+            outcome = git.push_ref_updates(root, remote, sha, {f"refs/heads/{name}": start})
+            if not outcome.ok:
+                if outcome.moved:
+                    continue
+                raise UserError(
+                    f"push to {remote} rejected: {outcome.detail} (check your access to {name})"
+                )
+            git.fetch(root, remote)
+        git.fast_forward_branch(root, name, sha)
+        return path, name, online
+    raise UserError(
+        f"{path}: others kept changing the backlog after {MAX_ATTEMPTS} tries; rerun in a moment"
+    )

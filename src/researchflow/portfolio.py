@@ -36,7 +36,7 @@ TIMEBOXED = ("approved", "running", "hold")
 BACKLOG = ("draft", "review", "approved")
 BROKEN = "broken"
 # Bump when Summary.to_dict changes shape, so remembered entries of the old shape are dropped
-MEMO_FORMAT = 3
+MEMO_FORMAT = 4
 
 
 @dataclass(frozen=True)
@@ -239,6 +239,8 @@ class Row:
     decision_reason: str | None = None
     held_days: int = 0
     review_days: int | None = None  # days waiting in review (status review only)
+    shipped_result: str | None = None  # after a ship decision: the pilot or A/B result
+    plan_b: str | None = None  # and what the team does if it disappoints
 
     @property
     def broken(self) -> bool:
@@ -282,6 +284,8 @@ class Row:
             "conclusion": plan.conclusion if plan else None,
             "decision": self.decision,
             "decision_reason": self.decision_reason,
+            "shipped_result": self.shipped_result,
+            "plan_b": self.plan_b,
             "serves": list(plan.serves) if plan else [],
             "held_days": self.held_days,
             "extended_days": plan.extended_days if plan else 0,
@@ -371,7 +375,7 @@ def build_row(
     reading: Reading,
     runs: int | None,
     today: dt.date,
-    decision: tuple[str | None, str | None] = (None, None),
+    decision: tuple[str | None, ...] = (None, None, None, None),
 ) -> Row:
     plan = reading.summary
     if plan is None:
@@ -392,24 +396,38 @@ def build_row(
         decision[0],
         decision[1],
         held_days(plan, today),
+        shipped_result=decision[2] if len(decision) > 2 else None,
+        plan_b=decision[3] if len(decision) > 3 else None,
     )
 
 
-def read_decision(raw: bytes | None) -> tuple[str | None, str | None]:
-    """The report's `decision` and `decision_reason`, (None, None) when unreadable."""
+NO_DECISION: tuple[str | None, ...] = (None, None, None, None)
+
+
+def read_decision(raw: bytes | None) -> tuple[str | None, ...]:
+    """The report's `decision`, `decision_reason`, and after shipping the `shipped` result
+    and plan B; all None when unreadable."""
     if raw is None:
-        return None, None
+        return NO_DECISION
     from researchflow.document import DocumentError, parse_document
 
     try:
         fm = parse_document(raw).front_matter
     except (DocumentError, ValueError, TypeError, RecursionError):
-        return None, None
+        return NO_DECISION
     decision, reason = fm.get("decision"), fm.get("decision_reason")
+    found = fm.get("shipped")
+    shipped: dict[str, Any] = found if isinstance(found, dict) else {}
     return (
         decision if decision in ("ship", "iterate", "stop") else None,
-        " ".join(reason.split()) if isinstance(reason, str) else None,
+        _line(reason),
+        _line(shipped.get("result")),
+        _line(shipped.get("plan_b")),
     )
+
+
+def _line(value: Any) -> str | None:
+    return " ".join(value.split()) if isinstance(value, str) else None
 
 
 def build_portfolio(
@@ -451,8 +469,8 @@ def build_portfolio(
             memo[runs_key] = runs
         report_key = f"report:{source.report_oid}" if source.report_oid else None
         remembered = known.get(report_key) if report_key else None
-        if isinstance(remembered, list) and len(remembered) == 2:
-            decision = (remembered[0], remembered[1])
+        if isinstance(remembered, list) and len(remembered) == len(NO_DECISION):
+            decision = tuple(remembered)
         else:
             decision = read_decision(source.report)
         if report_key:
@@ -461,6 +479,26 @@ def build_portfolio(
     rows.sort(key=lambda row: (_id_sort(row.id), row.source.branch))
     found = warnings(rows, wip_limit=wip_limit) if warn else []  # the caller may add facts first
     return Portfolio(tuple(rows), tuple(found), today, memo)
+
+
+def grooming_warnings(
+    ideas: Iterable[Idea], today: dt.date, grooming_max_days: int
+) -> list[PortfolioWarning]:
+    """Open ideas waiting longer than the team's grooming limit (held ones do not count)."""
+    found: list[PortfolioWarning] = []
+    for idea in ideas:
+        waited = idea.waiting_days(today)
+        if idea.state == "open" and waited > grooming_max_days:
+            found.append(
+                PortfolioWarning(
+                    "grooming",
+                    f"idea {idea.id} has waited {_days(waited)} to be groomed, longer than the "
+                    f"team's {grooming_max_days} (groom it with `rflow groom {idea.id}`, or "
+                    f"`rflow backlog hold|drop {idea.id} --reason ...`)",
+                    (idea.id,),
+                )
+            )
+    return found
 
 
 def warnings(

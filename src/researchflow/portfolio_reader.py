@@ -20,7 +20,7 @@ from researchflow.adapters.gitobjects import (
     parse_tree,
     remote_head,
 )
-from researchflow.backlog import BACKLOG_FILE, BacklogError, Idea, parse_backlog
+from researchflow.backlog import BACKLOG_FILE, DROPPED, BacklogError, Idea, parse_backlog
 from researchflow.config import Config
 from researchflow.errors import UserError
 from researchflow.naming import id_from_name
@@ -30,6 +30,7 @@ from researchflow.portfolio import (
     Portfolio,
     Row,
     build_portfolio,
+    grooming_warnings,
     warnings,
 )
 from researchflow.programme import PROBLEM_FILE, PROBLEMS_DIR, ProblemStatement, read_problem
@@ -360,13 +361,16 @@ def collect(config: Config, today: dt.date | None = None) -> Portfolio:
     )
     groomed = {row.id for row in rows}
     found = warnings(rows, wip_limit=config.wip_limit, review_max_days=config.review_max_days)
+    found += grooming_warnings(
+        [i for i in ideas if i.id not in groomed], day, config.grooming_max_days
+    )
     portfolio = dataclasses.replace(
         portfolio,
         rows=rows,
         warnings=tuple(found),
         memo=memo,
         statements=statements,
-        ideas=tuple(idea for idea in ideas if idea.id not in groomed),
+        ideas=tuple(i for i in ideas if i.id not in groomed and i.state != DROPPED),
         notes=tuple(notes),
     )
     # .rflow/ is git-ignored once `rflow init` ran; never litter a repository that has not

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import PurePosixPath
+from typing import Any
 
 from researchflow.config import DEFAULT_REPORT_SECTIONS
 from researchflow.document import Document, DocumentError, parse_document
@@ -29,6 +30,7 @@ REPORT_KEYS = (
     "verdicts_original",
     "decision",
     "decision_reason",
+    "shipped",  # `rflow shipped`: the pilot or A/B result after a ship decision, and plan B
     "format",
 )
 DECISIONS = ("ship", "iterate", "stop")
@@ -201,6 +203,7 @@ def decision_problems(document: Document, path: str, plan_status: str | None) ->
                 "keep the reason to one line; write more in the report",
             )
         )
+    problems += _shipped_problems(document, path, decision)
     if plan_status != "concluded":
         return problems
     if decision is None:
@@ -264,3 +267,21 @@ def _deployment_plan(document: Document, path: str) -> list[Problem]:
             Problem(path, section.line, label, f"does not name the {', the '.join(missing)}", fix)
         ]
     return []
+
+
+def _shipped_problems(document: Document, path: str, decision: Any) -> list[Problem]:
+    """`shipped: {result, plan_b, by, at}` follows a ship decision, both parts written."""
+    shipped = document.front_matter.get("shipped")
+    if shipped is None:
+        return []
+    line = document.line_of("shipped")
+    fix = 'let `rflow shipped ID --result "..." --plan-b "..."` write it'
+    if not isinstance(shipped, dict):
+        return [Problem(path, line, "shipped", "must be a mapping of result, plan_b, by, at", fix)]
+    if decision != "ship":
+        return [Problem(path, line, "shipped", "recorded without a ship decision", fix)]
+    return [
+        Problem(path, line, f"shipped.{key}", "must be one line of text", fix)
+        for key in ("result", "plan_b")
+        if not isinstance(shipped.get(key), str) or not shipped[key].strip()
+    ]

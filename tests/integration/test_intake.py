@@ -93,3 +93,83 @@ def test_idea_offline_commits_on_the_local_base_branch(repo: Path, rflow) -> Non
     assert result["id"] == "H-001" and result["pushed"] is False
     assert "H-001: idea: Offline idea" in git(repo, "log", "-1", "--format=%s", "main")
     assert parse_backlog((repo / "research" / "backlog.yaml").read_bytes())[0].id == "H-001"
+
+
+def test_the_groomer_may_be_the_executor_the_ideas_author_stays_the_author(
+    cloned_repo: ClonedRepo, rflow, monkeypatch
+) -> None:
+    monkeypatch.setenv("RFLOW_USER", "alice")
+    _idea(rflow, "Graded target improves recall")
+    monkeypatch.setenv("RFLOW_USER", "carol")  # grooms it and will execute it
+    outcome = rflow("groom", "H-001", "--executor", "carol", "--reviewer", "dave", "--json")
+    assert outcome.code == 0, outcome.stderr
+    plan = parse_document((cloned_repo.root / json.loads(outcome.stdout)["path"]).read_text())
+    assert (plan.front_matter["roles"]["author"], plan.front_matter["roles"]["executor"]) == (
+        "alice",
+        "carol",
+    )
+
+
+def _backlog(cloned_repo: ClonedRepo):
+    return {
+        i.id: i for i in parse_backlog(cloned_repo.origin.show("main", "research/backlog.yaml"))
+    }
+
+
+def test_ideas_are_held_resumed_rescored_and_dropped_on_the_record(
+    cloned_repo: ClonedRepo, rflow, monkeypatch
+) -> None:
+    monkeypatch.setenv("RFLOW_USER", "erin")
+    _idea(rflow, "Discounts win back lapsed subscribers", "4,4,2,3")
+    _idea(rflow, "Weekday features", "2,2,2,2")
+
+    assert rflow("backlog", "hold", "H-001", "--reason", "wait for the pricing study").code == 0
+    held = _backlog(cloned_repo)["H-001"]
+    assert held.state == "held" and held.history[-1]["reason"] == "wait for the pricing study"
+    groom = rflow("groom", "H-001", "--executor", "carol")
+    assert groom.code == 2 and "H-001 is held (resume it with" in groom.stderr
+    assert rflow("backlog", "resume", "H-001", "--reason", "the study is in").code == 0
+    rescored = rflow("backlog", "rescore", "H-001", "--rice", "5,4,2,3", "--reason", "bigger")
+    assert rescored.code == 0, rescored.stderr
+    idea = _backlog(cloned_repo)["H-001"]
+    assert (idea.state, idea.score) == ("open", 120)
+    assert idea.history[-1]["from"] == {"reach": 4, "impact": 4, "confidence": 2, "effort": 3}
+
+    assert rflow("backlog", "drop", "H-002", "--reason", "no weekday data").code == 0
+    assert _backlog(cloned_repo)["H-002"].state == "dropped"  # kept, with its reason
+    ranked = json.loads(rflow("rank", "--json").stdout)
+    assert "H-002" not in json.dumps(ranked)
+    again = rflow("backlog", "drop", "H-002", "--reason", "twice")
+    assert again.code == 2
+    assert "H-002 is dropped and cannot be dropped (it must be open or held)" in again.stderr
+    assert git(cloned_repo.root, "status", "--porcelain") == ""
+
+
+def test_status_warns_when_an_open_idea_waits_past_the_grooming_limit(
+    cloned_repo: ClonedRepo, rflow, monkeypatch
+) -> None:
+    import datetime as dt
+
+    monkeypatch.setenv("RFLOW_USER", "erin")
+    old = dt.date.today() - dt.timedelta(days=5)
+    _idea(rflow, "Waiting too long")
+    _idea(rflow, "Parked on purpose")
+    backlog = cloned_repo.root / "research" / "backlog.yaml"
+    backlog.write_text(backlog.read_text().replace(str(dt.date.today()), old.isoformat()))
+    git(cloned_repo.root, "commit", "-qam", "ideas from last week")
+    assert rflow("backlog", "hold", "H-002", "--reason", "after the launch", "--no-push").code == 0
+
+    warnings = json.loads(rflow("status", "--json").stdout)["warnings"]
+
+    text = json.dumps(warnings)
+    assert "idea H-001 has waited 5 days to be groomed, longer than the team's 2" in text
+    assert "H-002" not in text  # held: off the grooming clock
+
+
+def test_grooming_an_idea_does_not_say_it_is_unscored(cloned_repo: ClonedRepo, rflow) -> None:
+    _idea(rflow, "Graded target improves recall")
+
+    outcome = rflow("groom", "H-001", "--executor", "erin", "--reviewer", "dave")
+
+    assert outcome.code == 0, outcome.stderr
+    assert "scored 1,1,1,1" not in outcome.stdout  # the idea's RICE carried over

@@ -9,6 +9,8 @@ from fixtures.experiment import Experiment, failing
 from fixtures.plans import GOOD_FRONT_MATTER, plan_text, write_plan
 from fixtures.problems import problem_text, write_problem
 
+from researchflow.document import parse_document
+
 
 def _line_of(text: str, prefix: str) -> int:
     """The 1-based line of the plan that starts with `prefix` (the fixture plan may grow)."""
@@ -262,3 +264,43 @@ def test_no_plan_is_approved_while_the_statement_it_serves_is_a_draft(
         encoding="utf-8",
     )
     assert rflow("approve", "H-007").code == 0
+
+
+def test_after_shipping_the_pilot_result_and_plan_b_are_recorded_and_shown(
+    experiment: Experiment, rflow, tmp_path: Path
+) -> None:
+    early = rflow("shipped", "H-001", "--result", "A/B +1.8 %", "--plan-b", "tenure rule")
+    assert early.code == 2 and "a pilot result follows a concluded ship decision" in early.stderr
+    body = (
+        "\n## Deployment plan\n\nInterface: the scoring API. Owner: carol. "
+        "Monitoring: weekly recall_at_10 on labelled responses.\n"
+    )
+    _conclude(experiment, "decision: ship\ndecision_reason: recall up 4 points\n", body)
+
+    outcome = rflow(
+        "shipped", "H-001", "--result", "A/B: retention +1.8 % over 4 weeks",
+        "--plan-b", "back to the tenure rule if retention drops below control",
+    )  # fmt: skip
+
+    assert outcome.code == 0, outcome.stderr
+    assert _report_problems(rflow) == []
+    report = parse_document((experiment.folder / "report.qmd").read_text(encoding="utf-8"))
+    shipped = report.front_matter["shipped"]
+    assert shipped["result"] == "A/B: retention +1.8 % over 4 weeks"
+    assert shipped["plan_b"] == "back to the tenure rule if retention drops below control"
+    experiment.commit("H-001: pilot result")
+    board = tmp_path / "board.html"
+    assert rflow("board", "--html", str(board)).code == 0
+    assert "after shipping: A/B: retention +1.8 % over 4 weeks; plan B: back to the tenure" in (
+        board.read_text(encoding="utf-8")
+    )
+
+
+def test_a_shipped_record_without_a_ship_decision_fails_validate(
+    experiment: Experiment, rflow
+) -> None:
+    _conclude(
+        experiment,
+        "decision: stop\ndecision_reason: no effect\nshipped: {result: x, plan_b: y}\n",
+    )
+    assert "shipped: recorded without a ship decision" in _report_problems(rflow)

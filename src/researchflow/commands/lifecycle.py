@@ -344,3 +344,47 @@ def _past(event: str) -> str:
         "extend": "extended",
         "signoff": "signed off",
     }[event]
+
+
+@dataclass(frozen=True)
+class ShippedResult:
+    hypothesis_id: str
+    path: str
+    record: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.hypothesis_id, "path": self.path, "shipped": self.record}
+
+    def to_text(self) -> str:
+        return (
+            f"{self.hypothesis_id}: after shipping: {self.record['result']} "
+            f"(plan B: {self.record['plan_b']})\n"
+            f"commit it: git commit -m 'Shipped {self.hypothesis_id}: pilot result' {self.path}"
+        )
+
+
+def shipped(config: Config, hypothesis_id: str | None, result: str, plan_b: str) -> ShippedResult:
+    """After a concluded `ship` decision: the pilot or A/B result and plan B, in report.qmd."""
+    result, plan_b = _reason(result, "--result"), _reason(plan_b, "--plan-b")
+    found_id, folder = resolve_hypothesis(config, hypothesis_id)
+    plan, _ = require_valid(read_plan_file(plan_path(folder), config))
+    report_path = folder / REPORT_FILE
+    shown = shown_path(report_path)
+    if plan.status != "concluded":
+        raise UserError(
+            f"{shown_path(plan_path(folder))}: status: {found_id} is {plan.status} (a pilot "
+            f"result follows a concluded ship decision: `rflow conclude {found_id}` first)"
+        )
+    text = report_path.read_text(encoding="utf-8")
+    try:
+        document = parse_document(text)
+    except DocumentError as error:
+        raise UserError(f"{shown}:{error.line}: {error.field}: {error.message}") from None
+    if document.front_matter.get("decision") != "ship":
+        raise UserError(
+            f"{shown}: decision: {found_id} was not shipped (only a ship decision has a pilot "
+            "or A/B result to record)"
+        )
+    record = {"result": result, "plan_b": plan_b, "by": current_actor(config).name, "at": utc_now()}
+    write_atomic(report_path, set_fields(text, {"shipped": record}))
+    return ShippedResult(found_id, shown, record)

@@ -240,7 +240,9 @@ def new_hypothesis(
         rice_values = parse_rice(rice) if rice is not None else UNSCORED
     except ValueError as error:
         raise UserError(f"--rice: {error} (reach,impact,confidence,effort, e.g. 3,3,2,3)") from None
-    roles = _roles(root, author, designer, executor, reviewers)
+    # grooming an idea: its author is the plan's author, not the person grooming it
+    groomer_is_author = groomed_id is None or author is not None
+    roles = _roles(root, author, designer, executor, reviewers) if groomer_is_author else {}
     template, template_name = _template(config)
     remote = config.gitlab.remote
     url = git.remote_url(root, remote)
@@ -288,7 +290,9 @@ def new_hypothesis(
             today=today or dt.date.today(),
         )
     warnings = tuple(_wip_warnings(config, roles.get("executor")))
-    return dataclasses.replace(created, unscored=rice is None, warnings=warnings)
+    # a groomed idea carries its RICE: it is scored even without --rice
+    unscored = rice is None and groomed_id is None
+    return dataclasses.replace(created, unscored=unscored, warnings=warnings)
 
 
 def _wip_warnings(config: Config, executor: str | None) -> list[str]:
@@ -531,6 +535,11 @@ def _groomed_idea(
             continue
         if naming.id_from_name(leaf) == idea_id:
             raise UserError(f"{idea_id}: already groomed ({name}); check out its branch instead")
+    if idea.state != "open":
+        raise UserError(
+            f"{config.research_dir}/backlog.yaml: {idea_id} is {idea.state} (resume it with "
+            f"`rflow backlog resume {idea_id} --reason …` before grooming it)"
+        )
     return idea
 
 
