@@ -67,10 +67,15 @@ def power_rows(plan: Plan, runs: Iterable[RunEntry]) -> list[PowerRow]:
     alpha = plan.evaluation.alpha
     rows = []
     for prediction in plan.predictions:
-        values = [
-            run.metrics[prediction.metric] for run in usable if prediction.metric in run.metrics
-        ]
-        sd = sample_sd(values) if len(values) >= 2 else None
+        # runs of different commands differ by more than seed noise: the spread is pooled
+        # within each command, never across them
+        by_command: dict[tuple[str, ...], list[float]] = {}
+        for run in usable:
+            if prediction.metric in run.metrics:
+                by_command.setdefault(tuple(run.command), []).append(run.metrics[prediction.metric])
+        groups = [group for group in by_command.values() if len(group) >= 2]
+        values = [value for group in groups for value in group]
+        sd = _pooled_sd(groups) if groups else None
         needed = None
         if sd is not None and prediction.min_effect > 0:
             needed = required_repeats(sd, prediction.min_effect, alpha)
@@ -86,3 +91,11 @@ def power_rows(plan: Plan, runs: Iterable[RunEntry]) -> list[PowerRow]:
             )
         )
     return rows
+
+
+def _pooled_sd(groups: list[list[float]]) -> float:
+    """The pooled standard deviation of groups of at least two values each."""
+    if len(groups) == 1:
+        return sample_sd(groups[0])
+    squares = sum((len(group) - 1) * sample_sd(group) ** 2 for group in groups)
+    return float((squares / sum(len(group) - 1 for group in groups)) ** 0.5)

@@ -72,6 +72,8 @@ class ReportInputs:
     experiment: Experiment | None = None
     run_metrics: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     chosen: Chosen | None = None  # `rflow report --primary`: who chose which run
+    # the tip plan, when a later deviation changed the predictions the run was judged by
+    deviated: Plan | None = None
 
     @property
     def primary_experiment(self) -> Experiment | None:
@@ -97,6 +99,7 @@ def render_results_block(
     verdicts = verdicts if verdicts is not None else judge_all(inputs)
     lines += _primary(inputs)
     lines += ["", *_predictions(inputs, verdicts), ""]
+    lines += _side_by_side(inputs, verdicts)
     lines += _method(inputs, verdicts)
     lines += _runs(inputs)
     lines += ["", "Deviations from the approved plan:", ""]
@@ -275,9 +278,11 @@ def gather_inputs(
         choose = _chosen_in_report(folder)
     chosen = _judge_choice(choose, classified) if choose else None
     primary = chosen.run_id if chosen and not chosen.refused else primary_run(classified)
+    deviated: Plan | None = None
     if primary is not None:  # verdicts by the registration at the run's own commit
         at = store_commit(next(r for r in runs if r.run_id == primary), facts)
-        plan = as_registered(plan, _plan_of(blobs.get((at, relative)), config))
+        tip, plan = plan, as_registered(plan, _plan_of(blobs.get((at, relative)), config))
+        deviated = tip if tip.predictions != plan.predictions else None
     links: dict[str, str] = {}
     for run in runs:
         experiment = found[run.run_id].experiment_id if run.run_id in found else run.experiment_id
@@ -303,6 +308,7 @@ def gather_inputs(
         experiment=experiment,
         run_metrics=run_metrics,
         chosen=chosen,
+        deviated=deviated,
     )
 
 
@@ -409,6 +415,33 @@ def _approval_of(inputs: ReportInputs, run_id: str) -> str:
     except (ValueError, IndexError):
         return ""
     return f" and on the re-approval by {by} ({field})"
+
+
+def _side_by_side(inputs: ReportInputs, verdicts: Mapping[str, Judgement]) -> list[str]:
+    """The verdicts as registered at the primary run's commit beside what the deviated
+    plan would give: a deviation made after the run moves none of them."""
+    import dataclasses
+
+    tip = inputs.deviated
+    if tip is None:
+        return []
+    plan = dataclasses.replace(inputs.plan, predictions=tip.predictions)
+    later = judge_all(dataclasses.replace(inputs, plan=plan, deviated=None))
+    rows = [
+        "Verdicts as registered at the run's commit, beside the plan as deviated since "
+        "(only a run made after a re-approval confirms under a deviation):",
+        "",
+        "| Prediction | Registered at the run | Deviated plan |",
+        "|---|---|---|",
+    ]
+    for prediction in tip.predictions:
+        was = verdicts.get(prediction.metric)
+        withdrawn = " (withdrawn)" if prediction.withdrawn else ""
+        rows.append(
+            f"| {prediction.metric}{withdrawn} | {was.verdict if was else 'not registered'} "
+            f"| {later[prediction.metric].verdict} |"
+        )
+    return [*rows, ""]
 
 
 def _predictions(inputs: ReportInputs, verdicts: Mapping[str, Judgement]) -> list[str]:

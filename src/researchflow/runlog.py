@@ -111,6 +111,9 @@ def utc_timestamp(milliseconds: int | None = None) -> str:
 
 def read_runs(path: Path) -> RunLog:
     """The log at `path`; a missing file is an empty log."""
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        # a symlink to /dev/zero would be read forever
+        raise UserError(f"{path}: is a symlink or not a regular file (restore it from git)")
     try:
         raw = path.read_bytes()
     except FileNotFoundError:

@@ -75,12 +75,13 @@ def require_store(root: Path, current: str, hypothesis: str, entries: Sequence[A
 def require_runs_found(
     root: Path, current: str, hypothesis: str, entries: Sequence[Any], found: Mapping[str, Any]
 ) -> None:
-    """After the query: StoreAbsent when the store holds none of the listed runs and is this
-    machine's embedded store, or another store than the one they were made in. Some
-    missing, or all missing from the very server they were made in, is a check failure,
-    named run by run."""
-    if not entries or any(entry.run_id in found for entry in entries):
-        return
+    """After the query (`found`: the listed runs the store holds, and those it tags with
+    the hypothesis): StoreAbsent when it holds none of them and is this machine's embedded
+    store, or another store than the one they were made in. Some missing, a run ID runs.yaml
+    invents beside real ones, or all missing from the very server they were made in, is a
+    check failure, named run by run."""
+    if not entries or found:
+        return  # the store knows this hypothesis: what is missing is named run by run
     home = resolved_store(root, where_runs_live(root, entries))
     if sqlite_file(current, root) is None and home.rstrip("/") == current.rstrip("/"):
         return  # the team's server lost them, or runs.yaml names runs it never had

@@ -405,7 +405,8 @@ def finish_run_recording(
             raise _not_recorded(started, error) from None
         _forget(started)
         if aftermath and aftermath.lock_changed:
-            notes.append(_commit_hint(started, aftermath))
+            hint = _dirty_hint if entry.dirty else _commit_hint
+            notes.append(hint(started, aftermath))
     return entry, notes
 
 
@@ -505,6 +506,21 @@ def _commit_hint(started: StartedRun, aftermath: Any) -> str:
     return (
         f"the run produced {len(aftermath.outputs)} DVC output(s); next: "
         f'`git add {files} && git commit -m "{started.hypothesis}: run"` and `dvc push`'
+    )
+
+
+def _dirty_hint(started: StartedRun, aftermath: Any) -> str:
+    """A dirty run's dvc.lock matches no commit (`dvc exp run -S` left params.yaml
+    modified): commit the change with the lock, then a clean run on that commit."""
+    work = started.work or Path.cwd()
+    runs = shown_under(started.runs_file, work)
+    files = " ".join(
+        dict.fromkeys([*aftermath.changed, *aftermath.locks, *aftermath.ignores, runs])
+    )
+    return (
+        "this run is not evidence (dirty), and its dvc.lock matches no commit yet: "
+        f'`git add {files} && git commit -m "{started.hypothesis}: the experiment"`, then '
+        f"`rflow run {started.hypothesis}` for a clean run on that commit"
     )
 
 

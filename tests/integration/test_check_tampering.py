@@ -215,3 +215,17 @@ def test_an_unreachable_store_exits_three_naming_it(experiment) -> None:
     problems = failing(result)
     assert "provenance" in problems
     assert f"MLflow tracking server {down} is not reachable" in problems["provenance"][0]
+
+
+def test_runs_yaml_as_a_symlink_to_dev_zero_fails_fast(experiment) -> None:
+    import os
+
+    from support.cli import run_process
+
+    runs = experiment.folder / "runs.yaml"
+    runs.unlink()
+    os.symlink("/dev/zero", runs)
+    experiment.commit("runs.yaml, endless")
+    outcome = run_process(["check", "H-001"], cwd=experiment.repo, timeout=120)
+    assert outcome.code != 0
+    assert "runs.yaml: is a symlink or not a regular file" in outcome.stdout + outcome.stderr

@@ -115,6 +115,8 @@ def test_dvc_exp_run_records_the_experiment_its_params_and_metrics(pipeline_proj
     # `dvc exp run -S` left params.yaml modified: the run is not evidence until committed
     assert run.dirty and stored.data.tags["rflow.git.dirty"] == "true"
     assert "the command changed params.yaml" in outcome.stderr
+    # and the hint commits the params with the lock they produced, then asks for a clean run
+    assert "its dvc.lock matches no commit yet: `git add params.yaml dvc.lock" in outcome.stderr
 
 
 def run_file() -> str:

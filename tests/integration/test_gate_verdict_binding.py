@@ -64,6 +64,7 @@ def test_a_deviation_lowering_the_baseline_does_not_confirm_an_earlier_refuted_r
     assert _verdicts(experiment) == {"score": "refuted"}
     report = (experiment.folder / "report.qmd").read_text(encoding="utf-8")
     assert "**refuted**" in report and "**confirmed**" not in report
+    assert "| score | refuted | confirmed |" in report  # original and deviated, side by side
     result = experiment.check()
     assert result["code"] == 1
     assert (
@@ -111,7 +112,8 @@ def test_a_prediction_marked_withdrawn_still_shows_with_its_verdict(experiment: 
     result = experiment.check()
     assert "registration" not in failing(result), failing(result)
     assert _verdicts(experiment) == {"score": "confirmed", "loss": "inconclusive"}
-    assert "loss" in (experiment.folder / "report.qmd").read_text(encoding="utf-8")
+    report = (experiment.folder / "report.qmd").read_text(encoding="utf-8")
+    assert "| loss (withdrawn) | inconclusive | inconclusive |" in report
 
 
 def test_a_tightening_deviation_keeps_the_earlier_verdict_and_passes(

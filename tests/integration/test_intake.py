@@ -164,3 +164,12 @@ def test_status_warns_when_an_open_idea_waits_past_the_grooming_limit(
     text = json.dumps(warnings)
     assert "idea H-001 has waited 5 days to be groomed, longer than the team's 2" in text
     assert "H-002" not in text  # held: off the grooming clock
+
+
+def test_grooming_an_idea_does_not_say_it_is_unscored(cloned_repo: ClonedRepo, rflow) -> None:
+    _idea(rflow, "Graded target improves recall")
+
+    outcome = rflow("groom", "H-001", "--executor", "erin", "--reviewer", "dave")
+
+    assert outcome.code == 0, outcome.stderr
+    assert "scored 1,1,1,1" not in outcome.stdout  # the idea's RICE carried over

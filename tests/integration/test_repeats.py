@@ -374,6 +374,7 @@ def test_repeats_marked_failed_through_mlflow_leave_the_experiment_incomplete(
     from researchflow.evidence import parse_time
     from researchflow.runlog import render_runs, utc_timestamp
 
+    git(own, "checkout", "-q", "-b", "hyp/H-007-graded-target")  # the merge request's branch
     group = _registered_group(own)
     worst = sorted(group, key=lambda run: run.metrics["accuracy"])[:3]
     client = _client(own)
@@ -400,6 +401,15 @@ def test_repeats_marked_failed_through_mlflow_leave_the_experiment_incomplete(
         f"the confirmatory experiment {group[0].group} is incomplete, not a smaller sample: "
     )
     assert f"seed {seed} (run " in problem["message"] and "ended FAILED" in problem["message"]
+    # runs.yaml was edited to agree with the store: git still holds the entry as recorded
+    outcome = rflow("check", "H-007", "--json")
+    [provenance] = [c for c in json.loads(outcome.stdout)["checks"] if c["check"] == "provenance"]
+    assert any(
+        p["field"].endswith(".status")
+        and f"changes run {worst[0].run_id}'s status (FINISHED → FAILED) after rflow recorded it"
+        in p["message"]
+        for p in provenance["problems"]
+    ), [p["field"] + ": " + p["message"] for p in provenance["problems"]]
     rerun = rerun_level(rflow, "--rerun")
     assert rerun["status"] == "fail"
     assert "cannot be rerun as registered: seed" in rerun["problems"][0]["message"]

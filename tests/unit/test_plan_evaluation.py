@@ -61,6 +61,21 @@ def test_power_from_the_spread_of_the_runs_so_far() -> None:
     assert row.short and "the plan registers 1 (too few)" in row.to_text()
 
 
+def test_power_pools_the_spread_within_each_command_not_across_them() -> None:
+    plan = read_plan(plan_text(), PATH, SectionsConfig()).plan
+    assert plan is not None
+    small = [("python", "train.py", "--depth", "2")] * 3
+    large = [("python", "train.py", "--depth", "8")] * 3
+    values = [0.40, 0.42, 0.44, 0.60, 0.62, 0.64]  # sd 0.02 within each command
+    runs = [
+        run_entry(f"r{i}", command=command, metrics={"recall_at_10": value})
+        for i, (command, value) in enumerate(zip(small + large, values, strict=True))
+    ]
+    [row] = power_rows(plan, runs)
+    assert row.runs == 6
+    assert row.sd == pytest.approx(0.02)  # not 0.107 across both commands
+
+
 def test_power_needs_two_runs_to_see_a_spread() -> None:
     plan = read_plan(plan_text(), PATH, SectionsConfig()).plan
     assert plan is not None

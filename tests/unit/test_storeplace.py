@@ -91,3 +91,13 @@ def test_some_runs_found_is_left_to_the_check() -> None:
     runs = [entry("a", "sqlite:///.rflow/mlflow.db"), entry("b", "sqlite:///.rflow/mlflow.db")]
 
     require_runs_found(ROOT, "sqlite:////home/alice/project/.rflow/mlflow.db", "H", runs, {"a": 1})
+
+
+def test_a_store_that_tags_runs_of_the_hypothesis_is_its_store() -> None:
+    # runs.yaml names an invented run; the store holds the real, unlisted one: tampering,
+    # which the check names run by run, not a missing store
+    runs = [entry("invented", "sqlite:///.rflow/mlflow.db")]
+
+    require_runs_found(
+        ROOT, "sqlite:////home/alice/project/.rflow/mlflow.db", "H", runs, {"real": 1}
+    )

@@ -64,7 +64,7 @@ def export_runs(
                         experiments[experiment] = client.get_experiment(experiment).name
                     runs.append(_run_record(client, run, experiments[experiment]))
                     if artifacts:
-                        files += _export_artifacts(client, run_id, bundle)
+                        files += _export_artifacts(run.info.artifact_uri, run_id, bundle)
             manifest = {"format": FORMAT, "runs": runs}
             bundle.writestr(MANIFEST, json.dumps(manifest, indent=1, sort_keys=True))
         Path(temporary).replace(output)
@@ -98,12 +98,24 @@ def _run_record(client: Any, run: Any, experiment_name: str) -> dict[str, Any]:
     }
 
 
-def _export_artifacts(client: Any, run_id: str, bundle: zipfile.ZipFile) -> int:
+def _artifact_repository(artifact_uri: str) -> Any:
+    """The run's artifact store, asked by its URI: MLflow's client caches a repository per
+    run ID for the whole process, and an imported run has the same ID as its original."""
+    import os
+
+    from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    return get_artifact_repository(artifact_uri)
+
+
+def _export_artifacts(artifact_uri: str, run_id: str, bundle: zipfile.ZipFile) -> int:
     with tempfile.TemporaryDirectory() as folder:
         try:
-            if not client.list_artifacts(run_id):
+            repository = _artifact_repository(artifact_uri)
+            if not repository.list_artifacts():
                 return 0
-            local = Path(client.download_artifacts(run_id, "", folder))
+            local = Path(repository.download_artifacts("", folder))
         except Exception as error:  # an artifact store this machine cannot read
             raise UserError(
                 f"run {run_id}: its artifacts cannot be read ({str(error).splitlines()[0]}) "
@@ -247,5 +259,6 @@ def _import_artifacts(store: Any, path: Path, run_ids: list[str]) -> int:
                     shutil.copyfileobj(source, sink)
                 count += 1
             with store._calls():
-                store.client.log_artifacts(run_id, str(local))
+                uri = store.client.get_run(run_id).info.artifact_uri
+                _artifact_repository(uri).log_artifacts(str(local))
     return count

@@ -26,6 +26,32 @@ class CheckOptions:
     rerun_sample: int | None = None  # rerun only the first K seeds of a group of repeats
 
 
+MAX_FILE = 8 * 1024 * 1024  # a plan, runs.yaml or report larger than this is not one
+
+
+def read_file(path: Path) -> bytes:
+    """A file of the hypothesis folder, as git would hold it: a regular file (never a
+    symlink to /dev/zero or elsewhere), at most MAX_FILE bytes. FileNotFoundError when
+    absent; UserError otherwise."""
+    from researchflow.errors import UserError
+
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise UserError(
+            f"{path.name}: is a symlink or not a regular file; rflow reads only the file "
+            "itself (restore it from git)"
+        )
+    try:
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_FILE + 1)
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        raise UserError(f"{path.name}: cannot read: {error.strerror}") from None
+    if len(raw) > MAX_FILE:
+        raise UserError(f"{path.name}: larger than {MAX_FILE // 1024 // 1024} MB (restore it)")
+    return raw
+
+
 class HypothesisContext:
     """One hypothesis folder as the levels see it; expensive reads are cached."""
 
@@ -66,8 +92,8 @@ class HypothesisContext:
     def plan_result(self) -> PlanResult:
         """The plan read with the strict rules: every section written, whatever the status."""
         try:
-            raw = self.plan_path.read_bytes()
-        except OSError:
+            raw = read_file(self.plan_path)
+        except FileNotFoundError:
             raw = b""
         return read_plan(raw, self.rel(PLAN_FILE), self.config.sections, strict=True)
 
@@ -78,9 +104,13 @@ class HypothesisContext:
     @cached_property
     def runs(self) -> tuple[Any, ...]:
         """The runs.yaml entries (RunEntry), in file order."""
-        from researchflow.runlog import read_runs
+        from researchflow.runlog import parse_runs
 
-        return tuple(read_runs(self.runs_path).runs)
+        try:
+            raw = read_file(self.runs_path)
+        except FileNotFoundError:
+            return ()
+        return tuple(parse_runs(raw, str(self.runs_path)).runs)
 
     @cached_property
     def store_runs(self) -> dict[str, Any]:

@@ -35,6 +35,7 @@ def check(ctx: HypothesisContext) -> CheckResult:
     for index, entry in enumerate(ctx.runs):
         checker.run(index, entry, ctx.live_runs.get(entry.run_id))
     checker.unlisted(store)
+    checker.rewritten()
     evidence = len([e for e in ctx.runs if e.run_id in ctx.evidence_ids])
     detail = f"{len(ctx.runs)} run(s) traced, {evidence} used as evidence"
     return judged(ctx.id, LEVEL, checker.problems, detail)
@@ -94,7 +95,8 @@ class _Checker:
             self.add(
                 f"{field}.run_id",
                 f"run {run} is not in the MLflow store",
-                "point MLFLOW_TRACKING_URI at the store the run was made in, or run it again",
+                "`rflow store import` the bundle `rflow store export` made where it ran, or "
+                "point MLFLOW_TRACKING_URI at the store it was made in, or run it again",
             )
             return
         tags = stored.tags
@@ -188,6 +190,33 @@ class _Checker:
                     f"runs.yaml says {name} {recorded or 'nothing'}, the store says {truth}",
                     "do not edit runs.yaml by hand; restore it from git",
                 )
+
+    def rewritten(self) -> None:
+        """A run recorded in a commit of this branch is never rewritten or dropped later."""
+        from researchflow.checks.runs_history import read_versions, rewrites
+
+        base = self.ctx.history.base
+        relative = self.ctx.rel(RUNS_FILE)
+        index = {entry.run_id: i for i, entry in enumerate(self.ctx.runs)}
+        for change in rewrites(read_versions(self.root, relative, base)):
+            self._line = self._line_of(change.run_id)
+            where = f"runs[{index[change.run_id]}]" if change.run_id in index else "runs"
+            if not change.field:
+                self.add(
+                    where,
+                    f"commit {change.sha[:12]} removes run {change.run_id}, recorded in commit "
+                    f"{change.recorded[:12]}",
+                    "every run tried counts: restore its entry from git",
+                )
+                continue
+            self.add(
+                f"{where}.{change.field}",
+                f"commit {change.sha[:12]} changes run {change.run_id}'s {change.field} "
+                f"({change.before} → {change.after}) after rflow recorded it in commit "
+                f"{change.recorded[:12]}",
+                "a run is recorded once, when it ends: restore the entry from git, and run "
+                "the experiment again if it was wrong",
+            )
 
     def unlisted(self, store: dict[str, Any]) -> None:
         """Every run the store holds with this hypothesis's tag is in runs.yaml."""

@@ -290,7 +290,9 @@ def new_hypothesis(
             today=today or dt.date.today(),
         )
     warnings = tuple(_wip_warnings(config, roles.get("executor")))
-    return dataclasses.replace(created, unscored=rice is None, warnings=warnings)
+    # a groomed idea carries its RICE: it is scored even without --rice
+    unscored = rice is None and groomed_id is None
+    return dataclasses.replace(created, unscored=unscored, warnings=warnings)
 
 
 def _wip_warnings(config: Config, executor: str | None) -> list[str]:
