@@ -7,7 +7,6 @@ stay fast: nothing heavy (mlflow, dvc, gitlab, nbclient) is imported here.
 from __future__ import annotations
 
 import sys
-import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -1325,6 +1324,8 @@ def main(argv: list[str] | None = None) -> None:
         code = 130
     except RflowError as error:
         if _session.debug:
+            import traceback  # only with --debug: not worth its import on every hook run
+
             traceback.print_exc()
         click.echo(f"rflow: {terminal(str(error))}", err=True)
         code = error.exit_code

@@ -7,7 +7,6 @@ on, every required section must be written.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -627,6 +626,8 @@ class _Checker:
         for key in self.fm:
             if not isinstance(key, str) or key in known or key.startswith(EXTENSION_PREFIX):
                 continue
+            import difflib  # only for a near miss: kept off the import path of validate
+
             near = difflib.get_close_matches(key, PLAN_KEYS, n=1, cutoff=0.75)
             fix = (
                 f"did you mean '{near[0]}'?"
