@@ -95,7 +95,8 @@ class _Checker:
             self.add(
                 f"{field}.run_id",
                 f"run {run} is not in the MLflow store",
-                "point MLFLOW_TRACKING_URI at the store the run was made in, or run it again",
+                "`rflow store import` the bundle `rflow store export` made where it ran, or "
+                "point MLFLOW_TRACKING_URI at the store it was made in, or run it again",
             )
             return
         tags = stored.tags
