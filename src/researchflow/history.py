@@ -238,7 +238,7 @@ class _State:
                 "revert the change, or record it with `rflow deviate` in the same commit",
             )
         if approved_before and before is not None:
-            for finding in loosened(before, plan, short(commit.sha)):
+            for finding in loosened(before, plan, f"commit {short(commit.sha)}"):
                 self.findings.append(finding)
         for record in deviations:
             if approved_before and record.digest != commit.digest and record is deviations[-1]:
@@ -311,7 +311,7 @@ KEEP_FIX = (
 )
 
 
-def loosened(before: Plan, after: Plan, sha: str) -> list[Finding]:
+def loosened(before: Plan, after: Plan, where: str) -> list[Finding]:
     """Predictions an approved plan lost or loosened between two commits: removed, direction
     changed, min_effect or baseline moved the easy way, tolerance widened."""
     findings = []
@@ -321,7 +321,7 @@ def loosened(before: Plan, after: Plan, sha: str) -> list[Finding]:
             findings.append(
                 Finding(
                     "predictions",
-                    f"commit {sha} removes the registered prediction on {old.metric}",
+                    f"{where} removes the registered prediction on {old.metric}",
                     KEEP_FIX,
                 )
             )
@@ -332,7 +332,7 @@ def loosened(before: Plan, after: Plan, sha: str) -> list[Finding]:
             findings.append(
                 Finding(
                     f"predictions[{index}]",
-                    f"commit {sha} loosens the registered prediction on {old.metric}: "
+                    f"{where} loosens the registered prediction on {old.metric}: "
                     + ", ".join(eased),
                     KEEP_FIX,
                 )

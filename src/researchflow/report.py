@@ -285,8 +285,15 @@ def gather_inputs(
         deviated = tip if tip.predictions != plan.predictions else None
     links: dict[str, str] = {}
     for run in runs:
-        experiment = found[run.run_id].experiment_id if run.run_id in found else run.experiment_id
-        url = store.ui_url(uri, experiment, run.run_id)
+        # the link points at the store the run was made in (runs.yaml names it), so the
+        # block reads the same wherever it is regenerated: a clone checking against an
+        # imported store, or CI against the team's server
+        made_in = run.tracking_uri or uri
+        if made_in == uri and run.run_id in found:
+            experiment = found[run.run_id].experiment_id
+        else:
+            experiment = run.experiment_id
+        url = store.ui_url(made_in, experiment, run.run_id)
         if url:
             links[run.run_id] = url
     observed = dict(found[primary].metrics) if primary in found else {}

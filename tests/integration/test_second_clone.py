@@ -150,3 +150,15 @@ def test_a_clone_checks_through_the_team_server(
     assert without.code == 3
     assert f"MLFLOW_TRACKING_URI={mlflow_server}" in without.stderr
     assert not (clone / ".rflow" / "mlflow.db").exists()
+
+    # offline: the runs exported from the server into this clone's embedded store
+    bundle = tmp_path / "from-server.zip"
+    exported = run_in_process(
+        ["store", "export", HYPOTHESIS, "-o", str(bundle)],
+        cwd=clone,
+        env={"MLFLOW_TRACKING_URI": mlflow_server},
+    )
+    assert exported.code == 0, exported.stderr
+    assert run_in_process(["store", "import", str(bundle)], cwd=clone).code == 0
+    offline = run_in_process(["check", HYPOTHESIS], cwd=clone)
+    assert offline.code == 0, offline.stdout + offline.stderr

@@ -34,7 +34,7 @@ class _Plan:
 )
 def test_a_looser_prediction_is_named(old: Prediction, changes: dict, eased: str) -> None:
     new = dataclasses.replace(old, **changes)
-    [finding] = loosened(_Plan(old), _Plan(new), "abc")  # type: ignore[arg-type]
+    [finding] = loosened(_Plan(old), _Plan(new), "commit abc")  # type: ignore[arg-type]
     assert finding.field == "predictions[0]"
     assert finding.message.endswith(eased)
 
@@ -52,11 +52,11 @@ def test_a_looser_prediction_is_named(old: Prediction, changes: dict, eased: str
 )
 def test_a_tighter_or_withdrawn_prediction_passes(old: Prediction, changes: dict) -> None:
     new = dataclasses.replace(old, **changes)
-    assert loosened(_Plan(old), _Plan(new), "abc") == []  # type: ignore[arg-type]
+    assert loosened(_Plan(old), _Plan(new), "commit abc") == []  # type: ignore[arg-type]
 
 
 def test_a_removed_prediction_is_named_and_an_added_one_is_not() -> None:
-    [finding] = loosened(_Plan(UP, DOWN), _Plan(UP, SAME), "abc")  # type: ignore[arg-type]
+    [finding] = loosened(_Plan(UP, DOWN), _Plan(UP, SAME), "commit abc")  # type: ignore[arg-type]
     assert (finding.field, finding.message) == (
         "predictions",
         "commit abc removes the registered prediction on loss",

@@ -7,6 +7,7 @@ report lists it. Edit the plan first, then record the deviation, then commit bot
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from researchflow.config import Config
 from researchflow.errors import UserError
@@ -20,6 +21,7 @@ from researchflow.hypotheses import (
     utc_now,
     write_plan_checked,
 )
+from researchflow.plan import Plan
 from researchflow.project import shown_path
 from researchflow.registration import digest, effective_digest
 from researchflow.steproles import step_problem
@@ -75,8 +77,27 @@ def deviate(config: Config, hypothesis_id: str | None, reason: str) -> DeviateRe
     refusal = step_problem("deviate", user, plan.roles, shown)
     if refusal is not None:
         raise UserError(refusal)
+    _refuse_loosening(config, path, plan)
     record = {"at": utc_now(), "by": user.name, "reason": reason, "digest": now}
     existing = document.front_matter.get("deviations") or []
     text = set_fields(document.text, {"deviations": [*existing, record]})
     write_plan_checked(path, text, config)
     return DeviateResult(found_id, shown, record, now != effective_digest(plan))
+
+
+def _refuse_loosening(config: Config, path: Path, plan: Plan) -> None:
+    """A deviation may add, tighten or withdraw a prediction, never remove or loosen one:
+    compared with the plan as last committed (the gate replays every commit the same way)."""
+    from researchflow.adapters.git import read_blobs
+    from researchflow.history import loosened
+    from researchflow.plan import read_plan
+
+    relative = path.relative_to(config.root).as_posix()
+    blob = read_blobs(config.root, [("HEAD", relative)]).get(("HEAD", relative))
+    before = read_plan(blob, relative, config.sections).plan if blob is not None else None
+    if before is None or before.approval is None:
+        return
+    findings = loosened(before, plan, "this deviation")
+    if findings:
+        first = findings[0]
+        raise UserError(f"{shown_path(path)}: {first.field}: {first.message} ({first.fix})")
