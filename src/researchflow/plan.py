@@ -30,7 +30,7 @@ STATUSES = (
 )
 OUTCOMES = ("confirmed", "refuted", "inconclusive")
 # what `rflow start/hold/resume/extend/signoff/conclude/abandon` append to `lifecycle:`
-LIFECYCLE_EVENTS = ("start", "hold", "resume", "extend", "signoff", "conclude", "abandon")
+LIFECYCLE_EVENTS = ("start", "hold", "resume", "extend", "signoff", "phase", "conclude", "abandon")
 PREDICTION_KEYS = frozenset(
     {"metric", "baseline", "baseline_source", "direction", "min_effect", "tolerance", "withdrawn"}
 )
@@ -175,6 +175,7 @@ class LifecycleEvent:
     days: int | None = None  # extend: the days added to the timebox
     outcome: str | None = None  # conclude
     override: str | None = None  # why a hard limit (WIP, timebox) was passed
+    phase: str | None = None  # `rflow phase`: the lifecycle stage entered
 
 
 @dataclass(frozen=True)
@@ -824,6 +825,7 @@ class _Checker:
                     days=days if isinstance(days, int) and not isinstance(days, bool) else None,
                     outcome=str(item["outcome"]) if item.get("outcome") is not None else None,
                     override=str(item["override"]) if item.get("override") is not None else None,
+                    phase=str(item["phase"]) if item.get("phase") is not None else None,
                 )
             )
         return tuple(result)
