@@ -53,6 +53,11 @@ class DvcConfig:
 
 
 @dataclass(frozen=True)
+class ReviewConfig:
+    min_approvals: int = 1  # reviewers who approve a plan before it counts as approved
+
+
+@dataclass(frozen=True)
 class QuartoConfig:
     required: bool = False  # True: `rflow check` fails when Quarto is missing
 
@@ -82,6 +87,7 @@ class Config:
     gitlab: GitlabConfig = field(default_factory=GitlabConfig)
     dvc: DvcConfig = field(default_factory=DvcConfig)
     quarto: QuartoConfig = field(default_factory=QuartoConfig)
+    review: ReviewConfig = field(default_factory=ReviewConfig)
     wip_limit: int = 1  # hypotheses one executor may have `running` at once
     timebox_max_days: int = 5  # validate warns at review when timebox_days is longer
     review_max_days: int = 2  # status warns when a plan waits in review longer
@@ -110,6 +116,7 @@ _NESTED = {
     "gitlab": GitlabConfig,
     "dvc": DvcConfig,
     "quarto": QuartoConfig,
+    "review": ReviewConfig,
     "identity": IdentityConfig,
 }
 _NOT_FROM_FILE = {"root", "source"}

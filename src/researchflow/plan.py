@@ -59,6 +59,7 @@ PLAN_KEYS = (
     "timebox_days",
     "approval",
     "reapprovals",
+    "reviews",
     "deviations",
     "lifecycle",
     "format",
@@ -209,6 +210,7 @@ class Plan:
     serves: tuple[str, ...] = ()  # success metrics of a problem statement
     validation: Validation | None = None
     reapprovals: tuple[Approval, ...] = ()  # approvals of deviated content, in order
+    reviews: tuple[Approval, ...] = ()  # team review: approvals before the last one needed
     lifecycle: tuple[LifecycleEvent, ...] = ()
 
     @property
@@ -341,6 +343,7 @@ class _Checker:
         serves = self._names("serves", "e.g. serves: [retention_30d]")
         validation = self._validation()
         reapprovals = self._reapprovals()
+        reviews = self._reapprovals("reviews")
         lifecycle = self._lifecycle()
         fmt = self.fm.get("format", "html")
         if not isinstance(fmt, str | dict):
@@ -380,6 +383,7 @@ class _Checker:
             serves=serves,
             validation=validation,
             reapprovals=reapprovals,
+            reviews=reviews,
             lifecycle=lifecycle,
         )
 
@@ -775,10 +779,10 @@ class _Checker:
             str(metric) if metric is not None else None,
         )
 
-    def _reapprovals(self) -> tuple[Approval, ...]:
-        items = self.fm.get("reapprovals") or []
+    def _reapprovals(self, key: str = "reapprovals") -> tuple[Approval, ...]:
+        items = self.fm.get(key) or []
         if not isinstance(items, list):
-            self.add("reapprovals", "must be a list", "let `rflow approve` write it")
+            self.add(key, "must be a list", "let `rflow approve` write it")
             return ()
         result: list[Approval] = []
         for index, item in enumerate(items):
@@ -786,7 +790,7 @@ class _Checker:
                 isinstance(item.get(k), str | dt.date | dt.datetime) for k in ("by", "at", "digest")
             ):
                 self.add(
-                    f"reapprovals[{index}]",
+                    f"{key}[{index}]",
                     "must be {by, at, digest}",
                     "let `rflow approve` write it",
                 )
