@@ -34,8 +34,9 @@ text = set_fields(text, {
     "status": "review",
     "roles": {"author": author, "designer": "bob", "executor": "carol", "reviewers": ["dave"]},
     "hypothesis": "A single threshold on x separates the two classes better than chance.",
-    "predictions": [{"metric": "accuracy", "baseline": 0.5, "direction": "increase",
-                     "min_effect": 0.05, "tolerance": 0.001}],
+    "predictions": [{"metric": "accuracy", "baseline": 0.5,
+                     "baseline_source": "chance on two balanced classes",
+                     "direction": "increase", "min_effect": 0.05, "tolerance": 0.001}],
     "data": ["data/points.csv"],
     "command": "python train.py",
     "evaluation": {"repeats": 1},  # deterministic: one run is the registered design

@@ -28,7 +28,7 @@ roles: {author: alice, designer: bob, executor: carol, reviewers: [dave]}
 rice: {reach: 3, impact: 2, confidence: 2, effort: 1}
 hypothesis: "Twenty trees on three features rank test points far better than chance."
 predictions:
-  - {metric: roc_auc.test, baseline: 0.5, direction: increase, min_effect: 0.2, tolerance: 0.001}
+  - {metric: roc_auc.test, baseline: 0.5, baseline_source: a random ranking, direction: increase, min_effect: 0.2, tolerance: 0.001}
 data: [data/raw.csv]
 command: dvc repro
 timebox_days: 2

@@ -40,7 +40,7 @@ rice: $4
 serves: [retention_30d]
 hypothesis: "$1."
 predictions:
-  - {metric: recall_at_10, baseline: 0.42, direction: increase, min_effect: 0.02, tolerance: 0.005}
+  - {metric: recall_at_10, baseline: 0.42, baseline_source: H-001, direction: increase, min_effect: 0.02, tolerance: 0.005}
 data: []
 command: python train.py
 timebox_days: 5

@@ -58,6 +58,7 @@ class Card:
     roles_reason: str | None = None  # a written waiver of a role rule
     next_step: str | None = None  # a ship decision's online validation, from the plan
     serves: tuple[str, ...] = ()
+    phase: str | None = None  # the lifecycle phase entered last (`rflow phase`)
     shipped_result: str | None = None  # after a ship decision: the pilot or A/B result
     plan_b: str | None = None
     mr_url: str | None = None  # the branch's merge requests on GitLab, when known
@@ -150,6 +151,7 @@ def card(row: Row, links: Links | None = None) -> Card:
         roles_reason=plan.roles_reason if plan else None,
         next_step=_next_step(plan.validation) if plan and row.decision == "ship" else None,
         serves=plan.serves if plan else (),
+        phase=plan.phase if plan else None,
         shipped_result=row.shipped_result,
         plan_b=row.plan_b,
         mr_url=links.merge_requests(row.where) if links and not row.source.merged else None,
@@ -212,6 +214,17 @@ def lanes(portfolio: Portfolio) -> list[Lane]:
     return result
 
 
+def phase_groups(
+    portfolio: Portfolio, phases: Sequence[tuple[str, str]]
+) -> list[tuple[str, str, list[str]]]:
+    """Each phase of the team's lifecycle with the unfinished hypotheses in it."""
+    live = [r for r in portfolio.rows if r.plan and r.status not in ("concluded", "abandoned")]
+    return [
+        (name, deliverable, [r.id or "?" for r in live if r.plan and r.plan.phase == name])
+        for name, deliverable in phases
+    ]
+
+
 def columns(portfolio: Portfolio, links: Links | None = None) -> list[Column]:
     """One column per status in lifecycle order (empty ones too), broken plans last;
     within a column the most valuable work first."""
@@ -234,6 +247,7 @@ def render_board(
     swimlanes: bool = True,
     digest_link: str | None = None,
     links: Links | None = None,
+    phases: Sequence[tuple[str, str]] = (),
 ) -> str:
     """The board as HTML; `template_dirs` may hold a `board.html.j2` overriding the built-in."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -267,4 +281,5 @@ def render_board(
         lanes=lanes(portfolio),
         swimlanes=swimlanes,
         digest_link=digest_link,
+        phases=phase_groups(portfolio, phases),
     )

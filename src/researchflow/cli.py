@@ -7,7 +7,6 @@ stay fast: nothing heavy (mlflow, dvc, gitlab, nbclient) is imported here.
 from __future__ import annotations
 
 import sys
-import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -698,6 +697,29 @@ def shipped(hypothesis_id: str | None, result: str, plan_b: str, as_json: bool) 
     return 0
 
 
+@cli.command("phase")
+@click.argument("args", nargs=-1, required=True, metavar="[ID] PHASE")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def phase_command(args: tuple[str, ...], as_json: bool) -> int:
+    """Enter a phase of the team's lifecycle: research, data-exploration, modelling,
+    productization, ab-test, results-analysis (or the `phases:` of researchflow.yaml).
+
+    Appends `{event: phase, phase, at, by}` to `lifecycle:` and names the phase's
+    deliverable; the board shows each card's phase and the digest the days spent in each.
+    Nothing is committed.
+
+    Example: rflow phase H-007 modelling
+    """
+    from researchflow.commands.lifecycle import phase
+    from researchflow.output import emit
+
+    if len(args) > 2:
+        raise click.UsageError("give [ID] PHASE, e.g. rflow phase H-007 modelling")
+    hypothesis_id, name = (args[0], args[1]) if len(args) == 2 else (None, args[0])
+    emit(phase(_config(), hypothesis_id, name), as_json=as_json)
+    return 0
+
+
 @cli.command()
 @click.argument("hypothesis_id", metavar="[ID]", required=False)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
@@ -1325,6 +1347,8 @@ def main(argv: list[str] | None = None) -> None:
         code = 130
     except RflowError as error:
         if _session.debug:
+            import traceback  # only with --debug: not worth its import on every hook run
+
             traceback.print_exc()
         click.echo(f"rflow: {terminal(str(error))}", err=True)
         code = error.exit_code

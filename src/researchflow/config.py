@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from researchflow.errors import UserError
+from researchflow.phases import DEFAULT_PHASES
 from researchflow.strictkeys import EXTENSION_PREFIX, suggestion
 
 CONFIG_FILE = "researchflow.yaml"
@@ -52,6 +53,11 @@ class DvcConfig:
 
 
 @dataclass(frozen=True)
+class ReviewConfig:
+    min_approvals: int = 1  # reviewers who approve a plan before it counts as approved
+
+
+@dataclass(frozen=True)
 class QuartoConfig:
     required: bool = False  # True: `rflow check` fails when Quarto is missing
 
@@ -81,12 +87,14 @@ class Config:
     gitlab: GitlabConfig = field(default_factory=GitlabConfig)
     dvc: DvcConfig = field(default_factory=DvcConfig)
     quarto: QuartoConfig = field(default_factory=QuartoConfig)
+    review: ReviewConfig = field(default_factory=ReviewConfig)
     wip_limit: int = 1  # hypotheses one executor may have `running` at once
     timebox_max_days: int = 5  # validate warns at review when timebox_days is longer
     review_max_days: int = 2  # status warns when a plan waits in review longer
     grooming_max_days: int = 2  # status warns when an open idea waits longer to be groomed
     identity: IdentityConfig = field(default_factory=IdentityConfig)
     people: tuple[tuple[str, tuple[str, ...]], ...] = ()  # name → git e-mails
+    phases: tuple[tuple[str, str], ...] = DEFAULT_PHASES  # (name, deliverable), in order
 
     @property
     def people_map(self) -> dict[str, tuple[str, ...]]:
@@ -108,6 +116,7 @@ _NESTED = {
     "gitlab": GitlabConfig,
     "dvc": DvcConfig,
     "quarto": QuartoConfig,
+    "review": ReviewConfig,
     "identity": IdentityConfig,
 }
 _NOT_FROM_FILE = {"root", "source"}
@@ -231,10 +240,28 @@ def _convert(cls: type, data: Any, source: str, prefix: str) -> dict[str, Any]:
         if key == "people" and not prefix:
             values[key] = _people(value, source)
             continue
+        if key == "phases" and not prefix:
+            values[key] = _phases(value, source)
+            continue
         values[key] = _check_type(fields[key], value, source, name)
     if cls is IdentityConfig:
         _check_identity(values, source)
     return values
+
+
+def _phases(value: Any, source: str) -> tuple[tuple[str, str], ...]:
+    """`phases: {research: "a feasibility note", modelling: "...", ...}`, in order."""
+    example = 'e.g. phases: {research: "a feasibility note", modelling: "an offline evaluation"}'
+    if not isinstance(value, dict) or not value:
+        raise UserError(f"{source}: phases: must map each phase to its deliverable ({example})")
+    result = []
+    for name, deliverable in value.items():
+        if not isinstance(name, str) or not name.strip() or not isinstance(deliverable, str):
+            raise UserError(
+                f"{source}: phases.{name}: must name the phase's deliverable in words ({example})"
+            )
+        result.append((name.strip(), " ".join(deliverable.split())))
+    return tuple(result)
 
 
 def _people(value: Any, source: str) -> tuple[tuple[str, tuple[str, ...]], ...]:

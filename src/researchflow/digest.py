@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from researchflow.evidence import parse_time
+from researchflow.phases import days_in_phases
 
 DIGEST_MARKER = "<!-- rflow:digest -->"
 MIN_WEEKS = 4  # throughput is shown over at least this many weeks
@@ -35,6 +36,7 @@ class Timeline:
     concluded: dt.datetime | None = None
     overrun_days: int | None = None
     hold_reason: str | None = None
+    phase_days: tuple[tuple[str, int], ...] = ()  # (phase, days spent in it), in order entered
 
     @property
     def cycle_days(self) -> float | None:
@@ -55,6 +57,7 @@ def timeline(
     decision: str | None = None,
     reported: Any = None,
     overrun_days: int | None = None,
+    today: dt.date | None = None,
 ) -> Timeline:
     """A Timeline from plan fields; `lifecycle` holds LifecycleEvent-like objects."""
     events = list(lifecycle)
@@ -77,6 +80,7 @@ def timeline(
         concluded=parse_time(concluded.at) if concluded else None,
         overrun_days=overrun_days,
         hold_reason=hold_reason,
+        phase_days=tuple(days_in_phases(events, today or dt.date.today()).items()),
     )
 
 
@@ -102,6 +106,7 @@ class Digest:
     cycle_days: tuple[tuple[str, float], ...]  # (ID, days) of those concluded in the window
     median_cycle_days: float | None
     throughput: tuple[tuple[str, int], ...]  # (ISO week "2026-W48", concluded that week)
+    phase_days: tuple[tuple[str, tuple[tuple[str, int], ...]], ...] = ()  # ID → its phases
     links: Mapping[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -128,6 +133,7 @@ class Digest:
             "cycle_days": dict(self.cycle_days),
             "median_cycle_days": self.median_cycle_days,
             "throughput": dict(self.throughput),
+            "phase_days": {hid: dict(days) for hid, days in self.phase_days},
         }
 
 
@@ -153,6 +159,7 @@ def build_digest(timelines: Iterable[Timeline], since: dt.datetime, until: dt.da
         cycle_days=tuple((i, float(d)) for i, d in cycles),
         median_cycle_days=round(float(median), 1) if median is not None else None,
         throughput=tuple(_throughput(items, since, until)),
+        phase_days=tuple((t.id, t.phase_days) for t in items if t.phase_days),
     )
 
 
@@ -231,6 +238,18 @@ def render_markdown(digest: Digest, *, project: str) -> str:
     lines.append("| Week | Concluded |")
     lines.append("|---|---:|")
     lines.extend(f"| {week} | {count} |" for week, count in digest.throughput)
+    lines.append("")
+    lines.append("## Time per phase")
+    lines.append("")
+    if digest.phase_days:
+        lines.append("| Hypothesis | Days per phase |")
+        lines.append("|---|---|")
+        lines.extend(
+            f"| {hid} | " + ", ".join(f"{_text(name)} {_days(days)}" for name, days in spans) + " |"
+            for hid, spans in digest.phase_days
+        )
+    else:
+        lines.append("No hypothesis has entered a phase yet (`rflow phase ID NAME`).")
     lines.append("")
     return "\n".join(lines)
 

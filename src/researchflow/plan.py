@@ -7,7 +7,6 @@ on, every required section must be written.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -31,10 +30,12 @@ STATUSES = (
 )
 OUTCOMES = ("confirmed", "refuted", "inconclusive")
 # what `rflow start/hold/resume/extend/signoff/conclude/abandon` append to `lifecycle:`
-LIFECYCLE_EVENTS = ("start", "hold", "resume", "extend", "signoff", "conclude", "abandon")
+LIFECYCLE_EVENTS = ("start", "hold", "resume", "extend", "signoff", "phase", "conclude", "abandon")
 PREDICTION_KEYS = frozenset(
-    {"metric", "baseline", "direction", "min_effect", "tolerance", "withdrawn"}
+    {"metric", "baseline", "baseline_source", "direction", "min_effect", "tolerance", "withdrawn"}
 )
+RUN_ID = re.compile(r"^[0-9a-f]{32}$")  # an MLflow run ID
+CITED_HYPOTHESIS = re.compile(r"^H-[0-9]{3,}$")
 RERUN_MATCHES = ("tolerance", "interval")  # how a rerun of a repeated experiment must agree
 VALIDATION_TYPES = ("ab_test", "pilot")
 # The plan's own front-matter keys; anything else is a typo unless it is a Quarto option
@@ -58,6 +59,7 @@ PLAN_KEYS = (
     "timebox_days",
     "approval",
     "reapprovals",
+    "reviews",
     "deviations",
     "lifecycle",
     "format",
@@ -122,6 +124,7 @@ class Prediction:
     min_effect: float
     tolerance: float
     withdrawn: bool = False  # withdrawn by a deviation: still shown and judged, never deleted
+    baseline_source: str | None = None  # where the baseline comes from: run ID, H-NNN, citation
 
 
 @dataclass(frozen=True)
@@ -173,6 +176,7 @@ class LifecycleEvent:
     days: int | None = None  # extend: the days added to the timebox
     outcome: str | None = None  # conclude
     override: str | None = None  # why a hard limit (WIP, timebox) was passed
+    phase: str | None = None  # `rflow phase`: the lifecycle stage entered
 
 
 @dataclass(frozen=True)
@@ -206,6 +210,7 @@ class Plan:
     serves: tuple[str, ...] = ()  # success metrics of a problem statement
     validation: Validation | None = None
     reapprovals: tuple[Approval, ...] = ()  # approvals of deviated content, in order
+    reviews: tuple[Approval, ...] = ()  # team review: approvals before the last one needed
     lifecycle: tuple[LifecycleEvent, ...] = ()
 
     @property
@@ -338,6 +343,7 @@ class _Checker:
         serves = self._names("serves", "e.g. serves: [retention_30d]")
         validation = self._validation()
         reapprovals = self._reapprovals()
+        reviews = self._reapprovals("reviews")
         lifecycle = self._lifecycle()
         fmt = self.fm.get("format", "html")
         if not isinstance(fmt, str | dict):
@@ -377,6 +383,7 @@ class _Checker:
             serves=serves,
             validation=validation,
             reapprovals=reapprovals,
+            reviews=reviews,
             lifecycle=lifecycle,
         )
 
@@ -549,12 +556,14 @@ class _Checker:
             withdrawn = item.get("withdrawn", False)
             if not isinstance(withdrawn, bool):
                 self.add(f"{key}.withdrawn", f"{withdrawn!r} is not true or false", "use true")
+            source = self._baseline_source(key, item.get("baseline_source"))
             for extra in item:
                 if extra not in PREDICTION_KEYS:
                     self.add(
                         f"{key}.{extra}",
                         "unknown field",
-                        "use metric, baseline, direction, min_effect, tolerance, withdrawn",
+                        "use metric, baseline, baseline_source, direction, min_effect, "
+                        "tolerance, withdrawn",
                     )
             if len(self.problems) == before:
                 predictions.append(
@@ -565,9 +574,31 @@ class _Checker:
                         min_effect,  # type: ignore[arg-type]
                         tolerance,  # type: ignore[arg-type]
                         withdrawn is True,
+                        source,
                     )
                 )
         return tuple(predictions)
+
+    def _baseline_source(self, key: str, value: Any) -> str | None:
+        """Where a baseline comes from: required from review on, so that no constant is
+        untraceable. A run ID (32 hex), a hypothesis (H-007), or a citation in words."""
+        field = f"{key}.baseline_source"
+        fix = (
+            "name the MLflow run ID it was measured in, the hypothesis (H-003), or a "
+            "citation, e.g. 'production dashboard, week 2026-45'"
+        )
+        if value is None:
+            if is_written(self.fm):
+                self.add(field, "missing: a baseline must say where it comes from", fix)
+            return None
+        text = " ".join(str(value).split()) if isinstance(value, str | int | float) else ""
+        if not text or (is_written(self.fm) and PLACEHOLDER.search(text)):
+            self.add(field, f"{value!r} names no source", fix)
+            return None
+        if not (RUN_ID.match(text) or CITED_HYPOTHESIS.match(text)) and len(text.split()) < 2:
+            self.add(field, f"{text!r} is neither a run ID, a hypothesis nor a citation", fix)
+            return None
+        return text
 
     def _data(self) -> tuple[str, ...]:
         items = self.fm.get("data", [])
@@ -600,6 +631,8 @@ class _Checker:
         for key in self.fm:
             if not isinstance(key, str) or key in known or key.startswith(EXTENSION_PREFIX):
                 continue
+            import difflib  # only for a near miss: kept off the import path of validate
+
             near = difflib.get_close_matches(key, PLAN_KEYS, n=1, cutoff=0.75)
             fix = (
                 f"did you mean '{near[0]}'?"
@@ -746,10 +779,10 @@ class _Checker:
             str(metric) if metric is not None else None,
         )
 
-    def _reapprovals(self) -> tuple[Approval, ...]:
-        items = self.fm.get("reapprovals") or []
+    def _reapprovals(self, key: str = "reapprovals") -> tuple[Approval, ...]:
+        items = self.fm.get(key) or []
         if not isinstance(items, list):
-            self.add("reapprovals", "must be a list", "let `rflow approve` write it")
+            self.add(key, "must be a list", "let `rflow approve` write it")
             return ()
         result: list[Approval] = []
         for index, item in enumerate(items):
@@ -757,7 +790,7 @@ class _Checker:
                 isinstance(item.get(k), str | dt.date | dt.datetime) for k in ("by", "at", "digest")
             ):
                 self.add(
-                    f"reapprovals[{index}]",
+                    f"{key}[{index}]",
                     "must be {by, at, digest}",
                     "let `rflow approve` write it",
                 )
@@ -796,6 +829,7 @@ class _Checker:
                     days=days if isinstance(days, int) and not isinstance(days, bool) else None,
                     outcome=str(item["outcome"]) if item.get("outcome") is not None else None,
                     override=str(item["override"]) if item.get("override") is not None else None,
+                    phase=str(item["phase"]) if item.get("phase") is not None else None,
                 )
             )
         return tuple(result)

@@ -19,6 +19,7 @@ from researchflow import safeyaml
 from researchflow.backlog import Idea
 from researchflow.config import SectionsConfig
 from researchflow.naming import id_from_name, id_number
+from researchflow.phases import current_phase
 from researchflow.plan import (
     RICE_FACTORS,
     STATUSES,
@@ -76,6 +77,11 @@ class Summary:
     lifecycle: tuple[LifecycleEvent, ...] = ()
     roles_reason: str | None = None
     validation: dict[str, Any] | None = None  # the online check after a confirmed result
+
+    @property
+    def phase(self) -> str | None:
+        """The lifecycle phase entered last (`rflow phase`)."""
+        return current_phase(self.lifecycle)
 
     @property
     def extended_days(self) -> int:
@@ -287,6 +293,7 @@ class Row:
             "shipped_result": self.shipped_result,
             "plan_b": self.plan_b,
             "serves": list(plan.serves) if plan else [],
+            "phase": plan.phase if plan else None,
             "held_days": self.held_days,
             "extended_days": plan.extended_days if plan else 0,
             "review_days": self.review_days,

@@ -11,6 +11,7 @@ output needs none of this and stays exact.
 
 from __future__ import annotations
 
+import functools
 import re
 
 # Bidirectional formatting characters (Trojan Source), line/paragraph separators, BOM
@@ -21,8 +22,15 @@ _UNSAFE_KEEP_LINES = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_INVISIBLE}]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # ANSI colour (SGR) sequences, as notebook tracebacks and Quarto print them: dropped
 _COLOUR = re.compile(r"\x1b\[[0-9;]*m")
-# Characters XML 1.0 does not allow at all (not even as character references)
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Characters XML 1.0 does not allow at all (not even as character references). Compiled on
+# first use: the negated astral class costs ~10 ms to compile, paid by every command that
+# imports this module (the pre-commit hook included), though only the JUnit report needs it.
+_NOT_XML_PATTERN = "[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+
+
+@functools.cache
+def _not_xml() -> re.Pattern[str]:
+    return re.compile(_NOT_XML_PATTERN)
 
 
 def _visible(match: re.Match[str]) -> str:
@@ -49,7 +57,7 @@ def xml_text(text: str) -> str:
     """Text XML 1.0 can hold: colour codes dropped; characters it forbids (most C0
     controls, lone surrogates, U+FFFE/U+FFFF) shown escaped. ElementTree escapes `<`, `&`
     and quotes itself."""
-    return _NOT_XML.sub(_visible, _COLOUR.sub("", text))
+    return _not_xml().sub(_visible, _COLOUR.sub("", text))
 
 
 def markdown_code(text: str) -> str:

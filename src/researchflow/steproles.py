@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from researchflow.plan import Roles
+from researchflow.plan import Plan, Roles
+from researchflow.problems import Problem
 
 
 @dataclass(frozen=True)
@@ -106,3 +107,33 @@ def timebox_problem(days: int, maximum: int, shown: str) -> str | None:
         f"{shown}: timebox_days: {days} days is past timebox_max_days {maximum} (split the "
         'hypothesis, or pass --override "why" to record an exception)'
     )
+
+
+def approvers(plan: Plan) -> list[str]:
+    """The distinct reviewers who approved the registered content: the earlier `reviews`
+    of the same digest, then the approval itself."""
+    if plan.approval is None:
+        names = [r.by for r in plan.reviews]
+    else:
+        digest = plan.approval.digest
+        names = [r.by for r in plan.reviews if r.digest == digest] + [plan.approval.by]
+    return list(dict.fromkeys(names))
+
+
+def team_review_problems(plan: Plan, line: int, shown: str, min_approvals: int) -> list[Problem]:
+    """An approval counts once `review.min_approvals` distinct reviewers approved it."""
+    if plan.approval is None or min_approvals <= 1:
+        return []
+    names = approvers(plan)
+    if len(names) >= min_approvals:
+        return []
+    return [
+        Problem(
+            shown,
+            line,
+            "approval",
+            f"approved by {len(names)} of the {min_approvals} reviewers the team requires "
+            f"({', '.join(names)})",
+            "another named reviewer runs `rflow approve` on the same plan first",
+        )
+    ]

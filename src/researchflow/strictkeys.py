@@ -6,7 +6,6 @@ Shared by the plan, the report, the problem statement and the config, so a typo 
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -15,6 +14,8 @@ EXTENSION_PREFIX = "x-"
 
 def suggestion(key: str, known: Iterable[str]) -> str:
     """The fix for an unknown key: the near miss, else the `x-` escape."""
+    import difflib  # only for a near miss: kept off the import path of validate
+
     near = difflib.get_close_matches(key, list(known), n=1, cutoff=0.75)
     if near:
         return f"did you mean '{near[0]}'?"

@@ -157,3 +157,54 @@ def test_empty_deviation_reason_is_refused(plan_in_review: Path, rflow) -> None:
     outcome = rflow("deviate", "H-007", "--reason", "  ")
     assert outcome.code == 2
     assert "--reason" in outcome.stderr
+
+
+def test_team_review_needs_min_approvals_distinct_reviewers(
+    plan_in_review: Path, repo: Path, rflow, monkeypatch
+) -> None:
+    (repo / "researchflow.yaml").write_text("review: {min_approvals: 2}\n", encoding="utf-8")
+    text = plan_in_review.read_text(encoding="utf-8").replace(
+        "reviewers: [dave]", "reviewers: [dave, erin]"
+    )
+    plan_in_review.write_text(text, encoding="utf-8")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "two reviewers")
+
+    as_user(monkeypatch, "dave")
+    first = rflow("approve", "H-007")
+    assert first.code == 0, first.stderr
+    assert "1 of the 2 reviewers the team requires" in first.stdout
+    fm = parse_document(plan_in_review.read_text(encoding="utf-8")).front_matter
+    assert fm["status"] == "review" and fm.get("approval") is None
+    assert [r["by"] for r in fm["reviews"]] == ["dave"]
+    twice = rflow("approve", "H-007")
+    assert twice.code == 2 and "dave approved this plan already" in twice.stderr
+
+    as_user(monkeypatch, "erin")
+    second = rflow("approve", "H-007")
+    assert second.code == 0, second.stderr
+    fm = parse_document(plan_in_review.read_text(encoding="utf-8")).front_matter
+    assert fm["status"] == "approved" and fm["approval"]["by"] == "erin"
+    assert rflow("validate").code == 0
+
+
+def test_a_hand_written_approval_short_of_the_team_review_fails_validate(
+    plan_in_review: Path, repo: Path, rflow, monkeypatch
+) -> None:
+    as_user(monkeypatch, "dave")
+    assert rflow("approve", "H-007").code == 0  # one approval was enough then
+    (repo / "researchflow.yaml").write_text("review: {min_approvals: 2}\n", encoding="utf-8")
+
+    outcome = rflow("validate")
+
+    assert outcome.code == 1
+    assert "approval: approved by 1 of the 2 reviewers the team requires (dave)" in outcome.stdout
+
+
+def test_min_approvals_below_one_is_a_config_error(repo: Path, rflow) -> None:
+    (repo / "researchflow.yaml").write_text("review: {min_approvals: 0}\n", encoding="utf-8")
+    outcome = rflow("validate")
+    assert outcome.code == 2
+    assert "researchflow.yaml:1: review.min_approvals: must be a whole number >= 1, not 0" in (
+        outcome.stderr
+    )

@@ -33,6 +33,7 @@ def odd_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     git(tmp_path, "init", "-q", "-b", "main", str(repo))
     monkeypatch.chdir(repo)
     assert rflow_in(repo, "init") == 0
+    (repo / "research" / "problem.qmd").unlink()  # no programme to agree first
     dvc(repo, "remote", "add", "-d", "storage", "../remote")
     (repo / "data").mkdir()
     (repo / PATH).write_text("1\n2\n3\n", encoding="utf-8")

@@ -12,6 +12,7 @@ from fixtures.experiment import HYPOTHESIS, Experiment, failing, git, rflow_in, 
 
 SECOND = """  - metric: loss
     baseline: 1.0
+    baseline_source: the loss of the current model
     direction: decrease
     min_effect: 0.1
     tolerance: 0.001

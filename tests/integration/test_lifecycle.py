@@ -3,6 +3,7 @@ problem 7), each editing only its front-matter lines and committing nothing."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -248,3 +249,44 @@ def test_extend_past_the_longest_timebox_needs_a_recorded_override(
     allowed = rflow("extend", "H-007", "--days", "30", "--reason", "late", "--override", "agreed")
     assert allowed.code == 0, allowed.stderr
     assert front(approved_plan)["lifecycle"][-1]["override"] == "agreed"
+
+
+def test_phase_moves_a_hypothesis_through_the_teams_stages(
+    approved_plan: Path, repo: Path, rflow, tmp_path: Path
+) -> None:
+    unknown = rflow("phase", "H-007", "modeling")
+    assert unknown.code == 2
+    assert "'modeling' is not one of the team's phases (did you mean 'modelling'?)" in (
+        unknown.stderr
+    )
+    entered = rflow("phase", "H-007", "data-exploration")
+    assert entered.code == 0, entered.stderr
+    assert "deliverable: the data understood" in entered.stdout
+    fm = front(approved_plan)
+    assert (fm["lifecycle"][-1]["event"], fm["lifecycle"][-1]["phase"]) == (
+        "phase",
+        "data-exploration",
+    )
+    assert fm["status"] == "approved"  # a phase is not a status
+    again = rflow("phase", "H-007", "data-exploration")
+    assert again.code == 2 and "already in data-exploration" in again.stderr
+    assert rflow("validate").code == 0
+    git(repo, "commit", "-q", "-am", "H-007 explores the data")
+
+    rows = json.loads(rflow("status", "--json").stdout)["hypotheses"]
+    assert [r["phase"] for r in rows if r["id"] == "H-007"] == ["data-exploration"]
+    board = tmp_path / "board.html"
+    assert rflow("board", "--html", str(board)).code == 0
+    html = board.read_text(encoding="utf-8")
+    assert 'data-phase="data-exploration"' in html
+    assert "<b>1</b> in data-exploration: H-007" in html
+    digest = json.loads(rflow("digest", "--json").stdout)
+    assert digest["phase_days"] == {"H-007": {"data-exploration": 0}}
+
+
+def test_a_team_names_its_own_phases(repo: Path, rflow) -> None:
+    (repo / "researchflow.yaml").write_text(
+        'phases: {discovery: "a one-page memo", delivery: "the service"}\n', encoding="utf-8"
+    )
+    outcome = rflow("phase", "H-007", "modelling")
+    assert outcome.code == 2 and "use one of: discovery, delivery" in outcome.stderr

@@ -66,6 +66,7 @@ PREDICTION = """\
 predictions:
   - metric: accuracy
     baseline: 0.50
+    baseline_source: the accuracy of a coin flip
     direction: increase
     min_effect: 0.01
     tolerance: 0.02

@@ -14,6 +14,13 @@ def second_run(experiment: Experiment) -> str:
     return experiment.runs()[-1].run_id
 
 
+def store_tags(experiment: Experiment, run_id: str) -> dict[str, str]:
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(f"sqlite:///{experiment.repo / '.rflow' / 'mlflow.db'}")
+    return dict(client.get_run(run_id).data.tags)
+
+
 def report_text(experiment: Experiment) -> str:
     return (experiment.folder / "report.qmd").read_text(encoding="utf-8")
 
@@ -35,6 +42,7 @@ def test_a_retired_run_stays_counted_and_carries_no_verdict(experiment: Experime
     entry = experiment.runs()[-1]
     assert entry.run_id == mistake and entry.retired is not None
     assert entry.retired["reason"] == "ran on the test split" and entry.retired["by"] == "carol"
+    assert store_tags(experiment, mistake)["rflow.retired"] == "ran on the test split"
     assert updated.code == 0, updated.stderr
     text = report_text(experiment)
     assert "**Runs tried:** 2 in all (0 failed, 0 dirty, 1 retired)" in text

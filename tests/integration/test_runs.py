@@ -241,3 +241,34 @@ def test_git_tracked_data_is_recorded_by_blob_id_and_untracked_data_refused(
     assert refused.code == 2
     assert "data: nowhere.csv is tracked neither by DVC nor by git" in refused.stderr
     assert len(read_runs(runs_repo / RUNS).runs) == 1
+
+
+def test_sixteen_concurrent_runs_on_the_embedded_store_never_see_a_locked_database(
+    runs_repo,
+) -> None:
+    """No server: sixteen processes share .rflow/mlflow.db, kept in WAL mode."""
+    import sqlite3
+
+    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "researchflow", "run", "H-001", "--", "true"],
+            cwd=runs_repo,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(16)
+    ]
+    failures = [p.communicate(timeout=600)[1] for p in processes if p.wait(timeout=600) != 0]
+    assert not failures, failures
+
+    entries = read_runs(runs_repo / RUNS).runs
+    assert len({e.run_id for e in entries}) == 16
+    assert all(e.status == "FINISHED" for e in entries)
+    database = runs_repo / ".rflow" / "mlflow.db"
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        stored = connection.execute("SELECT COUNT(*) FROM runs WHERE status = 'FINISHED'")
+        assert stored.fetchone()[0] == 16

@@ -162,3 +162,18 @@ def test_a_clone_checks_through_the_team_server(
     assert run_in_process(["store", "import", str(bundle)], cwd=clone).code == 0
     offline = run_in_process(["check", HYPOTHESIS], cwd=clone)
     assert offline.code == 0, offline.stdout + offline.stderr
+
+
+def test_report_update_in_a_clone_without_the_store_writes_no_missing_verdicts(
+    experiment: Experiment,
+) -> None:
+    clone = clone_of(experiment)
+    report = clone / "research" / "H-001-graded" / "report.qmd"
+    before = report.read_text(encoding="utf-8")
+
+    outcome = run_in_process(["report", HYPOTHESIS, "--update"], cwd=clone)
+
+    assert outcome.code == 3
+    assert "rflow store import" in outcome.stderr
+    assert report.read_text(encoding="utf-8") == before
+    assert not (clone / ".rflow" / "mlflow.db").exists()

@@ -42,7 +42,7 @@ def test_each_problem_is_one_line_with_location(repo: Path, rflow) -> None:
     assert outcome.stdout.splitlines() == [
         "research/H-007-graded-target/plan.qmd:8: rice.effort: 9 is out of range "
         "(use a whole number 1..5)",
-        "research/H-007-graded-target/plan.qmd:13: predictions[0].direction: 'up' is not allowed "
+        "research/H-007-graded-target/plan.qmd:14: predictions[0].direction: 'up' is not allowed "
         "(use one of: increase, decrease, no_change)",
     ]
 

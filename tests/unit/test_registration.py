@@ -98,9 +98,12 @@ def test_digest_is_stable_across_versions() -> None:
     # Written down once: an approved plan's digest must never change under a new rflow.
     # If this fails, every approval in every repository would stop matching.
     expected = "sha256:94e5a1c12a87b0590cf20e4cf150ae4c88687355dbc518a123f6fa1d36003569"
-    # (the plan as it was then: before the fixture registered `evaluation:`)
-    assert EVALUATION_LINE in BASE
-    assert digest_of(BASE.replace(EVALUATION_LINE, "")) == expected
+    # (the plan as it was then: before the fixture registered `evaluation:` and named
+    # its baseline's source)
+    source_line = "    baseline_source: production dashboard, week 2026-45\n"
+    assert EVALUATION_LINE in BASE and source_line in BASE
+    then = BASE.replace(EVALUATION_LINE, "").replace(source_line, "")
+    assert digest_of(then) == expected
 
 
 def test_design_section_name_comes_from_the_config() -> None:

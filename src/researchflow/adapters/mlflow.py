@@ -18,7 +18,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -412,6 +412,7 @@ class LibraryStore:
 
                 self._client = MlflowClient(tracking_uri=self.uri)
                 _ = self._client._tracking_client.store  # creates/migrates the database now
+                _write_ahead_log(self.uri)
         return self._client
 
     @contextmanager
@@ -606,6 +607,20 @@ def _first_use_lock(uri: str) -> Iterator[None]:
         yield
     finally:
         os.close(handle)
+
+
+def _write_ahead_log(uri: str) -> None:
+    """Put an embedded sqlite store in WAL mode (kept in the file): readers no longer block
+    the writer, so `--jobs 8` repeats and two terminals running at once do not meet
+    "database is locked" (pysqlite also waits up to 5 s for a lock before giving up)."""
+    if not uri.startswith("sqlite:///"):
+        return
+    import sqlite3
+
+    database = uri.removeprefix("sqlite:///")
+    with closing(sqlite3.connect(database, timeout=30)) as connection:
+        if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            connection.execute("PRAGMA journal_mode=WAL")
 
 
 def now_ms() -> int:

@@ -25,4 +25,10 @@ def check(ctx: HypothesisContext) -> CheckResult:
 
         statements = load_statements(ctx.config)
         problems += serves_problems(document.front_matter, document, ctx.rel(PLAN_FILE), statements)
+        if ctx.plan is not None:
+            from researchflow.steproles import team_review_problems
+
+            needed = ctx.config.review.min_approvals  # the target branch's, in a pipeline
+            line = document.line_of("approval")
+            problems += team_review_problems(ctx.plan, line, ctx.rel(PLAN_FILE), needed)
     return judged(ctx.id, LEVEL, problems, "schema, sections, roles and the metrics it serves")

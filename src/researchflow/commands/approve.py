@@ -35,6 +35,8 @@ class ApproveResult:
     at: str
     digest: str
     field: str = "approval"  # or `reapprovals[N]`: a re-approval after a deviation
+    count: int = 1  # reviewers who approved so far (team review: `review.min_approvals`)
+    needed: int = 1
 
     def to_json(self) -> dict[str, str]:
         return {
@@ -44,9 +46,16 @@ class ApproveResult:
             "at": self.at,
             "digest": self.digest,
             "field": self.field,
+            "approvals": f"{self.count}/{self.needed}",
         }
 
     def to_text(self) -> str:
+        if self.field.startswith("reviews"):
+            return (
+                f"{self.hypothesis_id} approved by {self.by}: {self.count} of the {self.needed} "
+                "reviewers the team requires; the plan stays in review until another approves\n"
+                f"commit it: git commit -m 'Review {self.hypothesis_id}' {self.path}"
+            )
         if self.field != "approval":
             return (
                 f"{self.hypothesis_id} re-approved by {self.by} as {self.field} "
@@ -98,6 +107,22 @@ def approve(config: Config, hypothesis_id: str | None) -> ApproveResult:
             f"change with `rflow deviate {found_id}` first, then re-approve)"
         )
     record = {"by": user, "at": utc_now(), "digest": current}
+    needed = config.review.min_approvals
+    if not reapproving and needed > 1:
+        earlier = [r.by for r in plan.reviews if r.digest == current]
+        if user in earlier:
+            raise UserError(
+                f"{shown}: reviews: {user} approved this plan already (the team needs "
+                f"{needed} different reviewers: ask another of {', '.join(plan.roles.reviewers)})"
+            )
+        if len(set(earlier)) + 1 < needed:
+            existing = document.front_matter.get("reviews") or []
+            text = set_fields(document.text, {"reviews": [*existing, record]})
+            write_plan_checked(path, text, config)
+            field = f"reviews[{len(existing)}]"
+            return ApproveResult(
+                found_id, shown, user, record["at"], current, field, len(set(earlier)) + 1, needed
+            )
     if reapproving:
         existing = document.front_matter.get("reapprovals") or []
         updates: dict[str, object] = {"reapprovals": [*existing, record]}

@@ -57,6 +57,7 @@ def board(
         swimlanes=swimlanes,
         digest_link=digest_link,
         links=_links(config),
+        phases=config.phases,
     )
     write_atomic(html, page)
     return BoardResult(

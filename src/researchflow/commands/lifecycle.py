@@ -271,6 +271,7 @@ _NEEDS = {
     "abandon": "unfinished",
     "extend": "approved, running or on hold",
     "signoff": "reported",
+    "phase": "unfinished",
 }
 
 
@@ -343,6 +344,7 @@ def _past(event: str) -> str:
         "abandon": "abandoned",
         "extend": "extended",
         "signoff": "signed off",
+        "phase": "moved to a phase",
     }[event]
 
 
@@ -388,3 +390,31 @@ def shipped(config: Config, hypothesis_id: str | None, result: str, plan_b: str)
     record = {"result": result, "plan_b": plan_b, "by": current_actor(config).name, "at": utc_now()}
     write_atomic(report_path, set_fields(text, {"shipped": record}))
     return ShippedResult(found_id, shown, record)
+
+
+def phase(config: Config, hypothesis_id: str | None, name: str) -> LifecycleResult:
+    """Enter a lifecycle phase (research, data-exploration, modelling, …): the time spent
+    in each is counted from these entries; the deliverable of the phase is named."""
+    from researchflow.phases import current_phase
+    from researchflow.strictkeys import suggestion
+
+    phases = dict(config.phases)
+    wanted = " ".join(name.split())
+    if wanted not in phases:
+        hint = suggestion(wanted, phases)
+        known = ", ".join(phases)
+        fix = hint if hint.startswith("did you mean") else f"use one of: {known}"
+        raise UserError(f"PHASE: {wanted!r} is not one of the team's phases ({fix})")
+    found_id, folder = resolve_hypothesis(config, hypothesis_id)
+    plan, _ = require_valid(read_plan_file(plan_path(folder), config))
+    before = current_phase(plan.lifecycle)
+    if before == wanted:
+        raise UserError(f"PHASE: {found_id} is already in {wanted} (name the next phase)")
+    return _move(
+        config,
+        found_id,
+        "phase",
+        allowed=tuple(s for s in STATUSES if s not in FINISHED),
+        extra={"phase": wanted},
+        notes=(f"phase {before or 'none'} → {wanted}: deliverable: {phases[wanted]}",),
+    )

@@ -22,6 +22,7 @@ class RetireResult:
     by: str
     at: str
     changed: bool  # False: it was retired already
+    untagged: str | None = None  # why the store's run is not tagged rflow.retired
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -34,10 +35,11 @@ class RetireResult:
     def to_text(self) -> str:
         if not self.changed:
             return f"run {self.run_id} was already retired by {self.by} at {self.at}: {self.reason}"
+        store = f"; not tagged in the store: {self.untagged}" if self.untagged else ""
         return (
             f"{self.path}: run {self.run_id} retired by {self.by}: {self.reason} "
             "(it stays counted as tried and never carries a verdict; commit runs.yaml, then "
-            "`rflow report --update`)"
+            f"`rflow report --update`){store}"
         )
 
 
@@ -74,4 +76,28 @@ def retire(config: Config, run_id: str, reason: str) -> RetireResult:
         return dataclasses.replace(found, retired=record)
 
     update_run(path, run_id, mark)
-    return RetireResult(run_id, shown, record["reason"], record["by"], record["at"], True)
+    tagged = _tag_in_store(config, run_id, record["reason"])
+    return RetireResult(run_id, shown, record["reason"], record["by"], record["at"], True, tagged)
+
+
+def _tag_in_store(config: Config, run_id: str, reason: str) -> str | None:
+    """Tag the run `rflow.retired` in the store too, so the MLflow UI shows it; runs.yaml is
+    the record. None when tagged, else why not (a clone without the store: nothing made)."""
+    from researchflow.adapters.mlflow import open_store
+    from researchflow.config import tracking_uri
+    from researchflow.errors import RflowError
+    from researchflow.storeplace import sqlite_file
+    from researchflow.tracking import RETIRED
+
+    uri = tracking_uri(config)
+    database = sqlite_file(uri, config.root)
+    if database is not None and not database.exists():
+        return "this machine has no store holding it"
+    try:
+        store = open_store(uri)
+        if store.get_run(run_id) is None:
+            return "the store in use does not hold it"
+        store.set_tag(run_id, RETIRED, reason)
+    except RflowError as error:
+        return str(error)
+    return None

@@ -21,6 +21,7 @@ from researchflow.programme import (
 from researchflow.project import REPORT_FILE, discover_documents, expand_documents, shown_path
 from researchflow.report_schema import read_report
 from researchflow.statements import load_statements, problem_files
+from researchflow.steproles import team_review_problems
 
 __all__ = ["ValidateResult", "validate", "validate_file"]
 
@@ -91,6 +92,9 @@ def validate_file(
         fm = result.document.front_matter
         found += serves_problems(fm, result.document, shown, context.statements)
         found += timebox_warnings(result.plan, result.document, shown, config)
+        if result.plan is not None:
+            line = result.document.line_of("approval")
+            found += team_review_problems(result.plan, line, shown, config.review.min_approvals)
     found += power_warnings(result, path, shown)
     return tuple(found)
 
