@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test test-fast lint bench fuzz clean
+.PHONY: setup tools demo test test-fast lint bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,13 @@ setup: $(STAMP)
 demo: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash demo/run-demo.sh
 
-## test: set everything up and run the whole test suite
-test: $(STAMP)
+## tools: install what the suite needs and this machine lacks (Chromium, gitlab-ci-local,
+## PostgreSQL: .ci/install.d), as root or through `sudo -n`; otherwise say what to run
+tools:
+	@bash .ci/tools
+
+## test: set everything up (.venv and the tools) and run the whole test suite
+test: $(STAMP) tools
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
