@@ -116,7 +116,9 @@ echo "-- the author may not start it: starting is the executor's step"
 RFLOW_USER="$H_AUTHOR" rflow start "$H_ID" && demo_fail "the author started the work" \
   || echo "(exit code $?)"
 RFLOW_USER=carol rflow start "$H_ID"
-git add "$H_DIR/plan.qmd" && git commit -qm "$H_ID: started by carol"
+echo "-- carol commits her own step: rflow check verifies who committed each lifecycle entry"
+git add "$H_DIR/plan.qmd"
+GIT_AUTHOR_NAME=carol GIT_AUTHOR_EMAIL=carol@example.com git commit -qm "$H_ID: started by carol"
 
 say "the runs of step 30 came before the approval: exploratory. One confirmatory run now"
 # no command after the ID: rflow runs the plan's registered `command:`, the only one a

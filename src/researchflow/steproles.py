@@ -9,8 +9,9 @@ waiver of a role rule; a limit is passed only with a recorded `--override` reaso
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from researchflow.plan import Plan, Roles
 from researchflow.problems import Problem
@@ -137,3 +138,60 @@ def team_review_problems(plan: Plan, line: int, shown: str, min_approvals: int) 
             "another named reviewer runs `rflow approve` on the same plan first",
         )
     ]
+
+
+def lifecycle_problems(plan: Plan, line: int, shown: str) -> list[Problem]:
+    """The lifecycle as written: each entry taken by the role its step belongs to, and a
+    concluded hypothesis signed off by a reviewer (the gate re-checks the commits too)."""
+    roles = plan.roles
+    problems: list[Problem] = []
+    fix = "the person the plan names takes the step (or write why in roles.reason)"
+    for index, event in enumerate(plan.lifecycle):
+        actor_ = Actor(event.by, frozenset({event.by}))
+        if event.event == "signoff":
+            refusal = reviewer_problem("sign off", actor_, roles, shown)
+        else:
+            refusal = step_problem(event.event, actor_, roles, shown)
+        if refusal is not None:
+            message = refusal.split(": ", 2)[-1].split(" (", 1)[0]
+            problems.append(Problem(shown, line, f"lifecycle[{index}]", message, fix))
+    signed = any(e.event == "signoff" for e in plan.lifecycle)
+    if plan.status == "concluded" and not signed:
+        problems.append(
+            Problem(
+                shown,
+                line,
+                "lifecycle",
+                "concluded without a results sign-off",
+                f"a reviewer runs `rflow signoff {plan.id}` before `rflow conclude`",
+            )
+        )
+    return problems
+
+
+def lifecycle_authors(commits: Sequence[Any], rules: Any, shown: str) -> list[Problem]:
+    """Each lifecycle entry a merge request added must come in a commit its `by:` person
+    authored (matched like approvals: `people:` e-mails, else the author name)."""
+    from researchflow.history import same_person, short
+
+    problems: list[Problem] = []
+    seen = 0
+    for commit in commits:
+        if commit.plan is None:
+            continue
+        events = commit.plan.lifecycle
+        for index in range(seen, len(events)):
+            event = events[index]
+            if not commit.trusted and not same_person(event.by, commit, rules):
+                problems.append(
+                    Problem(
+                        shown,
+                        1,
+                        f"lifecycle[{index}]",
+                        f"{event.event} by {event.by} was committed in {short(commit.sha)} by "
+                        f"{commit.author_name} <{commit.author_email}>",
+                        f"{event.by} commits their own step (map their git e-mails in people:)",
+                    )
+                )
+        seen = max(seen, len(events))
+    return problems

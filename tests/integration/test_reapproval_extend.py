@@ -40,7 +40,7 @@ def test_extend_changes_the_timebox_and_runs_stay_confirmatory(
     last = fm["lifecycle"][-1]
     assert (last["event"], last["days"], last["reason"]) == ("extend", 3, "the March data was late")
     assert not fm.get("deviations")
-    experiment.commit("H-001: timebox extended")
+    experiment.commit("H-001: timebox extended", author="carol")  # her own step
     report = _run_and_report(experiment)
     assert "2 confirmatory, 0 exploratory" in report
     assert experiment.check()["code"] == 0

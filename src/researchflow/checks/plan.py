@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from researchflow.checks.context import HypothesisContext
 from researchflow.checks.model import CheckResult, judged
 from researchflow.problems import Problem
@@ -31,4 +33,19 @@ def check(ctx: HypothesisContext) -> CheckResult:
             needed = ctx.config.review.min_approvals  # the target branch's, in a pipeline
             line = document.line_of("approval")
             problems += team_review_problems(ctx.plan, line, ctx.rel(PLAN_FILE), needed)
+            problems += _lifecycle(ctx, document)
     return judged(ctx.id, LEVEL, problems, "schema, sections, roles and the metrics it serves")
+
+
+def _lifecycle(ctx: HypothesisContext, document: Any) -> list[Problem]:
+    """Each lifecycle step by its role, a concluded hypothesis signed off, and each step the
+    merge request added committed by the person it names."""
+    from researchflow.history import IdentityRules
+    from researchflow.steproles import lifecycle_authors, lifecycle_problems
+
+    shown = ctx.rel(PLAN_FILE)
+    problems = lifecycle_problems(ctx.plan, document.line_of("lifecycle"), shown)
+    if ctx.plan.lifecycle:
+        rules = IdentityRules(ctx.config.people_map)
+        problems += lifecycle_authors(ctx.history.commits, rules, shown)
+    return problems

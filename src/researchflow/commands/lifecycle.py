@@ -29,7 +29,13 @@ from researchflow.hypotheses import (
 from researchflow.outcome import combined, disagreement, report_verdicts
 from researchflow.plan import OUTCOMES, STATUSES
 from researchflow.project import REPORT_FILE, shown_path
-from researchflow.steproles import reviewer_problem, step_problem, timebox_problem, wip_problem
+from researchflow.steproles import (
+    Actor,
+    reviewer_problem,
+    step_problem,
+    timebox_problem,
+    wip_problem,
+)
 
 DECISIONS = ("ship", "iterate", "stop")
 FINISHED = ("concluded", "abandoned")
@@ -198,6 +204,14 @@ def _read_report(path: Path, found_id: str) -> tuple[str, Document]:
         raise UserError(f"{shown}:{error.line}: {error.field}: {error.message}") from None
 
 
+def _as_named(user: Actor, plan: Any) -> str:
+    """The acting user by the name the plan knows them by (`alice`, not `Alice Author`), so
+    the record and the gate's re-check of it speak of the same person."""
+    roles = plan.roles
+    named = [roles.author, roles.designer, roles.executor, *roles.reviewers]
+    return next((name for name in named if name and user.is_(name)), user.name)
+
+
 def _require_signoff(config: Config, found_id: str, folder: Any) -> None:
     path = plan_path(folder)
     plan, _ = require_valid(read_plan_file(path, config))
@@ -318,7 +332,7 @@ def _move(
         refusal = over
     if refusal is not None:
         raise UserError(refusal)
-    record: dict[str, Any] = {"event": event, "at": utc_now(), "by": user.name}
+    record: dict[str, Any] = {"event": event, "at": utc_now(), "by": _as_named(user, plan)}
     if reason is not None:
         record["reason"] = reason
     record.update(extra or {})
