@@ -111,10 +111,17 @@ git add "$H_DIR/plan.qmd"
 GIT_AUTHOR_NAME="$H_REVIEWER" GIT_AUTHOR_EMAIL="$H_REVIEWER@example.com" \
   git commit -qm "$H_ID: approved by $H_REVIEWER"
 
+say "the executor starts the work: each step belongs to one role (four people here)"
+echo "-- the author may not start it: starting is the executor's step"
+RFLOW_USER="$H_AUTHOR" rflow start "$H_ID" && demo_fail "the author started the work" \
+  || echo "(exit code $?)"
+RFLOW_USER=carol rflow start "$H_ID"
+git add "$H_DIR/plan.qmd" && git commit -qm "$H_ID: started by carol"
+
 say "the runs of step 30 came before the approval: exploratory. One confirmatory run now"
 # no command after the ID: rflow runs the plan's registered `command:`, the only one a
 # confirmatory run may execute
-rflow run "$H_ID"
+RFLOW_USER=carol rflow run "$H_ID"
 git add "$H_DIR/runs.yaml" && git commit -qm "$H_ID: confirmatory run"
 
 say "rflow report writes report.qmd: predictions vs observed, every run tried, a verdict each"
@@ -138,3 +145,15 @@ rflow report "$H_ID" --update
 grep -q "One threshold on x classifies" "$H_DIR/report.qmd" || demo_fail "--update lost human text"
 git add "$H_DIR" && git commit -qm "$H_ID: report"
 grep '^status:' "$H_DIR/plan.qmd"
+
+say "a reviewer signs off the results; only then may the author conclude"
+echo "-- the author cannot conclude before the sign-off:"
+RFLOW_USER="$H_AUTHOR" rflow conclude "$H_ID" --conclusion "x" --decision stop \
+  --decision-reason "x" && demo_fail "concluded without a sign-off" || echo "(exit code $?)"
+echo "-- the executor cannot sign off their own results:"
+RFLOW_USER=carol rflow signoff "$H_ID" && demo_fail "the executor signed off" \
+  || echo "(exit code $?)"
+RFLOW_USER="$H_REVIEWER" rflow signoff "$H_ID"
+git add "$H_DIR/plan.qmd"
+GIT_AUTHOR_NAME="$H_REVIEWER" GIT_AUTHOR_EMAIL="$H_REVIEWER@example.com" \
+  git commit -qm "$H_ID: results signed off by $H_REVIEWER"

@@ -85,3 +85,18 @@ def test_the_rerun_runs_in_the_project_s_own_virtualenv(experiment, tmp_path: Pa
     assert seen["python"].startswith(str((experiment.repo / ".venv").resolve()))
     assert "VIRTUAL_ENV" in seen["env"]
     assert any("exited 1" in p for p in failing(result)["rerun"])  # no mlflow there
+
+
+def test_a_rerun_that_rewrites_a_notebook_in_the_checkout_changes_no_result(experiment) -> None:
+    from fixtures.notebooks import write_notebook
+
+    notebook = experiment.folder / "explore.ipynb"
+    write_notebook(notebook, ["1 / 0"])
+    good = notebook.with_name("good.json")
+    write_notebook(good, ["x = 1"])
+    text = good.read_text(encoding="utf-8")
+    good.unlink()
+    # the registered command, at HEAD, quietly replaces the failing notebook in the checkout
+    _commit_train(experiment, f"\nopen({str(notebook)!r}, 'w').write({text!r})\n")
+    problems = failing(experiment.check("--rerun", "--execute-notebooks"))
+    assert "ZeroDivisionError" in problems["notebooks"][0]  # judged before the rerun ran

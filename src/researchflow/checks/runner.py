@@ -14,6 +14,7 @@ from researchflow.errors import RflowError, ServiceUnavailable, StoreAbsent
 from researchflow.problems import Problem
 
 Level = Callable[[HypothesisContext], CheckResult]
+LAST = "rerun"
 
 
 def level_function(level: str) -> Level:
@@ -27,13 +28,21 @@ def run_checks(
     options: CheckOptions,
     levels: tuple[str, ...] = LEVELS,
 ) -> CheckReport:
-    results: list[CheckResult] = []
-    hypotheses: list[str] = []
-    for hypothesis, folder in selected:
-        hypotheses.append(hypothesis)
-        ctx = HypothesisContext(config, hypothesis, folder, options)
-        results.extend(check_hypothesis(ctx, levels))
-    return CheckReport(tuple(results), tuple(hypotheses))
+    contexts = [HypothesisContext(config, h, folder, options) for h, folder in selected]
+    # the reruns go last, after every other level of every hypothesis: the registered
+    # command runs as the same user and could write to the checkout, so nothing is read
+    # from it after a rerun except that rerun's own results in the store
+    first = tuple(level for level in levels if level != LAST)
+    done = {ctx.id: check_hypothesis(ctx, first) for ctx in contexts}
+    if LAST in levels:
+        for ctx in contexts:
+            done[ctx.id] += check_hypothesis(ctx, (LAST,))
+    results = [
+        result
+        for ctx in contexts
+        for result in sorted(done[ctx.id], key=lambda r: levels.index(r.level))
+    ]
+    return CheckReport(tuple(results), tuple(ctx.id for ctx in contexts))
 
 
 def check_hypothesis(ctx: HypothesisContext, levels: tuple[str, ...]) -> list[CheckResult]:

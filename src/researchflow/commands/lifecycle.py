@@ -9,6 +9,7 @@ plan → abandoned. Each command sets `status`, appends one `{event, at, by, ...
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from researchflow.config import Config
@@ -140,16 +141,7 @@ def conclude(
     _require_signoff(config, found_id, folder)
     report_path = folder / REPORT_FILE
     shown_report = shown_path(report_path)
-    if not report_path.is_file():
-        raise UserError(
-            f"{shown_report}: not found ({found_id} has no report yet: run "
-            f"`rflow report {found_id}` first)"
-        )
-    report_text = report_path.read_text(encoding="utf-8")
-    try:
-        report_doc = parse_document(report_text)
-    except DocumentError as error:
-        raise UserError(f"{shown_report}:{error.line}: {error.field}: {error.message}") from None
+    report_text, report_doc = _read_report(report_path, found_id)
     verdicts = report_verdicts(report_doc.front_matter, report_text)
     notes: list[str] = []
     if outcome is None:
@@ -189,6 +181,21 @@ def conclude(
             result.notes,
         )
     return result
+
+
+def _read_report(path: Path, found_id: str) -> tuple[str, Document]:
+    """report.qmd's text and document; one line naming the file when it cannot be read."""
+    shown = shown_path(path)
+    if not path.is_file():
+        raise UserError(
+            f"{shown}: not found ({found_id} has no report yet: run `rflow report {found_id}` "
+            "first)"
+        )
+    text = path.read_text(encoding="utf-8")
+    try:
+        return text, parse_document(text)
+    except DocumentError as error:
+        raise UserError(f"{shown}:{error.line}: {error.field}: {error.message}") from None
 
 
 def _require_signoff(config: Config, found_id: str, folder: Any) -> None:
@@ -377,11 +384,7 @@ def shipped(config: Config, hypothesis_id: str | None, result: str, plan_b: str)
             f"{shown_path(plan_path(folder))}: status: {found_id} is {plan.status} (a pilot "
             f"result follows a concluded ship decision: `rflow conclude {found_id}` first)"
         )
-    text = report_path.read_text(encoding="utf-8")
-    try:
-        document = parse_document(text)
-    except DocumentError as error:
-        raise UserError(f"{shown}:{error.line}: {error.field}: {error.message}") from None
+    text, document = _read_report(report_path, found_id)
     if document.front_matter.get("decision") != "ship":
         raise UserError(
             f"{shown}: decision: {found_id} was not shipped (only a ship decision has a pilot "
