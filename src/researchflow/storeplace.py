@@ -72,6 +72,34 @@ def require_store(root: Path, current: str, hypothesis: str, entries: Sequence[A
         raise StoreAbsent(_absent(root, current, hypothesis, entries, "does not exist here"))
 
 
+def require_store_of_runs(
+    root: Path, current: str, research_dir: str, run_ids: Sequence[str]
+) -> None:
+    """Before opening `current` for runs named by ID (`rflow diff`, `runs close`, `link`):
+    StoreAbsent when it is an embedded file that does not exist, so opening it would create
+    an empty database. The line names the hypothesis whose runs.yaml lists the first of
+    them and where its runs live; a run no runs.yaml lists gets the store alone."""
+    from researchflow.project import RUNS_FILE
+    from researchflow.runlog import read_runs
+
+    path = sqlite_file(current, root)
+    if path is None or path.exists() or not run_ids:
+        return
+    wanted = set(run_ids)
+    for runs_file in sorted((root / research_dir).glob(f"*/{RUNS_FILE}")):
+        log = read_runs(runs_file)
+        if wanted & log.run_ids():
+            require_store(root, current, log.hypothesis or runs_file.parent.name, log.runs)
+    from researchflow.adapters.git import redact
+
+    here = redact(recorded_store(root, current))
+    raise StoreAbsent(
+        f"run {run_ids[0]}: the MLflow store {here} does not exist here (to reach it: on the "
+        "machine that made it `rflow store export ID -o runs.zip`, here `rflow store import "
+        "runs.zip`; or set MLFLOW_TRACKING_URI to the team's tracking server)"
+    )
+
+
 def require_runs_found(
     root: Path, current: str, hypothesis: str, entries: Sequence[Any], found: Mapping[str, Any]
 ) -> None:
@@ -107,4 +135,5 @@ def _absent(root: Path, current: str, hypothesis: str, entries: Sequence[Any], w
     where = f"the MLflow store {redact(home)}, which {why}"
     if here != home:
         where = f"the MLflow store {redact(home)}; this machine's store {redact(here)} {why}"
-    return f"the {runs} of {hypothesis} live in {where} (to reach them: {reach})"
+    live = "lives" if count == 1 else "live"
+    return f"the {runs} of {hypothesis} {live} in {where} (to reach them: {reach})"

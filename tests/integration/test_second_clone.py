@@ -177,3 +177,51 @@ def test_report_update_in_a_clone_without_the_store_writes_no_missing_verdicts(
     assert "rflow store import" in outcome.stderr
     assert report.read_text(encoding="utf-8") == before
     assert not (clone / ".rflow" / "mlflow.db").exists()
+
+
+def _refused_in_one_line(clone: Path, args: list[str]) -> str:
+    """`rflow ARGS` in the clone: exit 3, one line, and no empty store left behind."""
+    outcome = run_in_process(args, cwd=clone)
+
+    assert outcome.code == 3, outcome.stdout + outcome.stderr
+    said = (outcome.stdout + outcome.stderr).strip().splitlines()
+    assert len(said) == 1, said
+    assert "sqlite:///.rflow/mlflow.db" in said[0] and "does not exist here" in said[0]
+    assert "rflow store import" in said[0] and "MLFLOW_TRACKING_URI" in said[0]
+    assert not (clone / ".rflow" / "mlflow.db").exists()
+    return said[0]
+
+
+def test_diff_in_a_clone_without_the_store_creates_none(experiment: Experiment) -> None:
+    run_id = experiment.runs()[0].run_id
+    clone = clone_of(experiment)
+
+    line = _refused_in_one_line(clone, ["diff", run_id, "0123456789abcdef0123456789abcdef"])
+
+    assert f"of {HYPOTHESIS} live" in line
+
+
+def test_runs_close_in_a_clone_without_the_store_creates_none(experiment: Experiment) -> None:
+    run_id = experiment.runs()[0].run_id
+    clone = clone_of(experiment)
+
+    line = _refused_in_one_line(clone, ["runs", "close", run_id])
+
+    assert f"of {HYPOTHESIS} live" in line
+
+
+def test_runs_close_of_a_run_no_runs_yaml_lists_names_the_store(experiment: Experiment) -> None:
+    clone = clone_of(experiment)
+
+    line = _refused_in_one_line(clone, ["runs", "close", "0123456789abcdef0123456789abcdef"])
+
+    assert line.startswith("rflow: run 0123456789abcdef0123456789abcdef: the MLflow store")
+
+
+def test_link_in_a_clone_without_the_store_creates_none(experiment: Experiment) -> None:
+    run_id = experiment.runs()[0].run_id
+    clone = clone_of(experiment)
+
+    line = _refused_in_one_line(clone, ["link", HYPOTHESIS, run_id])
+
+    assert f"of {HYPOTHESIS} live" in line

@@ -75,11 +75,14 @@ def _label(facts: RunFacts) -> str:
 
 def diff(config: Config, run_a: str, run_b: str) -> DiffResult:
     from researchflow.adapters.mlflow import open_store
+    from researchflow.storeplace import require_store_of_runs
 
     for name, run_id in (("RUN_A", run_a), ("RUN_B", run_b)):
         if not run_id.strip():
             raise UserError(f"{name}: empty (give an MLflow run ID, as runs.yaml lists them)")
-    store = open_store(tracking_uri(config))
+    uri = tracking_uri(config)
+    require_store_of_runs(config.root, uri, config.research_dir, [run_a, run_b])
+    store = open_store(uri)
     store.check()
     found = store.search(sorted({run_a, run_b}))
     for run_id in (run_a, run_b):

@@ -54,6 +54,7 @@ def link(
     `command` replaces the argv read from the runs' tags (a script's run records only its
     file); `exploratory` marks the runs as not evidence."""
     from researchflow.adapters.mlflow import open_store
+    from researchflow.storeplace import require_store, require_store_of_runs
 
     if not run_ids or (hypothesis_id is None and len(run_ids) == 1 and is_valid_id(run_ids[0])):
         raise UserError("no run IDs given (usage: rflow link ID RUN_ID…)")
@@ -61,8 +62,12 @@ def link(
     hypothesis, folder = resolve_hypothesis(config, hypothesis_id, root=root)
     metric_keys, plan_data = predicted_metrics(folder / PLAN_FILE)
     runs_file = folder / RUNS_FILE
-    recorded = read_runs(runs_file).run_ids()
+    log = read_runs(runs_file)
+    recorded = log.run_ids()
     uri = project_store(config)
+    # a clone without the store its runs live in: say where they are, create nothing
+    require_store(root, uri, hypothesis, log.runs)
+    require_store_of_runs(root, uri, config.research_dir, run_ids)
     store = open_store(uri)
     store.check()
     found = store.search(list(dict.fromkeys(run_ids)))

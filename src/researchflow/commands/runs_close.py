@@ -39,12 +39,15 @@ def close(config: Config, run_id: str, status: str = "KILLED") -> CloseResult:
     from researchflow.adapters.mlflow import now_ms, open_store
     from researchflow.pendingruns import forget, left_behind, pending_path
     from researchflow.runlog import RunEntry, append_run, read_runs
+    from researchflow.storeplace import require_store_of_runs
 
     if status not in CLOSING:
         raise UserError(f"--status: {status} (use KILLED or FAILED)")
     if not run_id.strip():
         raise UserError("RUN_ID: empty (give the MLflow run ID that `rflow check` named)")
-    store = open_store(tracking_uri(config))
+    uri = tracking_uri(config)
+    require_store_of_runs(config.root, uri, config.research_dir, [run_id])
+    store = open_store(uri)
     store.check()
     run = store.get_run(run_id)
     if run is None:
