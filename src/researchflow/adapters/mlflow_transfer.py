@@ -64,7 +64,7 @@ def export_runs(
                         experiments[experiment] = client.get_experiment(experiment).name
                     runs.append(_run_record(client, run, experiments[experiment]))
                     if artifacts:
-                        files += _export_artifacts(run.info.artifact_uri, run_id, bundle)
+                        files += _export_artifacts(run.info.artifact_uri, uri, run_id, bundle)
             manifest = {"format": FORMAT, "runs": runs}
             bundle.writestr(MANIFEST, json.dumps(manifest, indent=1, sort_keys=True))
         Path(temporary).replace(output)
@@ -98,21 +98,25 @@ def _run_record(client: Any, run: Any, experiment_name: str) -> dict[str, Any]:
     }
 
 
-def _artifact_repository(artifact_uri: str) -> Any:
+def _artifact_repository(artifact_uri: str, tracking_uri: str) -> Any:
     """The run's artifact store, asked by its URI: MLflow's client caches a repository per
-    run ID for the whole process, and an imported run has the same ID as its original."""
+    run ID for the whole process, and an imported run has the same ID as its original.
+    `tracking_uri` is passed on because an `mlflow-artifacts:` URI is otherwise resolved
+    against the process's global tracking URI, whatever an earlier caller set it to."""
     import os
 
     from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
 
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    return get_artifact_repository(artifact_uri)
+    return get_artifact_repository(artifact_uri, tracking_uri=tracking_uri)
 
 
-def _export_artifacts(artifact_uri: str, run_id: str, bundle: zipfile.ZipFile) -> int:
+def _export_artifacts(
+    artifact_uri: str, tracking_uri: str, run_id: str, bundle: zipfile.ZipFile
+) -> int:
     with tempfile.TemporaryDirectory() as folder:
         try:
-            repository = _artifact_repository(artifact_uri)
+            repository = _artifact_repository(artifact_uri, tracking_uri)
             if not repository.list_artifacts():
                 return 0
             local = Path(repository.download_artifacts("", folder))
@@ -260,5 +264,5 @@ def _import_artifacts(store: Any, path: Path, run_ids: list[str]) -> int:
                 count += 1
             with store._calls():
                 uri = store.client.get_run(run_id).info.artifact_uri
-                _artifact_repository(uri).log_artifacts(str(local))
+                _artifact_repository(uri, store.uri).log_artifacts(str(local))
     return count
