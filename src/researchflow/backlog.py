@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from researchflow.evidence import parse_day
 from researchflow.naming import is_valid_id
 from researchflow.plan import RICE_FACTORS, Rice
 from researchflow.strictkeys import unknown_keys
@@ -65,7 +66,7 @@ class Idea:
         start = self.created
         for entry in self.history:
             if entry.get("event") == "resume":
-                start = max(start, _date_of(entry.get("at")) or start)
+                start = max(start, parse_day(entry.get("at")) or start)
         return max(0, (today - start).days)
 
     def to_yaml(self) -> dict[str, Any]:
@@ -188,19 +189,6 @@ def _history(items: Any, where: str) -> tuple[dict[str, Any], ...]:
                 f"{', '.join(IDEA_EVENTS)} (let `rflow backlog` write it)"
             )
     return tuple(dict(entry) for entry in items)
-
-
-def _date_of(value: Any) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None
 
 
 def render_backlog(ideas: list[Idea]) -> str:

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from researchflow.errors import UserError
-from researchflow.phases import DEFAULT_PHASES
 from researchflow.strictkeys import EXTENSION_PREFIX, suggestion
 
 CONFIG_FILE = "researchflow.yaml"
@@ -24,6 +23,17 @@ DEFAULT_DESIGN_STEPS = (
     "Model evaluation",
 )
 DEFAULT_REPORT_SECTIONS = ("Summary", "Results", "Steps taken", "Code", "Data", "What next")
+
+
+# The lifecycle stages `rflow phase` moves through, each with its deliverable (phases.py)
+DEFAULT_PHASES = (
+    ("research", "what is known: prior work and a feasibility note"),
+    ("data-exploration", "the data understood: an exploration notebook and its quality notes"),
+    ("modelling", "a model and its offline evaluation against the baseline"),
+    ("productization", "the model behind its interface, monitored"),
+    ("ab-test", "the online experiment and its result"),
+    ("results-analysis", "the decision: ship, iterate or stop, with its reasons"),
+)
 
 
 @dataclass(frozen=True)

@@ -211,6 +211,14 @@ def parse_time(value: Any) -> dt.datetime | None:
     return moment.astimezone(dt.UTC)
 
 
+def parse_day(value: Any) -> dt.date | None:
+    """The day of a date, a datetime or an ISO-8601 text (its first ten characters)."""
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
 def _sort_time(value: Any) -> dt.datetime:
     return parse_time(value) or dt.datetime.min.replace(tzinfo=dt.UTC)
 

@@ -13,14 +13,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-DEFAULT_PHASES = (
-    ("research", "what is known: prior work and a feasibility note"),
-    ("data-exploration", "the data understood: an exploration notebook and its quality notes"),
-    ("modelling", "a model and its offline evaluation against the baseline"),
-    ("productization", "the model behind its interface, monitored"),
-    ("ab-test", "the online experiment and its result"),
-    ("results-analysis", "the decision: ship, iterate or stop, with its reasons"),
-)
+from researchflow.evidence import parse_day
 
 
 def current_phase(lifecycle: Iterable[Any]) -> str | None:
@@ -38,7 +31,7 @@ def days_in_phases(lifecycle: Iterable[Any], until: dt.date) -> dict[str, int]:
     spans: dict[str, int] = {}
     current: tuple[str, dt.date] | None = None
     for event in lifecycle:
-        day = _day(event.at)
+        day = parse_day(event.at)
         if day is None:
             continue
         if current is not None and event.event in ("phase", "conclude", "abandon"):
@@ -51,14 +44,3 @@ def days_in_phases(lifecycle: Iterable[Any], until: dt.date) -> dict[str, int]:
         name, since = current
         spans[name] = spans.get(name, 0) + max(0, (until - since).days)
     return spans
-
-
-def _day(value: Any) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None

@@ -18,6 +18,7 @@ import yaml
 from researchflow import safeyaml
 from researchflow.backlog import Idea
 from researchflow.config import SectionsConfig
+from researchflow.evidence import parse_day
 from researchflow.naming import id_from_name, id_number
 from researchflow.phases import current_phase
 from researchflow.plan import (
@@ -152,14 +153,7 @@ class Summary:
 
 def _start_date(plan: Plan) -> dt.date | None:
     start = next((e for e in plan.lifecycle if e.event == "start"), None)
-    return _date(start.at) if start else None
-
-
-def _date(value: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
+    return parse_day(start.at) if start else None
 
 
 def held_days(plan: Summary, today: dt.date) -> int:
@@ -167,7 +161,7 @@ def held_days(plan: Summary, today: dt.date) -> int:
     stops meanwhile."""
     total, since = 0, None
     for event in plan.lifecycle:
-        moment = _date(event.at)
+        moment = parse_day(event.at)
         if moment is None:
             continue
         if event.event == "hold" and since is None:

@@ -54,59 +54,80 @@ STEP_ROLE = {
 }
 
 
-def step_problem(step: str, user: Actor, roles: Roles, shown: str) -> str | None:
-    """The one-line refusal when `user` may not take `step`; None when they may."""
+@dataclass(frozen=True)
+class Refusal:
+    """Why a step is refused: the plan field, the problem and the fix."""
+
+    field: str
+    message: str
+    fix: str
+
+    def line(self, shown: str) -> str:
+        """The one-line error a command prints: `path: field: problem (fix)`."""
+        return f"{shown}: {self.field}: {self.message} ({self.fix})"
+
+
+def step_problem(step: str, user: Actor, roles: Roles) -> Refusal | None:
+    """Why `user` may not take `step`; None when they may."""
     role = STEP_ROLE.get(step)
     if role is None or roles.reason:
         return None
     holder = roles.author if role == "author" else roles.executor
     if not holder or user.is_(holder):
         return None
-    return (
-        f"{shown}: roles.{role}: {step} is the {role}'s step and {user.name} is not the {role} "
-        f"{holder} (run it as {holder}, e.g. RFLOW_USER={holder}, or write why in roles.reason)"
+    return Refusal(
+        f"roles.{role}",
+        f"{step} is the {role}'s step and {user.name} is not the {role} {holder}",
+        f"run it as {holder}, e.g. RFLOW_USER={holder}, or write why in roles.reason",
     )
 
 
-def reviewer_problem(step: str, user: Actor, roles: Roles, shown: str) -> str | None:
-    """`approve` and `signoff`: a named reviewer who is none of author, designer, executor."""
-    for role, name in (
-        ("author", roles.author),
-        ("designer", roles.designer),
-        ("executor", roles.executor),
-    ):
-        if user.is_(name) and (role == "author" or not roles.reason):
-            return (
-                f"{shown}: roles.{role}: {user.name} is the {role} and cannot {step} this "
-                "hypothesis (a reviewer who is none of author, designer and executor does)"
+def reviewer_problem(verb: str, command: str, user: Actor, roles: Roles) -> Refusal | None:
+    """`approve` and `signoff`: a named reviewer who is none of author, designer, executor
+    (a written roles.reason waives designer and executor, never the author)."""
+    if user.is_(roles.author):
+        return Refusal(
+            "roles.author",
+            f"{user.name} wrote this plan and cannot {verb} it",
+            f"a reviewer who is not the author runs `rflow {command}`",
+        )
+    for role, name in (("designer", roles.designer), ("executor", roles.executor)):
+        if user.is_(name) and not roles.reason:
+            return Refusal(
+                f"roles.{role}",
+                f"{user.name} is the {role} and cannot {verb} this plan",
+                "ask another reviewer, or write why in roles.reason",
             )
     if roles.reviewers and not any(user.is_(r) for r in roles.reviewers):
         names = ", ".join(roles.reviewers)
-        return (
-            f"{shown}: roles.reviewers: {user.name} is not a reviewer of this plan "
-            f"(ask {names}, or add {user.name} to roles.reviewers first)"
+        return Refusal(
+            "roles.reviewers",
+            f"{user.name} is not a reviewer of this plan",
+            f"ask {names}, or add {user.name} to roles.reviewers first",
         )
     return None
 
 
-def wip_problem(executor: str, running: list[str], limit: int, shown: str) -> str | None:
+def wip_problem(executor: str, running: list[str], limit: int) -> Refusal | None:
     """Starting one more past the executor's work-in-progress limit needs an override."""
     if len(running) < limit:
         return None
-    return (
-        f"{shown}: roles.executor: {executor} already runs {len(running)} "
-        f"({', '.join(running)}) and the WIP limit is {limit} (finish or `rflow hold` one "
-        'first, or pass --override "why" to record an exception)'
+    return Refusal(
+        "roles.executor",
+        f"{executor} already runs {len(running)} ({', '.join(running)}) and the WIP limit "
+        f"is {limit}",
+        'finish or `rflow hold` one first, or pass --override "why" to record an exception',
     )
 
 
-def timebox_problem(days: int, maximum: int, shown: str) -> str | None:
+def timebox_problem(days: int, maximum: int) -> Refusal | None:
     """Extending past the team's longest timebox needs an override."""
     if days <= maximum:
         return None
-    return (
-        f"{shown}: timebox_days: {days} days is past timebox_max_days {maximum} (split the "
-        'hypothesis, or pass --override "why" to record an exception)'
+    return Refusal(
+        "timebox_days",
+        f"{days} days is past timebox_max_days {maximum}",
+        'split the hypothesis, or pass --override "why" to record an exception',
     )
 
 
@@ -149,12 +170,11 @@ def lifecycle_problems(plan: Plan, line: int, shown: str) -> list[Problem]:
     for index, event in enumerate(plan.lifecycle):
         actor_ = Actor(event.by, frozenset({event.by}))
         if event.event == "signoff":
-            refusal = reviewer_problem("sign off", actor_, roles, shown)
+            refusal = reviewer_problem("sign off on", "signoff", actor_, roles)
         else:
-            refusal = step_problem(event.event, actor_, roles, shown)
+            refusal = step_problem(event.event, actor_, roles)
         if refusal is not None:
-            message = refusal.split(": ", 2)[-1].split(" (", 1)[0]
-            problems.append(Problem(shown, line, f"lifecycle[{index}]", message, fix))
+            problems.append(Problem(shown, line, f"lifecycle[{index}]", refusal.message, fix))
     signed = any(e.event == "signoff" for e in plan.lifecycle)
     if plan.status == "concluded" and not signed:
         problems.append(

@@ -25,6 +25,7 @@ from researchflow.hypotheses import (
 from researchflow.plan import Plan
 from researchflow.project import shown_path
 from researchflow.registration import digest, effective_digest
+from researchflow.steproles import Actor, reviewer_problem
 
 
 @dataclass(frozen=True)
@@ -162,22 +163,8 @@ def _require_agreed_problem(config: Config, plan: Plan) -> None:
 
 
 def _check_approver(plan: Plan, user: str, shown: str) -> None:
-    """The approver is none of author, designer or executor, and a named reviewer."""
-    roles = plan.roles
-    if user == roles.author:
-        raise UserError(
-            f"{shown}: roles.author: {user} wrote this plan and cannot approve it "
-            "(a reviewer who is not the author runs `rflow approve`)"
-        )
-    for role, name in (("designer", roles.designer), ("executor", roles.executor)):
-        if user == name and not roles.reason:
-            raise UserError(
-                f"{shown}: roles.{role}: {user} is the {role} and cannot approve this plan "
-                "(ask another reviewer, or write why in roles.reason)"
-            )
-    if roles.reviewers and user not in roles.reviewers:
-        names = ", ".join(roles.reviewers)
-        raise UserError(
-            f"{shown}: roles.reviewers: {user} is not a reviewer of this plan "
-            f"(ask {names}, or add {user} to roles.reviewers first)"
-        )
+    """The approver is none of author, designer or executor, and a named reviewer (the
+    name exactly as given: RFLOW_USER or git's user.name)."""
+    refusal = reviewer_problem("approve", "approve", Actor(user, frozenset({user})), plan.roles)
+    if refusal is not None:
+        raise UserError(refusal.line(shown))

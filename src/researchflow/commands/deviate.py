@@ -74,9 +74,9 @@ def deviate(config: Config, hypothesis_id: str | None, reason: str) -> DeviateRe
     plan, document = require_valid(replace(result, problems=problems))
     now = digest(document, config.sections)
     user = current_actor(config)
-    refusal = step_problem("deviate", user, plan.roles, shown)
+    refusal = step_problem("deviate", user, plan.roles)
     if refusal is not None:
-        raise UserError(refusal)
+        raise UserError(refusal.line(shown))
     _refuse_loosening(config, path, plan)
     record = {"at": utc_now(), "by": user.name, "reason": reason, "digest": now}
     existing = document.front_matter.get("deviations") or []

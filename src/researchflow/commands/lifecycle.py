@@ -31,6 +31,7 @@ from researchflow.plan import OUTCOMES, STATUSES
 from researchflow.project import REPORT_FILE, shown_path
 from researchflow.steproles import (
     Actor,
+    Refusal,
     reviewer_problem,
     step_problem,
     timebox_problem,
@@ -256,11 +257,11 @@ def _reason(reason: str, option: str = "--reason") -> str:
 
 
 def _over_limit(
-    config: Config, event: str, found_id: str, plan: Any, fields: dict[str, Any], shown: str
-) -> str | None:
+    config: Config, event: str, found_id: str, plan: Any, fields: dict[str, Any]
+) -> Refusal | None:
     """The refusal when `start` passes the WIP limit or `extend` the longest timebox."""
     if event == "extend":
-        return timebox_problem(fields["timebox_days"], config.timebox_max_days, shown)
+        return timebox_problem(fields["timebox_days"], config.timebox_max_days)
     executor = plan.roles.executor
     if event != "start" or not executor:
         return None
@@ -271,7 +272,7 @@ def _over_limit(
         {r.id for r in rows if r.status == "running" and r.executor == executor and r.id}
         - {found_id}
     )
-    return wip_problem(executor, running, config.wip_limit, shown)
+    return wip_problem(executor, running, config.wip_limit)
 
 
 _ADVICE = {
@@ -323,15 +324,15 @@ def _move(
     user = current_actor(config)
     override = _reason(override, "--override") if override is not None else None
     refusal = (
-        reviewer_problem(event, user, plan.roles, shown)
+        reviewer_problem("sign off on", "signoff", user, plan.roles)
         if event == "signoff"
-        else step_problem(event, user, plan.roles, shown)
+        else step_problem(event, user, plan.roles)
     )
-    over = _over_limit(config, event, found_id, plan, fields or {}, shown)
+    over = _over_limit(config, event, found_id, plan, fields or {})
     if refusal is None and override is None:
         refusal = over
     if refusal is not None:
-        raise UserError(refusal)
+        raise UserError(refusal.line(shown))
     record: dict[str, Any] = {"event": event, "at": utc_now(), "by": _as_named(user, plan)}
     if reason is not None:
         record["reason"] = reason
