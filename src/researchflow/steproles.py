@@ -133,13 +133,21 @@ def timebox_problem(days: int, maximum: int) -> Refusal | None:
 
 def approvers(plan: Plan) -> list[str]:
     """The distinct reviewers who approved the registered content: the earlier `reviews`
-    of the same digest, then the approval itself."""
+    of the same digest, then the approval itself; only names the reviewer rules allow
+    (a review written in the author's name counts for nothing)."""
     if plan.approval is None:
         names = [r.by for r in plan.reviews]
     else:
         digest = plan.approval.digest
         names = [r.by for r in plan.reviews if r.digest == digest] + [plan.approval.by]
-    return list(dict.fromkeys(names))
+    eligible = [
+        n for n in names if reviewer_problem("approve", "approve", _named(n), plan.roles) is None
+    ]
+    return list(dict.fromkeys(eligible))
+
+
+def _named(name: str) -> Actor:
+    return Actor(name, frozenset({name}))
 
 
 def team_review_problems(plan: Plan, line: int, shown: str, min_approvals: int) -> list[Problem]:
@@ -168,7 +176,7 @@ def lifecycle_problems(plan: Plan, line: int, shown: str) -> list[Problem]:
     problems: list[Problem] = []
     fix = "the person the plan names takes the step (or write why in roles.reason)"
     for index, event in enumerate(plan.lifecycle):
-        actor_ = Actor(event.by, frozenset({event.by}))
+        actor_ = _named(event.by)
         if event.event == "signoff":
             refusal = reviewer_problem("sign off on", "signoff", actor_, roles)
         else:
@@ -189,9 +197,10 @@ def lifecycle_problems(plan: Plan, line: int, shown: str) -> list[Problem]:
     return problems
 
 
-def lifecycle_authors(commits: Sequence[Any], rules: Any, shown: str) -> list[Problem]:
-    """Each lifecycle entry a merge request added must come in a commit its `by:` person
-    authored (matched like approvals: `people:` e-mails, else the author name)."""
+def entry_authors(commits: Sequence[Any], rules: Any, shown: str, key: str) -> list[Problem]:
+    """Each entry of the plan's list `key` (`lifecycle`, `reviews`) a merge request added must
+    come in a commit its `by:` person authored (matched like approvals: `people:` e-mails,
+    else the author name)."""
     from researchflow.history import same_person, short
 
     problems: list[Problem] = []
@@ -199,19 +208,20 @@ def lifecycle_authors(commits: Sequence[Any], rules: Any, shown: str) -> list[Pr
     for commit in commits:
         if commit.plan is None:
             continue
-        events = commit.plan.lifecycle
-        for index in range(seen, len(events)):
-            event = events[index]
-            if not commit.trusted and not same_person(event.by, commit, rules):
+        entries = getattr(commit.plan, key)
+        for index in range(seen, len(entries)):
+            entry = entries[index]
+            if not commit.trusted and not same_person(entry.by, commit, rules):
+                what = getattr(entry, "event", "approval")
                 problems.append(
                     Problem(
                         shown,
                         1,
-                        f"lifecycle[{index}]",
-                        f"{event.event} by {event.by} was committed in {short(commit.sha)} by "
+                        f"{key}[{index}]",
+                        f"{what} by {entry.by} was committed in {short(commit.sha)} by "
                         f"{commit.author_name} <{commit.author_email}>",
-                        f"{event.by} commits their own step (map their git e-mails in people:)",
+                        f"{entry.by} commits their own step (map their git e-mails in people:)",
                     )
                 )
-        seen = max(seen, len(events))
+        seen = max(seen, len(entries))
     return problems

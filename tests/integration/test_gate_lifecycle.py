@@ -7,6 +7,7 @@ import pytest
 from fixtures.experiment import HYPOTHESIS, Experiment, failing
 from support.cli import run_in_process
 
+from researchflow.document import parse_document
 from researchflow.frontmatter import set_fields
 
 pytestmark = pytest.mark.slow
@@ -61,3 +62,46 @@ def test_a_hand_written_conclusion_by_the_executor_without_sign_off_fails(
         for p in problems
     )
     assert any(p.startswith("lifecycle: concluded without a results sign-off") for p in problems)
+
+
+def _second_review(experiment: Experiment, by: str) -> None:
+    """A team that needs two approvals; a second review written into the plan for `by`."""
+    (experiment.repo / "researchflow.yaml").write_text(
+        "review: {min_approvals: 2}\n", encoding="utf-8"
+    )
+    plan = experiment.folder / "plan.qmd"
+    text = plan.read_text(encoding="utf-8").replace("reviewers: [dave]", "reviewers: [dave, erin]")
+    approval = parse_document(text).front_matter["approval"]
+    review = {"by": by, "at": approval["at"], "digest": approval["digest"]}
+    plan.write_text(set_fields(text, {"reviews": [review]}), encoding="utf-8")
+
+
+def test_a_second_review_committed_by_its_reviewer_satisfies_team_review(
+    experiment: Experiment,
+) -> None:
+    _second_review(experiment, "erin")
+    experiment.commit("H-001: erin's review", author="erin")
+
+    assert failing(experiment.check()).get("plan") is None
+
+
+def test_a_second_review_forged_in_a_reviewers_name_fails(experiment: Experiment) -> None:
+    _second_review(experiment, "erin")
+    experiment.commit("H-001: a review, written by the author")
+
+    problems = failing(experiment.check())["plan"]
+
+    assert any(
+        p.startswith("reviews[0]: approval by erin was committed in ")
+        and "by Alice Author <alice@example.com>" in p
+        for p in problems
+    )
+
+
+def test_a_review_in_the_authors_name_counts_for_nothing(experiment: Experiment) -> None:
+    _second_review(experiment, "alice")
+    experiment.commit("H-001: the author reviews", author="alice")
+
+    problems = failing(experiment.check())["plan"]
+
+    assert any(p.startswith("approval: approved by 1 of the 2 reviewers") for p in problems)

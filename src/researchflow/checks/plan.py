@@ -38,14 +38,15 @@ def check(ctx: HypothesisContext) -> CheckResult:
 
 
 def _lifecycle(ctx: HypothesisContext, document: Any) -> list[Problem]:
-    """Each lifecycle step by its role, a concluded hypothesis signed off, and each step the
-    merge request added committed by the person it names."""
+    """Each lifecycle step by its role, a concluded hypothesis signed off, and each step or
+    team-review approval the merge request added committed by the person it names."""
     from researchflow.history import IdentityRules
-    from researchflow.steproles import lifecycle_authors, lifecycle_problems
+    from researchflow.steproles import entry_authors, lifecycle_problems
 
     shown = ctx.rel(PLAN_FILE)
     problems = lifecycle_problems(ctx.plan, document.line_of("lifecycle"), shown)
-    if ctx.plan.lifecycle:
-        rules = IdentityRules(ctx.config.people_map)
-        problems += lifecycle_authors(ctx.history.commits, rules, shown)
+    rules = IdentityRules(ctx.config.people_map)
+    for key in ("lifecycle", "reviews"):
+        if getattr(ctx.plan, key):
+            problems += entry_authors(ctx.history.commits, rules, shown, key)
     return problems
