@@ -87,8 +87,8 @@ def copy_runs(repo: Path, count: int) -> None:
     from fixtures.experiment import FOLDER, HYPOTHESIS
     from mlflow.tracking import MlflowClient
 
-    from researchflow.config import load_config, tracking_uri
-    from researchflow.runlog import append_run, read_runs, utc_timestamp
+    from researchflow.documents.config import load_config, tracking_uri
+    from researchflow.documents.runlog import append_run, read_runs, utc_timestamp
 
     runs_path = repo / FOLDER / "runs.yaml"
     [real] = read_runs(runs_path).runs

@@ -6,9 +6,9 @@ demo_fail() { echo "demo step 40: $*" >&2; exit 1; }
 # What the earlier steps left: the hypothesis of the current branch and its runs.
 H_INFO="$(python - <<'PY'
 import sys
-from researchflow.config import load_config
-from researchflow.errors import RflowError
-from researchflow.hypotheses import resolve_hypothesis
+from researchflow.documents.config import load_config
+from researchflow.base.errors import RflowError
+from researchflow.process.hypotheses import resolve_hypothesis
 try:
     config = load_config()
     hypothesis_id, folder = resolve_hypothesis(config, None)
@@ -24,8 +24,8 @@ if grep -q '^status: draft' "$H_DIR/plan.qmd"; then
   python - "$H_DIR/plan.qmd" <<'PY'
 import sys
 from pathlib import Path
-from researchflow.document import parse_document
-from researchflow.frontmatter import set_fields
+from researchflow.documents.document import parse_document
+from researchflow.documents.frontmatter import set_fields
 
 path = Path(sys.argv[1])
 text = path.read_text(encoding="utf-8")
@@ -93,7 +93,7 @@ fi
 IFS=$'\t' read -r H_AUTHOR H_REVIEWER < <(python - "$H_DIR/plan.qmd" <<'PY'
 import sys
 from pathlib import Path
-from researchflow.plan import read_plan
+from researchflow.documents.plan import read_plan
 plan = read_plan(Path(sys.argv[1]).read_text(encoding="utf-8"), sys.argv[1]).plan
 print(plan.roles.author, (plan.roles.reviewers or ("-",))[0], sep="\t")
 PY

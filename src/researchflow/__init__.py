@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from researchflow.tracking import ActiveRun
+    from researchflow.runs.tracking import ActiveRun
 
 __version__ = "0.1.0"
 
@@ -36,7 +36,7 @@ def run(
         with researchflow.run("H-007") as active:
             mlflow.log_metric("recall_at_10", 0.45)
     """
-    from researchflow.tracking import linked_run
+    from researchflow.runs.tracking import linked_run
 
     with linked_run(
         hypothesis_id, allow_dirty=allow_dirty, command=command, root=root, record=record

@@ -13,16 +13,16 @@ from typing import TYPE_CHECKING
 import click
 
 from researchflow import __version__
-from researchflow.errors import EXIT_USAGE, RflowError
+from researchflow.base.errors import EXIT_USAGE, RflowError
 
 if TYPE_CHECKING:
-    from researchflow.config import Config
+    from researchflow.documents.config import Config
 
 JSON_HELP = "Print machine-readable JSON instead of text."
 
 
 def _config() -> Config:
-    from researchflow.config import load_config
+    from researchflow.documents.config import load_config
 
     return load_config()
 
@@ -63,8 +63,8 @@ def validate(paths: tuple[Path, ...], as_json: bool) -> int:
 
     Example: rflow validate research/H-007-graded-target/plan.qmd
     """
+    from researchflow.base.output import emit
     from researchflow.commands.validate import validate as run_validate
-    from researchflow.output import emit
 
     result = run_validate(_config(), list(paths))
     emit(result, as_json=as_json)
@@ -100,8 +100,8 @@ def init(with_dvc: bool, gitlab_ci: bool, install_hook: bool, as_json: bool) -> 
 
     Example: cd my-project && rflow init
     """
+    from researchflow.base.output import emit
     from researchflow.commands.init import init as run_init
-    from researchflow.output import emit
 
     result = run_init(_config(), with_dvc=with_dvc, gitlab_ci=gitlab_ci, install_hook=install_hook)
     emit(result, as_json=as_json)
@@ -150,8 +150,8 @@ def new_hypothesis(
 
     Example: rflow new-hypothesis "Graded target improves recall" --rice 3,3,2,3 --reviewer dave
     """
+    from researchflow.base.output import emit
     from researchflow.commands.new_hypothesis import new_hypothesis as run_new
-    from researchflow.output import emit
 
     result = run_new(
         _config(),
@@ -296,8 +296,8 @@ def run(
 
     Example: rflow run --repeat 10 --jobs 2 H-007
     """
+    from researchflow.base.output import emit
     from researchflow.commands.run import run as run_command
-    from researchflow.output import emit
 
     outcome = run_command(
         _config(),
@@ -338,9 +338,9 @@ def link(args: tuple[str, ...], command: str | None, exploratory: bool, as_json:
 
     Example: rflow link H-007 3f2a9c0d4e5b6a7f8091a2b3c4d5e6f7
     """
+    from researchflow.base.output import emit
     from researchflow.commands.link import link as run_link
     from researchflow.commands.run import split_arguments
-    from researchflow.output import emit
 
     hypothesis_id, run_ids = split_arguments(args)
     argv = None
@@ -377,8 +377,8 @@ def runs_retire(run_id: str, reason: str, as_json: bool) -> int:
 
     Example: rflow runs retire 3f2a9c0d4e5b6a7f8091a2b3c4d5e6f7 --reason "ran on the test split"
     """
+    from researchflow.base.output import emit
     from researchflow.commands.runs_retire import retire
-    from researchflow.output import emit
 
     emit(retire(_config(), run_id, reason), as_json=as_json)
     return 0
@@ -395,8 +395,8 @@ def runs_note(run_id: str, text: str, as_json: bool) -> int:
 
     Example: rflow runs note 3f2a9c0d4e5b6a7f8091a2b3c4d5e6f7 "lr 0.1 diverged after epoch 3"
     """
+    from researchflow.base.output import emit
     from researchflow.commands.runs_note import note
-    from researchflow.output import emit
 
     emit(note(_config(), run_id, text), as_json=as_json)
     return 0
@@ -421,8 +421,8 @@ def runs_close(run_id: str, status: str, as_json: bool) -> int:
 
     Example: rflow runs close 3f2a9c0d4e5b6a7f8091a2b3c4d5e6f7
     """
+    from researchflow.base.output import emit
     from researchflow.commands.runs_close import close
-    from researchflow.output import emit
 
     emit(close(_config(), run_id, status), as_json=as_json)
     return 0
@@ -453,8 +453,8 @@ def store_export(hypothesis_id: str | None, output: Path, no_artifacts: bool, as
 
     Example: rflow store export H-007 -o H-007-runs.zip
     """
+    from researchflow.base.output import emit
     from researchflow.commands.store import export
-    from researchflow.output import emit
 
     emit(export(_config(), hypothesis_id, output, artifacts=not no_artifacts), as_json=as_json)
     return 0
@@ -469,8 +469,8 @@ def store_import(bundle: Path, as_json: bool) -> int:
 
     Example: rflow store import H-007-runs.zip && rflow check H-007
     """
+    from researchflow.base.output import emit
     from researchflow.commands.store import import_
-    from researchflow.output import emit
 
     emit(import_(_config(), bundle), as_json=as_json)
     return 0
@@ -492,8 +492,8 @@ def approve(hypothesis_id: str | None, as_json: bool) -> int:
 
     Example: RFLOW_USER=dave rflow approve H-007
     """
+    from researchflow.base.output import emit
     from researchflow.commands.approve import approve as run_approve
-    from researchflow.output import emit
 
     emit(run_approve(_config(), hypothesis_id), as_json=as_json)
     return 0
@@ -512,8 +512,8 @@ def deviate(hypothesis_id: str | None, reason: str, as_json: bool) -> int:
 
     Example: rflow deviate H-007 --reason "responses.csv lost March; window moved a week"
     """
+    from researchflow.base.output import emit
     from researchflow.commands.deviate import deviate as run_deviate
-    from researchflow.output import emit
 
     emit(run_deviate(_config(), hypothesis_id, reason), as_json=as_json)
     return 0
@@ -541,8 +541,8 @@ def start(hypothesis_id: str | None, override: str | None, as_json: bool) -> int
 
     Example: RFLOW_USER=carol rflow start H-007
     """
+    from researchflow.base.output import emit
     from researchflow.commands.lifecycle import start as run_start
-    from researchflow.output import emit
 
     emit(run_start(_config(), hypothesis_id, override), as_json=as_json)
     return 0
@@ -560,8 +560,8 @@ def hold(hypothesis_id: str | None, reason: str, as_json: bool) -> int:
 
     Example: rflow hold H-007 --reason "waiting for the March data export"
     """
+    from researchflow.base.output import emit
     from researchflow.commands.lifecycle import hold as run_hold
-    from researchflow.output import emit
 
     emit(run_hold(_config(), hypothesis_id, reason), as_json=as_json)
     return 0
@@ -575,8 +575,8 @@ def resume(hypothesis_id: str | None, as_json: bool) -> int:
 
     Example: rflow resume H-007
     """
+    from researchflow.base.output import emit
     from researchflow.commands.lifecycle import resume as run_resume
-    from researchflow.output import emit
 
     emit(run_resume(_config(), hypothesis_id), as_json=as_json)
     return 0
@@ -616,8 +616,8 @@ def conclude(
     Example: rflow conclude H-007 --conclusion "graded target lifts recall@10 by 0.03"
     --decision ship --decision-reason "beats the baseline at equal latency"
     """
+    from researchflow.base.output import emit
     from researchflow.commands.lifecycle import conclude as run_conclude
-    from researchflow.output import emit
 
     result = run_conclude(
         _config(),
@@ -640,8 +640,8 @@ def abandon(hypothesis_id: str | None, reason: str, as_json: bool) -> int:
 
     Example: rflow abandon H-007 --reason "the data source was retired"
     """
+    from researchflow.base.output import emit
     from researchflow.commands.lifecycle import abandon as run_abandon
-    from researchflow.output import emit
 
     emit(run_abandon(_config(), hypothesis_id, reason), as_json=as_json)
     return 0
@@ -669,8 +669,8 @@ def extend(
 
     Example: rflow extend H-007 --days 3 --reason "the March data arrived late"
     """
+    from researchflow.base.output import emit
     from researchflow.commands.lifecycle import extend as run_extend
-    from researchflow.output import emit
 
     emit(run_extend(_config(), hypothesis_id, days, reason, override), as_json=as_json)
     return 0
@@ -690,8 +690,8 @@ def shipped(hypothesis_id: str | None, result: str, plan_b: str, as_json: bool) 
     Example: rflow shipped H-007 --result "A/B: retention +1.8 % over 4 weeks"
     --plan-b "fall back to the tenure rule if retention drops below control"
     """
+    from researchflow.base.output import emit
     from researchflow.commands.lifecycle import shipped as run_shipped
-    from researchflow.output import emit
 
     emit(run_shipped(_config(), hypothesis_id, result, plan_b), as_json=as_json)
     return 0
@@ -710,8 +710,8 @@ def phase_command(args: tuple[str, ...], as_json: bool) -> int:
 
     Example: rflow phase H-007 modelling
     """
+    from researchflow.base.output import emit
     from researchflow.commands.lifecycle import phase
-    from researchflow.output import emit
 
     if len(args) > 2:
         raise click.UsageError("give [ID] PHASE, e.g. rflow phase H-007 modelling")
@@ -732,8 +732,8 @@ def signoff(hypothesis_id: str | None, as_json: bool) -> int:
 
     Example: RFLOW_USER=dave rflow signoff H-007
     """
+    from researchflow.base.output import emit
     from researchflow.commands.lifecycle import signoff as run_signoff
-    from researchflow.output import emit
 
     emit(run_signoff(_config(), hypothesis_id), as_json=as_json)
     return 0
@@ -778,8 +778,8 @@ def idea(
 
     Example: rflow idea "Graded target improves recall" --rice 3,3,2,3
     """
+    from researchflow.base.output import emit
     from researchflow.commands.idea import idea as run_idea
-    from researchflow.output import emit
 
     result = run_idea(
         _config(), title, rice=rice, author=author, serves=serves, base=base, push=not no_push
@@ -812,8 +812,8 @@ def groom(
 
     Example: rflow groom H-012 --executor carol --reviewer dave
     """
+    from researchflow.base.output import emit
     from researchflow.commands.new_hypothesis import new_hypothesis as run_new
-    from researchflow.output import emit
 
     result = run_new(
         _config(),
@@ -853,8 +853,8 @@ def digest(
 
     Example: rflow digest --since 7d --post-issue 12
     """
+    from researchflow.base.output import emit
     from researchflow.commands.digest import digest as run_digest
-    from researchflow.output import emit
 
     end = None
     if until is not None:
@@ -896,8 +896,8 @@ def report(hypothesis_id: str | None, update: bool, primary: str | None, as_json
     Example: rflow report H-007 --update
     Example: rflow report H-007 --primary 3f2a9c0d4e5b6a7f8091a2b3c4d5e6f7
     """
+    from researchflow.base.output import emit
     from researchflow.commands.report import report as run_report
-    from researchflow.output import emit
 
     emit(run_report(_config(), hypothesis_id, update=update, primary=primary), as_json=as_json)
     return 0
@@ -931,8 +931,8 @@ def render(
 
     Example: rflow render H-007 --to pdf
     """
+    from researchflow.base.output import emit
     from researchflow.commands.render import render_plans
-    from researchflow.output import emit
 
     result = render_plans(_config(), hypothesis_id, which=only, to=to, output_dir=output_dir)
     emit(result, as_json=as_json)
@@ -949,8 +949,8 @@ def registration_hook(paths: tuple[Path, ...], as_json: bool) -> int:
 
     Example: rflow registration-hook research/H-007-graded-target/plan.qmd
     """
+    from researchflow.base.output import emit
     from researchflow.commands.registration_hook import check_registration
-    from researchflow.output import emit
 
     result = check_registration(_config(), list(paths))
     emit(result, as_json=as_json)
@@ -1040,8 +1040,8 @@ def check(
 
     Example: rflow check --changed --rerun --junit rflow-junit.xml --markdown rflow-summary.md
     """
+    from researchflow.base.output import emit
     from researchflow.commands.check import check as run_check
-    from researchflow.output import emit
 
     outcome = run_check(
         _config(),
@@ -1070,8 +1070,8 @@ def check_notebooks(paths: tuple[Path, ...], as_json: bool) -> int:
 
     Example: rflow check-notebooks research/H-007-graded-target/explore.ipynb
     """
+    from researchflow.base.output import emit
     from researchflow.commands.notebooks import check_notebooks as run_notebooks
-    from researchflow.output import emit
 
     result = run_notebooks(list(paths))
     emit(result, as_json=as_json)
@@ -1112,8 +1112,8 @@ def _backlog_step(event: str, help_text: str, with_rice: bool = False) -> None:
         no_push: bool,
         as_json: bool,
     ) -> int:
+        from researchflow.base.output import emit
         from researchflow.commands.backlog import change
-        from researchflow.output import emit
 
         result = change(
             _config(), idea_id, event, reason=reason, rice=rice, base=base, push=not no_push
@@ -1145,8 +1145,8 @@ def power(hypothesis_id: str | None, as_json: bool) -> int:
 
     Example: rflow power H-007
     """
+    from researchflow.base.output import emit
     from researchflow.commands.power import power as run_power
-    from researchflow.output import emit
 
     emit(run_power(_config(), hypothesis_id), as_json=as_json)
     return 0
@@ -1169,8 +1169,8 @@ def diff_runs(run_a: str, run_b: str, as_json: bool) -> int:
 
     Example: rflow diff 3f2a9c0d4e5b6a7f8091a2b3c4d5e6f7 8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d
     """
+    from researchflow.base.output import emit
     from researchflow.commands.diff import diff as run_diff
-    from researchflow.output import emit
 
     emit(run_diff(_config(), run_a, run_b), as_json=as_json)
     return 0
@@ -1205,8 +1205,8 @@ def export_record(
 
     Example: rflow export H-007 -o H-007-record.zip && rflow export --verify H-007-record.zip
     """
+    from researchflow.base.output import emit
     from researchflow.commands.export import export, verify
-    from researchflow.output import emit
 
     if verify_path is not None:
         if output is not None or hypothesis_id is not None:
@@ -1241,8 +1241,8 @@ def status(by: str | None, as_json: bool) -> int:
 
     Example: rflow status --json
     """
+    from researchflow.base.output import emit
     from researchflow.commands.status import status as run_status
-    from researchflow.output import emit
 
     emit(run_status(_config(), by_metric=by == "metric"), as_json=as_json)
     return 0
@@ -1261,8 +1261,8 @@ def rank(include_all: bool, as_json: bool) -> int:
 
     Example: rflow rank
     """
+    from researchflow.base.output import emit
     from researchflow.commands.rank import rank as run_rank
-    from researchflow.output import emit
 
     emit(run_rank(_config(), include_all=include_all), as_json=as_json)
     return 0
@@ -1299,8 +1299,8 @@ def board(html: Path | None, swimlanes: bool, digest_link: str | None, as_json: 
 
     Example: rflow board --html board.html
     """
+    from researchflow.base.output import emit
     from researchflow.commands.board import board as run_board
-    from researchflow.output import emit
 
     config = _config()
     if html is None:
@@ -1321,8 +1321,8 @@ def doctor(as_json: bool) -> int:
 
     Example: rflow doctor
     """
+    from researchflow.base.output import emit
     from researchflow.commands.doctor import doctor as run_doctor
-    from researchflow.output import emit
 
     result = run_doctor(_config())
     emit(result, as_json=as_json)
@@ -1331,7 +1331,7 @@ def doctor(as_json: bool) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the command and turn its outcome into one exit code."""
-    from researchflow.safetext import terminal
+    from researchflow.base.safetext import terminal
 
     args = sys.argv[1:] if argv is None else argv
     _session.debug = False

@@ -29,10 +29,10 @@ from fixtures.plans import GOOD_BODY, GOOD_FRONT_MATTER
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from researchflow import safetext
-from researchflow.document import DocumentError, parse_document
-from researchflow.errors import UserError
-from researchflow.runlog import parse_runs
+from researchflow.base import safetext
+from researchflow.base.errors import UserError
+from researchflow.documents.document import DocumentError, parse_document
+from researchflow.documents.runlog import parse_runs
 
 EXAMPLES = int(os.environ.get("RFLOW_FUZZ_EXAMPLES", "30"))
 FUZZ = settings(

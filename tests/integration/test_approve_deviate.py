@@ -9,9 +9,9 @@ import pytest
 from fixtures.plans import plan_text, write_plan
 from support.git import git
 
-from researchflow.config import SectionsConfig
-from researchflow.document import parse_document
-from researchflow.registration import digest
+from researchflow.documents.config import SectionsConfig
+from researchflow.documents.document import parse_document
+from researchflow.documents.registration import digest
 
 PLAN = "research/H-007-graded-target/plan.qmd"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fixtures.hypothesis_branches import Hyp, add_hypotheses, commit_on_main
 
-from researchflow.plan import STATUSES
+from researchflow.documents.plan import STATUSES
 
 TODAY = dt.date.today()
 

@@ -12,7 +12,7 @@ from support.git import git
 
 from researchflow.checks.context import CheckOptions
 from researchflow.checks.runner import run_checks
-from researchflow.config import load_config
+from researchflow.documents.config import load_config
 
 
 def notebook_results(repo: Path, execute: bool):

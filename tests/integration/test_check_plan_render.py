@@ -10,7 +10,7 @@ from fixtures.gate_plans import plan_text, write_plan
 
 from researchflow.checks.context import CheckOptions
 from researchflow.checks.runner import run_checks
-from researchflow.config import load_config
+from researchflow.documents.config import load_config
 
 
 def level(repo: Path, name: str, hypothesis: str = "H-001"):

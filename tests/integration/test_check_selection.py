@@ -8,9 +8,9 @@ import pytest
 from fixtures.gate_plans import write_plan
 from support.git import git
 
+from researchflow.base.errors import UserError
 from researchflow.checks import selection
-from researchflow.config import load_config
-from researchflow.errors import UserError
+from researchflow.documents.config import load_config
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ def test_a_clean_experiment_passes_every_level(experiment) -> None:
 def store(experiment):
     from mlflow.tracking import MlflowClient
 
-    from researchflow.config import load_config, tracking_uri
+    from researchflow.documents.config import load_config, tracking_uri
 
     return MlflowClient(tracking_uri(load_config(experiment.repo)))
 
@@ -97,7 +97,7 @@ def test_run_whose_commit_is_not_an_ancestor_of_head_fails_provenance(experiment
 def test_run_linked_from_another_hypothesis_fails_provenance(experiment) -> None:
     import dataclasses
 
-    from researchflow.runlog import append_run
+    from researchflow.documents.runlog import append_run
 
     [run] = experiment.runs()
     client = store(experiment)

@@ -59,9 +59,9 @@ def test_run_and_link_record_the_real_path_and_pass_provenance(odd_data: Path) -
     from mlflow.tracking import MlflowClient
 
     import researchflow
-    from researchflow.config import load_config, tracking_uri
-    from researchflow.runlog import read_runs
-    from researchflow.tracking import data_from_tags
+    from researchflow.documents.config import load_config, tracking_uri
+    from researchflow.documents.runlog import read_runs
+    from researchflow.runs.tracking import data_from_tags
 
     assert rflow_in(odd_data, "run", "H-001") == 0  # the registered `python train.py`
     commit_all(odd_data, "a run")

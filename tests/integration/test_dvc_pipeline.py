@@ -51,7 +51,7 @@ def test_pipeline_run_reports_and_reproduces_from_raw_inputs_alone(pipeline_proj
     # plots are run artifacts; MLflow writes nothing into the working tree
     from mlflow.tracking import MlflowClient
 
-    from researchflow.config import load_config, tracking_uri
+    from researchflow.documents.config import load_config, tracking_uri
 
     client = MlflowClient(tracking_uri(load_config(project.repo)))
     plots = [a.path for a in client.list_artifacts(run.run_id, "eval/plots/sklearn/roc")]

@@ -11,7 +11,7 @@ from fixtures.dvc_repo import dvc
 from support.git import git
 
 from researchflow.adapters.dvc import data_versions, is_available
-from researchflow.runlog import read_runs
+from researchflow.documents.runlog import read_runs
 
 
 def recorded(path: Path, key: str = "outs", stage: str | None = None) -> str:

@@ -12,7 +12,7 @@ import pytest
 from fixtures.small_disk import fill_bytes, fill_inodes
 from support.git import git
 
-from researchflow import fileio
+from researchflow.base import fileio
 
 
 def assert_nothing_left(root: Path, why: object = "") -> None:

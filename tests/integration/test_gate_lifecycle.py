@@ -7,8 +7,8 @@ import pytest
 from fixtures.experiment import HYPOTHESIS, Experiment, failing
 from support.cli import run_in_process
 
-from researchflow.document import parse_document
-from researchflow.frontmatter import set_fields
+from researchflow.documents.document import parse_document
+from researchflow.documents.frontmatter import set_fields
 
 pytestmark = pytest.mark.slow
 

@@ -24,7 +24,7 @@ from fixtures.gate_plans import plan_text
 def store(experiment):
     from mlflow.tracking import MlflowClient
 
-    from researchflow.config import load_config, tracking_uri
+    from researchflow.documents.config import load_config, tracking_uri
 
     return MlflowClient(tracking_uri(load_config(experiment.repo)))
 
@@ -50,7 +50,7 @@ def plan_path(experiment) -> Path:
 
 def set_plan(experiment, **fields) -> str:
     """Write front-matter fields of the plan as an editor would; returns the new text."""
-    from researchflow.frontmatter import set_fields
+    from researchflow.documents.frontmatter import set_fields
 
     path = plan_path(experiment)
     text = set_fields(path.read_text(encoding="utf-8"), fields)
@@ -59,9 +59,9 @@ def set_plan(experiment, **fields) -> str:
 
 
 def current_digest(experiment) -> str:
-    from researchflow.config import SectionsConfig
-    from researchflow.document import parse_document
-    from researchflow.registration import digest
+    from researchflow.documents.config import SectionsConfig
+    from researchflow.documents.document import parse_document
+    from researchflow.documents.registration import digest
 
     return digest(parse_document(plan_path(experiment).read_bytes()), SectionsConfig())
 
@@ -77,7 +77,7 @@ def back_to_review(experiment) -> None:
 
 
 def front(experiment) -> dict:
-    from researchflow.document import parse_document
+    from researchflow.documents.document import parse_document
 
     return parse_document(plan_path(experiment).read_bytes()).front_matter
 
@@ -93,8 +93,8 @@ def approval_edit(experiment, **changes) -> None:
 def test_an_open_experiment_with_an_early_run_and_a_deviation_passes_every_level(
     open_experiment,
 ) -> None:
-    from researchflow.config import load_config
-    from researchflow.report import gather_inputs
+    from researchflow.documents.config import load_config
+    from researchflow.views.report import gather_inputs
 
     result = open_experiment.check("--rerun")
     assert failing(result) == {}, failing(result)
@@ -231,7 +231,7 @@ def test_an_approval_time_moved_earlier_than_the_plan_fails_registration(experim
 
 
 def test_a_shallow_clone_is_named_as_shallow(experiment, tmp_path: Path) -> None:
-    from researchflow.config import load_config, tracking_uri
+    from researchflow.documents.config import load_config, tracking_uri
 
     uri = tracking_uri(load_config(experiment.repo))
     clone = tmp_path / "shallow"
@@ -266,9 +266,9 @@ def test_history_without_a_target_branch_fails_closed_saying_why(experiment) -> 
 def test_started_moved_in_runs_yaml_fails_provenance_and_the_run_stays_exploratory(
     open_experiment,
 ) -> None:
-    from researchflow.config import load_config
-    from researchflow.report import gather_inputs
-    from researchflow.runlog import read_runs, render_runs
+    from researchflow.documents.config import load_config
+    from researchflow.documents.runlog import read_runs, render_runs
+    from researchflow.views.report import gather_inputs
 
     runs_file = open_experiment.folder / "runs.yaml"
     early, later = read_runs(runs_file).runs
@@ -286,7 +286,7 @@ def test_started_moved_in_runs_yaml_fails_provenance_and_the_run_stays_explorato
 
 
 def test_a_run_deleted_from_runs_yaml_and_the_store_still_counts(open_experiment) -> None:
-    from researchflow.runlog import read_runs, render_runs
+    from researchflow.documents.runlog import read_runs, render_runs
 
     runs_file = open_experiment.folder / "runs.yaml"
     early, later = read_runs(runs_file).runs
@@ -326,8 +326,8 @@ def test_a_metric_overwritten_after_the_run_ended_backs_no_verdict(experiment) -
         and "an edit, not a result, so it backs no verdict" in p
         for p in problems
     ), problems
-    from researchflow.config import load_config
-    from researchflow.report import gather_inputs
+    from researchflow.documents.config import load_config
+    from researchflow.views.report import gather_inputs
 
     inputs = gather_inputs(load_config(experiment.repo), HYPOTHESIS)
     assert inputs.primary_run is None
@@ -340,7 +340,7 @@ def test_a_metric_overwritten_after_the_run_ended_backs_no_verdict(experiment) -
     ids=["a one-liner", "no command"],
 )
 def test_the_rerun_executes_the_registered_command_not_runs_yaml_s(experiment, command) -> None:
-    from researchflow.runlog import read_runs, render_runs
+    from researchflow.documents.runlog import read_runs, render_runs
 
     runs_file = experiment.folder / "runs.yaml"
     [run] = read_runs(runs_file).runs
@@ -375,8 +375,8 @@ def test_a_run_of_another_command_is_exploratory(experiment) -> None:
 
     assert rflow_in(experiment.repo, "run", HYPOTHESIS, "--", sys.executable, "train.py") == 0
     experiment.commit("a run by hand")
-    from researchflow.config import load_config
-    from researchflow.report import gather_inputs
+    from researchflow.documents.config import load_config
+    from researchflow.views.report import gather_inputs
 
     inputs = gather_inputs(load_config(experiment.repo), HYPOTHESIS)
     second = inputs.classified[1]
@@ -397,8 +397,8 @@ def test_a_hand_made_run_adopted_with_link_backs_no_verdict(experiment) -> None:
     assert rflow_in(experiment.repo, "report", HYPOTHESIS, "--update") == 0
     experiment.commit("report it")
     assert failing(experiment.check()) == {}
-    from researchflow.config import load_config
-    from researchflow.report import gather_inputs
+    from researchflow.documents.config import load_config
+    from researchflow.views.report import gather_inputs
 
     inputs = gather_inputs(load_config(experiment.repo), HYPOTHESIS)
     assert inputs.primary_run == run.run_id  # the real run, not the invented 9.0

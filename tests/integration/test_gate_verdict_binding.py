@@ -53,10 +53,10 @@ def _deviate_and_report(experiment: Experiment, edit, reason: str) -> str:
 def _hand_written_deviation(plan, reason: str) -> None:
     import datetime as dt
 
-    from researchflow.config import SectionsConfig
-    from researchflow.document import parse_document
-    from researchflow.frontmatter import set_fields
-    from researchflow.registration import digest
+    from researchflow.documents.config import SectionsConfig
+    from researchflow.documents.document import parse_document
+    from researchflow.documents.frontmatter import set_fields
+    from researchflow.documents.registration import digest
 
     text = plan.read_text(encoding="utf-8")
     document = parse_document(text.encode("utf-8"))
@@ -71,8 +71,8 @@ def _hand_written_deviation(plan, reason: str) -> None:
 
 
 def _verdicts(experiment: Experiment) -> dict[str, str]:
-    from researchflow.config import load_config
-    from researchflow.report import gather_inputs, judge_all
+    from researchflow.documents.config import load_config
+    from researchflow.views.report import gather_inputs, judge_all
 
     inputs = gather_inputs(load_config(experiment.repo), HYPOTHESIS)
     return {metric: j.verdict for metric, j in judge_all(inputs).items()}

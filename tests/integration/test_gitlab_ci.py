@@ -54,7 +54,7 @@ def test_a_broken_plan_fails_the_job_and_the_junit_names_the_plan_check(
 def test_the_job_passes_a_good_hypothesis_and_fails_a_tampered_one(
     experiment, gitlab_ci_local
 ) -> None:
-    from researchflow.config import load_config, tracking_uri
+    from researchflow.documents.config import load_config, tracking_uri
 
     store = {"MLFLOW_TRACKING_URI": tracking_uri(load_config(experiment.repo))}
     good = gitlab_ci_local(experiment.repo, variables=store)

@@ -11,7 +11,7 @@ import pytest
 from fixtures.plans import write_plan
 from support.git import git
 
-from researchflow.runlog import read_runs
+from researchflow.documents.runlog import read_runs
 
 RUNS = Path("research/H-001-demo/runs.yaml")
 

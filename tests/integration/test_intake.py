@@ -9,8 +9,8 @@ from pathlib import Path
 from fixtures.git_remote import ClonedRepo
 from support.git import git
 
-from researchflow.backlog import parse_backlog
-from researchflow.document import parse_document
+from researchflow.documents.document import parse_document
+from researchflow.process.backlog import parse_backlog
 
 
 def _idea(rflow, title: str, rice: str = "3,3,2,3", *extra: str) -> dict:

@@ -10,7 +10,7 @@ import pytest
 from fixtures.plans import write_plan
 from support.git import git
 
-from researchflow.document import parse_document
+from researchflow.documents.document import parse_document
 
 PLAN = "research/H-007-graded-target/plan.qmd"
 

@@ -8,7 +8,7 @@ import pytest
 from support.git import git
 
 import researchflow
-from researchflow.runlog import read_runs
+from researchflow.documents.runlog import read_runs
 
 RUNS = Path("research/H-001-demo/runs.yaml")
 

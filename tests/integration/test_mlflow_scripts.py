@@ -86,7 +86,7 @@ def wine_table(path: Path) -> None:
 def experiment_runs(repo: Path):
     from mlflow.tracking import MlflowClient
 
-    from researchflow.config import load_config, tracking_uri
+    from researchflow.documents.config import load_config, tracking_uri
 
     client = MlflowClient(tracking_uri(load_config(repo)))
     experiment = client.get_experiment_by_name(repo.name)
@@ -115,7 +115,7 @@ def test_elasticnet_example_lands_in_rflows_run_and_leaves_the_tree_clean(
     outcome = rflow("run", "H-001", "--", sys.executable, "train.py", "0.4", "0.6")
 
     assert outcome.code == 0, outcome.stderr
-    from researchflow.runlog import read_runs
+    from researchflow.documents.runlog import read_runs
 
     [entry] = read_runs(runs_repo / "research/H-001-demo/runs.yaml").runs
     _client, runs = experiment_runs(runs_repo)
@@ -140,7 +140,7 @@ def test_autolog_lands_in_rflows_run(runs_repo: Path, rflow) -> None:
     outcome = rflow("run", "H-001", "--", sys.executable, "fit.py")
 
     assert outcome.code == 0, outcome.stderr
-    from researchflow.runlog import read_runs
+    from researchflow.documents.runlog import read_runs
 
     [entry] = read_runs(runs_repo / "research/H-001-demo/runs.yaml").runs
     _client, runs = experiment_runs(runs_repo)

@@ -11,7 +11,7 @@ import pytest
 from fixtures.git_remote import ClonedRepo, make_bare_remote
 from support.git import git
 
-from researchflow.document import parse_document
+from researchflow.documents.document import parse_document
 
 CLONE_REFS = ["main", "origin/HEAD", "origin/main"]
 

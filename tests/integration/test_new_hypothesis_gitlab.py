@@ -15,7 +15,7 @@ from fixtures.gitlab_api import PROJECT_PATH, TOKEN, FakeGitlab
 from support.git import git
 
 from researchflow.adapters import gitlab as gl
-from researchflow.errors import ServiceUnavailable, UserError
+from researchflow.base.errors import ServiceUnavailable, UserError
 
 MR_POST = r"/merge_requests$"
 

@@ -10,7 +10,7 @@ import yaml
 from fixtures.plans import write_plan
 from support.git import git
 
-from researchflow.runlog import read_runs
+from researchflow.documents.runlog import read_runs
 
 RUNS = Path("research/H-001-demo/runs.yaml")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fixtures.dvc_repo import dvc, git
 
-from researchflow.drift import changes_between, stale_stages
+from researchflow.runs.drift import changes_between, stale_stages
 
 
 def commit(root: Path, message: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 from fixtures.experiment import failing
 from fixtures.plans import GOOD_BODY, GOOD_FRONT_MATTER, plan_text, write_plan
 
-from researchflow.frontmatter import set_fields
+from researchflow.documents.frontmatter import set_fields
 
 PLAN = "research/H-007-graded-target/plan.qmd"
 

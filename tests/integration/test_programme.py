@@ -9,7 +9,7 @@ from fixtures.experiment import Experiment, failing
 from fixtures.plans import GOOD_FRONT_MATTER, plan_text, write_plan
 from fixtures.problems import problem_text, write_problem
 
-from researchflow.document import parse_document
+from researchflow.documents.document import parse_document
 
 
 def _line_of(text: str, prefix: str) -> int:

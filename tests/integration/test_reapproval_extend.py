@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from fixtures.experiment import HYPOTHESIS, Experiment, rflow_in
 
-from researchflow.document import parse_document
+from researchflow.documents.document import parse_document
 
 
 def _back_to_running(experiment: Experiment) -> None:
@@ -94,7 +94,7 @@ def test_a_confirmatory_run_by_someone_other_than_the_executor_fails_check(
 
     from fixtures.experiment import failing
 
-    from researchflow.runlog import read_runs, render_runs
+    from researchflow.documents.runlog import read_runs, render_runs
 
     runs = experiment.folder / "runs.yaml"
     entries = [dataclasses.replace(run, user="alice") for run in read_runs(runs).runs]

@@ -97,9 +97,9 @@ def test_changes_outside_registered_content_pass(repo: Path, rflow, monkeypatch)
 def test_hand_edited_approval_digest_is_blocked(repo: Path, rflow, monkeypatch) -> None:
     path = commit_approved_plan_then_install_hooks(repo, rflow, monkeypatch)
     # change a prediction and "fix" the digest by hand to match: the record was forged
-    from researchflow.config import SectionsConfig
-    from researchflow.document import parse_document
-    from researchflow.registration import digest
+    from researchflow.documents.config import SectionsConfig
+    from researchflow.documents.document import parse_document
+    from researchflow.documents.registration import digest
 
     text = path.read_text(encoding="utf-8").replace("min_effect: 0.02", "min_effect: 0.01")
     old = parse_document(text).front_matter["approval"]["digest"]

@@ -17,8 +17,8 @@ import pytest
 from conftest import git
 from fixtures.plans import GOOD_BODY, GOOD_FRONT_MATTER, plan_text, write_plan
 
-from researchflow.config import load_config
-from researchflow.runlog import read_runs
+from researchflow.documents.config import load_config
+from researchflow.documents.runlog import read_runs
 
 FOLDER = "research/H-007-graded-target"
 # The scripts log through MLflow's REST API (the session's real `mlflow server`), as any
@@ -174,7 +174,7 @@ def confirmed(confirmed_experiment: Path, tmp_path: Path, monkeypatch) -> Path:
 def test_repeats_are_seeded_runs_grouped_under_a_parent(confirmed: Path) -> None:
     from mlflow import MlflowClient
 
-    from researchflow.config import tracking_uri
+    from researchflow.documents.config import tracking_uri
 
     runs = read_runs(confirmed / FOLDER / "runs.yaml").runs
     assert len(runs) == 13
@@ -207,7 +207,7 @@ def test_ten_repeats_of_a_real_effect_confirm_it(confirmed: Path, rflow) -> None
 
 
 def test_power_reads_the_spread_of_the_runs_made(confirmed: Path, rflow) -> None:
-    from researchflow import stats
+    from researchflow.verdicts import stats
 
     values = [run.metrics["accuracy"] for run in read_runs(confirmed / FOLDER / "runs.yaml").runs]
     needed = stats.required_repeats(stats.sample_sd(values), 0.01, 0.05)
@@ -343,7 +343,7 @@ def _registered_group(root: Path) -> list:
 def _client(root: Path):
     from mlflow import MlflowClient
 
-    from researchflow.config import tracking_uri
+    from researchflow.documents.config import tracking_uri
 
     return MlflowClient(tracking_uri(load_config(root)))
 
@@ -371,8 +371,8 @@ def test_repeats_marked_failed_through_mlflow_leave_the_experiment_incomplete(
 ) -> None:
     import dataclasses
 
-    from researchflow.evidence import parse_time
-    from researchflow.runlog import render_runs, utc_timestamp
+    from researchflow.documents.runlog import render_runs, utc_timestamp
+    from researchflow.verdicts.evidence import parse_time
 
     git(own, "checkout", "-q", "-b", "hyp/H-007-graded-target")  # the merge request's branch
     group = _registered_group(own)
@@ -431,7 +431,7 @@ def test_a_repeat_whose_metric_was_rewritten_after_it_ended_leaves_it_incomplete
 
 
 def test_a_repeat_dropped_from_runs_yaml_is_a_missing_seed(own: Path, rflow) -> None:
-    from researchflow.runlog import render_runs
+    from researchflow.documents.runlog import render_runs
 
     group = _registered_group(own)
     worst = min(group, key=lambda run: run.metrics["accuracy"])

@@ -12,9 +12,9 @@ import pytest
 from fixtures.plans import GOOD_FRONT_MATTER, plan_text, write_plan
 from support.git import git
 
-from researchflow.config import load_config
-from researchflow.document import parse_document
-from researchflow.report import extract_results_block, gather_inputs, render_results_block
+from researchflow.documents.config import load_config
+from researchflow.documents.document import parse_document
+from researchflow.views.report import extract_results_block, gather_inputs, render_results_block
 
 PLAN = "research/H-007-graded-target/plan.qmd"
 REPORT = "research/H-007-graded-target/report.qmd"
@@ -30,7 +30,7 @@ MlflowClient().log_metric(os.environ["MLFLOW_RUN_ID"], "recall_at_10", float(os.
 def run(root: Path, *argv: str) -> str:
     """`rflow run`; `python train.py VALUE` runs the registered `python train.py` logging
     VALUE (from $RECALL), so confirmatory runs execute exactly the registered command."""
-    from researchflow.tracking import execute_run
+    from researchflow.runs.tracking import execute_run
 
     with pytest.MonkeyPatch.context() as patch:
         if len(argv) == 3 and argv[1] == "train.py":

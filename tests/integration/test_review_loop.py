@@ -12,8 +12,8 @@ from fixtures.hypothesis_branches import Hyp, add_hypotheses, commit_on_main
 from fixtures.problems import write_problem
 from support.git import git
 
-from researchflow.backlog import Idea, render_backlog
-from researchflow.plan import Rice
+from researchflow.documents.plan import Rice
+from researchflow.process.backlog import Idea, render_backlog
 
 TODAY = dt.date.today()
 

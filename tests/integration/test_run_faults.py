@@ -16,7 +16,7 @@ from fixtures.plans import write_plan
 from fixtures.small_disk import fill_bytes
 from support.git import git
 
-from researchflow.runlog import read_runs
+from researchflow.documents.runlog import read_runs
 
 RUNS = Path("research/H-001-demo/runs.yaml")
 
@@ -270,8 +270,8 @@ def test_a_record_that_cannot_be_written_afterwards_is_kept_and_recovered(
 def test_check_names_a_running_run_and_runs_close_ends_and_records_it(
     runs_repo: Path, server: str, rflow
 ) -> None:
-    from researchflow.pendingruns import left_behind
-    from researchflow.runlog import RunEntry, append_run
+    from researchflow.documents.runlog import RunEntry, append_run
+    from researchflow.runs.pendingruns import left_behind
 
     marker = runs_repo.parent / "child.pid"
     before = {run.info.run_id for run in runs_in_store_for(server)}

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from support.git import git
 
-from researchflow.runlog import read_runs
+from researchflow.documents.runlog import read_runs
 
 RUNS = Path("research/H-001-demo/runs.yaml")
 LOGS_ACCURACY = (

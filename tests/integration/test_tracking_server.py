@@ -12,7 +12,7 @@ from pathlib import Path
 from fixtures.tracking_server import alive, server_state, wait_until
 from support.git import git
 
-from researchflow.runlog import read_runs
+from researchflow.documents.runlog import read_runs
 
 RUNS = Path("research/H-001-demo/runs.yaml")
 LOGS = "import mlflow\nmlflow.log_metric('accuracy', 0.5)\nmlflow.log_param('seed', '7')\n"
@@ -56,9 +56,10 @@ def test_runs_go_through_one_reused_server_and_read_back_with_the_sqlite_uri(
 def test_sixteen_runs_at_once_share_one_server_and_lose_nothing(served_repo) -> None:
     import subprocess
 
+    argv = [sys.executable, "-m", "researchflow", "run", "H-001", "--", sys.executable, "-c", LOGS]
     processes = [
         subprocess.Popen(
-            [sys.executable, "-m", "researchflow", "run", "H-001", "--", sys.executable, "-c", LOGS],
+            argv,
             cwd=served_repo,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from researchflow.backlog import BacklogError, Idea, parse_backlog, render_backlog
-from researchflow.plan import Rice
+from researchflow.documents.plan import Rice
+from researchflow.process.backlog import BacklogError, Idea, parse_backlog, render_backlog
 
 IDEAS = [
     Idea("H-012", 'Graded: target "x" #1', Rice(3, 3, 2, 3), "alice", dt.date(2026, 12, 1)),

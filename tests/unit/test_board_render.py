@@ -8,10 +8,10 @@ from html.parser import HTMLParser
 
 from fixtures.hypothesis_branches import Hyp
 
-from researchflow.board import render_board
-from researchflow.config import SectionsConfig
-from researchflow.plan import STATUSES
-from researchflow.portfolio import PlanSource, build_portfolio
+from researchflow.documents.config import SectionsConfig
+from researchflow.documents.plan import STATUSES
+from researchflow.views.board import render_board
+from researchflow.views.portfolio import PlanSource, build_portfolio
 
 TODAY = dt.date(2026, 11, 20)
 
@@ -118,7 +118,7 @@ runs:
 
 
 def test_cards_link_the_merge_requests_and_runs_on_a_tracking_server() -> None:
-    from researchflow.board import Links
+    from researchflow.views.board import Links
 
     hyp = Hyp(1, status="running")
     source = PlanSource(

@@ -6,7 +6,7 @@ import pytest
 
 from researchflow.checks.report import first_difference
 from researchflow.checks.rerun import compare
-from researchflow.plan import Prediction
+from researchflow.documents.plan import Prediction
 
 SCORE = Prediction("score", 1.0, "increase", 0.5, 0.01)
 LOSS = Prediction("loss", 0.3, "decrease", 0.05, 0.0)

@@ -6,6 +6,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from researchflow.base.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_SERVICE
+from researchflow.base.problems import Problem
 from researchflow.checks import reporters
 from researchflow.checks.model import (
     FAIL,
@@ -16,8 +18,6 @@ from researchflow.checks.model import (
     passed,
     skipped,
 )
-from researchflow.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_SERVICE
-from researchflow.problems import Problem
 
 STALE = Problem(
     "research/H-002-b/runs.yaml",

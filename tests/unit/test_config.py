@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from researchflow.config import Config, load_config, tracking_uri
-from researchflow.errors import UserError
+from researchflow.base.errors import UserError
+from researchflow.documents.config import Config, load_config, tracking_uri
 
 
 def test_defaults_without_any_config(tmp_path: Path) -> None:

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from researchflow.digest import build_digest, parse_since, render_markdown, timeline
-from researchflow.plan import LifecycleEvent
+from researchflow.documents.plan import LifecycleEvent
+from researchflow.views.digest import build_digest, parse_since, render_markdown, timeline
 
 UNTIL = dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC)  # a Wednesday
 

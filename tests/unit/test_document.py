@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from researchflow.document import DocumentError, parse_document
+from researchflow.documents.document import DocumentError, parse_document
 
 
 def test_front_matter_fields_carry_their_line_numbers() -> None:

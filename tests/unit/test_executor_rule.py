@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from researchflow.executor_rule import executor_problems
+from researchflow.process.executor_rule import executor_problems
 
 PEOPLE = {"carol": ("carol@example.com",), "alice": ("alice@example.com",)}
 

@@ -9,8 +9,8 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from researchflow.figures import prediction_svg
-from researchflow.stats import Claim, estimate, judge_family
+from researchflow.verdicts.figures import prediction_svg
+from researchflow.verdicts.stats import Claim, estimate, judge_family
 
 DIRECTIONS = st.sampled_from(["increase", "decrease", "no_change"])
 SCALES = st.sampled_from([1e-9, 1e-3, 1.0, 1e3, 1e9])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fixtures.plans import plan_text
 
-from researchflow.document import parse_document
-from researchflow.frontmatter import set_fields
+from researchflow.documents.document import parse_document
+from researchflow.documents.frontmatter import set_fields
 
 COMMENTED = (
     plan_text()

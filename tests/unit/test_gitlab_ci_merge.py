@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from researchflow.gitlab_ci import (
+from researchflow.documents.gitlab_ci import (
     JOB_FILE,
     IncludeNotEditable,
     builtin_template,

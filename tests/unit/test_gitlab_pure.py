@@ -13,7 +13,7 @@ from researchflow.adapters.gitlab import (
     target_from_remote_url,
     token_from_env,
 )
-from researchflow.errors import UserError
+from researchflow.base.errors import UserError
 
 
 def test_push_options_create_a_draft_merge_request_into_the_base() -> None:
@@ -116,7 +116,7 @@ def test_a_token_is_never_sent_over_plain_http_except_to_loopback() -> None:
     import pytest
 
     from researchflow.adapters.gitlab import refuse_plain_http
-    from researchflow.errors import UserError
+    from researchflow.base.errors import UserError
 
     with pytest.raises(UserError, match="plain http: the token would be sent unencrypted"):
         refuse_plain_http(GitlabTarget("http://gitlab.example.com", "g/p"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from researchflow.adapters.gitobjects import Ref, default_branch_refs, parse_tree, remote_head
-from researchflow.project import default_branch_names
+from researchflow.documents.project import default_branch_names
 
 
 @pytest.mark.parametrize(

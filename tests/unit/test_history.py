@@ -1,12 +1,12 @@
-"""The pure replay of a plan's history (researchflow/history.py): what each commit may do."""
+"""The pure replay of a plan's history (verdicts/history.py): what each commit may do."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 
-from researchflow.history import IdentityRules, PlanCommit, replay
-from researchflow.plan import Approval, Deviation, Plan, Prediction, Rice, Roles
+from researchflow.documents.plan import Approval, Deviation, Plan, Prediction, Rice, Roles
+from researchflow.verdicts.history import IdentityRules, PlanCommit, replay
 
 T0 = dt.datetime(2026, 1, 5, 10, 0, tzinfo=dt.UTC)
 

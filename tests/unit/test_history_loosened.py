@@ -7,8 +7,8 @@ import dataclasses
 
 import pytest
 
-from researchflow.history import loosened
-from researchflow.plan import Prediction
+from researchflow.documents.plan import Prediction
+from researchflow.verdicts.history import loosened
 
 UP = Prediction("score", 1.0, "increase", 0.5, 0.01)
 DOWN = Prediction("loss", 1.0, "decrease", 0.5, 0.01)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from researchflow.hooks import RFLOW_HOOKS
+from researchflow.documents.hooks import RFLOW_HOOKS
 
 ROOT = Path(__file__).resolve().parents[2]
 

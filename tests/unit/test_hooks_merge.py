@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from researchflow.hooks import RFLOW_HOOKS, existing_hook_ids, merge_hooks
+from researchflow.documents.hooks import RFLOW_HOOKS, existing_hook_ids, merge_hooks
 
 USER_CONFIG = """\
 # team hooks: keep this comment

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from researchflow.naming import id_from_name, is_valid_id
+from researchflow.base.names import id_from_name, is_valid_id
 
 
 @pytest.mark.parametrize("value", ["H-001", "H-1234"])

@@ -73,15 +73,37 @@ def test_only_the_cli_imports_commands() -> None:
     assert {m: n for m, n in offenders.items() if n} == {}
 
 
-def test_adapters_import_only_adapters_and_leaf_helpers() -> None:
-    # value types and helpers that import nothing of ours but each other
-    leaves = ("errors", "fileio", "problems", "safetext", "safeyaml")
-    allowed = ("researchflow.adapters", *(f"researchflow.{leaf}" for leaf in leaves))
-    for leaf in leaves:
-        assert all(any(within(n, a) for a in allowed[1:]) for n in GRAPH[f"researchflow.{leaf}"])
+# The packages from the bottom up: a module imports only its own package and those below.
+LAYERS = ("base", "adapters", "documents", "verdicts", "process", "runs", "views", "checks")
+
+
+def layer_of(module: str) -> int | None:
+    parts = module.split(".")
+    return LAYERS.index(parts[1]) if len(parts) > 2 and parts[1] in LAYERS else None
+
+
+def test_base_imports_nothing_but_base() -> None:
     offenders = {
-        module: sorted(n for n in names if not any(within(n, a) for a in allowed))
+        module: sorted(n for n in names if not within(n, "researchflow.base"))
         for module, names in GRAPH.items()
-        if within(module, "researchflow.adapters")
+        if within(module, "researchflow.base")
     }
     assert {m: n for m, n in offenders.items() if n} == {}
+
+
+def test_every_package_imports_only_its_own_and_those_below() -> None:
+    offenders: dict[str, list[str]] = {}
+    for module, names in GRAPH.items():
+        level = layer_of(module)
+        if level is None:
+            continue
+        upward = sorted(n for n in names if (layer_of(n) or 0) > level)
+        if upward:
+            offenders[module] = upward
+    assert offenders == {}
+
+
+def test_the_top_of_the_tree_is_the_map() -> None:
+    """Only the entry points lie flat; everything else sits in a package by what it is about."""
+    flat = sorted(p.stem for p in PACKAGE.glob("*.py"))
+    assert flat == ["__init__", "__main__", "cli"]

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from researchflow.naming import (
+from researchflow.base.names import (
     SLUG_FALLBACK,
     branch_name,
     branch_problem,

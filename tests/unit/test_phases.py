@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from researchflow.phases import current_phase, days_in_phases
-from researchflow.plan import LifecycleEvent
+from researchflow.documents.plan import LifecycleEvent
+from researchflow.process.phases import current_phase, days_in_phases
 
 
 def _event(event: str, day: str, phase: str | None = None) -> LifecycleEvent:

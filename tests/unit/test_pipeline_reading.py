@@ -15,9 +15,9 @@ from researchflow.adapters.dvc_pipeline import (
     read_metrics,
     read_params_files,
 )
-from researchflow.drift import param_changes
-from researchflow.errors import UserError
-from researchflow.pipeline_run import merge_metrics
+from researchflow.base.errors import UserError
+from researchflow.runs.drift import param_changes
+from researchflow.runs.pipeline_run import merge_metrics
 
 STAGES = """\
 stages:
@@ -156,7 +156,7 @@ def test_flatten_and_numeric_and_param_changes() -> None:
 def test_reruns_tell_the_command_so_it_can_skip_side_effects() -> None:
     from pathlib import Path
 
-    from researchflow.tracking import StartedRun
+    from researchflow.runs.tracking import StartedRun
 
     def started(rerun: bool) -> StartedRun:
         return StartedRun(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from fixtures.plans import GOOD_BODY, GOOD_FRONT_MATTER, plan_text
 
-from researchflow.config import SectionsConfig
-from researchflow.plan import Rice, rank_key, read_plan
+from researchflow.documents.config import SectionsConfig
+from researchflow.documents.plan import Rice, rank_key, read_plan
 
 PATH = "research/H-007-graded-target/plan.qmd"
 

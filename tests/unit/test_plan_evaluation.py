@@ -6,9 +6,9 @@ import pytest
 from fixtures.plans import GOOD_BODY, GOOD_FRONT_MATTER, plan_text
 from fixtures.run_entries import run_entry
 
-from researchflow.config import SectionsConfig
-from researchflow.plan import read_plan
-from researchflow.power import power_rows
+from researchflow.documents.config import SectionsConfig
+from researchflow.documents.plan import read_plan
+from researchflow.verdicts.power import power_rows
 
 PATH = "research/H-007-graded-target/plan.qmd"
 STEP = "Bootstrap confidence interval over customers, 1,000 resamples."

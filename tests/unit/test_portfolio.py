@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from fixtures.hypothesis_branches import Hyp
 
-from researchflow.config import SectionsConfig
-from researchflow.portfolio import (
+from researchflow.documents.config import SectionsConfig
+from researchflow.views.portfolio import (
     PlanSource,
     Reading,
     build_portfolio,

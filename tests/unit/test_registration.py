@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from fixtures.plans import GOOD_BODY, GOOD_FRONT_MATTER, plan_text
 
-from researchflow.config import SectionsConfig
-from researchflow.document import parse_document
-from researchflow.plan import read_plan
-from researchflow.registration import (
+from researchflow.documents.config import SectionsConfig
+from researchflow.documents.document import parse_document
+from researchflow.documents.plan import read_plan
+from researchflow.documents.registration import (
     CHANGED_MESSAGE,
     digest,
     effective_digest,
@@ -200,7 +200,7 @@ HISTORY = {
 
 @pytest.mark.parametrize("case", sorted(HISTORY))
 def test_approval_and_deviations_are_append_only(case: str) -> None:
-    from researchflow.registration import history_problems
+    from researchflow.documents.registration import history_problems
 
     edit, fields = HISTORY[case]
     before_text = approved(BASE)
@@ -212,7 +212,7 @@ def test_approval_and_deviations_are_append_only(case: str) -> None:
 
 
 def test_removed_deviation_is_a_problem() -> None:
-    from researchflow.registration import history_problems
+    from researchflow.documents.registration import history_problems
 
     before, _ = plan_of(approved(BASE, deviations=A_DEVIATION))
     after, document = plan_of(approved(BASE))

@@ -12,9 +12,9 @@ import pytest
 from fixtures.plans import plan_text
 from fixtures.run_entries import run_entry
 
-from researchflow.evidence import classify, primary_run
-from researchflow.plan import Approval, Deviation, read_plan
-from researchflow.report import (
+from researchflow.documents.plan import Approval, Deviation, read_plan
+from researchflow.verdicts.evidence import classify, primary_run
+from researchflow.views.report import (
     BEGIN,
     END,
     ReportInputs,

@@ -9,8 +9,8 @@ import pytest
 from researchflow.adapters.dvc import parse_dvc_file, parse_lock
 from researchflow.adapters.mlflow import ui_url
 from researchflow.commands.run import split_arguments
-from researchflow.runinputs import flatten_params, unrecorded_dirt
-from researchflow.tracking import data_from_tags, data_tag, decode_path, encode_path, run_tags
+from researchflow.documents.runinputs import flatten_params, unrecorded_dirt
+from researchflow.runs.tracking import data_from_tags, data_tag, decode_path, encode_path, run_tags
 
 
 @pytest.mark.parametrize(
@@ -43,7 +43,7 @@ def test_run_takes_the_command_only_after_the_separator(args, separated, expecte
 
 @pytest.mark.parametrize("args", [["python", "train.py"], ["H-007", "python", "train.py"]])
 def test_a_command_without_the_separator_is_refused(args) -> None:
-    from researchflow.errors import UserError
+    from researchflow.base.errors import UserError
 
     with pytest.raises(UserError, match="put `--` before the command"):
         split_arguments(args, separated=False)

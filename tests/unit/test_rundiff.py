@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from researchflow.rundiff import RunFacts, compare, same_count
+from researchflow.runs.rundiff import RunFacts, compare, same_count
 
 
 def _facts(**fields) -> RunFacts:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from researchflow.errors import UserError
-from researchflow.runlog import RunEntry, append_run, parse_runs, read_runs, render_runs
+from researchflow.base.errors import UserError
+from researchflow.documents.runlog import RunEntry, append_run, parse_runs, read_runs, render_runs
 
 ENTRY = RunEntry(
     run_id="3f2a",

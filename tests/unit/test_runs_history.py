@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from researchflow.checks.runs_history import rewrites
-from researchflow.runlog import RunEntry
+from researchflow.documents.runlog import RunEntry
 
 RUN = RunEntry(
     run_id="r1",

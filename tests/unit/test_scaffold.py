@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 import researchflow
-from researchflow.document import parse_document
-from researchflow.plan import read_plan
-from researchflow.scaffold import (
+from researchflow.documents.document import parse_document
+from researchflow.documents.plan import read_plan
+from researchflow.documents.scaffold import (
     REVIEW_CHECKLIST,
     Scaffold,
     TemplateError,

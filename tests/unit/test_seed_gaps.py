@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from researchflow.evidence import (
+from researchflow.documents.runlog import RunEntry
+from researchflow.verdicts.evidence import (
     CONFIRMATORY,
     EXPLORATORY,
     Classified,
     primary_experiment,
 )
-from researchflow.runlog import RunEntry
 
 
 def _run(repeat: int, run_id: str | None = None) -> RunEntry:

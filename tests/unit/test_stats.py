@@ -8,8 +8,8 @@ import math
 import pytest
 from scipy import stats as sps
 
-from researchflow import stats
-from researchflow.stats import Claim
+from researchflow.verdicts import stats
+from researchflow.verdicts.stats import Claim
 
 # Student's sleep data (Cushny & Peebles, 1905): extra hours of sleep, drug 1 and drug 2 on
 # the same ten patients; the textbook paired example.

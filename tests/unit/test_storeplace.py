@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from researchflow.errors import StoreAbsent
-from researchflow.storeplace import (
+from researchflow.base.errors import StoreAbsent
+from researchflow.runs.storeplace import (
     recorded_store,
     require_runs_found,
     require_store,

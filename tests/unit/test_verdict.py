@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from researchflow.plan import Prediction
-from researchflow.verdict import judge
+from researchflow.documents.plan import Prediction
+from researchflow.verdicts.verdict import judge
 
 
 def prediction(direction: str, min_effect: float = 0.02) -> Prediction:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from researchflow.adapters import git as gitrepo
-from researchflow.errors import ServiceUnavailable, UserError
+from researchflow.base.errors import ServiceUnavailable, UserError
 
 LOCK_FILE = "dvc.lock"
 STAGES_FILE = "dvc.yaml"
@@ -74,7 +74,7 @@ def _dvc_files(root: Path, rev: str | None) -> dict[str, str]:
 def _load(text: str, name: str) -> Any:
     import yaml
 
-    from researchflow import safeyaml
+    from researchflow.base import safeyaml
 
     try:
         return safeyaml.load(text)

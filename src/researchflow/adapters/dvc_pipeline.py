@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from researchflow.errors import UserError
+from researchflow.base.errors import UserError
 
 LOCK_FILE = "dvc.lock"
 STAGES_FILE = "dvc.yaml"
@@ -64,7 +64,7 @@ class Pipeline:
 def _load(text: str | None, name: str) -> Any:
     import yaml
 
-    from researchflow import safeyaml
+    from researchflow.base import safeyaml
 
     if not text:
         return None

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from researchflow.adapters.process import CommandFailed as CommandFailed  # re-exported
 from researchflow.adapters.process import run
-from researchflow.errors import ServiceUnavailable, UserError
+from researchflow.base.errors import ServiceUnavailable, UserError
 
 
 def git(root: Path, *args: str, check: bool = True, errors: str = "strict") -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from researchflow.errors import ServiceUnavailable, UserError
+from researchflow.base.errors import ServiceUnavailable, UserError
 
 TOKEN_ENV = "GITLAB_TOKEN"
 RETRIES_ENV = "RFLOW_HTTP_RETRIES"

@@ -14,7 +14,7 @@ from types import TracebackType
 
 from researchflow.adapters.git import git, git_process
 from researchflow.adapters.process import CommandFailed
-from researchflow.errors import UserError
+from researchflow.base.errors import UserError
 
 HEADS = "refs/heads/"
 REMOTES = "refs/remotes/"

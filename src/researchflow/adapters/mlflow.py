@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from researchflow.errors import UserError
+from researchflow.base.errors import UserError
 
 HEALTH_TIMEOUT = 3.0  # seconds: a server that cannot answer /health by then is down
 REQUEST_TIMEOUT = 30.0

@@ -31,7 +31,7 @@ from researchflow.adapters.mlflow import (
     _tag_filter,
     now_ms,
 )
-from researchflow.errors import ServiceUnavailable, UserError
+from researchflow.base.errors import ServiceUnavailable, UserError
 
 DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 

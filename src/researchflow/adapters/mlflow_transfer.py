@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from researchflow.errors import UserError
+from researchflow.base.errors import UserError
 
 FORMAT = "rflow-runs/1"
 MANIFEST = "runs.json"

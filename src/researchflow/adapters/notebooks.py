@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from researchflow.problems import Problem
+from researchflow.base.problems import Problem
 
 KERNEL = "python3"  # ipykernel's kernel: the Python rflow runs in
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
-from researchflow.errors import UserError
+from researchflow.base.errors import UserError
 
 
 class CommandFailed(Exception):

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from researchflow.adapters.process import CommandFailed, run
-from researchflow.errors import CheckFailed, UserError
+from researchflow.base.errors import CheckFailed, UserError
 
 QUARTO = "quarto"
 NOT_INSTALLED = (

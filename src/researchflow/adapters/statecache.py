@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from researchflow.fileio import write_atomic
+from researchflow.base.fileio import write_atomic
 
 
 def load(path: Path, fingerprint: str) -> dict[str, Any]:

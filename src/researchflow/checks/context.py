@@ -13,9 +13,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from researchflow.config import Config
-from researchflow.plan import PlanResult, read_plan
-from researchflow.project import PLAN_FILE, REPORT_FILE, RUNS_FILE, shown_under
+from researchflow.documents.config import Config
+from researchflow.documents.plan import PlanResult, read_plan
+from researchflow.documents.project import PLAN_FILE, REPORT_FILE, RUNS_FILE, shown_under
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ def read_file(path: Path) -> bytes:
     """A file of the hypothesis folder, as git would hold it: a regular file (never a
     symlink to /dev/zero or elsewhere), at most MAX_FILE bytes. FileNotFoundError when
     absent; UserError otherwise."""
-    from researchflow.errors import UserError
+    from researchflow.base.errors import UserError
 
     if path.is_symlink() or (path.exists() and not path.is_file()):
         raise UserError(
@@ -71,8 +71,8 @@ class HypothesisContext:
 
     @cached_property
     def history(self) -> Any:
-        """The plan's history replayed from the merge-base (checks/history.py)."""
-        from researchflow.checks.history import read_history
+        """The plan's history replayed from the merge-base (verdicts/history_reader.py)."""
+        from researchflow.verdicts.history_reader import read_history
 
         return read_history(self.config, self.plan_path, self.env)
 
@@ -104,7 +104,7 @@ class HypothesisContext:
     @cached_property
     def runs(self) -> tuple[Any, ...]:
         """The runs.yaml entries (RunEntry), in file order."""
-        from researchflow.runlog import parse_runs
+        from researchflow.documents.runlog import parse_runs
 
         try:
             raw = read_file(self.runs_path)
@@ -117,8 +117,8 @@ class HypothesisContext:
         """run id → StoreRun for every run the store holds with this hypothesis's tag, and
         every run runs.yaml lists: ONE batched query (a search by the tag)."""
         from researchflow.adapters.mlflow import fetch_runs
-        from researchflow.config import tracking_uri
-        from researchflow.storeplace import require_runs_found, require_store
+        from researchflow.documents.config import tracking_uri
+        from researchflow.runs.storeplace import require_runs_found, require_store
 
         ids = [entry.run_id for entry in self.runs]
         if not ids and (self.plan is None or self.plan.approval is None):
@@ -143,7 +143,7 @@ class HypothesisContext:
     @cached_property
     def report_inputs(self) -> Any:
         """What `rflow report` would show today, from the same single store query."""
-        from researchflow.report import gather_inputs
+        from researchflow.views.report import gather_inputs
 
         return gather_inputs(self.config, self.id, store_runs=self.live_runs, history=self.history)
 
@@ -163,7 +163,7 @@ class HypothesisContext:
 
     @cached_property
     def report_front_matter(self) -> dict[str, Any]:
-        from researchflow.document import DocumentError, parse_document
+        from researchflow.documents.document import DocumentError, parse_document
 
         try:
             return parse_document(self.report_path.read_bytes()).front_matter

@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from researchflow.base.problems import Problem
 from researchflow.checks.model import GATE, GATE_SUBJECT, CheckResult, judged
-from researchflow.config import CONFIG_FILE, Config
-from researchflow.problems import Problem
+from researchflow.documents.config import CONFIG_FILE, Config
 
 MAINTAINER = (
     "a maintainer must merge changes to the gate's configuration or to hypothesis folders "
@@ -54,10 +54,11 @@ def judge(config: Config, env: Mapping[str, str]) -> Gate:
     """Read the target's configuration and judge what the merge request changes of it."""
     from researchflow.adapters.git import diff_paths
     from researchflow.checks import selection
-    from researchflow.config import load_config_at
+    from researchflow.documents import project
+    from researchflow.documents.config import load_config_at
 
-    base = selection.merge_base(config, env)
-    ref = selection.target_ref(config, env) or base
+    base = project.merge_base(config, env)
+    ref = project.target_ref(config, env) or base
     target = load_config_at(config.root, ref)
     problems: list[Problem] = []
     differences = _differences(target, config)
@@ -164,8 +165,8 @@ def _ci_yaml(blob: bytes | None) -> dict[str, object] | None:
     (GitLab's `!reference` tags included)."""
     import yaml
 
-    from researchflow.errors import RflowError
-    from researchflow.safeyaml import check_limits
+    from researchflow.base.errors import RflowError
+    from researchflow.base.safeyaml import check_limits
 
     if blob is None:
         return {}
@@ -198,7 +199,7 @@ def committed_store(config: Config) -> Problem | None:
     """The embedded store as a file git tracks: the merge request could have written it, so
     the gate never reads it."""
     from researchflow.adapters.git import tracked_under
-    from researchflow.config import tracking_uri
+    from researchflow.documents.config import tracking_uri
 
     uri = tracking_uri(config)
     if uri.startswith("sqlite:///"):

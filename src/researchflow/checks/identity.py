@@ -18,8 +18,8 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from researchflow.config import Config
-from researchflow.history import APPROVAL, REAPPROVAL, Finding, Record, short
+from researchflow.documents.config import Config
+from researchflow.verdicts.history import APPROVAL, REAPPROVAL, Finding, Record, short
 
 
 def approvals_to_verify(records: tuple[Record, ...]) -> list[Record]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from researchflow.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_SERVICE
-from researchflow.problems import Problem
+from researchflow.base.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_SERVICE
+from researchflow.base.problems import Problem
 
 PASS = "pass"
 FAIL = "fail"

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from researchflow.base.problems import Problem
 from researchflow.checks.context import HypothesisContext
 from researchflow.checks.model import CheckResult, judged, skipped
-from researchflow.problems import Problem
 
 LEVEL = "notebooks"
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from researchflow.base.problems import Problem
 from researchflow.checks.context import HypothesisContext
 from researchflow.checks.model import CheckResult, judged
-from researchflow.problems import Problem
-from researchflow.project import PLAN_FILE
+from researchflow.documents.project import PLAN_FILE
 
 LEVEL = "plan"
 
@@ -22,13 +22,13 @@ def check(ctx: HypothesisContext) -> CheckResult:
     problems = list(ctx.plan_result.problems)
     document = ctx.plan_result.document
     if document is not None:
-        from researchflow.programme import serves_problems
-        from researchflow.statements import load_statements
+        from researchflow.documents.programme import serves_problems
+        from researchflow.documents.statements import load_statements
 
         statements = load_statements(ctx.config)
         problems += serves_problems(document.front_matter, document, ctx.rel(PLAN_FILE), statements)
         if ctx.plan is not None:
-            from researchflow.steproles import team_review_problems
+            from researchflow.process.steproles import team_review_problems
 
             needed = ctx.config.review.min_approvals  # the target branch's, in a pipeline
             line = document.line_of("approval")
@@ -40,8 +40,8 @@ def check(ctx: HypothesisContext) -> CheckResult:
 def _lifecycle(ctx: HypothesisContext, document: Any) -> list[Problem]:
     """Each lifecycle step by its role, a concluded hypothesis signed off, and each step or
     team-review approval the merge request added committed by the person it names."""
-    from researchflow.history import IdentityRules
-    from researchflow.steproles import entry_authors, lifecycle_problems
+    from researchflow.process.steproles import entry_authors, lifecycle_problems
+    from researchflow.verdicts.history import IdentityRules
 
     shown = ctx.rel(PLAN_FILE)
     problems = lifecycle_problems(ctx.plan, document.line_of("lifecycle"), shown)

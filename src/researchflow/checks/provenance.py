@@ -12,13 +12,20 @@ import shlex
 from typing import Any
 
 from researchflow.adapters.git import is_ancestor
+from researchflow.base.problems import Problem
 from researchflow.checks.context import HypothesisContext
 from researchflow.checks.model import CheckResult, judged, skipped
-from researchflow.evidence import late_metrics, parse_time
-from researchflow.problems import Problem
-from researchflow.project import RUNS_FILE
-from researchflow.runlog import utc_timestamp
-from researchflow.tracking import COMMAND, COMMIT, HYPOTHESIS, RERUN_OF, data_from_tags, is_dirty
+from researchflow.documents.project import RUNS_FILE
+from researchflow.documents.runlog import utc_timestamp
+from researchflow.runs.tracking import (
+    COMMAND,
+    COMMIT,
+    HYPOTHESIS,
+    RERUN_OF,
+    data_from_tags,
+    is_dirty,
+)
+from researchflow.verdicts.evidence import late_metrics, parse_time
 
 LEVEL = "provenance"
 COMMAND_TAG = COMMAND
@@ -339,7 +346,7 @@ class _Checker:
     def drift(self, field: str, entry: Any, stored: Any) -> None:
         """HEAD's params and pipeline state against the primary run's: a second's work that
         tells what a rerun would find out in minutes."""
-        from researchflow.drift import param_changes, params_at, stale_stages
+        from researchflow.runs.drift import param_changes, params_at, stale_stages
 
         head = params_at(self.root, self.ctx.head)
         ran = {k: v for k, v in stored.params.items() if k in head}

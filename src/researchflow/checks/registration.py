@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from researchflow.base.problems import Problem
 from researchflow.checks.context import HypothesisContext
 from researchflow.checks.model import CheckResult, judged, skipped
-from researchflow.problems import Problem
-from researchflow.project import PLAN_FILE, RUNS_FILE
+from researchflow.documents.project import PLAN_FILE, RUNS_FILE
 
 LEVEL = "registration"
 
 
 def check(ctx: HypothesisContext) -> CheckResult:
-    from researchflow.registration import registration_problems
+    from researchflow.documents.registration import registration_problems
 
     plan = ctx.plan
     document = ctx.plan_result.document

@@ -10,10 +10,10 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from researchflow.base.errors import CheckFailed
+from researchflow.base.problems import Problem
 from researchflow.checks.context import HypothesisContext
 from researchflow.checks.model import CheckResult, judged, skipped
-from researchflow.errors import CheckFailed
-from researchflow.problems import Problem
 
 LEVEL = "render"
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from researchflow.base.problems import Problem
 from researchflow.checks.context import HypothesisContext
 from researchflow.checks.model import CheckResult, judged, skipped
-from researchflow.problems import Problem
-from researchflow.project import PLAN_FILE, REPORT_FILE
+from researchflow.documents.project import PLAN_FILE, REPORT_FILE
 
 LEVEL = "report"
 NEEDS_REPORT = ("reported", "concluded")
@@ -29,8 +29,8 @@ def check(ctx: HypothesisContext) -> CheckResult:
             )
             return judged(ctx.id, LEVEL, [problem])
         return skipped(ctx.id, LEVEL, f"no report yet (status {plan.status})")
-    from researchflow import report
-    from researchflow.report_schema import read_report
+    from researchflow.documents.report_schema import read_report
+    from researchflow.views import report
 
     text = ctx.report_path.read_text(encoding="utf-8")
     problems = list(  # its own sections written, and the ship decision
@@ -83,7 +83,7 @@ def check(ctx: HypothesisContext) -> CheckResult:
 def _executor_problems(ctx: HypothesisContext, inputs: Any) -> list[Problem]:
     """Role rule: the executor makes the confirmatory runs (identified via `people:`)."""
     from researchflow.adapters.git import commit_authors
-    from researchflow.executor_rule import executor_problems
+    from researchflow.process.executor_rule import executor_problems
 
     plan = inputs.plan
     confirmatory = [c.run for c in inputs.classified if c.confirmatory]
@@ -104,9 +104,9 @@ def _executor_problems(ctx: HypothesisContext, inputs: Any) -> list[Problem]:
 def _outcome_problems(ctx: HypothesisContext, inputs: object) -> list[Problem]:
     """The plan's `outcome` against the verdicts the store's confirmatory runs give today;
     no keyword in the conclusion overrules them."""
-    from researchflow.evidence import experiments_made
-    from researchflow.outcome import combined, disagreement
-    from researchflow.report import judge_all
+    from researchflow.verdicts.evidence import experiments_made
+    from researchflow.verdicts.outcome import combined, disagreement
+    from researchflow.views.report import judge_all
 
     plan = ctx.plan
     verdicts = {metric: v.verdict for metric, v in judge_all(inputs).items()}  # type: ignore[arg-type]
@@ -130,7 +130,7 @@ def _pictures(
     ctx: HypothesisContext, inputs: object, verdicts: dict[str, Any], fix: str
 ) -> list[Problem]:
     """Each prediction's SVG beside the report is exactly what `rflow report` draws today."""
-    from researchflow import report
+    from researchflow.views import report
 
     problems = []
     for name, expected in report.figures(inputs, verdicts).items():  # type: ignore[arg-type]

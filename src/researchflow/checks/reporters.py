@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import Any
 
+from researchflow.base.safetext import markdown_code, markdown_text, terminal, xml_text
 from researchflow.checks.model import FAIL, GATE, LEVELS, PASS, SKIP, CheckReport, CheckResult
-from researchflow.safetext import markdown_code, markdown_text, terminal, xml_text
 
 NOTE_MARKER = "<!-- rflow:check -->"  # finds the sticky merge-request note again
 _CELL = {PASS: "ok", FAIL: "FAIL", SKIP: "skip"}

@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from researchflow.base.problems import Problem
 from researchflow.checks.context import HypothesisContext
 from researchflow.checks.model import CheckResult, judged, skipped
-from researchflow.problems import Problem
-from researchflow.project import RUNS_FILE
+from researchflow.documents.project import RUNS_FILE
 
 LEVEL = "rerun"
 
@@ -123,7 +123,7 @@ def check(ctx: HypothesisContext) -> CheckResult:
             "during reruns; MLFLOW_RUN_ID names the run), commit, and `rflow check --rerun`",
         )
     elif not at_own:
-        from researchflow.drift import changes_between
+        from researchflow.runs.drift import changes_between
 
         changed = changes_between(ctx.config.root, entry.commit, ctx.head, ctx.config.research_dir)
         problem = Problem(
@@ -152,7 +152,7 @@ def check(ctx: HypothesisContext) -> CheckResult:
 def _registered_at(ctx: HypothesisContext, commit: str) -> tuple[str, ...]:
     """The command the plan registered at a commit (the run's own)."""
     from researchflow.adapters.git import read_blobs
-    from researchflow.plan import read_plan
+    from researchflow.documents.plan import read_plan
 
     relative = ctx.rel("plan.qmd")
     blob = read_blobs(ctx.config.root, [(commit, relative)]).get((commit, relative))
@@ -166,8 +166,8 @@ def check_group(ctx: HypothesisContext, entry: Any) -> CheckResult:
     """A group of repeats: rerun its seeds (all, or `--rerun-sample K`) on HEAD and compare
     the rerun's mean with the report's, within `tolerance` or within the reported interval
     (`evaluation.rerun_match`)."""
-    from researchflow import report
     from researchflow.checks.worktree import rerun_group_at
+    from researchflow.views import report
 
     inputs = ctx.report_inputs
     experiment = inputs.primary_experiment

@@ -7,11 +7,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from researchflow.adapters.process import CommandFailed
+from researchflow.base.errors import RflowError, ServiceUnavailable, StoreAbsent
+from researchflow.base.problems import Problem
 from researchflow.checks.context import CheckOptions, HypothesisContext
 from researchflow.checks.model import FAIL, LEVELS, CheckReport, CheckResult, skipped
-from researchflow.config import Config
-from researchflow.errors import RflowError, ServiceUnavailable, StoreAbsent
-from researchflow.problems import Problem
+from researchflow.documents.config import Config
 
 Level = Callable[[HypothesisContext], CheckResult]
 LAST = "rerun"

@@ -71,8 +71,8 @@ def read_versions(root: Any, relative: str, base: str | None) -> list[tuple[str,
     import yaml
 
     from researchflow.adapters.git import file_commits, read_blobs
-    from researchflow.errors import RflowError
-    from researchflow.runlog import parse_runs
+    from researchflow.base.errors import RflowError
+    from researchflow.documents.runlog import parse_runs
 
     shas = ([base] if base else []) + [c.sha for c in file_commits(root, relative, since=base)]
     blobs = read_blobs(root, [(sha, relative) for sha in shas])

@@ -8,11 +8,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from researchflow.adapters import git as gitrepo
-from researchflow.adapters.git import diff_paths, git
-from researchflow.adapters.process import CommandFailed
-from researchflow.config import Config
-from researchflow.errors import UserError
-from researchflow.naming import id_from_branch, id_from_name, is_valid_id
+from researchflow.adapters.git import diff_paths
+from researchflow.base.errors import UserError
+from researchflow.base.names import id_from_branch, id_from_name, is_valid_id
+from researchflow.documents.config import Config
+from researchflow.documents.project import merge_base
 
 Selected = list[tuple[str, Path]]  # (hypothesis id, its folder)
 
@@ -68,39 +68,6 @@ def current(config: Config, env: Mapping[str, str] | None = None) -> Selected:
     return by_ids(config, [hypothesis])
 
 
-def _commit_exists(root: Path, rev: str) -> bool:
-    return gitrepo.rev_parse(root, rev) is not None
-
-
-def default_branch(config: Config) -> list[str]:
-    """Candidate refs for the branch merge requests target, best first."""
-    from researchflow.project import default_branch_refs
-
-    return default_branch_refs(config)
-
-
-def merge_base(config: Config, env: Mapping[str, str]) -> str:
-    """The commit a merge request's changes are measured from."""
-    root = config.root
-    base_sha = env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA", "")
-    if base_sha and _commit_exists(root, base_sha):
-        return base_sha
-    target = env.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "")
-    remote = config.gitlab.remote
-    refs = [f"{remote}/{target}", target] if target else default_branch(config)
-    for ref in refs:
-        if ref and _commit_exists(root, ref):
-            try:
-                return git(root, "merge-base", "HEAD", ref).strip()
-            except CommandFailed:
-                continue
-    wanted = target or (config.base_branch or "the default branch")
-    raise UserError(
-        f"--changed: cannot find {wanted} to compare with "
-        f"(fetch it: `git fetch {remote} {target or 'main'}`, or name the hypotheses)"
-    )
-
-
 def changed(config: Config, env: Mapping[str, str] | None = None) -> Selected:
     """Hypotheses whose folder differs between the merge base and HEAD, plus the branch's."""
     env = os.environ if env is None else env
@@ -121,14 +88,6 @@ def changed(config: Config, env: Mapping[str, str] | None = None) -> Selected:
     known = dict(all_hypotheses(config))
     # a hypothesis folder the merge request deletes has nothing left to check
     return sorted(((h, known[h]) for h in ids if h in known), key=lambda item: int(item[0][2:]))
-
-
-def target_ref(config: Config, env: Mapping[str, str]) -> str | None:
-    """The target branch as a ref this clone has (`origin/main`), or None."""
-    target = env.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "")
-    remote = config.gitlab.remote
-    refs = [f"{remote}/{target}", target] if target else default_branch(config)
-    return next((ref for ref in refs if ref and _commit_exists(config.root, ref)), None)
 
 
 def changed_under(config: Config, base: str, research_dirs: list[str]) -> list[str]:

@@ -15,8 +15,8 @@ from typing import Any
 
 from researchflow.adapters.git import git
 from researchflow.adapters.process import CommandFailed, run
+from researchflow.base.errors import ServiceUnavailable, UserError
 from researchflow.checks.context import HypothesisContext
-from researchflow.errors import ServiceUnavailable, UserError
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def rerun_group_at(
 ) -> list[RerunResult]:
     """A group of repeats rerun in one worktree: each seed with RFLOW_SEED/RFLOW_REPEAT set,
     as `rflow run --repeat` gave it."""
-    from researchflow.repeats import seed_environment
+    from researchflow.runs.repeats import seed_environment
 
     results = []
     with _checked_out(ctx, rev, argv) as (worktree, command):
@@ -233,7 +233,7 @@ def _execute_run(
     rerun_of: str,
     environment: dict[str, str],
 ) -> Any:
-    from researchflow.tracking import RERUN_OF, execute_run
+    from researchflow.runs.tracking import RERUN_OF, execute_run
 
     # the working folder the run was started in (runs.yaml `cwd`), inside the worktree
     ran = [e for e in ctx.runs if rerun_of in (e.run_id, e.group)]

@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from researchflow.adapters.git import acting_user
-from researchflow.config import Config
-from researchflow.errors import UserError
-from researchflow.evidence import parse_time
-from researchflow.frontmatter import set_fields
-from researchflow.hypotheses import (
+from researchflow.base.errors import UserError
+from researchflow.documents.config import Config
+from researchflow.documents.frontmatter import set_fields
+from researchflow.documents.plan import Plan
+from researchflow.documents.project import shown_path
+from researchflow.documents.registration import digest, effective_digest
+from researchflow.process.hypotheses import (
     plan_path,
     read_plan_file,
     require_valid,
@@ -22,10 +24,8 @@ from researchflow.hypotheses import (
     utc_now,
     write_plan_checked,
 )
-from researchflow.plan import Plan
-from researchflow.project import shown_path
-from researchflow.registration import digest, effective_digest
-from researchflow.steproles import Actor, reviewer_problem
+from researchflow.process.steproles import Actor, reviewer_problem
+from researchflow.verdicts.evidence import parse_time
 
 
 @dataclass(frozen=True)
@@ -150,8 +150,8 @@ def pending_deviation(plan: Plan) -> bool:
 
 def _require_agreed_problem(config: Config, plan: Plan) -> None:
     """No plan is approved while the problem statement it serves is still a draft."""
-    from researchflow.programme import draft_served
-    from researchflow.statements import load_statements
+    from researchflow.documents.programme import draft_served
+    from researchflow.documents.statements import load_statements
 
     draft = draft_served(plan.serves, load_statements(config))
     if draft is not None:

@@ -12,12 +12,12 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from researchflow.backlog import DROPPED, HELD, OPEN, Idea, find
-from researchflow.config import Config
-from researchflow.errors import UserError
-from researchflow.hypotheses import utc_now
-from researchflow.plan import RICE_FACTORS, Rice
-from researchflow.scaffold import parse_rice
+from researchflow.base.errors import UserError
+from researchflow.documents.config import Config
+from researchflow.documents.plan import RICE_FACTORS, Rice
+from researchflow.documents.scaffold import parse_rice
+from researchflow.process.backlog import DROPPED, HELD, OPEN, Idea, find
+from researchflow.process.hypotheses import utc_now
 
 # event → (states it may follow, the state it leaves)
 MOVES = {
@@ -66,7 +66,7 @@ def change(
     push: bool = True,
 ) -> BacklogResult:
     from researchflow.adapters.git import acting_user
-    from researchflow.intake import change_backlog
+    from researchflow.process.intake import change_backlog
 
     reason = " ".join(reason.split())
     if not reason:

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from researchflow.board import Links, render_board
-from researchflow.config import Config
-from researchflow.errors import UserError
-from researchflow.fileio import write_atomic
-from researchflow.portfolio_reader import collect
+from researchflow.base.errors import UserError
+from researchflow.base.fileio import write_atomic
+from researchflow.documents.config import Config
+from researchflow.views.board import Links, render_board
+from researchflow.views.portfolio_reader import collect
 
 
 @dataclass(frozen=True)

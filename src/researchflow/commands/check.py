@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from researchflow.base.errors import UserError
+from researchflow.base.fileio import write_atomic
 from researchflow.checks import reporters, selection
 from researchflow.checks.context import CheckOptions
 from researchflow.checks.model import CheckReport, CheckResult
 from researchflow.checks.runner import run_checks
-from researchflow.config import Config
-from researchflow.errors import UserError
-from researchflow.fileio import write_atomic
+from researchflow.documents.config import Config
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from researchflow.config import Config
-from researchflow.errors import UserError
-from researchflow.frontmatter import set_fields
-from researchflow.hypotheses import (
+from researchflow.base.errors import UserError
+from researchflow.documents.config import Config
+from researchflow.documents.frontmatter import set_fields
+from researchflow.documents.plan import Plan
+from researchflow.documents.project import shown_path
+from researchflow.documents.registration import digest, effective_digest
+from researchflow.process.hypotheses import (
     current_actor,
     plan_path,
     read_plan_file,
@@ -21,10 +24,7 @@ from researchflow.hypotheses import (
     utc_now,
     write_plan_checked,
 )
-from researchflow.plan import Plan
-from researchflow.project import shown_path
-from researchflow.registration import digest, effective_digest
-from researchflow.steproles import step_problem
+from researchflow.process.steproles import step_problem
 
 
 @dataclass(frozen=True)
@@ -89,8 +89,8 @@ def _refuse_loosening(config: Config, path: Path, plan: Plan) -> None:
     """A deviation may add, tighten or withdraw a prediction, never remove or loosen one:
     compared with the plan as last committed (the gate replays every commit the same way)."""
     from researchflow.adapters.git import read_blobs
-    from researchflow.history import loosened
-    from researchflow.plan import read_plan
+    from researchflow.documents.plan import read_plan
+    from researchflow.verdicts.history import loosened
 
     relative = path.relative_to(config.root).as_posix()
     blob = read_blobs(config.root, [("HEAD", relative)]).get(("HEAD", relative))

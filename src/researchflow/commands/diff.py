@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from researchflow.config import Config, tracking_uri
-from researchflow.errors import UserError
-from researchflow.rundiff import Difference, RunFacts, compare, facts_from_store, same_count
+from researchflow.base.errors import UserError
+from researchflow.documents.config import Config, tracking_uri
+from researchflow.runs.rundiff import Difference, RunFacts, compare, facts_from_store, same_count
 
 SECTION_TITLES = {"run": "run", "params": "params", "metrics": "metrics", "data": "data (md5)"}
 
@@ -75,7 +75,7 @@ def _label(facts: RunFacts) -> str:
 
 def diff(config: Config, run_a: str, run_b: str) -> DiffResult:
     from researchflow.adapters.mlflow import open_store
-    from researchflow.storeplace import require_store_of_runs
+    from researchflow.runs.storeplace import require_store_of_runs
 
     for name, run_id in (("RUN_A", run_a), ("RUN_B", run_b)):
         if not run_id.strip():

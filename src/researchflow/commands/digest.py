@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from researchflow.config import Config
-from researchflow.digest import Digest, build_digest, parse_since, render_markdown, timeline
-from researchflow.errors import UserError
-from researchflow.fileio import write_atomic
+from researchflow.base.errors import UserError
+from researchflow.base.fileio import write_atomic
+from researchflow.documents.config import Config
+from researchflow.views.digest import Digest, build_digest, parse_since, render_markdown, timeline
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def digest(
     output: Path | None = None,
     post_issue: int | None = None,
 ) -> DigestResult:
-    from researchflow.portfolio_reader import collect, reported_dates
+    from researchflow.views.portfolio_reader import collect, reported_dates
 
     end = until or dt.datetime.now(dt.UTC)
     try:

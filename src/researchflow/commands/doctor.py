@@ -20,12 +20,12 @@ from typing import Any
 
 import yaml
 
-from researchflow import safeyaml
 from researchflow.adapters import git as gitrepo
 from researchflow.adapters.process import CommandFailed, run
-from researchflow.config import Config, tracking_uri
-from researchflow.errors import EXIT_CHECK_FAILED, EXIT_OK, UserError
-from researchflow.hooks import existing_hook_ids
+from researchflow.base import safeyaml
+from researchflow.base.errors import EXIT_CHECK_FAILED, EXIT_OK, UserError
+from researchflow.documents.config import Config, tracking_uri
+from researchflow.documents.hooks import existing_hook_ids
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
 QUARTO_INSTALL = (
@@ -178,8 +178,8 @@ def check_mlflow(config: Config) -> Finding:
 def check_runs_store(config: Config) -> list[Finding]:
     """Whether the store this machine uses holds the runs the research folders list: a
     clone without the first machine's embedded store is told so, not "all is well"."""
-    from researchflow.runlog import read_runs
-    from researchflow.storeplace import sqlite_file, where_runs_live
+    from researchflow.documents.runlog import read_runs
+    from researchflow.runs.storeplace import sqlite_file, where_runs_live
 
     entries: list[Any] = []
     for path in sorted((config.root / config.research_dir).glob("*/runs.yaml")):

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from researchflow.config import Config
-from researchflow.errors import CheckFailed, UserError
-from researchflow.fileio import write_atomic
-from researchflow.project import PLAN_FILE, REPORT_FILE, RUNS_FILE, shown_path
-from researchflow.record import (
+from researchflow.base.errors import CheckFailed, UserError
+from researchflow.base.fileio import write_atomic
+from researchflow.documents.config import Config
+from researchflow.documents.project import PLAN_FILE, REPORT_FILE, RUNS_FILE, shown_path
+from researchflow.views.record import (
     Registration,
     build_zip,
     json_bytes,
@@ -75,7 +75,7 @@ def export(config: Config, hypothesis_id: str | None, output: Path) -> ExportRes
     from researchflow.checks.context import CheckOptions, HypothesisContext
     from researchflow.checks.reporters import to_json
     from researchflow.checks.runner import run_checks
-    from researchflow.hypotheses import resolve_hypothesis
+    from researchflow.process.hypotheses import resolve_hypothesis
 
     if output.suffix.lower() != ".zip":
         raise UserError(f"-o {output}: the record is a zip (name it e.g. {output.stem}.zip)")

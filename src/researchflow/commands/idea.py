@@ -14,15 +14,15 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from researchflow import naming
 from researchflow.adapters import git
-from researchflow.backlog import Idea, render_backlog
-from researchflow.config import Config
-from researchflow.errors import UserError
-from researchflow.intake import backlog_path, base_start, known_names, read_backlog_at
-from researchflow.plan import Rice
-from researchflow.scaffold import parse_rice
-from researchflow.statements import check_serves
+from researchflow.base import names as id_names
+from researchflow.base.errors import UserError
+from researchflow.documents.config import Config
+from researchflow.documents.plan import Rice
+from researchflow.documents.scaffold import parse_rice
+from researchflow.documents.statements import check_serves
+from researchflow.process.backlog import Idea, render_backlog
+from researchflow.process.intake import backlog_path, base_start, known_names, read_backlog_at
 
 MAX_ATTEMPTS = 5
 
@@ -69,14 +69,14 @@ def idea(
 ) -> IdeaResult:
     root = config.root
     git.require_repository(root)
-    clean = naming.clean_title(title)
+    clean = id_names.clean_title(title)
     if not clean:
         raise UserError("TITLE: is empty (give the idea a one-line title)")
     try:
         rice_values = parse_rice(rice)
     except ValueError as error:
         raise UserError(f"--rice: {error} (reach,impact,confidence,effort, e.g. 3,3,2,3)") from None
-    who = naming.clean_title(author) if author is not None else git.acting_user(root)
+    who = id_names.clean_title(author) if author is not None else git.acting_user(root)
     if not who:
         raise UserError("--author: is empty (give a name, e.g. --author alice)")
     metrics = check_serves(config, serves)
@@ -100,7 +100,7 @@ def idea(
         ideas = read_backlog_at(config, start)
         names = known_names(config, start, remote, push)
         new = Idea(
-            naming.next_id(names, taken),
+            id_names.next_id(names, taken),
             clean,
             Rice(*rice_values),
             who,

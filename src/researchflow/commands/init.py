@@ -8,14 +8,13 @@ from pathlib import Path
 
 from researchflow.adapters.git import require_repository
 from researchflow.adapters.process import CommandFailed, run
-from researchflow.config import CONFIG_FILE, Config
-from researchflow.errors import UserError
-from researchflow.fileio import write_atomic
-from researchflow.gitlab_ci import GITLAB_CI, JOB_FILE
-from researchflow.hooks import merge_hooks
-from researchflow.programme import PROBLEM_FILE, PROBLEMS_DIR
-
-BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+from researchflow.base.errors import UserError
+from researchflow.base.fileio import write_atomic
+from researchflow.documents.config import CONFIG_FILE, Config
+from researchflow.documents.gitlab_ci import GITLAB_CI, JOB_FILE
+from researchflow.documents.hooks import merge_hooks
+from researchflow.documents.programme import PROBLEM_FILE, PROBLEMS_DIR
+from researchflow.documents.project import BUILTIN_TEMPLATES
 
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 GITIGNORE_ENTRY = ".rflow/"
@@ -201,14 +200,14 @@ def _dvc_init(root: Path) -> bool:
 
 
 def _gitlab_job(root: Path, config: Config) -> bool:
-    from researchflow.gitlab_ci import TEMPLATE, builtin_template, job_text
+    from researchflow.documents.gitlab_ci import TEMPLATE, builtin_template, job_text
 
     path = root / JOB_FILE
     if path.exists():  # the team may have tuned it: never overwrite
         return False
     override = root / config.templates_dir / TEMPLATE
     template = override.read_text(encoding="utf-8") if override.is_file() else builtin_template()
-    from researchflow.distribution import installed_spec
+    from researchflow.verdicts.distribution import installed_spec
 
     write_atomic(path, job_text(template, config.research_dir, installed_spec()))
     return True
@@ -218,7 +217,7 @@ def _gitlab_include(root: Path) -> str | None:
     """The new `.gitlab-ci.yml` text, or None when it already includes the job."""
     import yaml
 
-    from researchflow.gitlab_ci import IncludeNotEditable, merge_include
+    from researchflow.documents.gitlab_ci import IncludeNotEditable, merge_include
 
     path = root / GITLAB_CI
     text = path.read_text(encoding="utf-8") if path.exists() else None

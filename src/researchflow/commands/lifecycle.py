@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from researchflow.config import Config
-from researchflow.document import Document, DocumentError, parse_document
-from researchflow.errors import UserError
-from researchflow.fileio import write_atomic
-from researchflow.frontmatter import set_fields
-from researchflow.hypotheses import (
+from researchflow.base.errors import UserError
+from researchflow.base.fileio import write_atomic
+from researchflow.documents.config import Config
+from researchflow.documents.document import Document, DocumentError, parse_document
+from researchflow.documents.frontmatter import set_fields
+from researchflow.documents.plan import OUTCOMES, STATUSES
+from researchflow.documents.project import REPORT_FILE, shown_path
+from researchflow.process.hypotheses import (
     current_actor,
     plan_path,
     read_plan_file,
@@ -26,10 +28,7 @@ from researchflow.hypotheses import (
     utc_now,
     write_plan_checked,
 )
-from researchflow.outcome import combined, disagreement, report_verdicts
-from researchflow.plan import OUTCOMES, STATUSES
-from researchflow.project import REPORT_FILE, shown_path
-from researchflow.steproles import (
+from researchflow.process.steproles import (
     Actor,
     Refusal,
     reviewer_problem,
@@ -37,6 +36,7 @@ from researchflow.steproles import (
     timebox_problem,
     wip_problem,
 )
+from researchflow.verdicts.outcome import combined, disagreement, report_verdicts
 
 DECISIONS = ("ship", "iterate", "stop")
 FINISHED = ("concluded", "abandoned")
@@ -265,7 +265,7 @@ def _over_limit(
     executor = plan.roles.executor
     if event != "start" or not executor:
         return None
-    from researchflow.portfolio_reader import collect
+    from researchflow.views.portfolio_reader import collect
 
     rows = collect(config).rows
     running = sorted(
@@ -413,8 +413,8 @@ def shipped(config: Config, hypothesis_id: str | None, result: str, plan_b: str)
 def phase(config: Config, hypothesis_id: str | None, name: str) -> LifecycleResult:
     """Enter a lifecycle phase (research, data-exploration, modelling, …): the time spent
     in each is counted from these entries; the deliverable of the phase is named."""
-    from researchflow.phases import current_phase
-    from researchflow.strictkeys import suggestion
+    from researchflow.base.strictkeys import suggestion
+    from researchflow.process.phases import current_phase
 
     phases = dict(config.phases)
     wanted = " ".join(name.split())

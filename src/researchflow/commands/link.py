@@ -7,14 +7,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from researchflow.adapters import git as gitrepo
-from researchflow.config import Config, tracking_uri
-from researchflow.errors import UserError
-from researchflow.hypotheses import resolve_hypothesis
-from researchflow.naming import is_valid_id
-from researchflow.project import PLAN_FILE, RUNS_FILE, shown_under
-from researchflow.runinputs import predicted_metrics
-from researchflow.runlog import RunEntry, append_run, read_runs
-from researchflow.tracking import COMMIT, ENDED, EXPLORATORY, HYPOTHESIS, entry_from_store
+from researchflow.base.errors import UserError
+from researchflow.base.names import is_valid_id
+from researchflow.documents.config import Config, tracking_uri
+from researchflow.documents.project import PLAN_FILE, RUNS_FILE, shown_under
+from researchflow.documents.runinputs import predicted_metrics
+from researchflow.documents.runlog import RunEntry, append_run, read_runs
+from researchflow.process.hypotheses import resolve_hypothesis
+from researchflow.runs.tracking import COMMIT, ENDED, EXPLORATORY, HYPOTHESIS, entry_from_store
 
 if TYPE_CHECKING:
     from researchflow.adapters.mlflow import StoreRun
@@ -54,7 +54,7 @@ def link(
     `command` replaces the argv read from the runs' tags (a script's run records only its
     file); `exploratory` marks the runs as not evidence."""
     from researchflow.adapters.mlflow import open_store
-    from researchflow.storeplace import require_store, require_store_of_runs
+    from researchflow.runs.storeplace import require_store, require_store_of_runs
 
     if not run_ids or (hypothesis_id is None and len(run_ids) == 1 and is_valid_id(run_ids[0])):
         raise UserError("no run IDs given (usage: rflow link ID RUN_ID…)")

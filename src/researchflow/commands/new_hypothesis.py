@@ -20,18 +20,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from researchflow import naming
 from researchflow.adapters import git
 from researchflow.adapters import gitlab as gl
 from researchflow.adapters.process import CommandFailed
-from researchflow.backlog import Idea, find
-from researchflow.config import Config
-from researchflow.errors import RflowError, UserError
-from researchflow.fileio import require_space
-from researchflow.intake import read_backlog_at
-from researchflow.plan import read_plan
-from researchflow.project import PLAN_FILE, read_template
-from researchflow.scaffold import (
+from researchflow.base import names as id_names
+from researchflow.base.errors import RflowError, UserError
+from researchflow.base.fileio import require_space
+from researchflow.documents.config import Config
+from researchflow.documents.plan import read_plan
+from researchflow.documents.project import PLAN_FILE, read_template
+from researchflow.documents.scaffold import (
     Scaffold,
     TemplateError,
     merge_request_description,
@@ -39,7 +37,9 @@ from researchflow.scaffold import (
     parse_rice,
     render_plan,
 )
-from researchflow.statements import check_serves
+from researchflow.documents.statements import check_serves
+from researchflow.process.backlog import Idea, find
+from researchflow.process.intake import read_backlog_at
 
 MAX_ATTEMPTS = 5
 
@@ -230,8 +230,8 @@ def new_hypothesis(
 ) -> NewHypothesisResult:
     root = config.root
     git.require_repository(root)
-    groomed_id = title.strip() if naming.is_valid_id(title.strip()) else None
-    clean = naming.clean_title(title)
+    groomed_id = title.strip() if id_names.is_valid_id(title.strip()) else None
+    clean = id_names.clean_title(title)
     if not clean:
         raise UserError("TITLE: is empty (give the hypothesis a one-line title)")
     serves = check_serves(config, serves)
@@ -299,7 +299,7 @@ def _wip_warnings(config: Config, executor: str | None) -> list[str]:
     """Warn when the executor already runs as many hypotheses as the team's WIP limit."""
     if not executor:
         return []
-    from researchflow.portfolio_reader import collect
+    from researchflow.views.portfolio_reader import collect
 
     try:
         rows = collect(config).rows
@@ -352,16 +352,18 @@ def _create(
     root, remote = config.root, undo.remote
     taken: set[str] = set()
     for _attempt in range(MAX_ATTEMPTS):
-        hypothesis_id = fixed_id or naming.next_id(_known_names(config, start, remote, push), taken)
-        slug = naming.slugify(title)
-        branch = naming.branch_name(config.branch_prefix, hypothesis_id, slug)
-        problem = naming.branch_problem(branch)
+        hypothesis_id = fixed_id or id_names.next_id(
+            _known_names(config, start, remote, push), taken
+        )
+        slug = id_names.slugify(title)
+        branch = id_names.branch_name(config.branch_prefix, hypothesis_id, slug)
+        problem = id_names.branch_problem(branch)
         if problem:
             raise UserError(
                 f"{config.source or 'researchflow.yaml'}: branch_prefix: "
                 f"{config.branch_prefix!r} makes {branch!r} an invalid branch name ({problem})"
             )
-        path = f"{config.research_dir}/{naming.folder_name(hypothesis_id, slug)}/{PLAN_FILE}"
+        path = f"{config.research_dir}/{id_names.folder_name(hypothesis_id, slug)}/{PLAN_FILE}"
         scaffold = Scaffold(hypothesis_id, title, today, rice=rice, serves=serves, **roles)
         text = _plan_text(template, template_name, scaffold, path, config)
         message = (
@@ -533,7 +535,7 @@ def _groomed_idea(
         # the idea itself (its backlog entry, its reservation) is not a groomed branch
         if name == idea_id or name.startswith(git.RESERVATION_NAMESPACE):
             continue
-        if naming.id_from_name(leaf) == idea_id:
+        if id_names.id_from_name(leaf) == idea_id:
             raise UserError(f"{idea_id}: already groomed ({name}); check out its branch instead")
     if idea.state != "open":
         raise UserError(
@@ -551,7 +553,7 @@ def _roles(
     reviewers: tuple[str, ...],
 ) -> dict[str, Any]:
     def name(option: str, value: str) -> str:
-        cleaned = naming.clean_title(value)
+        cleaned = id_names.clean_title(value)
         if not cleaned:
             raise UserError(f"{option}: is empty (give a name, e.g. {option} alice)")
         return cleaned
@@ -601,7 +603,7 @@ def _plan_text(
 
 
 def _front_matter(text: str) -> dict[str, Any]:
-    from researchflow.document import parse_document
+    from researchflow.documents.document import parse_document
 
     return parse_document(text).front_matter
 
@@ -614,13 +616,13 @@ def _front_matter_rice(text: str) -> dict[str, int] | None:
 def _base(
     config: Config, remote: str, url: str | None, wanted: str | None, *, online: bool
 ) -> tuple[str, str]:
-    from researchflow.intake import base_start
+    from researchflow.process.intake import base_start
 
     return base_start(config, remote, url, wanted, online=online)
 
 
 def _known_names(config: Config, start: str, remote: str, online: bool) -> list[str]:
-    from researchflow.intake import known_names
+    from researchflow.process.intake import known_names
 
     return known_names(config, start, remote, online)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from researchflow.problems import Problem, ValidateResult
-from researchflow.project import shown_path
+from researchflow.base.problems import Problem, ValidateResult
+from researchflow.documents.project import shown_path
 
 
 def check_notebooks(paths: list[Path]) -> ValidateResult:

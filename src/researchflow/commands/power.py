@@ -5,11 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from researchflow.config import Config
-from researchflow.hypotheses import plan_path, read_plan_file, require_valid, resolve_hypothesis
-from researchflow.power import PowerRow, power_rows
-from researchflow.project import RUNS_FILE
-from researchflow.runlog import read_runs
+from researchflow.documents.config import Config
+from researchflow.documents.project import RUNS_FILE
+from researchflow.documents.runlog import read_runs
+from researchflow.process.hypotheses import (
+    plan_path,
+    read_plan_file,
+    require_valid,
+    resolve_hypothesis,
+)
+from researchflow.verdicts.power import PowerRow, power_rows
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from researchflow.backlog import Idea
-from researchflow.config import Config
-from researchflow.portfolio import BACKLOG, Row, item_score, ranked
-from researchflow.portfolio_reader import collect
-from researchflow.texttable import format_table
+from researchflow.base.texttable import format_table
+from researchflow.documents.config import Config
+from researchflow.process.backlog import Idea
+from researchflow.views.portfolio import BACKLOG, Row, item_score, ranked
+from researchflow.views.portfolio_reader import collect
 
 
 @dataclass(frozen=True)

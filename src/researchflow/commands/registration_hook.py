@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from researchflow.config import Config
-from researchflow.plan import read_plan
-from researchflow.problems import Problem, ValidateResult
-from researchflow.project import PLAN_FILE, discover_documents, shown_path
-from researchflow.registration import history_problems, registration_problems
+from researchflow.base.problems import Problem, ValidateResult
+from researchflow.documents.config import Config
+from researchflow.documents.plan import read_plan
+from researchflow.documents.project import PLAN_FILE, discover_documents, shown_path
+from researchflow.documents.registration import history_problems, registration_problems
 
 
 def check_registration(config: Config, paths: list[Path]) -> ValidateResult:

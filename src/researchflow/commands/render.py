@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from researchflow.adapters import quarto
-from researchflow.config import Config
-from researchflow.errors import UserError
-from researchflow.hypotheses import plan_path, read_plan_file, resolve_hypothesis
-from researchflow.project import PLAN_FILE, REPORT_FILE, shown_path
+from researchflow.base.errors import UserError
+from researchflow.documents.config import Config
+from researchflow.documents.project import PLAN_FILE, REPORT_FILE, shown_path
+from researchflow.process.hypotheses import plan_path, read_plan_file, resolve_hypothesis
 
 DOCUMENTS = ("plan", "report")
 

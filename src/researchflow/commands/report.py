@@ -10,19 +10,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from researchflow.config import Config
-from researchflow.errors import UserError
-from researchflow.fileio import write_atomic
-from researchflow.frontmatter import set_fields
-from researchflow.hypotheses import (
+from researchflow.base.errors import UserError
+from researchflow.base.fileio import write_atomic
+from researchflow.documents.config import Config
+from researchflow.documents.frontmatter import set_fields
+from researchflow.documents.project import REPORT_FILE, read_template, shown_path
+from researchflow.process.hypotheses import (
     check_plan_text,
     plan_path,
     read_plan_file,
     require_valid,
     resolve_hypothesis,
 )
-from researchflow.project import REPORT_FILE, read_template, shown_path
-from researchflow.report import (
+from researchflow.verdicts.stats import Judgement
+from researchflow.views.report import (
     BEGIN,
     CHOSEN_AT,
     CHOSEN_BY,
@@ -37,7 +38,6 @@ from researchflow.report import (
     replace_results_block,
     report_fields,
 )
-from researchflow.stats import Judgement
 
 # Writing the report moves the plan on; a concluded plan stays concluded.
 REPORTABLE = ("approved", "running", "reported", "concluded")
@@ -154,7 +154,7 @@ def report(
 
 def _choice(config: Config, primary: str | None) -> Chosen | None:
     from researchflow.adapters.git import acting_user
-    from researchflow.runlog import utc_timestamp
+    from researchflow.documents.runlog import utc_timestamp
 
     if primary is None:
         return None

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import IO, Any
 
-from researchflow.config import Config
-from researchflow.errors import UserError
-from researchflow.naming import is_valid_id
-from researchflow.plan import Plan
-from researchflow.repeats import RepeatOutcome, execute_repeats
-from researchflow.tracking import NOTE, RunOutcome, clean_note, execute_run, keep_note
+from researchflow.base.errors import UserError
+from researchflow.base.names import is_valid_id
+from researchflow.documents.config import Config
+from researchflow.documents.plan import Plan
+from researchflow.runs.repeats import RepeatOutcome, execute_repeats
+from researchflow.runs.tracking import NOTE, RunOutcome, clean_note, execute_run, keep_note
 
 
 def split_arguments(
@@ -119,7 +119,12 @@ def run(
 
 def _plan(config: Config, hypothesis_id: str | None, *, required: bool) -> Plan | None:
     """The hypothesis's plan; None when it cannot be read and the run does not need it."""
-    from researchflow.hypotheses import plan_path, read_plan_file, require_valid, resolve_hypothesis
+    from researchflow.process.hypotheses import (
+        plan_path,
+        read_plan_file,
+        require_valid,
+        resolve_hypothesis,
+    )
 
     try:
         _, folder = resolve_hypothesis(config, hypothesis_id)

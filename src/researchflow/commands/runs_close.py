@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from researchflow.config import Config, tracking_uri
-from researchflow.errors import UserError
+from researchflow.base.errors import UserError
+from researchflow.documents.config import Config, tracking_uri
 
 CLOSING = ("KILLED", "FAILED")
 
@@ -37,9 +37,9 @@ class CloseResult:
 
 def close(config: Config, run_id: str, status: str = "KILLED") -> CloseResult:
     from researchflow.adapters.mlflow import now_ms, open_store
-    from researchflow.pendingruns import forget, left_behind, pending_path
-    from researchflow.runlog import RunEntry, append_run, read_runs
-    from researchflow.storeplace import require_store_of_runs
+    from researchflow.documents.runlog import RunEntry, append_run, read_runs
+    from researchflow.runs.pendingruns import forget, left_behind, pending_path
+    from researchflow.runs.storeplace import require_store_of_runs
 
     if status not in CLOSING:
         raise UserError(f"--status: {status} (use KILLED or FAILED)")

@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from researchflow.config import Config
-from researchflow.errors import UserError
-from researchflow.project import shown_path
+from researchflow.base.errors import UserError
+from researchflow.documents.config import Config
+from researchflow.documents.project import shown_path
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class NoteResult:
 
 
 def note(config: Config, run_id: str, text: str) -> NoteResult:
-    from researchflow.tracking import clean_note, keep_note
+    from researchflow.runs.tracking import clean_note, keep_note
 
     run_id = run_id.strip()
     if not run_id:

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from researchflow.config import Config
-from researchflow.errors import UserError
-from researchflow.project import shown_path
+from researchflow.base.errors import UserError
+from researchflow.documents.config import Config
+from researchflow.documents.project import shown_path
 
 
 @dataclass(frozen=True)
@@ -45,14 +45,14 @@ class RetireResult:
 
 def find_runs_file(config: Config, run_id: str) -> Path:
     """The runs.yaml under the research folder that lists `run_id`."""
-    from researchflow.runlog import find_runs_file as find
+    from researchflow.documents.runlog import find_runs_file as find
 
     return find(config.root, config.research_dir, run_id)
 
 
 def retire(config: Config, run_id: str, reason: str) -> RetireResult:
     from researchflow.adapters.git import acting_user
-    from researchflow.runlog import RunEntry, read_runs, update_run, utc_timestamp
+    from researchflow.documents.runlog import RunEntry, read_runs, update_run, utc_timestamp
 
     run_id = run_id.strip()
     reason = " ".join(reason.split())
@@ -84,10 +84,10 @@ def _tag_in_store(config: Config, run_id: str, reason: str) -> str | None:
     """Tag the run `rflow.retired` in the store too, so the MLflow UI shows it; runs.yaml is
     the record. None when tagged, else why not (a clone without the store: nothing made)."""
     from researchflow.adapters.mlflow import open_store
-    from researchflow.config import tracking_uri
-    from researchflow.errors import RflowError
-    from researchflow.storeplace import sqlite_file
-    from researchflow.tracking import RETIRED
+    from researchflow.base.errors import RflowError
+    from researchflow.documents.config import tracking_uri
+    from researchflow.runs.storeplace import sqlite_file
+    from researchflow.runs.tracking import RETIRED
 
     uri = tracking_uri(config)
     database = sqlite_file(uri, config.root)

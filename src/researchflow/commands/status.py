@@ -6,11 +6,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from researchflow.config import Config
-from researchflow.portfolio import Portfolio, Row
-from researchflow.portfolio_reader import collect
-from researchflow.programme_view import metric_lines, portfolio_views
-from researchflow.texttable import format_table
+from researchflow.base.texttable import format_table
+from researchflow.documents.config import Config
+from researchflow.views.portfolio import Portfolio, Row
+from researchflow.views.portfolio_reader import collect
+from researchflow.views.programme_view import metric_lines, portfolio_views
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from researchflow.config import Config, tracking_uri
-from researchflow.errors import UserError
-from researchflow.project import RUNS_FILE
+from researchflow.base.errors import UserError
+from researchflow.documents.config import Config, tracking_uri
+from researchflow.documents.project import RUNS_FILE
 
 
 @dataclass(frozen=True)
@@ -53,9 +53,9 @@ def export(
     from researchflow.adapters.git import redact
     from researchflow.adapters.mlflow import HYPOTHESIS_TAG, open_store
     from researchflow.adapters.mlflow_transfer import export_runs
-    from researchflow.hypotheses import resolve_hypothesis
-    from researchflow.runlog import read_runs
-    from researchflow.storeplace import require_runs_found, require_store
+    from researchflow.documents.runlog import read_runs
+    from researchflow.process.hypotheses import resolve_hypothesis
+    from researchflow.runs.storeplace import require_runs_found, require_store
 
     hypothesis, folder = resolve_hypothesis(config, hypothesis_id)
     entries = read_runs(folder / RUNS_FILE).runs

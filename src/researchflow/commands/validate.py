@@ -5,23 +5,28 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from researchflow.config import Config
-from researchflow.document import DocumentError, parse_document
-from researchflow.errors import UserError
-from researchflow.outcome import combined, disagreement, report_verdicts
-from researchflow.plan import PlanResult, read_plan
-from researchflow.problems import Problem, ValidateResult
-from researchflow.programme import (
+from researchflow.base.errors import UserError
+from researchflow.base.problems import Problem, ValidateResult
+from researchflow.documents.config import Config
+from researchflow.documents.document import DocumentError, parse_document
+from researchflow.documents.plan import PlanResult, read_plan
+from researchflow.documents.programme import (
     PROBLEM_FILE,
     ProblemStatement,
     is_problem_path,
     read_problem,
     serves_problems,
 )
-from researchflow.project import REPORT_FILE, discover_documents, expand_documents, shown_path
-from researchflow.report_schema import read_report
-from researchflow.statements import load_statements, problem_files
-from researchflow.steproles import team_review_problems
+from researchflow.documents.project import (
+    REPORT_FILE,
+    discover_documents,
+    expand_documents,
+    shown_path,
+)
+from researchflow.documents.report_schema import read_report
+from researchflow.documents.statements import load_statements, problem_files
+from researchflow.process.steproles import team_review_problems
+from researchflow.verdicts.outcome import combined, disagreement, report_verdicts
 
 __all__ = ["ValidateResult", "validate", "validate_file"]
 
@@ -160,8 +165,8 @@ def power_warnings(result: PlanResult, path: Path, shown: str) -> tuple[Problem,
     runs_file = path.parent / "runs.yaml"
     if plan is None or plan.status != "review" or not runs_file.is_file():
         return ()
-    from researchflow.power import power_rows
-    from researchflow.runlog import read_runs
+    from researchflow.documents.runlog import read_runs
+    from researchflow.verdicts.power import power_rows
 
     try:
         runs = read_runs(runs_file).runs

@@ -1,0 +1,354 @@
+"""The research programme: problem statements, their success metrics, and plans serving them (pure).
+
+A problem statement (`research/problem.qmd`, or `research/problems/<slug>.qmd` when a
+team runs several programmes) says why the work matters and which measurable success
+metrics count. Like a plan it is a draft while being written; once `agreed` every section
+must be written. Plans name the metrics they move in `serves:`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+
+from researchflow.base.problems import Problem
+from researchflow.base.strictkeys import unknown_keys
+from researchflow.documents.document import Document, DocumentError, parse_document
+from researchflow.documents.plan import HTML_COMMENT, METRIC_KEY, PLACEHOLDER, QUARTO_KEYS
+
+PROBLEM_FILE = "problem.qmd"  # research/problem.qmd: the repository's programme
+PROBLEMS_DIR = "problems"  # research/problems/<slug>.qmd: one per further programme
+PROBLEM_STATUSES = ("draft", "agreed")
+METRIC_KINDS = ("model", "business", "online")
+METRIC_DIRECTIONS = ("increase", "decrease")
+# What a team answers before building a model: a draft may leave them open (null), an
+# agreed statement may not.
+QUESTIONS = (
+    ("ml_needed", "is ML needed at all, or would a rule or a report do?"),
+    ("cost_of_error", "what does a wrong prediction cost, each way?"),
+    ("current_process", "how is it done today, and by whom?"),
+    ("result_format", "in what form is the result used (a score in the CRM, a report)?"),
+    ("expected_return", "what is the work expected to return, and at what cost?"),
+    ("deadline", "by when is the result needed?"),
+    ("stakeholders", "who decides, who uses the result, who must be told?"),
+)
+QUESTION_KEYS = tuple(key for key, _ in QUESTIONS)
+PROBLEM_KEYS = ("title", "status", "owner", "metrics", "format", *QUESTION_KEYS)
+METRIC_FIELDS = ("name", "kind", "target", "direction", "unit")
+# The sections of a problem statement, each with the question it answers
+PROBLEM_SECTIONS = (
+    ("Business goal", "why this matters to the business, e.g. raise retention by 10 %"),
+    ("Problem", "which concrete problem is solved, e.g. churn is 25 % today"),
+    ("Success metrics", "which measurable results count: model quality and business effect"),
+    ("Data", "which data, e.g. three years of CRM data"),
+    ("Technical requirements", "e.g. prediction time <= 1 s per customer"),
+    ("Boundaries", "scope, resources, regulation, e.g. active subscribers only"),
+    ("Risks", "what could make the programme fail, e.g. label noise"),
+)
+# statuses from which a plan must say which success metrics it serves
+SERVES_FROM = ("review", "approved", "running", "hold", "reported", "concluded")
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    kind: str  # model | business | online
+    target: float
+    direction: str  # increase | decrease
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class ProblemStatement:
+    path: str  # research/problem.qmd
+    slug: str  # "problem" for research/problem.qmd, else the file's stem
+    title: str
+    status: str
+    owner: str
+    metrics: tuple[Metric, ...]
+
+    def metric(self, name: str) -> Metric | None:
+        return next((m for m in self.metrics if m.name == name), None)
+
+
+@dataclass(frozen=True)
+class ProblemResult:
+    statement: ProblemStatement | None
+    problems: tuple[Problem, ...]
+
+
+def is_problem_path(path: str, research_dir: str) -> bool:
+    """research/problem.qmd or research/problems/<slug>.qmd (relative, POSIX)."""
+    parts = PurePosixPath(path.replace("\\", "/")).parts
+    research = PurePosixPath(research_dir.strip("/")).parts
+    rest = parts[len(research) :] if parts[: len(research)] == research else None
+    if rest is None:
+        return False
+    return rest == (PROBLEM_FILE,) or (
+        len(rest) == 2 and rest[0] == PROBLEMS_DIR and rest[1].endswith(".qmd")
+    )
+
+
+def slug_of(path: str) -> str:
+    name = PurePosixPath(path.replace("\\", "/")).name
+    return name[: -len(".qmd")] if name.endswith(".qmd") else name
+
+
+def read_problem(raw: bytes | str, path: str) -> ProblemResult:
+    """Parse and validate one problem statement, collecting every problem."""
+    try:
+        document = parse_document(raw)
+    except DocumentError as error:
+        return ProblemResult(
+            None, (Problem(path, error.line, error.field, error.message, error.fix),)
+        )
+    checker = _Checker(document, path)
+    return ProblemResult(checker.statement(), tuple(checker.problems))
+
+
+class _Checker:
+    def __init__(self, document: Document, path: str) -> None:
+        self.document = document
+        self.fm = document.front_matter
+        self.path = path
+        self.problems: list[Problem] = []
+
+    def add(self, field: str, message: str, fix: str, line: int | None = None) -> None:
+        where = self.document.line_of(field) if line is None else line
+        self.problems.append(Problem(self.path, where, field, message, fix))
+
+    def statement(self) -> ProblemStatement | None:
+        fm = self.fm
+        for key, fix in unknown_keys(fm, PROBLEM_KEYS, QUARTO_KEYS):
+            self.add(key, "unknown key", fix)
+        title = self._text("title", "add a one-line title for the programme")
+        owner = self._text("owner", "name who owns the programme, e.g. owner: alice")
+        status = fm.get("status")
+        if status not in PROBLEM_STATUSES:
+            self.add(
+                "status",
+                "missing" if status is None else f"{status!r} is not allowed",
+                f"use one of: {', '.join(PROBLEM_STATUSES)}",
+                1 if status is None else None,
+            )
+            status = None
+        metrics = self._metrics()
+        if status == "agreed":
+            self._agreed(metrics)
+        if title is None or owner is None or status is None or metrics is None:
+            return None
+        return ProblemStatement(self.path, slug_of(self.path), title, status, owner, metrics)
+
+    def _text(self, key: str, fix: str) -> str | None:
+        value = self.fm.get(key)
+        if value is None:
+            self.add(key, "missing", fix, 1)
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.add(key, f"must be non-empty text, not {value!r}", fix)
+            return None
+        return value.strip()
+
+    def _metrics(self) -> tuple[Metric, ...] | None:
+        items = self.fm.get("metrics")
+        example = (
+            "e.g. metrics: [{name: retention_30d, kind: business, target: 10, "
+            "direction: increase, unit: '%'}]"
+        )
+        if items is None:
+            self.add("metrics", "missing", example, 1)
+            return None
+        if not isinstance(items, list):
+            self.add("metrics", "must be a list of success metrics", example)
+            return None
+        metrics: list[Metric] = []
+        seen: set[str] = set()
+        for index, item in enumerate(items):
+            key = f"metrics[{index}]"
+            if not isinstance(item, dict):
+                self.add(key, "must be a mapping", example)
+                continue
+            before = len(self.problems)
+            for extra, fix in unknown_keys(item, METRIC_FIELDS):
+                self.add(f"{key}.{extra}", "unknown field", fix)
+            name = item.get("name")
+            if not isinstance(name, str) or not name.strip() or not METRIC_KEY.match(name):
+                self.add(f"{key}.name", f"{name!r} is not a metric name", "e.g. retention_30d")
+            elif name in seen:
+                self.add(f"{key}.name", f"{name!r} is listed twice", "keep one entry per metric")
+            else:
+                seen.add(name)
+            kind = item.get("kind")
+            if kind not in METRIC_KINDS:
+                self.add(
+                    f"{key}.kind",
+                    f"{kind!r} is not allowed",
+                    f"use one of: {', '.join(METRIC_KINDS)}",
+                )
+            target = item.get("target")
+            if isinstance(target, bool) or not isinstance(target, int | float):
+                self.add(f"{key}.target", f"{target!r} is not a number", "e.g. target: 0.9")
+            direction = item.get("direction")
+            if direction not in METRIC_DIRECTIONS:
+                self.add(
+                    f"{key}.direction",
+                    f"{direction!r} is not allowed",
+                    f"use one of: {', '.join(METRIC_DIRECTIONS)}",
+                )
+            unit = item.get("unit", "")
+            if unit is not None and not isinstance(unit, str | int | float):
+                self.add(f"{key}.unit", f"{unit!r} is not a unit", "e.g. unit: '%'")
+            if len(self.problems) == before:
+                number = float(target)  # type: ignore[arg-type]  # a number: checked above
+                metrics.append(
+                    Metric(str(name).strip(), str(kind), number, str(direction), str(unit or ""))
+                )
+        return tuple(metrics)
+
+    def _agreed(self, metrics: tuple[Metric, ...] | None) -> None:
+        """An agreed statement is finished: metrics named, every section written."""
+        if metrics is not None and not metrics:
+            self.add(
+                "metrics",
+                "an agreed problem statement names no success metric",
+                "add at least one metric, or set status: draft",
+            )
+        for key in ("title", "owner"):
+            value = self.fm.get(key)
+            if isinstance(value, str) and PLACEHOLDER.search(value):
+                self.add(
+                    key,
+                    "still holds template placeholder text (TODO)",
+                    "replace the TODO text, or set status: draft",
+                )
+        for index, item in enumerate(self.fm.get("metrics") or []):
+            name = item.get("name") if isinstance(item, dict) else None
+            if isinstance(name, str) and "TODO" in name:
+                self.add(
+                    f"metrics[{index}].name",
+                    "still holds template placeholder text (TODO)",
+                    "name the metric, or set status: draft",
+                )
+        for key, question in QUESTIONS:
+            answer = self.fm.get(key)
+            if isinstance(answer, list):
+                answer = ", ".join(str(item) for item in answer)
+            text = "" if answer is None else str(answer).strip()
+            if not text or PLACEHOLDER.search(text):
+                self.add(
+                    key,
+                    "an agreed problem statement answers it" + (" (still TODO)" if text else ""),
+                    f"answer: {question} (or set status: draft)",
+                    None if key in self.fm else 1,
+                )
+        for title, _hint in PROBLEM_SECTIONS:
+            section = self.document.section(title)
+            label = f"## {title}"
+            if section is None:
+                self.add(
+                    label, "required section is missing", f"add '{label}'", self.document.body_start
+                )
+                continue
+            body = HTML_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), section.body)
+            if not body.strip():
+                self.add(
+                    label,
+                    "section is empty",
+                    "write the section, or set status: draft",
+                    section.line,
+                )
+                continue
+            placeholder = PLACEHOLDER.search(body)
+            if placeholder:
+                offset = body[: placeholder.start()].count("\n") + 1
+                self.add(
+                    label,
+                    "still holds template placeholder text (TODO)",
+                    "replace the TODO text, or set status: draft",
+                    section.line + offset,
+                )
+
+
+# --- plans serving the programme ---------------------------------------------------------
+
+
+def serves_problems(
+    front_matter: dict[str, Any],
+    document: Document,
+    path: str,
+    statements: tuple[ProblemStatement, ...],
+) -> list[Problem]:
+    """From review on a plan names the success metrics it serves, and each must exist.
+
+    A repository without a problem statement has no programme to serve, and one whose
+    statements are all drafts has no agreed success metrics yet: `serves` is required
+    once a statement is agreed (`rflow init` writes a draft).
+    """
+    if not statements or front_matter.get("status") not in SERVES_FROM:
+        return []
+    known = metric_names(statements)
+    serves = front_matter.get("serves")
+    if isinstance(serves, str):
+        serves = [serves]
+    choices = ", ".join(sorted(known)) or "none agreed yet"
+    agreed = any(statement.status == "agreed" for statement in statements)
+    if not serves and agreed:
+        return [
+            Problem(
+                path,
+                document.line_of("serves") if "serves" in front_matter else 1,
+                "serves",
+                "a plan in review must name the success metrics it serves",
+                f"add e.g. 'serves: [{next(iter(sorted(known)), 'metric')}]' (known: {choices})",
+            )
+        ]
+    if not isinstance(serves, list):
+        return []  # none named (a draft programme), or a wrong type the plan reports
+    problems: list[Problem] = []
+    for index, name in enumerate(serves):
+        if isinstance(name, str) and name.strip() not in known:
+            problems.append(
+                Problem(
+                    path,
+                    document.line_of(f"serves[{index}]"),
+                    f"serves[{index}]",
+                    f"{name!r} is not a success metric of any problem statement",
+                    f"use one of: {choices}",
+                )
+            )
+    return problems
+
+
+def draft_served(
+    serves: tuple[str, ...], statements: tuple[ProblemStatement, ...]
+) -> ProblemStatement | None:
+    """The draft problem statement a plan would be approved against: one holding a metric
+    the plan serves, or, when it serves none, the programme itself while no statement of
+    it is agreed. None when the plan may be approved (or there is no programme at all)."""
+    if serves:
+        for statement in statements:
+            if statement.status == "draft" and any(statement.metric(m) for m in serves):
+                return statement
+        return None
+    if statements and not any(s.status == "agreed" for s in statements):
+        return statements[0]
+    return None
+
+
+def metric_names(statements: tuple[ProblemStatement, ...]) -> set[str]:
+    return {metric.name for statement in statements for metric in statement.metrics}
+
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def problem_path(research_dir: str, slug: str | None) -> str:
+    """research/problem.qmd, or research/problems/<slug>.qmd for a further programme."""
+    base = research_dir.strip("/")
+    if slug is None:
+        return f"{base}/{PROBLEM_FILE}"
+    if not _SLUG.match(slug):
+        raise ValueError(f"{slug!r} is not a slug (lowercase letters, digits and '-')")
+    return f"{base}/{PROBLEMS_DIR}/{slug}.qmd"

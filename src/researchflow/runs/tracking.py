@@ -1,0 +1,786 @@
+"""Runs linked to a hypothesis: the one owner of every `rflow.*` and `mlflow.source.*` tag,
+starting and finishing a linked run, and the public Python API (`researchflow.run`).
+
+Data and output paths live in tag keys (`rflow.data.<path>`, `rflow.out.<path>`). MLflow
+allows only ASCII letters, digits, `_ - . / ` and space there (no colon on Windows), so
+every other character is written as `_xHH_` per UTF-8 byte, and a literal `_` before an
+`x` as `_x5f_`: `decode_path(encode_path(p)) == p` for every path. Paths made of allowed
+characters only (the usual case) are stored as they are, so older tags read the same.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import os
+import re
+import shlex
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from researchflow.adapters import git as gitrepo
+from researchflow.base.errors import UserError
+from researchflow.documents.config import Config, tracking_uri
+from researchflow.documents.project import PLAN_FILE, RUNS_FILE, shown_under
+from researchflow.documents.runinputs import predicted_metrics, unrecorded_dirt
+from researchflow.documents.runlog import RunEntry, append_run, utc_timestamp
+from researchflow.process.hypotheses import resolve_hypothesis
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from researchflow.adapters.mlflow import Store, StoreRun
+
+MAX_VALUE = 5000  # below MLflow's limits for param (6000) and tag (8000) values
+
+# --- tag names: spelled here and nowhere else ----------------------------------------
+HYPOTHESIS = "rflow.hypothesis"
+DIRTY = "rflow.git.dirty"
+COMMAND = "rflow.command"
+RERUN_OF = "rflow.rerun_of"
+CWD = "rflow.cwd"
+RERUN_REGISTRY = "rerun-registry.db"  # under .rflow/: where reruns' model versions go
+REPEAT = "rflow.repeat"
+ARM = "rflow.arm"
+DVC_EXP = "rflow.dvc.exp"
+PATCH = "rflow.git.patch"  # artifact path of a dirty run's `git diff HEAD`
+NOTE = "mlflow.note.content"  # MLflow's run description: `rflow run --note`
+EXPLORATORY = "rflow.exploratory"
+RETIRED = "rflow.retired"
+DATA_PREFIX = "rflow.data."
+OUT_PREFIX = "rflow.out."
+COMMIT = "mlflow.source.git.commit"
+BRANCH = "mlflow.source.git.branch"
+SOURCE_NAME = "mlflow.source.name"
+SOURCE_TYPE = "mlflow.source.type"
+USER = "mlflow.user"
+PARENT_RUN = "mlflow.parentRunId"
+
+ENDED = ("FINISHED", "FAILED", "KILLED")
+
+# --- the reversible path encoding in tag keys -------------------------------------------
+_KEY_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./ ")
+_ESCAPED = re.compile(r"(?:_x[0-9a-f]{2}_)+")
+
+
+def encode_path(path: str) -> str:
+    """A path as MLflow accepts it in a tag key; `decode_path` gives it back exactly."""
+    out: list[str] = []
+    for index, char in enumerate(path):
+        literal = char in _KEY_SAFE and not (char == "_" and path[index + 1 : index + 2] == "x")
+        if literal:
+            out.append(char)
+        else:
+            out.extend(f"_x{byte:02x}_" for byte in char.encode("utf-8", "surrogatepass"))
+    return "".join(out)
+
+
+def decode_path(encoded: str) -> str:
+    def bytes_back(match: re.Match[str]) -> str:
+        run = match.group()
+        raw = bytes(int(run[i + 2 : i + 4], 16) for i in range(0, len(run), 5))
+        return raw.decode("utf-8", "surrogatepass")
+
+    return _ESCAPED.sub(bytes_back, encoded)
+
+
+def data_tag(path: str) -> str:
+    """`rflow.data.<path>`: the md5 of an input the run used."""
+    return DATA_PREFIX + encode_path(path)
+
+
+def output_tag(path: str) -> str:
+    """`rflow.out.<path>`: the md5 of an output the run produced."""
+    return OUT_PREFIX + encode_path(path)
+
+
+def _paths(tags: Mapping[str, str], prefix: str) -> dict[str, str]:
+    return {
+        decode_path(key[len(prefix) :]): value
+        for key, value in tags.items()
+        if key.startswith(prefix)
+    }
+
+
+def data_from_tags(tags: Mapping[str, str]) -> dict[str, str]:
+    """DVC path → md5 of the inputs a run's tags record (paths decoded)."""
+    return _paths(tags, DATA_PREFIX)
+
+
+def outputs_from_tags(tags: Mapping[str, str]) -> dict[str, str]:
+    """DVC path → md5 of the outputs a run's tags record (paths decoded)."""
+    return _paths(tags, OUT_PREFIX)
+
+
+def is_dirty(tags: Mapping[str, str]) -> bool:
+    return tags.get(DIRTY, "false").lower() == "true"
+
+
+def command_from_tags(tags: Mapping[str, str]) -> tuple[str, ...]:
+    """The argv a run recorded. A plain MLflow run names only its source file: a script is
+    run by the interpreter (MLflow records no arguments: `rflow link --command` gives
+    them), a notebook cannot be rerun as a command."""
+    if tags.get(COMMAND):
+        return tuple(shlex.split(tags[COMMAND]))
+    source = tags.get(SOURCE_NAME, "")
+    if not source or source.endswith(".ipynb"):
+        return ()
+    return ("python", source) if source.endswith(".py") else (source,)
+
+
+def run_tags(
+    hypothesis: str,
+    commit: str,
+    branch: str | None,
+    dirty: bool,
+    command: Sequence[str],
+    data: Mapping[str, str],
+    extra: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    tags = {
+        HYPOTHESIS: hypothesis,
+        COMMIT: commit,
+        DIRTY: "true" if dirty else "false",
+        COMMAND: shlex.join(command)[:MAX_VALUE],
+        SOURCE_TYPE: "LOCAL",
+        USER: os.environ.get("RFLOW_USER") or _login(),
+    }
+    if branch:
+        tags[BRANCH] = branch
+    if command:
+        tags[SOURCE_NAME] = command[0]
+    tags.update({data_tag(path): md5 for path, md5 in data.items()})
+    tags.update(extra or {})
+    return tags
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+# --- starting and finishing a linked run -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StartedRun:
+    """A run created in the store, before the work: everything needed to finish it."""
+
+    hypothesis: str
+    run_id: str
+    experiment_id: str
+    tracking_uri: str
+    commit: str
+    branch: str | None
+    dirty: bool
+    command: tuple[str, ...]
+    data: dict[str, str]
+    started: str
+    metric_keys: tuple[str, ...]
+    runs_file: Path
+    store: Store
+    state: Path | None = None  # .rflow/: where a run not yet recorded is remembered
+    notes: tuple[str, ...] = ()  # earlier lost runs this start settled, one line each
+    work: Path | None = None  # the repository the command runs in
+    research_dir: str = "research"
+    snapshot: Any = None  # pipeline_run.Snapshot: the tree just before the command
+    rerun: bool = False
+    store_name: str = ""  # the store as runs.yaml records it (storeplace.recorded_store)
+    note: str | None = None  # `rflow run --note`: MLflow's description of the run
+    plan_data: tuple[str, ...] = ()  # the plan's `data`: read again after the command
+    folder: str = ""  # the working folder relative to the repository root ("" = the root)
+    dvc_enabled: bool = True
+
+    @property
+    def recorded_uri(self) -> str:
+        return self.store_name or self.tracking_uri
+
+    def child_environment(self) -> dict[str, str]:
+        env = {
+            "MLFLOW_RUN_ID": self.run_id,
+            "MLFLOW_TRACKING_URI": self.tracking_uri,
+            "MLFLOW_EXPERIMENT_ID": self.experiment_id,
+        }
+        if self.rerun:
+            env["RFLOW_RERUN"] = "1"  # scripts may skip side effects (registering a model)
+            if self.state is not None:
+                # `log_model(registered_model_name=…)` in a rerun registers into a registry
+                # of rflow's own, never as a new version in the team's
+                env["MLFLOW_REGISTRY_URI"] = f"sqlite:///{self.state / RERUN_REGISTRY}"
+        return env
+
+
+def start_linked_run(
+    config: Config,
+    hypothesis_id: str | None,
+    command: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    allow_dirty: bool = False,
+    extra_tags: Mapping[str, str] | None = None,
+    rerun: bool = False,
+    workdir: str = "",
+) -> StartedRun:
+    """Check everything, then create the run: nothing is written when a check fails."""
+    from researchflow.adapters.mlflow import now_ms, open_store
+    from researchflow.documents.runlog import check_recordable
+    from researchflow.runs.pendingruns import settle
+    from researchflow.runs.pipeline_run import before, run_data
+    from researchflow.runs.storeplace import recorded_store
+
+    work = Path(cwd) if cwd else config.root
+    gitrepo.require_repository(work)
+    hypothesis, folder = resolve_hypothesis(config, hypothesis_id, root=work)
+    check_recordable(folder / RUNS_FILE)  # nothing runs that rflow could not record
+    metric_keys, plan_data = predicted_metrics(folder / PLAN_FILE)
+    commit = gitrepo.head_commit(work)
+    branch = gitrepo.current_branch(work)
+    dirt = unrecorded_dirt(gitrepo.changed_paths(work), config.research_dir)
+    if dirt and not allow_dirty:
+        more = f" and {len(dirt) - 1} more" if len(dirt) > 1 else ""
+        raise UserError(
+            f"{dirt[0]}{more}: uncommitted changes; commit them so the run is reproducible, "
+            "or pass --allow-dirty to mark it unreproducible"
+        )
+    data = run_data(work, plan_data, dvc_enabled=config.dvc.enabled)
+    snapshot = before(work, config.dvc.enabled)
+    uri = tracking_uri(config)
+    store = open_store(uri)
+    store.check()  # before anything is created: a down server writes nothing
+    notes = tuple(settle(config.state_path, store, append_run, now_ms))
+    experiment = store.experiment_id(config.mlflow.experiment or config.root.name)
+    start = now_ms()
+    extra = {**(extra_tags or {}), **({PATCH: PATCH_ARTIFACT} if dirt else {})}
+    tags = run_tags(hypothesis, commit, branch, bool(dirt), command, data, extra)
+    if workdir:
+        tags[CWD] = workdir
+    run_id = store.create_run(experiment, tags, start)
+    if dirt:
+        _keep_dirty_patch(store, run_id, work, config.state_path)
+    return StartedRun(
+        hypothesis=hypothesis,
+        run_id=run_id,
+        experiment_id=experiment,
+        tracking_uri=uri,
+        commit=commit,
+        branch=branch,
+        dirty=bool(dirt),
+        command=tuple(command),
+        data=data,
+        started=utc_timestamp(start),
+        metric_keys=metric_keys,
+        runs_file=folder / RUNS_FILE,
+        store=store,
+        state=config.state_path,
+        notes=notes,
+        work=work,
+        research_dir=config.research_dir,
+        snapshot=snapshot,
+        rerun=rerun,
+        store_name=recorded_store(config.root, uri),
+        note=extra.get(NOTE),
+        plan_data=tuple(plan_data),
+        dvc_enabled=config.dvc.enabled,
+        folder=workdir,
+    )
+
+
+MAX_NOTE = 500  # one line, not a lab notebook: the report's runs table shows it
+
+
+def clean_note(text: str, option: str = "TEXT") -> str:
+    """A run note as one line, or the usage error naming `option`."""
+    note = " ".join(text.split())
+    if not note:
+        raise UserError(f"{option}: empty (write one line about the run)")
+    if len(note) > MAX_NOTE:
+        raise UserError(f"{option}: {len(note)} characters (keep a note to {MAX_NOTE})")
+    return note
+
+
+def keep_note(config: Config, run_id: str, note: str) -> Path:
+    """Set the run's note in the store (MLflow's description) and in the runs.yaml that
+    lists it, store first so runs.yaml never claims what the store lacks; that runs.yaml."""
+    from researchflow.adapters.mlflow import open_store
+    from researchflow.documents.runlog import find_runs_file, update_run
+
+    path = find_runs_file(config.root, config.research_dir, run_id)
+    store = open_store(tracking_uri(config))
+    store.check()
+    store.set_tag(run_id, NOTE, note)
+    update_run(path, run_id, lambda found: replace(found, note=note))
+    return path
+
+
+PATCH_ARTIFACT = "rflow/dirty.patch"  # where an --allow-dirty run keeps `git diff HEAD`
+
+
+def _keep_dirty_patch(store: Store, run_id: str, work: Path, state: Path) -> None:
+    """Log the uncommitted diff (and the untracked files' names) as the run's artifact:
+    such a run stays unreproducible, but one can see what it ran."""
+    untracked = gitrepo.git(work, "ls-files", "-z", "--others", "--exclude-standard").split("\0")
+    patch = gitrepo.dirty_patch(work, [path for path in untracked if path])
+    folder = Path(tempfile.mkdtemp(prefix="patch-", dir=_ensure(state)))
+    try:
+        target = folder / Path(PATCH_ARTIFACT).name
+        target.write_bytes(patch)
+        store.log_artifacts(run_id, [(target, Path(PATCH_ARTIFACT).parent.as_posix())])
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _ensure(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def finish_linked_run(
+    started: StartedRun,
+    status: str,
+    *,
+    record: bool = True,
+    source: str = "run",
+    rerun_of: str | None = None,
+) -> RunEntry:
+    """End the run with `status`, read the predicted metrics and append the runs.yaml entry."""
+    entry, _notes = finish_run_recording(
+        started, status, record=record, source=source, rerun_of=rerun_of
+    )
+    return entry
+
+
+def finish_run_recording(
+    started: StartedRun,
+    status: str,
+    *,
+    record: bool = True,
+    source: str = "run",
+    rerun_of: str | None = None,
+) -> tuple[RunEntry, list[str]]:
+    """`finish_linked_run`, also returning what rflow did around the command (notes)."""
+    from researchflow.adapters.mlflow import now_ms
+
+    if record:  # should the store be lost now, the next rflow ends the run (pendingruns)
+        _remember(started, status if status != "FINISHED" else "FAILED")
+    aftermath, notes = _record_aftermath(started)
+    dirty = started.dirty or bool(aftermath and aftermath.changed)
+    end = now_ms()
+    started.store.finish_run(started.run_id, status, end)
+    stored = started.store.get_run(started.run_id)
+    metrics = stored.metrics if stored else {}
+    entry = RunEntry(
+        run_id=started.run_id,
+        experiment_id=started.experiment_id,
+        tracking_uri=started.recorded_uri,
+        commit=started.commit,
+        branch=started.branch,
+        dirty=dirty,
+        command=started.command,
+        data=aftermath.data if aftermath and aftermath.data else started.data,
+        cwd=started.folder,
+        started=started.started,
+        ended=utc_timestamp(end),
+        status=status,
+        metrics={key: metrics[key] for key in started.metric_keys if key in metrics},
+        source=source,
+        rerun_of=rerun_of,
+        outputs=dict(aftermath.outputs) if aftermath else {},
+        dvc_exp=aftermath.experiment if aftermath else None,
+        patch=PATCH_ARTIFACT if started.dirty else None,
+        note=started.note,
+    )
+    if record:
+        _remember(started, status, entry)
+        try:
+            append_run(started.runs_file, started.hypothesis, entry)
+        except (OSError, UserError) as error:
+            raise _not_recorded(started, error) from None
+        _forget(started)
+        if aftermath and aftermath.lock_changed:
+            hint = _dirty_hint if entry.dirty else _commit_hint
+            notes.append(hint(started, aftermath))
+    return entry, notes
+
+
+def _record_aftermath(started: StartedRun) -> tuple[Any, list[str]]:
+    """Log what the command left in the repository: DVC metrics and plots, the params it
+    ran with, its outputs, the DVC experiment, and dirt it made."""
+    from researchflow.runs.pipeline_run import after, merge_metrics
+
+    if started.snapshot is None or started.work is None:
+        return None, []
+    notes: list[str] = []
+    from researchflow.adapters.dvc_pipeline import is_pipeline_command
+
+    aftermath = after(
+        started.work,
+        started.snapshot,
+        bookkeeping=(".rflow/",),
+        pipeline_command=is_pipeline_command(started.command),
+    )
+    changed = unrecorded_dirt(list(aftermath.changed), started.research_dir)
+    aftermath = replace(aftermath, changed=tuple(changed))
+    stored = started.store.get_run(started.run_id)
+    logged_metrics = stored.metrics if stored else {}
+    logged_params = stored.params if stored else {}
+    to_log, kept = merge_metrics(logged_metrics, aftermath.metrics)
+    if to_log:
+        started.store.log_metrics(started.run_id, to_log)
+    for key in kept:
+        notes.append(
+            f"{key}: kept the value the command logged ({logged_metrics[key]:.6g}), "
+            f"not the DVC metrics file's ({aftermath.metrics[key]:.6g})"
+        )
+    params = {k: v[:MAX_VALUE] for k, v in aftermath.params.items() if k not in logged_params}
+    tags = {output_tag(path): md5 for path, md5 in aftermath.outputs.items()}
+    data = _data_after(started, aftermath)
+    if data != started.data:
+        tags.update({data_tag(path): md5 for path, md5 in data.items()})
+        aftermath = replace(aftermath, data=data)
+    if aftermath.experiment:
+        tags[DVC_EXP] = aftermath.experiment
+        notes.append(
+            f"DVC experiment {aftermath.experiment} (`dvc exp apply {aftermath.experiment}`)"
+        )
+    if changed and not started.dirty:
+        tags[DIRTY] = "true"
+        more = f" and {len(changed) - 1} more" if len(changed) > 1 else ""
+        notes.append(
+            f"the command changed {changed[0]}{more}: the run is marked dirty "
+            "(commit the change and run again for evidence)"
+        )
+    if params or tags:
+        started.store.log(started.run_id, params, tags)
+    if aftermath.plots:
+        notes.extend(_log_plots(started, aftermath.plots))
+    children = started.store.children(started.experiment_id, started.run_id)
+    if children:
+        notes.append(
+            f"{len(children)} nested run(s) the command opened are children of this run "
+            f"({PARENT_RUN}): {', '.join(children)}"
+        )
+    return aftermath, notes
+
+
+def _data_after(started: StartedRun, aftermath: Any) -> dict[str, str]:
+    """The data versions as the command left them: when it wrote dvc.lock (`dvc repro`,
+    `dvc exp run`), what dvc.lock says now is what the pipeline consumed; otherwise the
+    versions read before it started."""
+    from researchflow.runs.pipeline_run import run_data
+
+    if not aftermath.lock_changed or started.work is None:
+        return dict(started.data)
+    try:
+        after = run_data(started.work, started.plan_data, dvc_enabled=started.dvc_enabled)
+    except UserError:
+        return dict(started.data)  # the command removed a plan path: keep what it started on
+    return {path: after.get(path, md5) for path, md5 in started.data.items()} | {
+        path: md5 for path, md5 in after.items() if path not in started.data
+    }
+
+
+def _log_plots(started: StartedRun, plots: Sequence[Path]) -> list[str]:
+    from researchflow.base.errors import RflowError
+
+    assert started.work is not None
+    files = [(p, p.parent.relative_to(started.work).as_posix()) for p in plots]
+    try:
+        started.store.log_artifacts(started.run_id, files)
+    except (RflowError, OSError) as error:
+        return [f"the plots could not be logged as artifacts: {error}"]
+    return []
+
+
+def _commit_hint(started: StartedRun, aftermath: Any) -> str:
+    work = started.work or Path.cwd()
+    runs = shown_under(started.runs_file, work)
+    files = " ".join([*aftermath.locks, *aftermath.ignores, runs])
+    return (
+        f"the run produced {len(aftermath.outputs)} DVC output(s); next: "
+        f'`git add {files} && git commit -m "{started.hypothesis}: run"` and `dvc push`'
+    )
+
+
+def _dirty_hint(started: StartedRun, aftermath: Any) -> str:
+    """A dirty run's dvc.lock matches no commit (`dvc exp run -S` left params.yaml
+    modified): commit the change with the lock, then a clean run on that commit."""
+    work = started.work or Path.cwd()
+    runs = shown_under(started.runs_file, work)
+    files = " ".join(
+        dict.fromkeys([*aftermath.changed, *aftermath.locks, *aftermath.ignores, runs])
+    )
+    return (
+        "this run is not evidence (dirty), and its dvc.lock matches no commit yet: "
+        f'`git add {files} && git commit -m "{started.hypothesis}: the experiment"`, then '
+        f"`rflow run {started.hypothesis}` for a clean run on that commit"
+    )
+
+
+def _remember(started: StartedRun, status: str, entry: RunEntry | None = None) -> None:
+    """Note the run under .rflow/pending/ until runs.yaml holds it (see pendingruns)."""
+    from researchflow.runs.pendingruns import Pending, remember
+
+    if started.state is None:
+        return
+    shown = entry or _entry(started, status, "", {}, "run", None)
+    body = {**shown.to_dict(), "status": status}
+    note = Pending(started.hypothesis, str(started.runs_file), os.getpid(), body)
+    with contextlib.suppress(OSError):  # the run goes on; only a later recovery loses help
+        remember(started.state, note)
+
+
+def _forget(started: StartedRun) -> None:
+    from researchflow.runs.pendingruns import forget
+
+    if started.state is not None:
+        forget(started.state, started.run_id)
+
+
+def _not_recorded(started: StartedRun, error: Exception) -> UserError:
+    from researchflow.runs.pendingruns import pending_path
+
+    kept = ""
+    if started.state is not None and pending_path(started.state, started.run_id).exists():
+        kept = f"; the entry is kept in {pending_path(started.state, started.run_id)}"
+    reason = getattr(error, "strerror", None) or str(error)
+    return UserError(
+        f"{started.runs_file}: run {started.run_id} ended in the store but could not be "
+        f"recorded ({reason}){kept} (fix the file; the next `rflow run` records it, or "
+        f"`rflow link {started.hypothesis} {started.run_id}`)"
+    )
+
+
+def _entry(
+    started: StartedRun,
+    status: str,
+    ended: str,
+    metrics: Mapping[str, float],
+    source: str,
+    rerun_of: str | None,
+) -> RunEntry:
+    return RunEntry(
+        run_id=started.run_id,
+        experiment_id=started.experiment_id,
+        tracking_uri=started.recorded_uri,
+        commit=started.commit,
+        branch=started.branch,
+        dirty=started.dirty,
+        command=started.command,
+        data=started.data,
+        cwd=started.folder,
+        started=started.started,
+        ended=ended,
+        status=status,
+        metrics=dict(metrics),
+        source=source,
+        rerun_of=rerun_of,
+        patch=PATCH_ARTIFACT if started.dirty else None,
+        note=started.note,
+    )
+
+
+def entry_from_store(
+    root: Path, uri: str, run: StoreRun, metric_keys: Sequence[str], plan_data: Sequence[str]
+) -> RunEntry:
+    """The runs.yaml entry for a run made elsewhere (`rflow link`), read from its tags."""
+    from researchflow.adapters.dvc import data_versions
+
+    tags = run.tags
+    commit = tags[COMMIT]
+    data = data_from_tags(tags)
+    if not data:  # a plain MLflow run: the data is what the DVC files said at its commit
+        data = data_versions(root, tuple(plan_data) or None, rev=commit)
+    from researchflow.runs.storeplace import recorded_store
+
+    return RunEntry(
+        run_id=run.run_id,
+        experiment_id=run.experiment_id,
+        tracking_uri=recorded_store(root, uri),
+        commit=commit,
+        branch=tags.get(BRANCH),
+        dirty=is_dirty(tags),
+        command=command_from_tags(tags),
+        data=data,
+        started=utc_timestamp(run.start_time_ms) if run.start_time_ms else "",
+        ended=utc_timestamp(run.end_time_ms) if run.end_time_ms else "",
+        status=run.status,
+        metrics={key: run.metrics[key] for key in metric_keys if key in run.metrics},
+        source="link",
+        patch=tags.get(PATCH),
+        note=tags.get(NOTE),
+    )
+
+
+# --- a command as a linked run (`rflow run`, `rflow check --rerun`) ----------------------
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    run_id: str
+    exit_code: int
+    entry: RunEntry
+    runs_file: str | None = None  # where the entry was recorded, None when not recorded
+    url: str | None = None
+    notes: tuple[str, ...] = ()  # what rflow did around the command, and the next step
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "exit_code": self.exit_code,
+            "runs_file": self.runs_file,
+            "url": self.url,
+            "notes": list(self.notes),
+            **self.entry.to_dict(),
+        }
+
+    def to_text(self) -> str:
+        where = f", recorded in {self.runs_file}" if self.runs_file else ""
+        lines = [f"rflow: {note}" for note in self.notes]
+        lines.append(f"rflow: run {self.run_id} {self.entry.status} (exit {self.exit_code}){where}")
+        return "\n".join(lines)
+
+
+def execute_run(
+    config: Config,
+    hypothesis_id: str | None,
+    argv: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    allow_dirty: bool = False,
+    extra_tags: Mapping[str, str] | None = None,
+    source: str = "run",
+    rerun_of: str | None = None,
+    record: bool = True,
+    stdout: IO[Any] | int | None = None,
+    announce: Callable[[str], object] | None = None,
+    environment: Mapping[str, str] | None = None,
+    folder: str = "",
+) -> RunOutcome:
+    """Run `argv` as a linked MLflow run; the outcome carries the child's exit status.
+
+    The child's output streams live (to `stdout` when given). `announce(text)` is called
+    once the run exists, before the child starts. `environment`: what the child starts
+    from instead of rflow's own (the gate's rerun passes an allow-listed one). `folder`:
+    with `cwd` (a rerun's worktree), the working folder inside it the original run was
+    started in.
+    """
+    from researchflow.adapters.mlflow import ui_url
+    from researchflow.adapters.process import require_executable, supervise
+
+    if not argv:
+        from researchflow.process.hypotheses import registered_command
+
+        argv = registered_command(config, hypothesis_id)  # the plan's registered command
+    child_cwd = Path(cwd) if cwd else Path.cwd()
+    if cwd and folder and (child_cwd / folder).is_dir():
+        child_cwd = child_cwd / folder
+    require_executable(argv[0], child_cwd)
+    started = start_linked_run(
+        config,
+        hypothesis_id,
+        argv,
+        cwd=cwd,
+        allow_dirty=allow_dirty,
+        extra_tags=extra_tags,
+        rerun=source == "rerun",
+        workdir=_folder_in(Path(cwd) if cwd else config.root, child_cwd),
+    )
+    url = ui_url(started.tracking_uri, started.experiment_id, started.run_id)
+    if record:  # a kill -9 of rflow from here on: the next rflow ends the run KILLED
+        _remember(started, "KILLED")
+    if announce is not None:
+        for note in started.notes:
+            announce(f"rflow: {note}")
+        shown = url or started.tracking_uri
+        announce(f"rflow: run {started.run_id} for {started.hypothesis} ({shown})")
+    try:
+        ended = supervise(argv, child_cwd, started.child_environment(), stdout, environment)
+    except OSError as error:
+        finish_linked_run(started, "FAILED", record=False)  # never leave it RUNNING
+        _forget(started)
+        raise UserError(f"{argv[0]}: cannot be started: {error.strerror}") from None
+    status = "KILLED" if ended.interrupted else "FINISHED" if ended.code == 0 else "FAILED"
+    entry, notes = finish_run_recording(
+        started, status, record=record, source=source, rerun_of=rerun_of
+    )
+    runs_file = shown_under(started.runs_file, config.root) if record else None
+    return RunOutcome(started.run_id, ended.code, entry, runs_file, url, tuple(notes))
+
+
+def _folder_in(root: Path, folder: Path) -> str:
+    """`folder` relative to the repository root, POSIX style; "" for the root or outside."""
+    try:
+        relative = folder.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return ""
+    return "" if relative == "." else relative
+
+
+# --- the Python API: `with researchflow.run("H-007"):` ---------------------------------
+
+
+@dataclass(frozen=True)
+class ActiveRun:
+    """What `researchflow.run()` yields: the run that `mlflow.log_*` calls now land in."""
+
+    run_id: str
+    experiment_id: str
+    hypothesis: str
+    tracking_uri: str
+    url: str | None
+
+
+def default_command() -> tuple[str, ...]:
+    """`python train.py …` for a script; nothing for a notebook (it cannot be rerun as is)."""
+    if sys.argv and sys.argv[0].endswith(".py"):
+        return ("python", *sys.argv)
+    return ()
+
+
+@contextmanager
+def linked_run(
+    hypothesis_id: str | None = None,
+    *,
+    allow_dirty: bool = False,
+    command: Sequence[str] | None = None,
+    root: Path | str | None = None,
+    record: bool = True,
+) -> Iterator[ActiveRun]:
+    from researchflow.adapters.mlflow import fluent_run, require_no_active_run, ui_url
+    from researchflow.documents.config import load_config
+
+    config = load_config(Path(root) if root else None)
+    require_no_active_run()
+    argv = tuple(command) if command is not None else default_command()
+    started = start_linked_run(config, hypothesis_id, argv, allow_dirty=allow_dirty)
+    saved = {name: os.environ.get(name) for name in started.child_environment()}
+    os.environ.update(started.child_environment())  # subprocesses log to the same run
+    status = "FAILED"
+    try:
+        with fluent_run(started.tracking_uri, started.experiment_id, started.run_id):
+            yield ActiveRun(
+                started.run_id,
+                started.experiment_id,
+                started.hypothesis,
+                started.tracking_uri,
+                ui_url(started.tracking_uri, started.experiment_id, started.run_id),
+            )
+        status = "FINISHED"
+    except KeyboardInterrupt:
+        status = "KILLED"
+        raise
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        finish_linked_run(started, status, record=record)

@@ -1,0 +1,1 @@
+"""The evidence and the verdicts: what the runs say against the registered predictions."""

@@ -1,0 +1,415 @@
+"""The portfolio reader: every hypothesis on every branch, read from git objects in one
+pass without checking anything out (`rflow status`, `rank` and `board` share it)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from researchflow import __version__
+from researchflow.adapters import statecache
+from researchflow.adapters.gitobjects import (
+    GitObject,
+    ObjectReader,
+    Ref,
+    default_branch_refs,
+    list_refs,
+    parse_tree,
+    remote_head,
+)
+from researchflow.base.errors import UserError
+from researchflow.base.names import id_from_name
+from researchflow.documents.config import Config
+from researchflow.documents.programme import (
+    PROBLEM_FILE,
+    PROBLEMS_DIR,
+    ProblemStatement,
+    read_problem,
+)
+from researchflow.documents.project import PLAN_FILE, REPORT_FILE, RUNS_FILE, default_branch_names
+from researchflow.process.backlog import BACKLOG_FILE, DROPPED, BacklogError, Idea, parse_backlog
+from researchflow.views.portfolio import (
+    MEMO_FORMAT,
+    PlanSource,
+    Portfolio,
+    Row,
+    build_portfolio,
+    grooming_warnings,
+    warnings,
+)
+
+
+def hypothesis_branches(refs: Iterable[Ref], prefix: str, remote: str) -> list[Ref]:
+    """One ref per hypothesis branch: the local branch over its remote-tracking copies,
+    then the configured remote over others."""
+    chosen: dict[str, Ref] = {}
+
+    def preference(ref: Ref) -> tuple[int, str]:
+        if ref.remote is None:
+            return (0, "")
+        return (1 if ref.remote == remote else 2, ref.remote)
+
+    for ref in refs:
+        branch = ref.branch
+        if ref.symref or not branch.startswith(prefix) or branch == prefix:
+            continue
+        if branch not in chosen or preference(ref) < preference(chosen[branch]):
+            chosen[branch] = ref
+    return [chosen[name] for name in sorted(chosen)]
+
+
+def gather(config: Config) -> list[PlanSource]:
+    """Plans and runs logs of every hypothesis branch, plus the merged ones on the default
+    branch, read through one `git cat-file --batch` process."""
+    return _gather(config)[0]
+
+
+def _gather(config: Config) -> tuple[list[PlanSource], Programme]:
+    """The plan sources, and the default branch's problem statements and backlog, through
+    one `git cat-file --batch` process."""
+    root, prefix, remote = config.root, config.branch_prefix, config.gitlab.remote
+    research = config.research_dir.strip("/")
+    refs = list_refs(root, prefix, remote=remote, base=config.base_branch)
+    branches = hypothesis_branches(refs, prefix, remote)
+    candidates = default_branch_names(config.base_branch, remote_head(refs, remote))
+    defaults = default_branch_refs(refs, candidates, remote=remote)
+
+    with ObjectReader(root) as reader:
+        # pass 1: each branch's own folder, and the default branch's research folder
+        names: list[str] = []
+        for ref in branches:
+            folder = ref.branch[len(prefix) :]
+            names += _files(ref, research, folder)
+        names += [f"{ref.commit}:{research}" for ref in defaults]
+        answers = reader.read_many(names)
+        found: dict[str, PlanSource] = {}
+        lost: list[Ref] = []
+        for index, ref in enumerate(branches):
+            pair = answers[FILES * index : FILES * index + FILES]
+            if pair[0] is None:
+                lost.append(ref)
+                continue
+            found[ref.branch] = _source(research, ref.branch[len(prefix) :], pair, ref.shown)
+        default_trees = answers[FILES * len(branches) :]
+
+        # pass 2: branches whose folder is named differently, and merged hypotheses
+        branch_ids = {id_from_name(ref.branch[len(prefix) :]) for ref in branches} - {None}
+        merged = _merged_folders(default_trees, defaults, branch_ids)
+        names = [f"{ref.commit}:{research}" for ref in lost]
+        for ref, folder in merged:
+            names += _files(ref, research, folder)
+        answers = reader.read_many(names)
+        lost_trees, merged_files = answers[: len(lost)], answers[len(lost) :]
+        sources = [
+            _source(
+                research,
+                folder,
+                merged_files[FILES * i : FILES * i + FILES],
+                ref.shown,
+                merged=True,
+            )
+            for i, (ref, folder) in enumerate(merged)
+        ]
+
+        # pass 3: the renamed folders found in pass 2
+        renamed = _renamed_folders(lost, lost_trees, prefix)
+        names = []
+        for ref, folder in renamed:
+            names += _files(ref, research, folder)
+        answers = reader.read_many(names)
+        for i, (ref, folder) in enumerate(renamed):
+            found[ref.branch] = _source(
+                research, folder, answers[FILES * i : FILES * i + FILES], ref.shown
+            )
+        for ref in lost:
+            if ref.branch not in found:
+                folder = ref.branch[len(prefix) :]
+                found[ref.branch] = _source(research, folder, [None] * FILES, ref.shown)
+        commits = {ref.shown: ref.commit for ref in [*branches, *defaults]}
+        every = [*(found[name] for name in sorted(found)), *sources]
+        # pass 4: the reports of reported and concluded plans (their ship decision)
+        every = _with_reports(reader, every, commits)
+        programme = _programme(reader, defaults[0].commit if defaults else None, research)
+    return every, programme
+
+
+FILES = 2  # read per hypothesis folder: the plan and its runs log
+_FINISHED = re.compile(rb"^status:[ \t]*(reported|concluded)\b", re.MULTILINE)
+
+
+def _files(ref: Ref, research: str, folder: str) -> list[str]:
+    return [
+        f"{ref.commit}:{research}/{folder}/{PLAN_FILE}",
+        f"{ref.commit}:{research}/{folder}/{RUNS_FILE}",
+    ]
+
+
+def _with_reports(
+    reader: ObjectReader, sources: list[PlanSource], commits: Mapping[str, str]
+) -> list[PlanSource]:
+    """Sources with their report.qmd read, for plans whose status line says reported or
+    concluded (a byte search: the plan is parsed later, and only once)."""
+    wanted = [
+        index
+        for index, source in enumerate(sources)
+        if source.plan is not None and source.branch in commits and _FINISHED.search(source.plan)
+    ]
+    if not wanted:
+        return sources
+    names = [
+        f"{commits[sources[i].branch]}:{sources[i].path.rsplit('/', 1)[0]}/{REPORT_FILE}"
+        for i in wanted
+    ]
+    result = list(sources)
+    for index, blob in zip(wanted, reader.read_many(names), strict=True):
+        if blob is not None and blob.type == "blob":
+            result[index] = dataclasses.replace(
+                sources[index], report=blob.data, report_oid=blob.oid
+            )
+    return result
+
+
+def _source(
+    research: str,
+    folder: str,
+    pair: list[GitObject | None],
+    branch: str,
+    *,
+    merged: bool = False,
+) -> PlanSource:
+    plan, runs = pair
+    return PlanSource(
+        folder=folder,
+        path=f"{research}/{folder}/{PLAN_FILE}",
+        plan=plan.data if plan is not None and plan.type == "blob" else None,
+        runs=runs.data if runs is not None and runs.type == "blob" else None,
+        branch=branch,
+        merged=merged,
+        plan_oid=plan.oid if plan is not None else "",
+        runs_oid=runs.oid if runs is not None else "",
+    )
+
+
+def _folders(tree: GitObject | None) -> list[str]:
+    if tree is None or tree.type != "tree":
+        return []
+    return [entry.name for entry in parse_tree(tree.data, len(tree.oid) // 2) if entry.is_tree]
+
+
+def _merged_folders(
+    trees: list[GitObject | None], defaults: list[Ref], branch_ids: set[str | None]
+) -> list[tuple[Ref, str]]:
+    """(commit, folder) of hypotheses on the default branch that have no branch of their own;
+    the local default branch wins over its remote-tracking copy."""
+    seen: set[str] = set()
+    result: list[tuple[Ref, str]] = []
+    for ref, tree in zip(defaults, trees, strict=True):
+        for folder in _folders(tree):
+            hypothesis_id = id_from_name(folder)
+            if hypothesis_id is None or hypothesis_id in branch_ids or folder in seen:
+                continue
+            seen.add(folder)
+            result.append((ref, folder))
+    return result
+
+
+def _renamed_folders(
+    lost: list[Ref], trees: list[GitObject | None], prefix: str
+) -> list[tuple[Ref, str]]:
+    """For branches without `<research>/<branch leaf>/`, the folder with the same ID."""
+    result: list[tuple[Ref, str]] = []
+    for ref, tree in zip(lost, trees, strict=True):
+        wanted = id_from_name(ref.branch[len(prefix) :])
+        if wanted is None:
+            continue
+        match = next((f for f in _folders(tree) if id_from_name(f) == wanted), None)
+        if match is not None:
+            result.append((ref, match))
+    return result
+
+
+Programme = tuple[tuple[ProblemStatement, ...], list[Idea], list[str]]
+
+
+def _programme(reader: ObjectReader, commit: str | None, research: str) -> Programme:
+    """The problem statements and the backlog at the default branch's commit, and what of
+    them could not be read (a note each)."""
+    if commit is None:
+        return (), [], []
+    notes: list[str] = []
+    problem, backlog, folder = reader.read_many(
+        [
+            f"{commit}:{research}/{PROBLEM_FILE}",
+            f"{commit}:{research}/{BACKLOG_FILE}",
+            f"{commit}:{research}/{PROBLEMS_DIR}",
+        ]
+    )
+    paths: list[str] = []
+    if problem is not None and problem.type == "blob":
+        paths.append(f"{research}/{PROBLEM_FILE}")
+    if folder is not None and folder.type == "tree":
+        paths += [
+            f"{research}/{PROBLEMS_DIR}/{entry.name}"
+            for entry in parse_tree(folder.data, len(folder.oid) // 2)
+            if not entry.is_tree and entry.name.endswith(".qmd")
+        ]
+    blobs = reader.read_many([f"{commit}:{path}" for path in paths]) if paths else []
+    statements: list[ProblemStatement] = []
+    for path, blob in zip(paths, blobs, strict=True):
+        if blob is None:
+            continue
+        result = read_problem(blob.data, path)
+        if result.statement is not None:
+            statements.append(result.statement)
+        elif result.problems:
+            notes.append(f"problem statement not read: {result.problems[0]}")
+    ideas: list[Idea] = []
+    if backlog is not None and backlog.type == "blob":
+        try:
+            ideas = parse_backlog(backlog.data, f"{research}/{BACKLOG_FILE}")
+        except BacklogError as error:
+            notes.append(f"backlog not read: {error}")
+    return tuple(statements), ideas, notes
+
+
+def review_days(
+    config: Config,
+    rows: Iterable[Row],
+    today: dt.date,
+    known: Mapping[str, Any],
+    memo: dict[str, Any],
+) -> dict[str, int]:
+    """Row key → days a plan in review has waited: since the commit that last wrote its
+    `status: review` line. One `git log` over the branches of plans not remembered yet."""
+    waiting = [row for row in rows if row.status == "review" and row.source.plan_oid]
+    since: dict[str, str] = {}
+    unknown: list[Row] = []
+    for row in waiting:
+        remembered = known.get(f"review:{row.source.plan_oid}")
+        if isinstance(remembered, str):
+            since[_row_key(row)] = remembered
+        else:
+            unknown.append(row)
+    if unknown:
+        found = _status_review_commits(config, unknown)
+        for row in unknown:
+            created = row.plan.created.isoformat() if row.plan else ""
+            since[_row_key(row)] = found.get(row.source.path, created)
+    waited: dict[str, int] = {}
+    for row in waiting:
+        day = since.get(_row_key(row), "")
+        memo[f"review:{row.source.plan_oid}"] = day
+        try:
+            waited[_row_key(row)] = (today - dt.date.fromisoformat(day)).days
+        except ValueError:
+            continue
+    return waited
+
+
+def _status_review_commits(config: Config, rows: list[Row]) -> dict[str, str]:
+    """Plan path → the date of the newest commit (on these rows' branches) whose change
+    touches a `status: review` line of it. Paths are per hypothesis, so one walk serves all."""
+    from researchflow.adapters.git import git
+
+    branches = sorted({row.source.branch for row in rows})
+    paths = sorted({row.source.path for row in rows})
+    out = git(
+        config.root,
+        "log",
+        "--format=@%cs",
+        "--name-only",
+        "-G",
+        r"^status:[[:space:]]*review",
+        *branches,
+        "--",
+        *paths,
+        check=False,
+    )
+    found: dict[str, str] = {}
+    day = ""
+    for line in out.splitlines():
+        if line.startswith("@"):
+            day = line[1:]
+        elif line.strip() and line.strip() not in found:
+            found[line.strip()] = day
+    return found
+
+
+def _row_key(row: Row) -> str:
+    return f"{row.source.branch}:{row.source.path}"
+
+
+def collect(config: Config, today: dt.date | None = None) -> Portfolio:
+    from researchflow.adapters.git import require_repository
+
+    if not config.branch_prefix.strip():
+        raise UserError("branch_prefix: must not be empty (set it to e.g. 'hyp/')")
+    require_repository(config.root)
+    sources, (statements, ideas, notes) = _gather(config)
+    memo_path = config.state_path / "cache" / "portfolio.json"
+    fingerprint = f"{MEMO_FORMAT}:{__version__}:{config.sections!r}"
+    known = statecache.load(memo_path, fingerprint)
+    day = today or dt.date.today()
+    portfolio = build_portfolio(
+        sources, config.sections, day, known, wip_limit=config.wip_limit, warn=False
+    )
+    memo = dict(portfolio.memo)
+    waited = review_days(config, portfolio.rows, day, known, memo)
+    rows = tuple(
+        dataclasses.replace(row, review_days=waited[_row_key(row)])
+        if row.status == "review" and _row_key(row) in waited
+        else row
+        for row in portfolio.rows
+    )
+    groomed = {row.id for row in rows}
+    found = warnings(rows, wip_limit=config.wip_limit, review_max_days=config.review_max_days)
+    found += grooming_warnings(
+        [i for i in ideas if i.id not in groomed], day, config.grooming_max_days
+    )
+    portfolio = dataclasses.replace(
+        portfolio,
+        rows=rows,
+        warnings=tuple(found),
+        memo=memo,
+        statements=statements,
+        ideas=tuple(i for i in ideas if i.id not in groomed and i.state != DROPPED),
+        notes=tuple(notes),
+    )
+    # .rflow/ is git-ignored once `rflow init` ran; never litter a repository that has not
+    if portfolio.memo != known and (config.state_path.is_dir() or config.source is not None):
+        statecache.save(memo_path, fingerprint, portfolio.memo)
+    return portfolio
+
+
+def reported_dates(config: Config) -> dict[str, str]:
+    """Hypothesis ID → when its report was first committed (any branch): `reported` for the
+    digest. One `git log` over every branch."""
+    from researchflow.adapters.git import git
+    from researchflow.base.names import id_from_name
+
+    research = config.research_dir.strip("/")
+    out = git(
+        config.root,
+        "log",
+        "--all",
+        "--diff-filter=A",
+        "--format=@%cI",
+        "--name-only",
+        "--",
+        f"{research}/*/{REPORT_FILE}",
+        check=False,
+    )
+    found: dict[str, str] = {}
+    moment = ""
+    for line in out.splitlines():
+        if line.startswith("@"):
+            moment = line[1:]
+        elif line.strip():
+            folder = line.strip().split("/")[-2] if "/" in line else ""
+            hypothesis_id = id_from_name(folder)
+            if hypothesis_id and (hypothesis_id not in found or moment < found[hypothesis_id]):
+                found[hypothesis_id] = moment
+    return found
