@@ -111,6 +111,17 @@ def served_store(tracking_uri: str) -> RestStore | None:
     return RestStore(url, uri=tracking_uri, artifact_location=place.artifacts)
 
 
+def stop_server(database: Path) -> bool:
+    """Ask the watcher of `database`'s server to stop it; False when none was running."""
+    place = Place(database)
+    pid = _read_state(place).get("pid")
+    if not isinstance(pid, int) or not _is_watcher(pid, place):
+        return False
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGTERM)
+    return True
+
+
 # --- the client side: find, or start, the server -------------------------------------
 
 _LEASES: dict[Path, int] = {}  # held until the process ends (the kernel releases them)
