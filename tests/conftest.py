@@ -52,6 +52,8 @@ def isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[P
             "DVC_NO_ANALYTICS": "1",
             "XDG_CACHE_HOME": str(home / ".cache"),
             "XDG_CONFIG_HOME": str(home / ".config"),
+            # the embedded store in-process, as before: the server's own tests turn it on
+            "RFLOW_NO_SERVER": "1",
         }
     )
     for name in ("MLFLOW_TRACKING_URI", "RFLOW_USER", "GITLAB_TOKEN", "CI_JOB_TOKEN"):

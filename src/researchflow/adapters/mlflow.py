@@ -1,29 +1,24 @@
 """The MLflow store: the only module that imports mlflow, and only inside functions.
 
 Two ways in. A tracking server (http/https) is spoken to through MLflow's documented REST
-API with the standard library, because `import mlflow` alone takes about 2.5 s (its package
-`__init__` pulls in pandas, fastapi and the genai stack) and `rflow run -- true` must stay
-cheap. Every other store (the embedded sqlite file, a file store, Databricks) goes through
-`mlflow.MlflowClient`.
+API with the standard library (`mlflow_rest.RestStore`), because `import mlflow` alone
+takes about 2 s and `rflow run -- true` must stay cheap. The embedded sqlite file is served
+the same way by a tracking server of its own, started on demand and reused
+(`tracking_server`). Every other store (a file store, Databricks, the embedded file when
+its server is turned off or cannot start) goes through `mlflow.MlflowClient`.
 """
 
 from __future__ import annotations
 
-import base64
-import json
 import os
-import ssl
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from researchflow.base.errors import ServiceUnavailable, UserError
+from researchflow.base.errors import UserError
 
 HEALTH_TIMEOUT = 3.0  # seconds: a server that cannot answer /health by then is down
 REQUEST_TIMEOUT = 30.0
@@ -67,7 +62,14 @@ def is_server(tracking_uri: str) -> bool:
 
 
 def open_store(tracking_uri: str) -> Store:
-    return RestStore(tracking_uri) if is_server(tracking_uri) else LibraryStore(tracking_uri)
+    """The store at `tracking_uri`: the embedded sqlite file through its own tracking
+    server when one runs or can start (`tracking_server`), else through the library."""
+    from researchflow.adapters.mlflow_rest import RestStore
+    from researchflow.adapters.tracking_server import served_store
+
+    if is_server(tracking_uri):
+        return RestStore(tracking_uri)
+    return served_store(tracking_uri) or LibraryStore(tracking_uri)
 
 
 def fetch_runs(
@@ -98,6 +100,11 @@ def health(tracking_uri: str) -> str | None:
     """None when the server's /health answers, else why not: the same TLS
     (MLFLOW_TRACKING_INSECURE_TLS, MLFLOW_TRACKING_SERVER_CERT_PATH) and credential
     settings as every other request to the store (`rflow doctor`)."""
+    import urllib.error
+    import urllib.request
+
+    from researchflow.adapters.mlflow_rest import _headers, _ssl_context
+
     url = tracking_uri.rstrip("/") + "/health"
     request = urllib.request.Request(url, headers=_headers())
     try:
@@ -141,259 +148,12 @@ def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
         yield items[start : start + size]
 
 
-# --- a tracking server, through the REST API ------------------------------------------
-
-
-class RestStore:
-    def __init__(self, uri: str) -> None:
-        self.uri = uri.rstrip("/")
-        self._context = _ssl_context()
-
-    def _request(
-        self,
-        method: str,
-        endpoint: str,
-        body: dict[str, Any] | None = None,
-        timeout: float | None = None,
-    ) -> dict[str, Any]:
-        url = f"{self.uri}/api/2.0/mlflow/{endpoint}"
-        data = None
-        if method == "GET" and body:
-            url += "?" + urllib.parse.urlencode(body)
-        elif body is not None:
-            data = json.dumps(body).encode("utf-8")
-        request = urllib.request.Request(url, data=data, method=method, headers=_headers())
-        try:
-            with urllib.request.urlopen(
-                request, timeout=timeout or REQUEST_TIMEOUT, context=self._context
-            ) as response:
-                answer: dict[str, Any] = json.loads(response.read() or b"{}")
-                return answer
-        except urllib.error.HTTPError as error:
-            raise _store_error(self.uri, error) from None
-        except (urllib.error.URLError, OSError) as error:
-            raise self._down(error) from None
-
-    def _down(self, error: BaseException) -> ServiceUnavailable:
-        reason = getattr(error, "reason", error)
-        return ServiceUnavailable(
-            f"MLflow tracking server {self.uri} is not reachable ({reason}); "
-            "start it, or point MLFLOW_TRACKING_URI / mlflow.tracking_uri at a running one"
-        )
-
-    def check(self) -> None:
-        request = urllib.request.Request(f"{self.uri}/health", headers=_headers())
-        try:
-            with urllib.request.urlopen(
-                request, timeout=HEALTH_TIMEOUT, context=self._context
-            ) as response:
-                response.read()
-        except urllib.error.HTTPError as error:
-            if error.code in (401, 403):
-                raise UserError(
-                    f"MLflow tracking server {self.uri} refused the credentials "
-                    "(set MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD)"
-                ) from None
-            if error.code >= 500:
-                raise self._down(error) from None
-        except (urllib.error.URLError, OSError) as error:
-            raise self._down(error) from None
-
-    def experiment_id(self, name: str) -> str:
-        for _attempt in range(3):  # two runs creating the experiment at once: one wins
-            try:
-                found = self._request("GET", "experiments/get-by-name", {"experiment_name": name})
-                return str(found["experiment"]["experiment_id"])
-            except StoreError as error:
-                if error.code != "RESOURCE_DOES_NOT_EXIST":
-                    raise
-            try:
-                return str(
-                    self._request("POST", "experiments/create", {"name": name})["experiment_id"]
-                )
-            except StoreError as error:
-                if error.code != "RESOURCE_ALREADY_EXISTS":
-                    raise
-        raise StoreError("INTERNAL_ERROR", f"could not create the MLflow experiment {name!r}")
-
-    def create_run(self, experiment_id: str, tags: Mapping[str, str], start_ms: int) -> str:
-        body = {
-            "experiment_id": experiment_id,
-            "start_time": start_ms,
-            "tags": [{"key": k, "value": v} for k, v in tags.items()],
-        }
-        return str(self._request("POST", "runs/create", body)["run"]["info"]["run_id"])
-
-    def log(self, run_id: str, params: Mapping[str, str], tags: Mapping[str, str]) -> None:
-        items = [("params", k, v) for k, v in params.items()]
-        items += [("tags", k, v) for k, v in tags.items()]
-        for chunk in _chunks(items, BATCH):
-            body: dict[str, Any] = {"run_id": run_id, "params": [], "tags": []}
-            for kind, key, value in chunk:
-                body[kind].append({"key": key, "value": value})
-            self._request("POST", "runs/log-batch", body)
-
-    def log_metrics(self, run_id: str, metrics: Mapping[str, float]) -> None:
-        stamp = now_ms()
-        items = [{"key": k, "value": v, "timestamp": stamp, "step": 0} for k, v in metrics.items()]
-        for chunk in _chunks(items, BATCH):
-            self._request("POST", "runs/log-batch", {"run_id": run_id, "metrics": chunk})
-
-    def log_artifacts(self, run_id: str, files: list[tuple[Path, str]]) -> None:
-        """Through the server's artifact proxy (`mlflow-artifacts:`); other artifact stores
-        (S3, a shared folder) through the MLflow library."""
-        info = self._request("GET", "runs/get", {"run_id": run_id})["run"]["info"]
-        root = str(info.get("artifact_uri") or "")
-        if not root.startswith("mlflow-artifacts:"):
-            LibraryStore(self.uri).log_artifacts(run_id, files)
-            return
-        base = root.removeprefix("mlflow-artifacts:").lstrip("/")
-        if "://" in root:  # mlflow-artifacts://host:port/path
-            base = urllib.parse.urlparse(root).path.lstrip("/")
-        for path, folder in files:
-            name = "/".join(part for part in (base, folder, path.name) if part)
-            url = f"{self.uri}/api/2.0/mlflow-artifacts/artifacts/{urllib.parse.quote(name)}"
-            headers = {**_headers(), "Content-Type": "application/octet-stream"}
-            request = urllib.request.Request(
-                url, data=path.read_bytes(), method="PUT", headers=headers
-            )
-            try:
-                with urllib.request.urlopen(
-                    request, timeout=REQUEST_TIMEOUT, context=self._context
-                ) as response:
-                    response.read()
-            except urllib.error.HTTPError as error:
-                raise _store_error(self.uri, error) from None
-            except (urllib.error.URLError, OSError) as error:
-                raise self._down(error) from None
-
-    def finish_run(self, run_id: str, status: str, end_ms: int) -> None:
-        self._request(
-            "POST", "runs/update", {"run_id": run_id, "status": status, "end_time": end_ms}
-        )
-
-    def get_run(self, run_id: str) -> StoreRun | None:
-        try:
-            return _from_json(self._request("GET", "runs/get", {"run_id": run_id})["run"])
-        except StoreError as error:
-            if error.code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
-                return None
-            raise
-
-    def set_tag(self, run_id: str, key: str, value: str) -> None:
-        self._request("POST", "runs/set-tag", {"run_id": run_id, "key": key, "value": value})
-
-    def search(self, run_ids: list[str]) -> dict[str, StoreRun]:
-        if not run_ids:
-            return {}
-        experiments = self._paged("experiments/search", {"view_type": "ALL"}, "experiments")
-        experiment_ids = [str(e["experiment_id"]) for e in experiments]
-        found: dict[str, StoreRun] = {}
-        for chunk in _chunks(run_ids, SEARCH_CHUNK):
-            body = {"experiment_ids": experiment_ids, "filter": _run_filter(chunk)}
-            for item in self._paged("runs/search", body, "runs"):
-                run = _from_json(item)
-                found[run.run_id] = run
-        return found
-
-    def search_tagged(self, key: str, value: str) -> dict[str, StoreRun]:
-        experiments = self._paged("experiments/search", {"view_type": "ALL"}, "experiments")
-        experiment_ids = [str(e["experiment_id"]) for e in experiments]
-        body = {
-            "experiment_ids": experiment_ids,
-            "filter": _tag_filter(key, value),
-            "run_view_type": "ALL",  # a deleted run was still tried
-        }
-        runs = (_from_json(item) for item in self._paged("runs/search", body, "runs"))
-        return {run.run_id: run for run in runs}
-
-    def children(self, experiment_id: str, run_id: str) -> list[str]:
-        body = {"experiment_ids": [experiment_id], "filter": _child_filter(run_id)}
-        return [_from_json(item).run_id for item in self._paged("runs/search", body, "runs")]
-
-    def _paged(self, endpoint: str, body: dict[str, Any], key: str) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        token = None
-        while True:
-            page = self._request(
-                "POST", endpoint, {**body, "max_results": 1000, "page_token": token}
-            )
-            items.extend(page.get(key, []))
-            token = page.get("next_page_token")
-            if not token:
-                return items
-
-
 class StoreError(UserError):
     """The store answered with an error (bad id, invalid value…)."""
 
     def __init__(self, code: str, message: str) -> None:
         self.code = code
         super().__init__(f"MLflow: {code}: {message}")
-
-
-def _store_error(uri: str, error: urllib.error.HTTPError) -> RflowErrorType:
-    try:
-        payload = json.loads(error.read() or b"{}")
-    except ValueError:
-        payload = {}
-    if error.code in (401, 403):
-        return UserError(
-            f"MLflow tracking server {uri} refused the credentials "
-            "(set MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD)"
-        )
-    if error.code >= 500 and "error_code" not in payload:
-        return ServiceUnavailable(f"MLflow tracking server {uri} failed: HTTP {error.code}")
-    code = str(payload.get("error_code") or f"HTTP_{error.code}")
-    return StoreError(code, str(payload.get("message") or error.reason))
-
-
-RflowErrorType = UserError | ServiceUnavailable
-
-
-def _headers() -> dict[str, str]:
-    headers = {"Content-Type": "application/json", "User-Agent": "researchflow"}
-    token = os.environ.get("MLFLOW_TRACKING_TOKEN")
-    user = os.environ.get("MLFLOW_TRACKING_USERNAME")
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    elif user:
-        secret = f"{user}:{os.environ.get('MLFLOW_TRACKING_PASSWORD', '')}".encode()
-        headers["Authorization"] = "Basic " + base64.b64encode(secret).decode("ascii")
-    return headers
-
-
-def _ssl_context() -> ssl.SSLContext | None:
-    if os.environ.get("MLFLOW_TRACKING_INSECURE_TLS", "").lower() == "true":
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        return context
-    cert = os.environ.get("MLFLOW_TRACKING_SERVER_CERT_PATH")
-    return ssl.create_default_context(cafile=cert) if cert else None
-
-
-def _from_json(run: dict[str, Any]) -> StoreRun:
-    info = run.get("info", {})
-    data = run.get("data", {})
-    return StoreRun(
-        run_id=str(info.get("run_id") or info.get("run_uuid")),
-        experiment_id=str(info.get("experiment_id")),
-        status=str(info.get("status", "")),
-        start_time_ms=_int(info.get("start_time")),
-        end_time_ms=_int(info.get("end_time")),
-        tags={t["key"]: str(t.get("value", "")) for t in data.get("tags", [])},
-        metrics={m["key"]: float(m["value"]) for m in data.get("metrics", [])},
-        params={p["key"]: str(p.get("value", "")) for p in data.get("params", [])},
-        metric_times={
-            m["key"]: int(m["timestamp"]) for m in data.get("metrics", []) if m.get("timestamp")
-        },
-        deleted=info.get("lifecycle_stage") == "deleted",
-    )
-
-
-def _int(value: Any) -> int | None:
-    return int(value) if value not in (None, "") else None
 
 
 # --- any other store, through the MLflow library --------------------------------------
