@@ -7,7 +7,8 @@ import inspect
 import click
 import pytest
 
-from researchflow.cli import cli, evidence, plans, portfolio
+from researchflow.cli import evidence, plans, portfolio
+from researchflow.cli.group import cli
 from researchflow.cli.table import Group, Row, command_function
 
 

@@ -1,62 +1,52 @@
-"""The `rflow` command line: the group, the command table, and errors → exit codes in one
-place.
+"""The `rflow` command line: errors → exit codes in one place.
 
-Each command is a row (cli/plans.py, cli/evidence.py, cli/portfolio.py) built by
-cli/table.py; command modules are imported only when their command runs, so `rflow --help`
-and `rflow validate` stay fast: nothing heavy (mlflow, dvc, gitlab, nbclient) is imported
-here.
+Each command is a row (cli/plans.py, cli/evidence.py, cli/portfolio.py) built into the click
+group (cli/group.py) by cli/table.py; command modules are imported only when their command
+runs, so `rflow --help` stays fast. The pre-commit hook's own call, `rflow validate
+[--json] [PATH...]`, does not even import click: it goes straight to the command.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import click
-
-from researchflow import __version__
 from researchflow.base.errors import EXIT_USAGE, RflowError
-from researchflow.cli import evidence, plans, portfolio
-from researchflow.cli.table import build
 
 if TYPE_CHECKING:
-    from researchflow.documents.config import Config
+    import click
 
 
-def _config() -> Config:
+def _say(text: str) -> None:
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
+def _plain_validate(args: list[str]) -> bool:
+    """`rflow validate [--json] [PATH...]`: nothing click would parse differently."""
+    return args[:1] == ["validate"] and all(
+        arg == "--json" or not arg.startswith("-") for arg in args[1:]
+    )
+
+
+def _validate(args: list[str]) -> int:
+    from researchflow.base.output import emit
+    from researchflow.commands.validate import validate
     from researchflow.documents.config import load_config
 
-    return load_config()
+    paths = [Path(arg) for arg in args[1:] if arg != "--json"]
+    result = validate(load_config(), paths)
+    emit(result, as_json="--json" in args[1:])
+    return result.exit_code
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="rflow")
-@click.option("--debug", is_flag=True, help="Show the full traceback on errors.")
-def cli(debug: bool) -> None:
-    """researchflow: hypothesis-driven ML research, tracked in git.
+def _with_click(args: list[str]) -> int:
+    import click
 
-    Plan a hypothesis, have it reviewed, run the experiment through MLflow on committed code
-    and DVC-versioned data, and merge the report only when every number reproduces.
-    """
-    _session.debug = debug  # parsed by click: `rflow run -- cmd --debug` is the command's
+    from researchflow.cli.group import cli, session
 
-
-class _Session:
-    """What the group's options decided, read by `main` once the command has ended."""
-
-    debug = False
-
-
-_session = _Session()
-build(cli, [*plans.ROWS, *evidence.ROWS, *portfolio.ROWS], _config)
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the command and turn its outcome into one exit code."""
-    from researchflow.base.safetext import terminal
-
-    args = sys.argv[1:] if argv is None else argv
-    _session.debug = False
+    session.debug = False
     try:
         code = cli.main(args=args, prog_name="rflow", standalone_mode=False)
     except click.exceptions.Exit as done:
@@ -64,31 +54,59 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as error:
         error.show()
         code = error.exit_code
-    except (click.exceptions.Abort, KeyboardInterrupt):
-        click.echo("rflow: interrupted", err=True)
+    except click.exceptions.Abort:
+        raise KeyboardInterrupt from None
+    finally:
+        _debug.append(session.debug)
+    return code if isinstance(code, int) else 0
+
+
+_debug: list[bool] = []  # whether the group's --debug was given (set once click parsed it)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the command and turn its outcome into one exit code."""
+    from researchflow.base.safetext import terminal
+
+    args = sys.argv[1:] if argv is None else argv
+    _debug.clear()
+    try:
+        code = _validate(args) if _plain_validate(args) else _with_click(args)
+    except KeyboardInterrupt:
+        _say("rflow: interrupted")
         code = 130
     except RflowError as error:
-        if _session.debug:
+        if any(_debug):
             import traceback  # only with --debug: not worth its import on every hook run
 
             traceback.print_exc()
-        click.echo(f"rflow: {terminal(str(error))}", err=True)
+        _say(f"rflow: {terminal(str(error))}")
         code = error.exit_code
     except Exception as error:
-        if _session.debug:
+        if any(_debug):
             from researchflow.adapters.process import CommandFailed
 
             if isinstance(error, CommandFailed):
-                click.echo(error.details(), err=True)
+                _say(error.details())
             raise
-        click.echo(
+        _say(
             f"rflow: internal error: {type(error).__name__}: {terminal(str(error))} "
-            "(rerun as `rflow --debug …` for the traceback)",
-            err=True,
+            "(rerun as `rflow --debug …` for the traceback)"
         )
         code = 1
-    sys.exit(code if isinstance(code, int) else 0)
+    sys.exit(code)
 
 
-__all__ = ["EXIT_USAGE", "cli", "main"]
+def __getattr__(name: str) -> Any:
+    """`researchflow.cli.cli`, the click group, built only when asked for."""
+    if name == "cli":
+        from researchflow.cli.group import cli
+
+        return cli
+    raise AttributeError(name)
+
+
+if TYPE_CHECKING:
+    cli: click.Group
+
 __all__ = ["EXIT_USAGE", "cli", "main"]

@@ -9,20 +9,14 @@ win, and the loser moves on to the next number.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
-import shutil
-import signal
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from researchflow.adapters import git
 from researchflow.adapters import gitlab as gl
-from researchflow.adapters.process import CommandFailed
 from researchflow.base import names as id_names
 from researchflow.base.errors import RflowError, UserError
 from researchflow.base.fileio import require_space
@@ -39,7 +33,9 @@ from researchflow.documents.scaffold import (
 )
 from researchflow.documents.statements import check_serves
 from researchflow.process.backlog import Idea, find
+from researchflow.process.id_claim import claim, claim_branch
 from researchflow.process.intake import read_backlog_at
+from researchflow.process.undo import Undo, holds, interrupt_safe
 
 MAX_ATTEMPTS = 5
 
@@ -88,130 +84,6 @@ class NewHypothesisResult:
             )
         lines += [f"  warning: {warning}" for warning in self.warnings]
         return "\n".join(lines)
-
-
-@dataclass
-class _Undo:
-    """What has been done so far, undone in reverse on any failure (Ctrl-C included)."""
-
-    root: Path
-    remote: str
-    original: str
-    detached: bool
-    local: tuple[str, str] | None = None  # branch, sha
-    switched: bool = False
-    remote_refs: dict[str, str] = field(default_factory=dict)
-    merge_request: tuple[gl.GitlabProject, int] | None = None
-    plan: tuple[Path, str] | None = None  # the plan file a checkout may have written, its text
-    reserve: Path | None = None  # space set aside so the undo can run on a full disk
-
-    def run(self) -> list[str]:
-        left: list[str] = []
-        self.release()  # first: deleting a branch needs a lock file, so an inode
-        if self.merge_request is not None:
-            project, iid = self.merge_request
-            try:
-                gl.close_merge_request(project, iid)
-            except (RflowError, OSError):
-                left.append(f"merge request !{iid} is still open (close it in GitLab)")
-            self.merge_request = None
-        if self.remote_refs:
-            try:
-                # only what is really there and still ours (a push cut short may not have
-                # landed, and someone may have replaced a ref since)
-                there = git.remote_refs(self.root, self.remote, *self.remote_refs)
-                ours = {ref: sha for ref, sha in self.remote_refs.items() if there.get(ref) == sha}
-                git.delete_remote_refs(self.root, self.remote, ours)
-            except (RflowError, OSError, CommandFailed):
-                names = ", ".join(sorted(self.remote_refs))
-                left.append(f"{names} left on {self.remote} (delete with git push --delete)")
-            self.remote_refs = {}
-        if self.switched:
-            try:
-                git.switch(self.root, self.original, detach=self.detached)
-                self.switched = False
-            except RflowError as error:
-                left.append(str(error))
-        if self.plan is not None and not self.switched:
-            # a checkout cut short (a full disk) leaves the plan untracked: remove it, and
-            # so free the space the branch deletion below needs
-            _remove_written(self.root, *self.plan)
-            self.plan = None
-        if self.local is not None and not self.switched:
-            branch, sha = self.local
-            git.delete_branch(self.root, branch, sha)
-            if git.rev_parse(self.root, f"refs/heads/{branch}") == sha:
-                left.append(f"branch {branch} is left (delete it with git branch -D {branch})")
-            self.local = None
-        return left
-
-    def set_aside(self) -> None:
-        """Write a small file now that the undo deletes first: on a disk that fills up
-        while rflow works, git then still has room to delete the branch."""
-        folder = git.rev_parse_path(self.root, "--git-common-dir")
-        if folder is None:
-            return
-        self.reserve = folder / "rflow-undo.reserve"
-        try:  # several files: switching back and deleting the branch each need an inode
-            self.reserve.mkdir(exist_ok=True)
-            for index in range(RESERVE_FILES):
-                (self.reserve / str(index)).write_bytes(b"\0" * 4096)
-        except OSError as error:
-            self.release()
-            raise UserError(
-                f"{self.root}: the disk is full ({error.strerror}) (free some space, then run "
-                "`rflow new-hypothesis` again)"
-            ) from None
-
-    def release(self) -> None:
-        if self.reserve is not None:
-            shutil.rmtree(self.reserve, ignore_errors=True)
-            self.reserve = None
-
-
-RESERVE_FILES = 16
-
-
-def _holds(path: Path, text: str) -> bool:
-    """Whether `path` holds `text` (line endings aside: git may check out CRLF)."""
-    try:
-        return path.read_bytes().replace(b"\r\n", b"\n") == text.encode("utf-8")
-    except OSError:
-        return False
-
-
-def _remove_written(root: Path, path: Path, text: str) -> None:
-    """Delete `path` if it still holds exactly `text`, then the empty folders the checkout
-    made for it (`undo.plan` is set while they do not exist yet)."""
-    if path.exists():
-        if not _holds(path, text):
-            return  # not what rflow wrote: never delete someone's file
-        try:
-            path.unlink()
-        except OSError:
-            return
-    folder = path.parent
-    while folder != root and root in folder.parents:
-        try:
-            folder.rmdir()  # only when empty
-        except FileNotFoundError:
-            pass  # the checkout stopped before making it
-        except OSError:
-            break
-        folder = folder.parent
-
-
-@contextlib.contextmanager
-def _no_interrupts() -> Iterator[None]:
-    """A second Ctrl-C must not cut the undo short (only the main thread gets signals)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def new_hypothesis(
@@ -265,14 +137,14 @@ def new_hypothesis(
             roles = _roles(root, idea.author, designer, executor, reviewers)
     require_space(root, "new-hypothesis")  # a full disk fails git half-way through
     original = git.current_branch(root)
-    undo = _Undo(
+    undo = Undo(
         root,
         remote,
         original or (git.rev_parse(root, "HEAD") or ""),
         detached=original is None,
     )
     undo.set_aside()
-    with _interrupt_safe(undo):
+    with interrupt_safe(undo):
         created = _create(
             config,
             undo,
@@ -315,26 +187,9 @@ def _wip_warnings(config: Config, executor: str | None) -> list[str]:
     ]
 
 
-@contextlib.contextmanager
-def _interrupt_safe(undo: _Undo) -> Iterator[None]:
-    try:
-        yield
-    except BaseException as error:
-        with _no_interrupts():
-            left = undo.run()
-        if left and isinstance(error, RflowError | CommandFailed):
-            kind = type(error) if isinstance(error, RflowError) else UserError
-            raise kind(f"{error}; could not undo everything: {'; '.join(left)}") from None
-        if isinstance(error, CommandFailed):  # e.g. a full disk: one line, exit 2
-            raise UserError(f"{error} (nothing was left behind)") from None
-        raise
-    finally:
-        undo.release()
-
-
 def _create(
     config: Config,
-    undo: _Undo,
+    undo: Undo,
     *,
     title: str,
     roles: dict[str, Any],
@@ -378,7 +233,7 @@ def _create(
         undo.switched = True
         undo.plan = (root / path, text)
         git.switch(root, branch)
-        if not _holds(root / path, text):  # git can report success with a file unwritten
+        if not holds(root / path, text):  # git can report success with a file unwritten
             raise UserError(
                 f"{path}: could not be written (is the disk full?) (free some space, then run "
                 "`rflow new-hypothesis` again)"
@@ -412,14 +267,14 @@ def _create(
         )
         notes: list[str] = []
         if fixed_id is not None:  # the idea reserved the ID already: claim the branch only
-            pushed = _claim_branch(root, remote, sha, branch, options, undo)
+            pushed = claim_branch(root, remote, sha, branch, options, undo)
             if pushed is None:
                 raise UserError(
                     f"{fixed_id}: someone else groomed it meanwhile ({branch} exists on "
                     f"{remote}; fetch and check it out instead)"
                 )
         else:
-            pushed = _claim(root, remote, sha, branch, hypothesis_id, options, undo, notes)
+            pushed = claim(root, remote, sha, branch, hypothesis_id, options, undo, notes)
         if pushed is None:  # someone else got this ID first: try the next one
             undo.run()
             taken.add(hypothesis_id)
@@ -457,66 +312,6 @@ def _create(
     raise UserError(
         f"no free hypothesis ID after {MAX_ATTEMPTS} tries: others keep taking them "
         f"(last tried: {', '.join(sorted(taken))}); rerun in a moment"
-    )
-
-
-_ATOMIC_ONLY = "atomic push failed"
-
-
-def _claim(
-    root: Path,
-    remote: str,
-    sha: str,
-    branch: str,
-    hypothesis_id: str,
-    options: list[str] | None,
-    undo: _Undo,
-    notes: list[str],
-) -> git.PushResult | None:
-    """Push the branch and the ID's reservation; None when another clone holds either."""
-    branch_ref = f"refs/heads/{branch}"
-    reservation = f"{git.RESERVATION_NAMESPACE}{hypothesis_id}"
-    undo.remote_refs = dict.fromkeys([branch_ref, reservation], sha)
-    pushed = git.push_new_refs(root, remote, sha, [branch_ref, reservation], options=options)
-    if pushed.ok:
-        return pushed
-    if pushed.taken:
-        return None
-    refused = pushed.reasons.get(reservation, "")
-    others = [reason for ref, reason in pushed.reasons.items() if ref != reservation]
-    if refused and _ATOMIC_ONLY not in refused and all(_ATOMIC_ONLY in r for r in others):
-        # The remote refuses refs outside branches and tags (as some servers do): go on
-        # with the branch alone; only an identical branch name then reveals a race.
-        notes.append(
-            f"{remote} refused {reservation} {refused}: the ID is protected by the branch name only"
-        )
-        if branch_ref in pushed.landed:
-            return pushed
-        pushed = git.push_new_refs(root, remote, sha, [branch_ref], options=options)
-        if pushed.ok:
-            return pushed
-        if pushed.taken:
-            return None
-    raise UserError(
-        f"push to {remote} rejected: {pushed.detail} (check your access to the remote "
-        "and its push rules, then rerun)"
-    )
-
-
-def _claim_branch(
-    root: Path, remote: str, sha: str, branch: str, options: list[str] | None, undo: _Undo
-) -> git.PushResult | None:
-    """Push a groomed idea's branch, which must not exist yet; None when it does."""
-    branch_ref = f"refs/heads/{branch}"
-    undo.remote_refs = {branch_ref: sha}
-    pushed = git.push_new_refs(root, remote, sha, [branch_ref], options=options)
-    if pushed.ok:
-        return pushed
-    if pushed.taken:
-        return None
-    raise UserError(
-        f"push to {remote} rejected: {pushed.detail} (check your access to the remote "
-        "and its push rules, then rerun)"
     )
 
 

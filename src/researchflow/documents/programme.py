@@ -14,9 +14,21 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from researchflow.base.problems import Problem
-from researchflow.base.strictkeys import unknown_keys
 from researchflow.documents.document import Document, DocumentError, parse_document
-from researchflow.documents.plan import HTML_COMMENT, METRIC_KEY, PLACEHOLDER, QUARTO_KEYS
+from researchflow.documents.plan import METRIC_KEY, QUARTO_KEYS
+from researchflow.documents.schema import (
+    MISSING,
+    PLACEHOLDER,
+    PLACEHOLDER_MESSAGE,
+    Choice,
+    Custom,
+    Field,
+    Reader,
+    Text,
+    blanked,
+    placeholder_fields,
+    placeholder_line,
+)
 
 PROBLEM_FILE = "problem.qmd"  # research/problem.qmd: the repository's programme
 PROBLEMS_DIR = "problems"  # research/problems/<slug>.qmd: one per further programme
@@ -104,171 +116,143 @@ def read_problem(raw: bytes | str, path: str) -> ProblemResult:
         return ProblemResult(
             None, (Problem(path, error.line, error.field, error.message, error.fix),)
         )
-    checker = _Checker(document, path)
-    return ProblemResult(checker.statement(), tuple(checker.problems))
+    reader = Reader(document, path)
+    reader.unknown(reader.data, PROBLEM_KEYS, also=QUARTO_KEYS)
+    values = reader.read(PROBLEM_FIELDS)
+    if values["status"] == "agreed":
+        _agreed(reader, values["metrics"])
+    if any(value is None for value in values.values()):
+        return ProblemResult(None, tuple(reader.problems))
+    statement = ProblemStatement(path, slug_of(path), **values)
+    return ProblemResult(statement, tuple(reader.problems))
 
 
-class _Checker:
-    def __init__(self, document: Document, path: str) -> None:
-        self.document = document
-        self.fm = document.front_matter
-        self.path = path
-        self.problems: list[Problem] = []
+METRICS_EXAMPLE = (
+    "e.g. metrics: [{name: retention_30d, kind: business, target: 10, "
+    "direction: increase, unit: '%'}]"
+)
 
-    def add(self, field: str, message: str, fix: str, line: int | None = None) -> None:
-        where = self.document.line_of(field) if line is None else line
-        self.problems.append(Problem(self.path, where, field, message, fix))
 
-    def statement(self) -> ProblemStatement | None:
-        fm = self.fm
-        for key, fix in unknown_keys(fm, PROBLEM_KEYS, QUARTO_KEYS):
-            self.add(key, "unknown key", fix)
-        title = self._text("title", "add a one-line title for the programme")
-        owner = self._text("owner", "name who owns the programme, e.g. owner: alice")
-        status = fm.get("status")
-        if status not in PROBLEM_STATUSES:
-            self.add(
-                "status",
-                "missing" if status is None else f"{status!r} is not allowed",
-                f"use one of: {', '.join(PROBLEM_STATUSES)}",
-                1 if status is None else None,
-            )
-            status = None
-        metrics = self._metrics()
-        if status == "agreed":
-            self._agreed(metrics)
-        if title is None or owner is None or status is None or metrics is None:
-            return None
-        return ProblemStatement(self.path, slug_of(self.path), title, status, owner, metrics)
-
-    def _text(self, key: str, fix: str) -> str | None:
-        value = self.fm.get(key)
-        if value is None:
-            self.add(key, "missing", fix, 1)
-            return None
-        if not isinstance(value, str) or not value.strip():
-            self.add(key, f"must be non-empty text, not {value!r}", fix)
-            return None
-        return value.strip()
-
-    def _metrics(self) -> tuple[Metric, ...] | None:
-        items = self.fm.get("metrics")
-        example = (
-            "e.g. metrics: [{name: retention_30d, kind: business, target: 10, "
-            "direction: increase, unit: '%'}]"
+def _metrics(reader: Reader, key: str, items: Any) -> Any:
+    if not isinstance(items, list):
+        reader.add(key, "must be a list of success metrics", METRICS_EXAMPLE)
+        return MISSING
+    metrics: list[Metric] = []
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        at = f"{key}[{index}]"
+        if not isinstance(item, dict):
+            reader.add(at, "must be a mapping", METRICS_EXAMPLE)
+            continue
+        before = len(reader.problems)
+        reader.unknown(
+            item, METRIC_FIELDS, prefix=f"{at}.", message="unknown field", extensions=True
         )
-        if items is None:
-            self.add("metrics", "missing", example, 1)
-            return None
-        if not isinstance(items, list):
-            self.add("metrics", "must be a list of success metrics", example)
-            return None
-        metrics: list[Metric] = []
-        seen: set[str] = set()
-        for index, item in enumerate(items):
-            key = f"metrics[{index}]"
-            if not isinstance(item, dict):
-                self.add(key, "must be a mapping", example)
-                continue
-            before = len(self.problems)
-            for extra, fix in unknown_keys(item, METRIC_FIELDS):
-                self.add(f"{key}.{extra}", "unknown field", fix)
-            name = item.get("name")
-            if not isinstance(name, str) or not name.strip() or not METRIC_KEY.match(name):
-                self.add(f"{key}.name", f"{name!r} is not a metric name", "e.g. retention_30d")
-            elif name in seen:
-                self.add(f"{key}.name", f"{name!r} is listed twice", "keep one entry per metric")
-            else:
-                seen.add(name)
-            kind = item.get("kind")
-            if kind not in METRIC_KINDS:
-                self.add(
-                    f"{key}.kind",
-                    f"{kind!r} is not allowed",
-                    f"use one of: {', '.join(METRIC_KINDS)}",
-                )
-            target = item.get("target")
-            if isinstance(target, bool) or not isinstance(target, int | float):
-                self.add(f"{key}.target", f"{target!r} is not a number", "e.g. target: 0.9")
-            direction = item.get("direction")
-            if direction not in METRIC_DIRECTIONS:
-                self.add(
-                    f"{key}.direction",
-                    f"{direction!r} is not allowed",
-                    f"use one of: {', '.join(METRIC_DIRECTIONS)}",
-                )
-            unit = item.get("unit", "")
-            if unit is not None and not isinstance(unit, str | int | float):
-                self.add(f"{key}.unit", f"{unit!r} is not a unit", "e.g. unit: '%'")
-            if len(self.problems) == before:
-                number = float(target)  # type: ignore[arg-type]  # a number: checked above
-                metrics.append(
-                    Metric(str(name).strip(), str(kind), number, str(direction), str(unit or ""))
-                )
-        return tuple(metrics)
-
-    def _agreed(self, metrics: tuple[Metric, ...] | None) -> None:
-        """An agreed statement is finished: metrics named, every section written."""
-        if metrics is not None and not metrics:
-            self.add(
-                "metrics",
-                "an agreed problem statement names no success metric",
-                "add at least one metric, or set status: draft",
+        name = item.get("name")
+        if not isinstance(name, str) or not name.strip() or not METRIC_KEY.match(name):
+            reader.add(f"{at}.name", f"{name!r} is not a metric name", "e.g. retention_30d")
+        elif name in seen:
+            reader.add(f"{at}.name", f"{name!r} is listed twice", "keep one entry per metric")
+        else:
+            seen.add(name)
+        kind = item.get("kind")
+        if kind not in METRIC_KINDS:
+            reader.add(
+                f"{at}.kind", f"{kind!r} is not allowed", f"use one of: {', '.join(METRIC_KINDS)}"
             )
-        for key in ("title", "owner"):
-            value = self.fm.get(key)
-            if isinstance(value, str) and PLACEHOLDER.search(value):
-                self.add(
-                    key,
-                    "still holds template placeholder text (TODO)",
-                    "replace the TODO text, or set status: draft",
-                )
-        for index, item in enumerate(self.fm.get("metrics") or []):
-            name = item.get("name") if isinstance(item, dict) else None
-            if isinstance(name, str) and "TODO" in name:
-                self.add(
-                    f"metrics[{index}].name",
-                    "still holds template placeholder text (TODO)",
-                    "name the metric, or set status: draft",
-                )
-        for key, question in QUESTIONS:
-            answer = self.fm.get(key)
-            if isinstance(answer, list):
-                answer = ", ".join(str(item) for item in answer)
-            text = "" if answer is None else str(answer).strip()
-            if not text or PLACEHOLDER.search(text):
-                self.add(
-                    key,
-                    "an agreed problem statement answers it" + (" (still TODO)" if text else ""),
-                    f"answer: {question} (or set status: draft)",
-                    None if key in self.fm else 1,
-                )
-        for title, _hint in PROBLEM_SECTIONS:
-            section = self.document.section(title)
-            label = f"## {title}"
-            if section is None:
-                self.add(
-                    label, "required section is missing", f"add '{label}'", self.document.body_start
-                )
-                continue
-            body = HTML_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), section.body)
-            if not body.strip():
-                self.add(
-                    label,
-                    "section is empty",
-                    "write the section, or set status: draft",
-                    section.line,
-                )
-                continue
-            placeholder = PLACEHOLDER.search(body)
-            if placeholder:
-                offset = body[: placeholder.start()].count("\n") + 1
-                self.add(
-                    label,
-                    "still holds template placeholder text (TODO)",
-                    "replace the TODO text, or set status: draft",
-                    section.line + offset,
-                )
+        target = item.get("target")
+        if isinstance(target, bool) or not isinstance(target, int | float):
+            reader.add(f"{at}.target", f"{target!r} is not a number", "e.g. target: 0.9")
+        direction = item.get("direction")
+        if direction not in METRIC_DIRECTIONS:
+            reader.add(
+                f"{at}.direction",
+                f"{direction!r} is not allowed",
+                f"use one of: {', '.join(METRIC_DIRECTIONS)}",
+            )
+        unit = item.get("unit", "")
+        if unit is not None and not isinstance(unit, str | int | float):
+            reader.add(f"{at}.unit", f"{unit!r} is not a unit", "e.g. unit: '%'")
+        if len(reader.problems) == before:
+            number = float(target)  # type: ignore[arg-type]  # a number: checked above
+            metrics.append(
+                Metric(str(name).strip(), str(kind), number, str(direction), str(unit or ""))
+            )
+    return tuple(metrics)
+
+
+PROBLEM_FIELDS = (
+    Field(
+        "title",
+        Text("add a one-line title for the programme"),
+        "add a one-line title for the programme",
+        required=True,
+    ),
+    Field(
+        "owner",
+        Text("name who owns the programme, e.g. owner: alice"),
+        "name who owns the programme, e.g. owner: alice",
+        required=True,
+    ),
+    Field(
+        "status",
+        Choice(PROBLEM_STATUSES),
+        f"use one of: {', '.join(PROBLEM_STATUSES)}",
+        required=True,
+    ),
+    Field("metrics", Custom(_metrics), METRICS_EXAMPLE, required=True),
+)
+
+
+def _agreed(reader: Reader, metrics: tuple[Metric, ...] | None) -> None:
+    """An agreed statement is finished: metrics named, every section written."""
+    if metrics is not None and not metrics:
+        reader.add(
+            "metrics",
+            "an agreed problem statement names no success metric",
+            "add at least one metric, or set status: draft",
+        )
+    placeholder_fields(reader, ("title", "owner"), "replace the TODO text, or set status: draft")
+    items = reader.data.get("metrics")
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        name = item.get("name") if isinstance(item, dict) else None
+        if isinstance(name, str) and "TODO" in name:
+            reader.add(
+                f"metrics[{index}].name",
+                PLACEHOLDER_MESSAGE,
+                "name the metric, or set status: draft",
+            )
+    for key, question in QUESTIONS:
+        answer = reader.data.get(key)
+        if isinstance(answer, list):
+            answer = ", ".join(str(item) for item in answer)
+        text = "" if answer is None else str(answer).strip()
+        if not text or PLACEHOLDER.search(text):
+            reader.add(
+                key,
+                "an agreed problem statement answers it" + (" (still TODO)" if text else ""),
+                f"answer: {question} (or set status: draft)",
+                None if key in reader.data else 1,
+            )
+    for title, _hint in PROBLEM_SECTIONS:
+        section = reader.document.section(title)
+        label = f"## {title}"
+        if section is None:
+            reader.add(
+                label, "required section is missing", f"add '{label}'", reader.document.body_start
+            )
+            continue
+        body = blanked(section.body)
+        if not body.strip():
+            reader.add(
+                label, "section is empty", "write the section, or set status: draft", section.line
+            )
+            continue
+        line = placeholder_line(section, body)
+        if line is not None:
+            reader.add(
+                label, PLACEHOLDER_MESSAGE, "replace the TODO text, or set status: draft", line
+            )
 
 
 # --- plans serving the programme ---------------------------------------------------------

@@ -17,7 +17,8 @@ from typing import Any
 from researchflow.base.problems import Problem
 from researchflow.documents.config import SectionsConfig
 from researchflow.documents.document import Document
-from researchflow.documents.plan import HTML_COMMENT, Plan
+from researchflow.documents.plan import Plan
+from researchflow.documents.schema import HTML_COMMENT
 
 DIGEST_PREFIX = "sha256:"
 CHANGED_MESSAGE = "registered content changed after approval without a recorded deviation"

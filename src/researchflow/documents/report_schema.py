@@ -15,7 +15,8 @@ from researchflow.base.problems import Problem
 from researchflow.base.strictkeys import unknown_keys
 from researchflow.documents.config import DEFAULT_REPORT_SECTIONS
 from researchflow.documents.document import Document, DocumentError, parse_document
-from researchflow.documents.plan import HTML_COMMENT, PLACEHOLDER, QUARTO_KEYS
+from researchflow.documents.plan import QUARTO_KEYS
+from researchflow.documents.schema import HTML_COMMENT, PLACEHOLDER
 
 # The report's own front-matter keys (generated ones, and the ship decision)
 REPORT_KEYS = (

@@ -17,7 +17,8 @@ from typing import Any
 import yaml
 
 from researchflow.documents.document import DocumentError, parse_document
-from researchflow.documents.plan import PLACEHOLDER, RICE_FACTORS
+from researchflow.documents.plan import RICE_FACTORS
+from researchflow.documents.schema import PLACEHOLDER
 
 _TOP_LEVEL_KEY = re.compile(r"^([A-Za-z_][\w-]*)\s*:")
 

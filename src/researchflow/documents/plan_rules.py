@@ -1,0 +1,228 @@
+"""The rules across a plan's fields and sections, after the fields are read (pure):
+status against approval and outcome, the folder's ID, who may approve whom, the written
+sections, and template values never filled in."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from researchflow.base.names import id_from_name, is_valid_id
+from researchflow.documents.config import SectionsConfig
+from researchflow.documents.document import Document, Section
+from researchflow.documents.plan import (
+    DATA_PATH,
+    OUTCOMES,
+    PLAN_KEYS,
+    QUARTO_KEYS,
+    STATISTICS_WORDS,
+    STATUSES,
+    TEMPLATE_METRIC,
+    Plan,
+    PlanResult,
+    is_written,
+)
+from researchflow.documents.plan_schema import PLAN_FIELDS
+from researchflow.documents.schema import (
+    HTML_COMMENT,
+    PLACEHOLDER_FIX,
+    PLACEHOLDER_MESSAGE,
+    Reader,
+    blanked,
+    placeholder_fields,
+    placeholder_line,
+)
+
+# the front-matter fields a draft's template fills with TODO
+TEMPLATE_FIELDS = ("title", "hypothesis", "roles.author", "predictions[0].metric", "command")
+
+
+def check_plan(
+    document: Document, path: str, sections: SectionsConfig, *, strict: bool = False
+) -> PlanResult:
+    reader = Reader(document, path)
+    plan = _plan(reader)
+    reader.unknown(reader.data, PLAN_KEYS, also=QUARTO_KEYS, text_keys_only=True)
+    _folder(reader)
+    status = reader.data.get("status")
+    if status in STATUSES:
+        _lifecycle(reader, status)
+        if is_written(reader.data) or strict:
+            _sections(reader, sections)
+            _placeholders(reader, sections)
+        if status != "draft" and plan is not None:
+            _role_rules(reader, plan)
+    return PlanResult(plan, tuple(reader.problems), document, tuple(reader.warnings))
+
+
+def _plan(reader: Reader) -> Plan | None:
+    values = reader.read(PLAN_FIELDS)
+    if reader.problems and not is_valid_id(reader.data.get("id")):
+        return None
+    required = ("id", "title", "status", "created", "roles", "rice", "hypothesis", "predictions")
+    if any(values[name] is None for name in required):  # each of these added its problem
+        return None
+    return Plan(sections=reader.document.sections, **values)
+
+
+def _lifecycle(reader: Reader, status: str) -> None:
+    fm = reader.data
+    outcome = fm.get("outcome")
+    if status == "concluded" and outcome is None:
+        reader.add(
+            "outcome",
+            "a concluded hypothesis needs an outcome",
+            f"set outcome to one of: {', '.join(OUTCOMES)}",
+        )
+    if outcome is not None and status not in ("concluded", "reported"):
+        reader.add(
+            "outcome",
+            f"set while status is {status!r}",
+            "set outcome only when concluding, or clear it (outcome: null)",
+        )
+    if is_written(fm) and fm.get("command") in (None, "", []):
+        reader.add(
+            "command",
+            "missing: confirmatory runs and the rerun execute the registered command",
+            "add e.g. 'command: python train.py' before review",
+        )
+    if status in ("approved", "running", "hold", "reported", "concluded") and not fm.get(
+        "approval"
+    ):
+        reader.add(
+            "status", f"{status!r} without an approval", "have a reviewer run `rflow approve`"
+        )
+
+
+def _folder(reader: Reader) -> None:
+    plan_id = reader.data.get("id")
+    parts = PurePosixPath(reader.path.replace("\\", "/")).parts
+    if len(parts) >= 2 and is_valid_id(plan_id):
+        folder_id = id_from_name(parts[-2])
+        if folder_id is not None and folder_id != plan_id:
+            reader.add(
+                "id",
+                f"{plan_id} does not match its folder {parts[-2]}",
+                f"set 'id: {folder_id}' or rename the folder",
+            )
+
+
+def _role_rules(reader: Reader, plan: Plan) -> None:
+    """From review on: designer ≠ author, and no approver is author, designer or executor;
+    a written roles.reason waives them (the report and the board show it)."""
+    roles = plan.roles
+    if roles.reason:
+        return
+    if roles.designer and roles.designer == roles.author:
+        reader.add(
+            "roles.designer",
+            "the designer is also the author",
+            "name another designer, or say why in roles.reason",
+        )
+    approvals = [("approval.by", plan.approval)] if plan.approval else []
+    approvals += [(f"reapprovals[{i}].by", a) for i, a in enumerate(plan.reapprovals)]
+    for key, approval in approvals:
+        for role, name in (("designer", roles.designer), ("executor", roles.executor)):
+            if name and approval.by == name:
+                reader.add(
+                    key,
+                    f"approved by the {role} ({name})",
+                    "a reviewer who is none of author, designer and executor approves; "
+                    "or say why in roles.reason",
+                )
+
+
+def _sections(reader: Reader, config: SectionsConfig) -> None:
+    placeholder_fields(reader, TEMPLATE_FIELDS)
+    document = reader.document
+    for title in config.required:
+        section = document.section(title)
+        if section is None:
+            reader.add(
+                f"## {title}",
+                "required section is missing",
+                f"add '## {title}'",
+                document.body_start,
+            )
+            continue
+        _section_body(reader, section, f"## {title}")
+        if title.casefold() == config.design.casefold():
+            _design_steps(reader, section, config.design_steps)
+
+
+def _placeholders(reader: Reader, config: SectionsConfig) -> None:
+    """Template values that parse fine but were never filled in."""
+    fix_metric = "name the metric your run logs to MLflow, e.g. recall_at_10"
+    items = reader.data.get("predictions")
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        if not isinstance(item, dict):
+            continue
+        metric = item.get("metric")
+        if isinstance(metric, str) and TEMPLATE_METRIC.match(metric):
+            key = f"predictions[{index}].metric"
+            reader.add(key, f"{metric!r} is the template's placeholder", fix_metric)
+        baseline = item.get("baseline")
+        if isinstance(baseline, float) and baseline == 0.0:
+            reader.add(
+                f"predictions[{index}].baseline",
+                "0.0 is the template's placeholder baseline",
+                "write the measured baseline; if it truly is zero, write 'baseline: 0'",
+            )
+    if reader.data.get("data") in (None, []):
+        named = _data_named_in_design(reader.document, config)
+        if named:
+            reader.add(
+                "data",
+                f"empty, but the experiment design names {named}",
+                f"list the DVC-tracked paths the experiment reads, e.g. data: [{named}]",
+            )
+
+
+def _design_steps(reader: Reader, section: Section, steps: tuple[str, ...]) -> None:
+    present = {" ".join(s.title.casefold().split()): s for s in section.subsections}
+    for step in steps:
+        sub = present.get(" ".join(step.casefold().split()))
+        if sub is None:
+            reader.add(
+                f"### {step}",
+                "design step is missing",
+                f"add '### {step}' under '## {section.title}'",
+                section.line,
+            )
+            continue
+        _section_body(reader, sub, f"### {step}")
+        if "statistic" in step.casefold():
+            _statistics_step(reader, sub, f"### {step}")
+
+
+def _statistics_step(reader: Reader, section: Section, label: str) -> None:
+    body = HTML_COMMENT.sub("", section.body)
+    if body.strip() and not STATISTICS_WORDS.search(body):
+        reader.warn(
+            label,
+            "says nothing about the number of runs or the test",
+            "name how many repeats (evaluation.repeats) and the test or interval, "
+            "e.g. '10 seeds, a 95 % t-interval of the effect'",
+            section.line,
+        )
+
+
+def _section_body(reader: Reader, section: Section, label: str) -> None:
+    body = blanked(section.body)
+    if section.subsections:  # the steps are checked on their own; here only the intro
+        intro_end = section.subsections[0].line - section.line - 1
+        body = "\n".join(body.split("\n")[:intro_end])
+    elif not body.strip():
+        reader.add(label, "section is empty", "write the section", section.line)
+        return
+    line = placeholder_line(section, body)
+    if line is not None:
+        reader.add(label, PLACEHOLDER_MESSAGE, PLACEHOLDER_FIX, line)
+
+
+def _data_named_in_design(document: Document, config: SectionsConfig) -> str | None:
+    """The first data file path the design section names (comments ignored), or None."""
+    section = document.section(config.design)
+    if section is None:
+        return None
+    match = DATA_PATH.search(HTML_COMMENT.sub("", section.body))
+    return match.group(1) if match else None

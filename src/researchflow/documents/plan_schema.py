@@ -1,0 +1,493 @@
+"""The plan's fields, declared for the document engine (documents/schema.py), and the
+readers for what only a plan has: its roles, predictions, data paths and history entries.
+
+A new plan field is one `Field` in PLAN_FIELDS (and, when the Plan carries it, one
+attribute in plan.py); the order here is the order problems are reported in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import PurePosixPath
+from typing import Any
+
+from researchflow.base.names import is_valid_id
+from researchflow.documents.plan import (
+    CITED_HYPOTHESIS,
+    DIRECTIONS,
+    LIFECYCLE_EVENTS,
+    METRIC_KEY,
+    OUTCOMES,
+    PREDICTION_KEYS,
+    RERUN_MATCHES,
+    RICE_FACTORS,
+    RUN_ID,
+    STATUSES,
+    VALIDATION_TYPES,
+    Approval,
+    Deviation,
+    Evaluation,
+    LifecycleEvent,
+    Prediction,
+    Rice,
+    Roles,
+    Validation,
+    is_written,
+)
+from researchflow.documents.schema import (
+    MISSING,
+    PLACEHOLDER,
+    Choice,
+    CommandLine,
+    Custom,
+    Date,
+    Field,
+    Fields,
+    Names,
+    Number,
+    Reader,
+    Text,
+    Whole,
+)
+
+
+def _id(reader: Reader, key: str, value: Any) -> Any:
+    if not is_valid_id(value):
+        reader.add(key, f"{value!r} is not a hypothesis ID", "use H- and at least 3 digits")
+        return MISSING
+    return str(value)
+
+
+def _roles(reader: Reader, key: str, roles: Any) -> Any:
+    if not isinstance(roles, dict):
+        reader.add(key, "must be a mapping", "e.g. {author: alice, reviewers: [dave]}")
+        return MISSING
+    known = {"author", "designer", "executor", "reviewers", "reason"}
+    for name in roles:
+        if name not in known:
+            reader.add(f"roles.{name}", "unknown role", f"use one of: {', '.join(sorted(known))}")
+    people = reader.read(ROLE_FIELDS, roles, "roles.")
+    author, designer, executor = people["author"], people["designer"], people["executor"]
+    reviewers = roles.get("reviewers") or []
+    if isinstance(reviewers, str):
+        reviewers = [reviewers]
+    if not isinstance(reviewers, list) or not all(
+        isinstance(r, str) and r.strip() for r in reviewers
+    ):
+        reader.add("roles.reviewers", "must be a list of names", "e.g. reviewers: [dave]")
+        reviewers = []
+    if reader.data.get("status") in STATUSES and is_written(reader.data):
+        for role, value in (("designer", designer), ("executor", executor)):
+            if value is None:
+                reader.add(f"roles.{role}", "missing", f"name the {role} before review")
+        if not reviewers:
+            reader.add("roles.reviewers", "no reviewer named", "add reviewers: [name]")
+    if author and executor and author == executor and not people["reason"]:
+        reader.add(
+            "roles.executor",
+            "the executor is also the author",
+            "name another executor, or say why in roles.reason",
+        )
+    if author in reviewers:
+        reader.add(
+            "roles.reviewers", "the author cannot review their own plan", "name another reviewer"
+        )
+    if author is None:
+        return MISSING
+    return Roles(author, designer, executor, tuple(r.strip() for r in reviewers), people["reason"])
+
+
+ROLE_FIELDS = (
+    Field("author", Text("name the author"), "name the author", required=True),
+    Field("designer", Text("name the designer")),
+    Field("executor", Text("name the executor")),
+    Field("reason", Text("say why")),
+)
+
+
+def _rice(_reader: Reader, _key: str, values: dict[str, Any]) -> Any:
+    factors = [values[f] for f in RICE_FACTORS]
+    return Rice(*factors) if all(v is not None for v in factors) else MISSING
+
+
+RICE = Fields(
+    [
+        Field(
+            factor,
+            Whole(1, 5, message="{value!r} is out of range", fix="use a whole number 1..5"),
+            f"add '{factor}: 1..5'",
+            required=True,
+        )
+        for factor in RICE_FACTORS
+    ],
+    "e.g. {reach: 3, impact: 3, confidence: 2, effort: 3}",
+    build=_rice,
+    unknown="unknown factor",
+    unknown_first=False,
+)
+
+
+def _predictions(reader: Reader, key: str, items: Any) -> Any:
+    example = "add '- {metric: recall_at_10, baseline: 0.42, direction: increase, ...}'"
+    if not isinstance(items, list) or not items:
+        reader.add(key, "needs at least one prediction", example)
+        return MISSING
+    predictions: list[Prediction] = []
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        at = f"{key}[{index}]"
+        if not isinstance(item, dict):
+            reader.add(
+                at, "must be a mapping", "give metric, baseline, direction, min_effect, tolerance"
+            )
+            continue
+        before = len(reader.problems)
+        metric = item.get("metric")
+        if not isinstance(metric, str) or not METRIC_KEY.match(metric):
+            reader.add(
+                f"{at}.metric",
+                f"{metric!r} is not an MLflow metric key",
+                "name the metric the run logs, e.g. recall_at_10",
+            )
+        elif metric in seen:
+            reader.add(f"{at}.metric", f"{metric!r} is predicted twice", "merge the predictions")
+        else:
+            seen.add(metric)
+        values = reader.read(PREDICTION_FIELDS, item, f"{at}.")
+        for extra in item:
+            if extra not in PREDICTION_KEYS:
+                reader.add(
+                    f"{at}.{extra}",
+                    "unknown field",
+                    "use metric, baseline, baseline_source, direction, min_effect, "
+                    "tolerance, withdrawn",
+                )
+        if len(reader.problems) == before:
+            predictions.append(
+                Prediction(
+                    metric,  # type: ignore[arg-type]  # checked above
+                    values["baseline"],
+                    values["direction"],
+                    values["min_effect"],
+                    values["tolerance"],
+                    values["withdrawn"] is True,
+                    values["baseline_source"],
+                )
+            )
+    return tuple(predictions)
+
+
+def _withdrawn(reader: Reader, key: str, value: Any) -> Any:
+    if not isinstance(value, bool):
+        reader.add(key, f"{value!r} is not true or false", "use true")
+        return MISSING
+    return value
+
+
+def _direction(reader: Reader, key: str, value: Any) -> Any:
+    if value not in DIRECTIONS:
+        reader.add(key, f"{value!r} is not allowed", f"use one of: {', '.join(DIRECTIONS)}")
+        return MISSING
+    return value
+
+
+def _baseline_source(reader: Reader, key: str, value: Any) -> Any:
+    """Where a baseline comes from: required from review on, so that no constant is
+    untraceable. A run ID (32 hex), a hypothesis (H-007), or a citation in words."""
+    text = " ".join(str(value).split()) if isinstance(value, str | int | float) else ""
+    if not text or (is_written(reader.data) and PLACEHOLDER.search(text)):
+        reader.add(key, f"{value!r} names no source", SOURCE_FIX)
+        return MISSING
+    if not (RUN_ID.match(text) or CITED_HYPOTHESIS.match(text)) and len(text.split()) < 2:
+        reader.add(key, f"{text!r} is neither a run ID, a hypothesis nor a citation", SOURCE_FIX)
+        return MISSING
+    return text
+
+
+SOURCE_FIX = (
+    "name the MLflow run ID it was measured in, the hypothesis (H-003), or a "
+    "citation, e.g. 'production dashboard, week 2026-45'"
+)
+NUMBER = Number()
+POSITIVE = Number(minimum=0)
+PREDICTION_FIELDS = (
+    Field("baseline", NUMBER, "add a number", required=True),
+    Field(
+        "direction",
+        Custom(_direction),
+        f"use one of: {', '.join(DIRECTIONS)}",
+        required=True,
+        missing="None is not allowed",
+    ),
+    Field("min_effect", POSITIVE, "add a number", required=True),
+    Field("tolerance", POSITIVE, "add a number", required=True),
+    Field("withdrawn", Custom(_withdrawn), default=False, null_is_value=True),
+    Field(
+        "baseline_source",
+        Custom(_baseline_source),
+        SOURCE_FIX,
+        required=lambda reader: is_written(reader.data),
+        missing="missing: a baseline must say where it comes from",
+    ),
+)
+
+
+def _data(reader: Reader, key: str, items: Any) -> Any:
+    if not isinstance(items, list):
+        reader.add(key, "must be a list of DVC-tracked paths", "e.g. data: [data/responses.csv]")
+        return MISSING
+    paths: list[str] = []
+    for index, item in enumerate(items):
+        at = f"{key}[{index}]"
+        if not isinstance(item, str) or not item.strip():
+            reader.add(at, "must be a path", "e.g. data/responses.csv")
+            continue
+        posix = PurePosixPath(item.replace("\\", "/"))
+        if posix.is_absolute() or ".." in posix.parts:
+            reader.add(
+                at, f"{item!r} leaves the repository", "use a path relative to the repository root"
+            )
+            continue
+        paths.append(str(posix))
+    return tuple(paths)
+
+
+EXPLAINED = {
+    "repeats": "runs per confirmatory experiment: a whole number >= 1",
+    "alpha": "the significance level: a number between 0 and 0.5, e.g. 0.05",
+    "baseline_command": "a command that measures the baseline under the same seeds",
+    "rerun_match": f"how a rerun must agree: one of {', '.join(RERUN_MATCHES)}",
+}
+
+
+def _evaluation(reader: Reader, key: str, values: dict[str, Any]) -> Any:
+    repeats, rerun_match, baseline = (
+        values["repeats"],
+        values["rerun_match"],
+        values["baseline_command"],
+    )
+    planned = repeats if repeats is not None else 1
+    if rerun_match == "interval" and planned < 2:
+        reader.warn(
+            f"{key}.rerun_match",
+            "'interval' needs an interval, and one run has none",
+            "register repeats: 2 or more, or use rerun_match: tolerance",
+        )
+    if baseline and planned < 2:
+        reader.warn(
+            f"{key}.baseline_command",
+            "a paired comparison with one run has no spread to judge it by",
+            "register repeats: 2 or more (each seed runs both commands)",
+        )
+    alpha = values["alpha"]
+    return Evaluation(
+        repeats=planned,
+        alpha=alpha if alpha is not None else 0.05,
+        baseline_command=baseline,
+        rerun_match=rerun_match or "tolerance",
+        repeats_registered=repeats is not None,
+    )
+
+
+NOT_ALLOWED = "{value!r} is not allowed"
+EVALUATION = Fields(
+    [
+        Field("repeats", Whole(1, message=NOT_ALLOWED, fix=EXPLAINED["repeats"])),
+        Field("alpha", Number(above=0, at_most=0.5, message=NOT_ALLOWED, fix=EXPLAINED["alpha"])),
+        Field("rerun_match", Choice(RERUN_MATCHES, fix=EXPLAINED["rerun_match"])),
+        Field("baseline_command", CommandLine(), default=()),
+    ],
+    "e.g. evaluation: {repeats: 5, alpha: 0.05}",
+    build=_evaluation,
+    listed=tuple(EXPLAINED),
+)
+
+
+def _validation(reader: Reader, key: str, value: Any) -> Any:
+    example = (
+        "e.g. validation: {type: ab_test, period_days: 14, traffic_percent: 10, "
+        "control: current model, business_metric: retention_30d}"
+    )
+    if not isinstance(value, dict):
+        reader.add(key, "must be a mapping", example)
+        return MISSING
+    fields = ("type", "period_days", "traffic_percent", "control", "business_metric")
+    reader.unknown(
+        value, fields, prefix=f"{key}.", message="unknown field", fix=f"use {', '.join(fields)}"
+    )
+    kind = value.get("type")
+    if kind not in VALIDATION_TYPES:
+        reader.add(
+            f"{key}.type", f"{kind!r} is not allowed", f"use one of: {', '.join(VALIDATION_TYPES)}"
+        )
+        return MISSING
+    read = reader.read(VALIDATION_FIELDS, value, f"{key}.")
+    control, metric = value.get("control"), value.get("business_metric")
+    return Validation(
+        kind,
+        read["period_days"],
+        read["traffic_percent"],
+        str(control) if control is not None else None,
+        str(metric) if metric is not None else None,
+    )
+
+
+VALIDATION_FIELDS = (
+    Field("period_days", Whole(1, message=NOT_ALLOWED, fix="whole days, e.g. 14")),
+    Field(
+        "traffic_percent",
+        Number(above=0, at_most=100, message=NOT_ALLOWED, fix="a number in (0, 100]"),
+    ),
+)
+STAMPED = ("by", "at", "digest")
+
+
+def _stamped(item: Any) -> bool:
+    return isinstance(item, dict) and all(
+        isinstance(item.get(k), str | dt.date | dt.datetime) for k in STAMPED
+    )
+
+
+def _approval(reader: Reader, key: str, value: Any) -> Any:
+    if not _stamped(value):
+        reader.add(key, "must be {by, at, digest}", "let `rflow approve` write it")
+        return MISSING
+    return Approval(str(value["by"]), str(value["at"]), str(value["digest"]))
+
+
+def _approvals(reader: Reader, key: str, items: Any) -> Any:
+    items = items or []
+    if not isinstance(items, list):
+        reader.add(key, "must be a list", "let `rflow approve` write it")
+        return MISSING
+    result: list[Approval] = []
+    for index, item in enumerate(items):
+        if not _stamped(item):
+            reader.add(
+                f"{key}[{index}]", "must be {by, at, digest}", "let `rflow approve` write it"
+            )
+            continue
+        result.append(Approval(str(item["by"]), str(item["at"]), str(item["digest"])))
+    return tuple(result)
+
+
+def _deviations(reader: Reader, key: str, items: Any) -> Any:
+    items = items or []
+    if not isinstance(items, list):
+        reader.add(key, "must be a list", "let `rflow deviate` write it")
+        return MISSING
+    result: list[Deviation] = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict) or not isinstance(item.get("reason"), str):
+            reader.add(
+                f"{key}[{index}]",
+                "must be {at, by, reason, digest}",
+                "let `rflow deviate` write it",
+            )
+            continue
+        result.append(
+            Deviation(
+                str(item.get("at", "")),
+                str(item.get("by", "")),
+                item["reason"],
+                str(item.get("digest", "")),
+            )
+        )
+    return tuple(result)
+
+
+def _optional_text(item: dict[str, Any], name: str) -> str | None:
+    return str(item[name]) if item.get(name) is not None else None
+
+
+def _lifecycle(reader: Reader, key: str, items: Any) -> Any:
+    items = items or []
+    fix = "let rflow's lifecycle commands (start, hold, resume, extend, ...) write it"
+    if not isinstance(items, list):
+        reader.add(key, "must be a list", fix)
+        return MISSING
+    result: list[LifecycleEvent] = []
+    for index, item in enumerate(items):
+        if (
+            not isinstance(item, dict)
+            or item.get("event") not in LIFECYCLE_EVENTS
+            or not isinstance(item.get("at"), str | dt.date | dt.datetime)
+        ):
+            reader.add(
+                f"{key}[{index}]",
+                f"must be {{event, at, by, ...}} with event one of {', '.join(LIFECYCLE_EVENTS)}",
+                fix,
+            )
+            continue
+        days = item.get("days")
+        result.append(
+            LifecycleEvent(
+                event=item["event"],
+                at=str(item["at"]),
+                by=str(item.get("by") or ""),
+                reason=_optional_text(item, "reason"),
+                days=days if isinstance(days, int) and not isinstance(days, bool) else None,
+                outcome=_optional_text(item, "outcome"),
+                override=_optional_text(item, "override"),
+                phase=_optional_text(item, "phase"),
+            )
+        )
+    return tuple(result)
+
+
+def _format(reader: Reader, key: str, value: Any) -> Any:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return str(next(iter(value))) if value else "html"  # its first format
+    reader.add(key, "must be a Quarto format name", "e.g. 'format: html'")
+    return MISSING
+
+
+PLAN_FIELDS = (
+    Field("id", Custom(_id), "add 'id: H-001' (H- and at least three digits)", required=True),
+    Field("title", Text("add a one-line title"), "add a one-line title", required=True),
+    Field("status", Choice(STATUSES), required=True),
+    Field("outcome", Choice(OUTCOMES)),
+    Field("created", Date(), "add 'created: YYYY-MM-DD'", required=True),
+    Field(
+        "roles",
+        Custom(_roles),
+        "add 'roles: {author: you, executor: ..., reviewers: [...]}'",
+        required=True,
+    ),
+    Field(
+        "rice",
+        RICE,
+        "add 'rice: {reach: 3, impact: 3, confidence: 3, effort: 3}'",
+        required=True,
+    ),
+    Field(
+        "hypothesis",
+        Text("state the hypothesis in one falsifiable sentence"),
+        "state the hypothesis in one falsifiable sentence",
+        required=True,
+    ),
+    Field(
+        "predictions",
+        Custom(_predictions),
+        "add '- {metric: recall_at_10, baseline: 0.42, direction: increase, ...}'",
+        required=True,
+    ),
+    Field("data", Custom(_data), default=()),
+    Field(
+        "timebox_days",
+        Whole(1, message="{value!r} is not a positive whole number", fix="e.g. 5"),
+    ),
+    Field("conclusion", Text("write one line")),
+    Field("approval", Custom(_approval)),
+    Field("deviations", Custom(_deviations), default=()),
+    Field("command", CommandLine(), default=()),
+    Field("evaluation", EVALUATION, default=Evaluation()),
+    Field("serves", Names("e.g. serves: [retention_30d]"), default=()),
+    Field("validation", Custom(_validation)),
+    Field("reapprovals", Custom(_approvals), default=()),
+    Field("reviews", Custom(_approvals), default=()),
+    Field("lifecycle", Custom(_lifecycle), default=()),
+    Field("format", Custom(_format), default="html", null_is_value=True),
+)
