@@ -88,8 +88,8 @@ def deviate(config: Config, hypothesis_id: str | None, reason: str) -> DeviateRe
 def _refuse_loosening(config: Config, path: Path, plan: Plan) -> None:
     """A deviation may add, tighten or withdraw a prediction, never remove or loosen one:
     compared with the plan as last committed (the gate replays every commit the same way)."""
-    from researchflow.adapters.git import read_blobs
-    from researchflow.documents.plan import read_plan
+    from researchflow.adapters.gitobjects import read_blobs
+    from researchflow.documents.plan_rules import read_plan
     from researchflow.verdicts.history import loosened
 
     relative = path.relative_to(config.root).as_posix()

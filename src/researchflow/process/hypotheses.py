@@ -10,7 +10,8 @@ from researchflow.base.fileio import write_atomic
 from researchflow.base.names import PLAN_FILE, id_from_branch, id_from_name, is_valid_id
 from researchflow.documents.config import Config
 from researchflow.documents.document import Document
-from researchflow.documents.plan import Plan, PlanResult, read_plan
+from researchflow.documents.plan import Plan, PlanResult
+from researchflow.documents.plan_rules import read_plan
 from researchflow.documents.project import shown_path
 from researchflow.process.steproles import Actor, actor
 
