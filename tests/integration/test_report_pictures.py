@@ -42,3 +42,15 @@ def test_a_missing_picture_fails_the_report_check(experiment) -> None:
     experiment.commit("no picture")
     [problem] = failing(experiment.check())["report"]
     assert problem.startswith("picture: is missing")
+
+
+def test_a_picture_edited_after_a_passing_check_still_fails_it(experiment) -> None:
+    """The check remembers what it drew (.rflow/cache), never that a file was fine."""
+    assert experiment.check()["code"] == 0
+    picture = experiment.folder / "report-score.svg"
+    picture.write_text(picture.read_text(encoding="utf-8").replace("#1a7f37", "#000000"))
+    experiment.commit("a darker mean")
+
+    [problem] = failing(experiment.check())["report"]
+
+    assert problem.startswith("picture: differs from what the store's runs draw")

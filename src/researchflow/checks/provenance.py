@@ -72,6 +72,7 @@ class _Checker:
         self.shown = ctx.rel(RUNS_FILE)
         self.problems: list[Problem] = []
         self._versions: dict[str, dict[str, str]] = {}
+        self._ancestors: dict[str, bool] = {}  # commit → in HEAD's history (one git each)
         try:
             self._lines = ctx.runs_path.read_text(encoding="utf-8").splitlines()
         except OSError:
@@ -123,7 +124,9 @@ class _Checker:
                 f"runs.yaml says {entry.commit[:12]}, the store says {commit[:12]}",
                 "do not edit runs.yaml by hand; restore it from git",
             )
-        if not is_ancestor(self.root, entry.commit, self.ctx.head):
+        if entry.commit not in self._ancestors:
+            self._ancestors[entry.commit] = is_ancestor(self.root, entry.commit, self.ctx.head)
+        if not self._ancestors[entry.commit]:
             from researchflow.adapters.git import is_shallow
 
             if is_shallow(self.root):

@@ -129,14 +129,17 @@ def _outcome_problems(ctx: HypothesisContext, inputs: object) -> list[Problem]:
 def _pictures(
     ctx: HypothesisContext, inputs: object, verdicts: dict[str, Any], fix: str
 ) -> list[Problem]:
-    """Each prediction's SVG beside the report is exactly what `rflow report` draws today."""
+    """Each prediction's SVG beside the report is exactly what `rflow report` draws today
+    (compared by digest; the drawing's is remembered under .rflow/cache)."""
+    from researchflow.verdicts.figures import text_digest
     from researchflow.views import report
 
+    memo = ctx.config.state_path / "cache" / f"figures-{ctx.id}.json"
     problems = []
-    for name, expected in report.figures(inputs, verdicts).items():  # type: ignore[arg-type]
+    for name, expected in report.figure_digests(inputs, verdicts, memo).items():  # type: ignore[arg-type]
         path = ctx.folder / name
         try:
-            found = path.read_text(encoding="utf-8")
+            found: str | None = text_digest(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError):
             found = None
         if found != expected:

@@ -3,13 +3,17 @@
 matplotlib is imported inside `prediction_svg` (never at CLI import time). The output is
 byte-identical for the same inputs: no date in the metadata, a fixed hash salt for the
 element IDs, and text kept as text rather than font-dependent glyph paths, so `rflow check`
-can regenerate the picture and compare it like the results block.
+can regenerate the picture and compare it like the results block. Drawing costs about a
+second (matplotlib's import), so `rflow check` compares digests remembered by what the
+picture is drawn from (`drawing_key`) and draws only when that changed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
+from pathlib import Path
 
 from researchflow.verdicts.stats import Claim, Judgement
 
@@ -20,6 +24,24 @@ COLOURS = {"confirmed": "#1a7f37", "refuted": "#cf222e", "inconclusive": "#9a670
 def figure_name(metric: str) -> str:
     """The file beside report.qmd that pictures `metric`: report-<metric>.svg."""
     return f"report-{SAFE.sub('_', metric).strip('._') or 'metric'}.svg"
+
+
+def drawing_key(claim: Claim, judged: Judgement) -> str:
+    """Everything `prediction_svg` draws from, as one digest: its inputs (frozen
+    dataclasses of numbers and text), this module's code and matplotlib's version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        library = version("matplotlib")
+    except PackageNotFoundError:
+        library = "none"
+    code = Path(__file__).read_bytes()
+    inputs = repr((claim, judged)).encode("utf-8")
+    return hashlib.sha256(code + b"\0" + library.encode() + b"\0" + inputs).hexdigest()
+
+
+def text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def prediction_svg(claim: Claim, judged: Judgement) -> str:

@@ -186,6 +186,36 @@ def figures(
     return pictures
 
 
+def figure_digests(
+    inputs: ReportInputs, verdicts: Mapping[str, Judgement], memo: Path
+) -> dict[str, str]:
+    """`figures` as the sha256 of each SVG text, remembered in the file `memo` by what each
+    picture is drawn from: unchanged runs draw nothing (no matplotlib)."""
+    from researchflow.adapters import statecache
+    from researchflow.verdicts.figures import (
+        drawing_key,
+        figure_name,
+        prediction_svg,
+        text_digest,
+    )
+
+    known = statecache.load(memo, "figures")
+    used: dict[str, str] = {}
+    digests: dict[str, str] = {}
+    for claim in claims(inputs.plan):
+        judged = verdicts[claim.metric]
+        if judged.estimate is None:
+            continue
+        key = drawing_key(claim, judged)
+        digest = known.get(key)
+        if not isinstance(digest, str):
+            digest = text_digest(prediction_svg(claim, judged))
+        used[key] = digests[figure_name(claim.metric)] = digest
+    if used != known:
+        statecache.save(memo, "figures", used)
+    return digests
+
+
 def extract_results_block(text: str) -> str | None:
     """The file's block, markers included, or None unless there is exactly one well-formed one."""
     lines = text.split("\n")
