@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from researchflow.documents.gitlab_ci import JOB_FILE
+from researchflow.base.names import JOB_FILE
 
 
 def test_init_gitlab_ci_adds_the_job_once_and_keeps_the_users_pipeline(repo: Path, rflow) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from researchflow.base.names import JOB_FILE
 from researchflow.documents.gitlab_ci import (
-    JOB_FILE,
     IncludeNotEditable,
     builtin_template,
     includes_job,

@@ -18,8 +18,9 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from researchflow.base.errors import ServiceUnavailable, UserError
+from researchflow.base.names import CI_PROJECT_PATH, CI_SERVER_URL, GITLAB_TOKEN
 
-TOKEN_ENV = "GITLAB_TOKEN"
+TOKEN_ENV = GITLAB_TOKEN
 RETRIES_ENV = "RFLOW_HTTP_RETRIES"
 BACKOFF_ENV = "RFLOW_HTTP_BACKOFF"
 TIMEOUT_ENV = "RFLOW_HTTP_TIMEOUT"
@@ -102,8 +103,8 @@ def resolve_target(
     """GitLab CI's own variables (in CI), then configured values, then the remote's URL."""
     env = os.environ if environ is None else environ
     ci = (
-        GitlabTarget(env["CI_SERVER_URL"].rstrip("/"), env["CI_PROJECT_PATH"])
-        if env.get("CI_SERVER_URL") and env.get("CI_PROJECT_PATH")
+        GitlabTarget(env[CI_SERVER_URL].rstrip("/"), env[CI_PROJECT_PATH])
+        if env.get(CI_SERVER_URL) and env.get(CI_PROJECT_PATH)
         else None
     )
     if ci is not None:  # in CI, GitLab's own word on where it is comes before the config

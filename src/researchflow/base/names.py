@@ -1,4 +1,6 @@
-"""Hypothesis IDs, slugs and branch names (pure)."""
+"""The names rflow gives and reads, in one place (pure): hypothesis IDs and their parsing,
+slugs and branch names, the files it keeps in a repository, and the CI variables it reads.
+MLflow tag names live with their one encoder, runs/tracking.py."""
 
 from __future__ import annotations
 
@@ -130,3 +132,27 @@ def next_id(names: Iterable[str], taken: Iterable[str] = ()) -> str:
         if found is not None:
             highest = max(highest, id_number(found))
     return format_id(highest + 1)
+
+
+# --- files in a repository -----------------------------------------------------------------
+
+CONFIG_FILE = "researchflow.yaml"
+PLAN_FILE = "plan.qmd"  # research/<ID>-<slug>/plan.qmd
+REPORT_FILE = "report.qmd"
+RUNS_FILE = "runs.yaml"
+BACKLOG_FILE = "backlog.yaml"  # research/backlog.yaml
+PROBLEM_FILE = "problem.qmd"  # research/problem.qmd: the repository's programme
+PROBLEMS_DIR = "problems"  # research/problems/<slug>.qmd: one per further programme
+GITLAB_CI = ".gitlab-ci.yml"
+JOB_FILE = ".gitlab/rflow-check.yml"  # the copied CI template, included locally
+
+# --- what GitLab CI tells a job, and the token rflow reads ------------------------------------
+
+CI_MERGE_REQUEST_IID = "CI_MERGE_REQUEST_IID"
+CI_MERGE_REQUEST_TARGET = "CI_MERGE_REQUEST_TARGET_BRANCH_NAME"
+CI_MERGE_REQUEST_SOURCE = "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME"
+CI_MERGE_REQUEST_DIFF_BASE = "CI_MERGE_REQUEST_DIFF_BASE_SHA"
+CI_COMMIT_REF_NAME = "CI_COMMIT_REF_NAME"
+CI_SERVER_URL = "CI_SERVER_URL"
+CI_PROJECT_PATH = "CI_PROJECT_PATH"
+GITLAB_TOKEN = "GITLAB_TOKEN"

@@ -13,9 +13,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from researchflow.base.names import PLAN_FILE, REPORT_FILE, RUNS_FILE
 from researchflow.documents.config import Config
 from researchflow.documents.plan import PlanResult, read_plan
-from researchflow.documents.project import PLAN_FILE, REPORT_FILE, RUNS_FILE, shown_under
+from researchflow.documents.project import shown_under
 
 
 @dataclass(frozen=True)

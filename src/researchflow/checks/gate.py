@@ -15,9 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from researchflow.base.names import CONFIG_FILE
 from researchflow.base.problems import Problem
 from researchflow.checks.model import GATE, GATE_SUBJECT, CheckResult, judged
-from researchflow.documents.config import CONFIG_FILE, Config
+from researchflow.documents.config import Config
 
 MAINTAINER = (
     "a maintainer must merge changes to the gate's configuration or to hypothesis folders "

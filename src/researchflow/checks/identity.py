@@ -18,6 +18,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from researchflow.base.names import CI_MERGE_REQUEST_IID, GITLAB_TOKEN
 from researchflow.documents.config import Config
 from researchflow.verdicts.history import APPROVAL, REAPPROVAL, Finding, Record, short
 
@@ -29,12 +30,12 @@ def approvals_to_verify(records: tuple[Record, ...]) -> list[Record]:
 def gitlab_findings(config: Config, records: list[Record], env: Mapping[str, str]) -> list[Finding]:
     if not records:
         return []
-    iid = env.get("CI_MERGE_REQUEST_IID", "")
+    iid = env.get(CI_MERGE_REQUEST_IID, "")
     from researchflow.adapters import gitlab
 
     token = gitlab.token_from_env(env)
     if not iid.isdigit() or token is None:
-        missing = "CI_MERGE_REQUEST_IID" if not iid.isdigit() else "GITLAB_TOKEN"
+        missing = CI_MERGE_REQUEST_IID if not iid.isdigit() else GITLAB_TOKEN
         return [
             Finding(
                 records[0].field + ".by",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from researchflow.base.names import PLAN_FILE
 from researchflow.base.problems import Problem
 from researchflow.checks.context import HypothesisContext
 from researchflow.checks.model import CheckResult, judged
-from researchflow.documents.project import PLAN_FILE
 
 LEVEL = "plan"
 

@@ -12,10 +12,10 @@ import shlex
 from typing import Any
 
 from researchflow.adapters.git import is_ancestor
+from researchflow.base.names import RUNS_FILE
 from researchflow.base.problems import Problem
 from researchflow.checks.context import HypothesisContext
 from researchflow.checks.model import CheckResult, judged, skipped
-from researchflow.documents.project import RUNS_FILE
 from researchflow.documents.runlog import utc_timestamp
 from researchflow.runs.tracking import (
     COMMAND,

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from researchflow.base.names import PLAN_FILE, RUNS_FILE
 from researchflow.base.problems import Problem
 from researchflow.checks.context import HypothesisContext
 from researchflow.checks.model import CheckResult, judged, skipped
-from researchflow.documents.project import PLAN_FILE, RUNS_FILE
 
 LEVEL = "registration"
 

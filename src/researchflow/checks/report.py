@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from researchflow.base.names import PLAN_FILE, REPORT_FILE
 from researchflow.base.problems import Problem
 from researchflow.checks.context import HypothesisContext
 from researchflow.checks.model import CheckResult, judged, skipped
-from researchflow.documents.project import PLAN_FILE, REPORT_FILE
 
 LEVEL = "report"
 NEEDS_REPORT = ("reported", "concluded")

@@ -10,7 +10,14 @@ from pathlib import Path
 from researchflow.adapters import git as gitrepo
 from researchflow.adapters.git import diff_paths
 from researchflow.base.errors import UserError
-from researchflow.base.names import id_from_branch, id_from_name, is_valid_id
+from researchflow.base.names import (
+    CI_COMMIT_REF_NAME,
+    CI_MERGE_REQUEST_SOURCE,
+    id_from_branch,
+    id_from_name,
+    id_number,
+    is_valid_id,
+)
 from researchflow.documents.config import Config
 from researchflow.documents.project import merge_base
 
@@ -25,7 +32,7 @@ def all_hypotheses(config: Config) -> Selected:
             hypothesis = id_from_name(folder.name)
             if folder.is_dir() and hypothesis is not None:
                 found.append((hypothesis, folder))
-    return sorted(found, key=lambda item: (int(item[0][2:]), item[1].name))
+    return sorted(found, key=lambda item: (id_number(item[0]), item[1].name))
 
 
 def by_ids(config: Config, ids: list[str]) -> Selected:
@@ -46,7 +53,7 @@ def by_ids(config: Config, ids: list[str]) -> Selected:
 
 def current_branch(root: Path, env: Mapping[str, str]) -> str | None:
     """The branch being checked: in a CI merge-request pipeline HEAD is detached."""
-    for name in ("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME", "CI_COMMIT_REF_NAME"):
+    for name in (CI_MERGE_REQUEST_SOURCE, CI_COMMIT_REF_NAME):
         if env.get(name):
             return env[name]
     return gitrepo.current_branch(root)
@@ -71,23 +78,20 @@ def current(config: Config, env: Mapping[str, str] | None = None) -> Selected:
 def changed(config: Config, env: Mapping[str, str] | None = None) -> Selected:
     """Hypotheses whose folder differs between the merge base and HEAD, plus the branch's."""
     env = os.environ if env is None else env
-    base = merge_base(config, env)
-    research = config.research_dir.strip("/")
-    ids: list[str] = []
-    for name in diff_paths(config.root, base, "HEAD", research):
-        if not name.startswith(f"{research}/"):
-            continue
-        parts = name[len(research) + 1 :].split("/")
-        if len(parts) >= 2:
-            hypothesis = id_from_name(parts[0])
-            if hypothesis and hypothesis not in ids:
-                ids.append(hypothesis)
-    own = branch_hypothesis(config, current_branch(config.root, env))
+    return changed_since(config, config, merge_base(config, env), env)
+
+
+def changed_since(source: Config, target: Config, base: str, env: Mapping[str, str]) -> Selected:
+    """Every hypothesis with files changed since `base` under the target's or the source's
+    research folder, plus the branch's own, with its folder in this checkout."""
+    ids = changed_under(target, base, [target.research_dir, source.research_dir])
+    own = branch_hypothesis(target, current_branch(target.root, env))
     if own and own not in ids:
         ids.append(own)
-    known = dict(all_hypotheses(config))
+    known = dict(all_hypotheses(source))
+    known.update(all_hypotheses(target))
     # a hypothesis folder the merge request deletes has nothing left to check
-    return sorted(((h, known[h]) for h in ids if h in known), key=lambda item: int(item[0][2:]))
+    return sorted(((h, known[h]) for h in ids if h in known), key=lambda item: id_number(item[0]))
 
 
 def changed_under(config: Config, base: str, research_dirs: list[str]) -> list[str]:

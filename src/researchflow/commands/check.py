@@ -10,6 +10,7 @@ from typing import Any
 
 from researchflow.base.errors import UserError
 from researchflow.base.fileio import write_atomic
+from researchflow.base.names import CI_MERGE_REQUEST_IID
 from researchflow.checks import reporters, selection
 from researchflow.checks.context import CheckOptions
 from researchflow.checks.model import CheckReport, CheckResult
@@ -57,17 +58,8 @@ def select(
 
 
 def changed_hypotheses(source: Config, gate: Any, env: Mapping[str, str]) -> list[tuple[str, Path]]:
-    """Every hypothesis with files changed under the target's or the source's research
-    folder, plus the branch's own, with its folder in this checkout."""
-    target = gate.config
-    ids = selection.changed_under(target, gate.base, [target.research_dir, source.research_dir])
-    own = selection.branch_hypothesis(target, selection.current_branch(target.root, env))
-    if own and own not in ids:
-        ids.append(own)
-    known = dict(selection.all_hypotheses(source))
-    known.update(selection.all_hypotheses(target))
-    # a hypothesis folder the merge request deletes has nothing left to check
-    return sorted(((h, known[h]) for h in ids if h in known), key=lambda item: int(item[0][2:]))
+    """What the merge request changes, judged against the target's configuration."""
+    return selection.changed_since(source, gate.config, gate.base, env)
 
 
 def check(
@@ -136,7 +128,7 @@ def check(
 
 def _post_note(config: Config, summary: str, env: Mapping[str, str]) -> str:
     """Create or update rflow's one sticky note on the merge request (python-gitlab)."""
-    iid = env.get("CI_MERGE_REQUEST_IID", "")
+    iid = env.get(CI_MERGE_REQUEST_IID, "")
     if not iid.isdigit():
         raise UserError(
             "--post-mr-note: no merge request (CI_MERGE_REQUEST_IID is unset: "

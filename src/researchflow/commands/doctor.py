@@ -24,6 +24,7 @@ from researchflow.adapters import git as gitrepo
 from researchflow.adapters.process import CommandFailed, run
 from researchflow.base import safeyaml
 from researchflow.base.errors import EXIT_CHECK_FAILED, EXIT_OK, UserError
+from researchflow.base.names import GITLAB_TOKEN
 from researchflow.documents.config import Config, tracking_uri
 from researchflow.documents.hooks import existing_hook_ids
 
@@ -265,10 +266,10 @@ def check_quarto(required: bool) -> Finding:
 
 
 def check_gitlab(config: Config) -> Finding:
-    token = "GITLAB_TOKEN is set" if os.environ.get("GITLAB_TOKEN") else "GITLAB_TOKEN not set"
+    token = f"{GITLAB_TOKEN} is set" if os.environ.get(GITLAB_TOKEN) else f"{GITLAB_TOKEN} not set"
     token_note = (
         "the REST API is used"
-        if os.environ.get("GITLAB_TOKEN")
+        if os.environ.get(GITLAB_TOKEN)
         else "draft merge requests go through git push options"
     )
     from researchflow.adapters.gitlab import resolve_target

@@ -10,8 +10,9 @@ from typing import Any
 
 from researchflow.base.errors import CheckFailed, UserError
 from researchflow.base.fileio import write_atomic
+from researchflow.base.names import PLAN_FILE, REPORT_FILE, RUNS_FILE
 from researchflow.documents.config import Config
-from researchflow.documents.project import PLAN_FILE, REPORT_FILE, RUNS_FILE, shown_path
+from researchflow.documents.project import shown_path
 from researchflow.views.record import (
     Registration,
     build_zip,

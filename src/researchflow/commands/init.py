@@ -10,10 +10,9 @@ from researchflow.adapters.git import require_repository
 from researchflow.adapters.process import CommandFailed, run
 from researchflow.base.errors import UserError
 from researchflow.base.fileio import write_atomic
-from researchflow.documents.config import CONFIG_FILE, Config
-from researchflow.documents.gitlab_ci import GITLAB_CI, JOB_FILE
+from researchflow.base.names import CONFIG_FILE, GITLAB_CI, JOB_FILE, PROBLEM_FILE, PROBLEMS_DIR
+from researchflow.documents.config import Config
 from researchflow.documents.hooks import merge_hooks
-from researchflow.documents.programme import PROBLEM_FILE, PROBLEMS_DIR
 from researchflow.documents.project import BUILTIN_TEMPLATES
 
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"

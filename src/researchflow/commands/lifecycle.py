@@ -14,11 +14,12 @@ from typing import Any
 
 from researchflow.base.errors import UserError
 from researchflow.base.fileio import write_atomic
+from researchflow.base.names import REPORT_FILE
 from researchflow.documents.config import Config
 from researchflow.documents.document import Document, DocumentError, parse_document
 from researchflow.documents.frontmatter import set_fields
 from researchflow.documents.plan import OUTCOMES, STATUSES
-from researchflow.documents.project import REPORT_FILE, shown_path
+from researchflow.documents.project import shown_path
 from researchflow.process.hypotheses import (
     current_actor,
     plan_path,

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from researchflow.adapters import git as gitrepo
 from researchflow.base.errors import UserError
-from researchflow.base.names import is_valid_id
+from researchflow.base.names import PLAN_FILE, RUNS_FILE, is_valid_id
 from researchflow.documents.config import Config, tracking_uri
-from researchflow.documents.project import PLAN_FILE, RUNS_FILE, shown_under
+from researchflow.documents.project import shown_under
 from researchflow.documents.runinputs import predicted_metrics
 from researchflow.documents.runlog import RunEntry, append_run, read_runs
 from researchflow.process.hypotheses import resolve_hypothesis

@@ -20,9 +20,10 @@ from researchflow.adapters import gitlab as gl
 from researchflow.base import names as id_names
 from researchflow.base.errors import RflowError, UserError
 from researchflow.base.fileio import require_space
+from researchflow.base.names import PLAN_FILE
 from researchflow.documents.config import Config
 from researchflow.documents.plan import read_plan
-from researchflow.documents.project import PLAN_FILE, read_template
+from researchflow.documents.project import read_template
 from researchflow.documents.scaffold import (
     Scaffold,
     TemplateError,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from researchflow.base.names import RUNS_FILE
 from researchflow.documents.config import Config
-from researchflow.documents.project import RUNS_FILE
 from researchflow.documents.runlog import read_runs
 from researchflow.process.hypotheses import (
     plan_path,

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from researchflow.base.names import PLAN_FILE
 from researchflow.base.problems import Problem, ValidateResult
 from researchflow.documents.config import Config
 from researchflow.documents.plan import read_plan
-from researchflow.documents.project import PLAN_FILE, discover_documents, shown_path
+from researchflow.documents.project import discover_documents, shown_path
 from researchflow.documents.registration import history_problems, registration_problems
 
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from researchflow.adapters import quarto
 from researchflow.base.errors import UserError
+from researchflow.base.names import PLAN_FILE, REPORT_FILE
 from researchflow.documents.config import Config
-from researchflow.documents.project import PLAN_FILE, REPORT_FILE, shown_path
+from researchflow.documents.project import shown_path
 from researchflow.process.hypotheses import plan_path, read_plan_file, resolve_hypothesis
 
 DOCUMENTS = ("plan", "report")

@@ -12,9 +12,10 @@ from typing import Any
 
 from researchflow.base.errors import UserError
 from researchflow.base.fileio import write_atomic
+from researchflow.base.names import REPORT_FILE
 from researchflow.documents.config import Config
 from researchflow.documents.frontmatter import set_fields
-from researchflow.documents.project import REPORT_FILE, read_template, shown_path
+from researchflow.documents.project import read_template, shown_path
 from researchflow.process.hypotheses import (
     check_plan_text,
     plan_path,

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from researchflow.base.errors import UserError
+from researchflow.base.names import RUNS_FILE
 from researchflow.documents.config import Config, tracking_uri
-from researchflow.documents.project import RUNS_FILE
 
 
 @dataclass(frozen=True)

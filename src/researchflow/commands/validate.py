@@ -6,23 +6,18 @@ from pathlib import Path
 from typing import Any
 
 from researchflow.base.errors import UserError
+from researchflow.base.names import PROBLEM_FILE, REPORT_FILE
 from researchflow.base.problems import Problem, ValidateResult
 from researchflow.documents.config import Config
 from researchflow.documents.document import DocumentError, parse_document
 from researchflow.documents.plan import PlanResult, read_plan
 from researchflow.documents.programme import (
-    PROBLEM_FILE,
     ProblemStatement,
     is_problem_path,
     read_problem,
     serves_problems,
 )
-from researchflow.documents.project import (
-    REPORT_FILE,
-    discover_documents,
-    expand_documents,
-    shown_path,
-)
+from researchflow.documents.project import discover_documents, expand_documents, shown_path
 from researchflow.documents.report_schema import read_report
 from researchflow.documents.statements import load_statements, problem_files
 from researchflow.process.steproles import team_review_problems

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from researchflow.base.errors import UserError
+from researchflow.base.names import CONFIG_FILE
 from researchflow.base.strictkeys import EXTENSION_PREFIX, suggestion
 
-CONFIG_FILE = "researchflow.yaml"
 PYPROJECT = "pyproject.toml"
 
 DEFAULT_SECTIONS = ("Context", "Hypothesis", "Predictions", "Experiment design", "Risks")

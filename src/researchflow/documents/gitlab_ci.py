@@ -11,9 +11,8 @@ from importlib import resources
 import yaml
 
 from researchflow.base import safeyaml
+from researchflow.base.names import JOB_FILE
 
-GITLAB_CI = ".gitlab-ci.yml"
-JOB_FILE = ".gitlab/rflow-check.yml"  # the copied template, included locally
 TEMPLATE = "gitlab-ci.yml"
 INCLUDE_ITEM = f"local: {JOB_FILE}"
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+from researchflow.base.names import PROBLEM_FILE, PROBLEMS_DIR
 from researchflow.base.problems import Problem
 from researchflow.documents.document import Document, DocumentError, parse_document
 from researchflow.documents.plan import METRIC_KEY, QUARTO_KEYS
@@ -30,8 +31,6 @@ from researchflow.documents.schema import (
     placeholder_line,
 )
 
-PROBLEM_FILE = "problem.qmd"  # research/problem.qmd: the repository's programme
-PROBLEMS_DIR = "problems"  # research/problems/<slug>.qmd: one per further programme
 PROBLEM_STATUSES = ("draft", "agreed")
 METRIC_KINDS = ("model", "business", "online")
 METRIC_DIRECTIONS = ("increase", "decrease")

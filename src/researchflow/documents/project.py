@@ -11,11 +11,14 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from researchflow.base.errors import UserError
+from researchflow.base.names import (
+    CI_MERGE_REQUEST_DIFF_BASE,
+    CI_MERGE_REQUEST_TARGET,
+    PLAN_FILE,
+    REPORT_FILE,
+)
 from researchflow.documents.config import Config
 
-PLAN_FILE = "plan.qmd"
-REPORT_FILE = "report.qmd"
-RUNS_FILE = "runs.yaml"
 DOCUMENT_NAMES = (PLAN_FILE, REPORT_FILE)
 FALLBACK_DEFAULTS = ("main", "master")
 BUILTIN_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -137,7 +140,7 @@ def _commit_exists(root: Path, rev: str) -> bool:
 
 def target_ref(config: Config, env: Mapping[str, str]) -> str | None:
     """The target branch as a ref this clone has (`origin/main`), or None."""
-    target = env.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "")
+    target = env.get(CI_MERGE_REQUEST_TARGET, "")
     remote = config.gitlab.remote
     refs = [f"{remote}/{target}", target] if target else default_branch_refs(config)
     return next((ref for ref in refs if ref and _commit_exists(config.root, ref)), None)
@@ -149,10 +152,10 @@ def merge_base(config: Config, env: Mapping[str, str]) -> str:
     from researchflow.adapters.process import CommandFailed
 
     root = config.root
-    base_sha = env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA", "")
+    base_sha = env.get(CI_MERGE_REQUEST_DIFF_BASE, "")
     if base_sha and _commit_exists(root, base_sha):
         return base_sha
-    target = env.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "")
+    target = env.get(CI_MERGE_REQUEST_TARGET, "")
     remote = config.gitlab.remote
     refs = [f"{remote}/{target}", target] if target else default_branch_refs(config)
     for ref in refs:

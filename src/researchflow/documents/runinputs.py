@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from researchflow.base.errors import UserError
-from researchflow.documents.project import RUNS_FILE
+from researchflow.base.names import RUNS_FILE
 
 PARAMS_FILE = "params.yaml"
 MAX_PARAM = 5000  # below MLflow's limit for param values (6000)

@@ -19,7 +19,7 @@ from typing import Any
 
 from researchflow.base.errors import UserError
 from researchflow.base.fileio import write_atomic
-from researchflow.documents.project import RUNS_FILE
+from researchflow.base.names import RUNS_FILE
 
 STATUSES = ("FINISHED", "FAILED", "KILLED")
 SOURCES = ("run", "link", "rerun")

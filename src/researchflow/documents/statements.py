@@ -6,14 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from researchflow.base.errors import UserError
+from researchflow.base.names import PROBLEM_FILE, PROBLEMS_DIR
 from researchflow.documents.config import Config
-from researchflow.documents.programme import (
-    PROBLEM_FILE,
-    PROBLEMS_DIR,
-    ProblemStatement,
-    metric_names,
-    read_problem,
-)
+from researchflow.documents.programme import ProblemStatement, metric_names, read_problem
 
 
 def problem_files(config: Config) -> list[Path]:

@@ -14,12 +14,11 @@ from typing import Any
 
 import yaml
 
-from researchflow.base.names import is_valid_id
+from researchflow.base.names import BACKLOG_FILE, is_valid_id
 from researchflow.base.strictkeys import unknown_keys
 from researchflow.documents.plan import RICE_FACTORS, Rice
 from researchflow.verdicts.evidence import parse_day
 
-BACKLOG_FILE = "backlog.yaml"  # research/backlog.yaml
 IDEA_FIELDS = ("id", "title", "rice", "author", "created", "serves", "history")
 # what `rflow backlog hold/resume/drop/rescore` append to an idea's `history:`
 IDEA_EVENTS = ("hold", "resume", "drop", "rescore")

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from researchflow.base.errors import UserError
 from researchflow.base.fileio import write_atomic
-from researchflow.base.names import id_from_branch, id_from_name, is_valid_id
+from researchflow.base.names import PLAN_FILE, id_from_branch, id_from_name, is_valid_id
 from researchflow.documents.config import Config
 from researchflow.documents.document import Document
 from researchflow.documents.plan import Plan, PlanResult, read_plan
-from researchflow.documents.project import PLAN_FILE, shown_path
+from researchflow.documents.project import shown_path
 from researchflow.process.steproles import Actor, actor
 
 

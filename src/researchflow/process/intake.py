@@ -10,14 +10,9 @@ from collections.abc import Callable
 
 from researchflow.adapters import git
 from researchflow.base.errors import UserError
+from researchflow.base.names import BACKLOG_FILE
 from researchflow.documents.config import Config
-from researchflow.process.backlog import (
-    BACKLOG_FILE,
-    BacklogError,
-    Idea,
-    parse_backlog,
-    render_backlog,
-)
+from researchflow.process.backlog import BacklogError, Idea, parse_backlog, render_backlog
 
 
 def backlog_path(config: Config) -> str:

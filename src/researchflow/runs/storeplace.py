@@ -79,7 +79,7 @@ def require_store_of_runs(
     StoreAbsent when it is an embedded file that does not exist, so opening it would create
     an empty database. The line names the hypothesis whose runs.yaml lists the first of
     them and where its runs live; a run no runs.yaml lists gets the store alone."""
-    from researchflow.documents.project import RUNS_FILE
+    from researchflow.base.names import RUNS_FILE
     from researchflow.documents.runlog import read_runs
 
     path = sqlite_file(current, root)

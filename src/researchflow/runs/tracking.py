@@ -26,8 +26,9 @@ from typing import IO, TYPE_CHECKING, Any
 
 from researchflow.adapters import git as gitrepo
 from researchflow.base.errors import UserError
+from researchflow.base.names import PLAN_FILE, RUNS_FILE
 from researchflow.documents.config import Config, tracking_uri
-from researchflow.documents.project import PLAN_FILE, RUNS_FILE, shown_under
+from researchflow.documents.project import shown_under
 from researchflow.documents.runinputs import predicted_metrics, unrecorded_dirt
 from researchflow.documents.runlog import RunEntry, append_run, utc_timestamp
 from researchflow.process.hypotheses import resolve_hypothesis

@@ -21,16 +21,19 @@ from researchflow.adapters.gitobjects import (
     remote_head,
 )
 from researchflow.base.errors import UserError
-from researchflow.base.names import id_from_name
-from researchflow.documents.config import Config
-from researchflow.documents.programme import (
+from researchflow.base.names import (
+    BACKLOG_FILE,
+    PLAN_FILE,
     PROBLEM_FILE,
     PROBLEMS_DIR,
-    ProblemStatement,
-    read_problem,
+    REPORT_FILE,
+    RUNS_FILE,
+    id_from_name,
 )
-from researchflow.documents.project import PLAN_FILE, REPORT_FILE, RUNS_FILE, default_branch_names
-from researchflow.process.backlog import BACKLOG_FILE, DROPPED, BacklogError, Idea, parse_backlog
+from researchflow.documents.config import Config
+from researchflow.documents.programme import ProblemStatement, read_problem
+from researchflow.documents.project import default_branch_names
+from researchflow.process.backlog import DROPPED, BacklogError, Idea, parse_backlog
 from researchflow.views.portfolio import (
     MEMO_FORMAT,
     PlanSource,

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from researchflow.base.names import PLAN_FILE, RUNS_FILE
 from researchflow.base.safetext import markdown_code, markdown_text
 from researchflow.documents.plan import Plan
-from researchflow.documents.project import PLAN_FILE, RUNS_FILE
 from researchflow.verdicts.evidence import (
     BASELINE_ARM,
     EXPLORATORY,
@@ -381,8 +381,8 @@ def _retired(item: Classified) -> Classified:
 
 def _chosen_in_report(folder: Path) -> Chosen | None:
     """The choice `rflow report --primary` wrote into the report's front matter."""
+    from researchflow.base.names import REPORT_FILE
     from researchflow.documents.document import DocumentError, parse_document
-    from researchflow.documents.project import REPORT_FILE
 
     try:
         front = parse_document((folder / REPORT_FILE).read_bytes()).front_matter
