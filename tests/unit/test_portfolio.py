@@ -163,6 +163,15 @@ def test_branch_named_without_an_id_says_how_to_rename_it() -> None:
         (b"- just a list\n", None),
         (b"runs: [unclosed\n", None),
         (b"runs: !!python/object:os.system x\n", None),
+        # read from the parser's events, or by the full reader: the same counts
+        (b"hypothesis: H-001\nmeta: {a: [1]}\nruns:\n- run_id: a\n  m: {x: [1, 2]}\n- b\n", 2),
+        (b"runs: ~\n", 0),
+        (b"runs: ''\n", 0),
+        (b"runs:\n- &first {run_id: a}\n- *first\n", 2),
+        (b"runs: [a]\nruns: [a, b]\n", 2),  # the last wins, as in every YAML reader
+        (b"runs: [a]\n---\nruns: [b]\n", None),
+        (b"\xef\xbb\xbfruns: [a]\n", 1),
+        (b"\xff\xfer\x00u\x00n\x00s\x00:\x00 \x00[\x00a\x00]\x00\n\x00", None),
     ],
 )
 def test_runs_are_counted_from_runs_yaml(raw: bytes | None, count: int | None) -> None:

@@ -14,7 +14,18 @@ from dataclasses import dataclass
 from typing import Any
 
 # what a run was; `note`, `retired` and the store address may be added or moved later
-FROZEN = ("commit", "command", "started", "ended", "status", "dirty", "group", "repeat", "arm")
+FROZEN = (
+    "commit",
+    "command",
+    "started",
+    "ended",
+    "status",
+    "dirty",
+    "group",
+    "repeat",
+    "arm",
+    "user",
+)
 OPEN = "RUNNING"  # an entry still running may be closed once (`rflow runs close`)
 
 

@@ -343,6 +343,9 @@ def count_runs(raw: bytes | None) -> int | None:
     """Entries under `runs:` in a runs.yaml; 0 when absent, None when unreadable."""
     if raw is None:
         return 0
+    counted = _count_entries(raw)
+    if counted is not None:
+        return counted
     try:
         data = safeyaml.load(raw)
     except yaml.YAMLError:
@@ -353,6 +356,65 @@ def count_runs(raw: bytes | None) -> int | None:
         return None
     runs = data.get("runs") or []
     return len(runs) if isinstance(runs, list) else None
+
+
+def _count_entries(raw: bytes) -> int | None:
+    """The usual runs.yaml (one mapping whose `runs` is a list, or without `runs`) counted
+    from the parser's events, nothing built: status reads hundreds. None for anything
+    else (anchors, tags, a `runs` that is not a list, bad YAML): the full reader decides."""
+    if len(raw) > safeyaml.MAX_BYTES:
+        return None
+    try:
+        loader = safeyaml.SafeLoader(safeyaml.decode(raw))
+    except (yaml.YAMLError, ValueError):
+        return None
+    depth, documents, count = 0, 0, 0
+    key = True  # at depth 1: the next node is a key (else a value)
+    in_runs = False  # the value being read is `runs`'s
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    return None
+            if isinstance(event, yaml.AliasEvent) or (
+                isinstance(event, yaml.NodeEvent) and event.anchor is not None
+            ):
+                return None
+            if getattr(event, "tag", None) not in (None, "!"):
+                return None
+            if isinstance(event, yaml.CollectionStartEvent):
+                if depth == 0 and not isinstance(event, yaml.MappingStartEvent):
+                    return None
+                if depth == 1:
+                    if key or (in_runs and not isinstance(event, yaml.SequenceStartEvent)):
+                        return None
+                    if in_runs:
+                        count = 0
+                elif depth == 2 and in_runs:
+                    count += 1
+                depth += 1
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+                if depth == 1:
+                    key, in_runs = True, False
+            elif isinstance(event, yaml.ScalarEvent):
+                if depth == 0:
+                    return None
+                if depth == 1:
+                    if key:
+                        in_runs = event.value == "runs"
+                    elif in_runs:
+                        return None  # `runs: ~`, `runs: ''`…: the full reader decides
+                    key = not key
+                elif depth == 2 and in_runs:
+                    count += 1
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
+    return count
 
 
 def overrun(plan: Summary, today: dt.date) -> int | None:
