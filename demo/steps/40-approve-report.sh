@@ -122,8 +122,12 @@ GIT_AUTHOR_NAME=carol GIT_AUTHOR_EMAIL=carol@example.com git commit -qm "$H_ID: 
 
 say "the runs of step 30 came before the approval: exploratory. One confirmatory run now"
 # no command after the ID: rflow runs the plan's registered `command:`, the only one a
-# confirmatory run may execute
+# confirmatory run may execute; a confirmatory run is the executor's, and records its user
+echo "-- the author may not make it: nothing is created in the store or runs.yaml"
+RFLOW_USER="$H_AUTHOR" rflow run "$H_ID" && demo_fail "the author made a confirmatory run" \
+  || echo "(exit code $?)"
 RFLOW_USER=carol rflow run "$H_ID"
+grep -E '^ *user:' "$H_DIR/runs.yaml" | tail -1 | sed 's/^ */   runs.yaml /'
 git add "$H_DIR/runs.yaml" && git commit -qm "$H_ID: confirmatory run"
 
 say "rflow report writes report.qmd: predictions vs observed, every run tried, a verdict each"

@@ -84,8 +84,8 @@ RFLOW_USER=dave rflow approve H-001
 # the reviewer commits the approval as themselves: the gate checks the commit's author
 git add -A && GIT_AUTHOR_NAME=dave GIT_AUTHOR_EMAIL=dave@example.com git commit -qm "H-001: approved by dave"
 
-say "rflow run H-001 -- dvc repro: dvclive's metrics, the params and the outputs land in the run"
-rflow run H-001 -- dvc repro 2>&1 | grep -E '^rflow:|^Running stage' || demo_fail "the pipeline run failed"
+say "carol, the executor, runs H-001 -- dvc repro: dvclive's metrics, the params and the outputs land in the run"
+RFLOW_USER=carol rflow run H-001 -- dvc repro 2>&1 | grep -E '^rflow:|^Running stage' || demo_fail "the pipeline run failed"
 sed -n '/^- run_id/,$p' research/H-001-*/runs.yaml | grep -E 'data:|outputs:|metrics:' | sed 's/^/   /'
 echo "-- as rflow says: commit dvc.lock with runs.yaml, and push the outputs"
 git add dvc.lock .gitignore data/.gitignore research/H-001-*/runs.yaml

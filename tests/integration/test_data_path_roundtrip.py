@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fixtures.experiment import dvc, rflow_in, write_report
 from fixtures.gate_plans import plan_text
-from support.cli import run_in_process
+from support.cli import inside, run_in_process
 from support.git import commit_all, git
 
 PATH = "data/raw+clean (v2).csv"
@@ -66,7 +66,11 @@ def test_run_and_link_record_the_real_path_and_pass_provenance(odd_data: Path) -
     assert rflow_in(odd_data, "run", "H-001") == 0  # the registered `python train.py`
     commit_all(odd_data, "a run")
     # evidence only when it ran the registered command (the store's rflow.command tag)
-    with researchflow.run("H-001", command=["python", "train.py"], record=False) as run:
+    # the Python API holds the same role rule as `rflow run`: the executor makes it
+    with (
+        inside(None, {"RFLOW_USER": "carol"}),
+        researchflow.run("H-001", command=["python", "train.py"], record=False) as run,
+    ):
         pass
     assert rflow_in(odd_data, "link", "H-001", run.run_id) == 0
     commit_all(odd_data, "a linked run")

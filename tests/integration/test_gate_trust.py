@@ -678,7 +678,10 @@ def test_an_approval_forged_with_git_author_name_is_named_as_the_author_mode_s_l
     line = (
         "identity mode author: an approval counts when its commit's author is the approver, "
         "and commit authors can be forged (GIT_AUTHOR_NAME); to verify approvers set "
-        "`identity: {mode: gitlab}` or `identity: {mode: signature}` in researchflow.yaml"
+        "`identity: {mode: gitlab}` or `identity: {mode: signature}` in researchflow.yaml; "
+        "a confirmatory run counts as the executor's when the user `rflow run` recorded is "
+        "the executor, and that user is what the person running it claimed (RFLOW_USER or "
+        "git's user.name), in every identity mode"
     )
     assert line in outcome.stdout.splitlines()
     assert 'name="identity.mode" value="author"' in junit.read_text(encoding="utf-8")

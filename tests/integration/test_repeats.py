@@ -122,6 +122,14 @@ def approve(root: Path) -> None:
 
 
 def verdict_row(root: Path) -> list[str]:
+    """The primary experiment's row (after the table of all experiments, when there is one)."""
+    text = (root / FOLDER / "report.qmd").read_text(encoding="utf-8")
+    rows = [line for line in text.splitlines() if line.startswith("| accuracy |")]
+    return [cell.strip() for cell in rows[-1].strip("|").split("|")]
+
+
+def outcome_row(root: Path) -> list[str]:
+    """The row of the table of all confirmatory experiments: the outcome over every one."""
     text = (root / FOLDER / "report.qmd").read_text(encoding="utf-8")
     row = next(line for line in text.splitlines() if line.startswith("| accuracy |"))
     return [cell.strip() for cell in row.strip("|").split("|")]
@@ -145,6 +153,7 @@ def confirmed_experiment(
     build(root, mlflow_server, effect=0.03, evaluation="{{repeats: 10, alpha: 0.05}}")
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(root)
+        patch.setenv("RFLOW_USER", "carol")  # the executor makes the confirmatory runs
         from researchflow.cli import main
 
         for args in (
@@ -248,6 +257,11 @@ def test_one_lucky_seed_does_not_confirm_a_small_effect(
     assert row[8] in ("**inconclusive**", "**refuted**")
     text = (root / FOLDER / "report.qmd").read_text(encoding="utf-8")
     assert "**Confirmatory experiments made:** 2" in text
+    # the lucky one-run experiment still counts, and cannot confirm the outcome
+    outcome = outcome_row(root)
+    assert outcome[1] == "2"
+    assert outcome[2].startswith("inconclusive, ")
+    assert outcome[3] in ("**inconclusive**", "**refuted**")
 
 
 def test_a_lost_repeat_fails_alone(tmp_path: Path, monkeypatch, rflow, mlflow_server) -> None:

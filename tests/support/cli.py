@@ -39,12 +39,27 @@ def inside(folder: Path | None, env: Mapping[str, str] | None = None) -> Iterato
                 os.environ[name] = value
 
 
+EXECUTOR = "carol"  # the executor every test plan names (fixtures/gate_plans, plans)
+
+
+def as_executor(args: list[str], env: Mapping[str, str] | None) -> Mapping[str, str] | None:
+    """`rflow run` is the executor's step: unless the test names the acting user itself
+    (RFLOW_USER in `env` or already set), it runs as the plans' executor, carol. Tests of
+    who may run pass RFLOW_USER themselves."""
+    command = next((a for a in args if not a.startswith("-")), None)
+    if command != "run" or "RFLOW_USER" in (env or {}) or os.environ.get("RFLOW_USER"):
+        return env
+    return {**(env or {}), "RFLOW_USER": EXECUTOR}
+
+
 def run_in_process(
     args: list[str], *, cwd: Path | None = None, env: Mapping[str, str] | None = None
 ) -> Outcome:
-    """`rflow ARGS…` through `researchflow.cli.main`, its output captured."""
+    """`rflow ARGS…` through `researchflow.cli.main`, its output captured (`rflow run` as
+    the executor, see `as_executor`)."""
     from researchflow.cli import main
 
+    env = as_executor(args, env)
     out, err = io.StringIO(), io.StringIO()
     with inside(cwd, env), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
@@ -62,11 +77,13 @@ def run_process(
     env: Mapping[str, str] | None = None,
     timeout: float = 120,
 ) -> Outcome:
-    """The real entry point: `python -m researchflow ARGS…` in a subprocess."""
+    """The real entry point: `python -m researchflow ARGS…` in a subprocess (`rflow run`
+    as the executor, see `as_executor`)."""
+    executor = as_executor(args, env if env is not None else os.environ)
     result = subprocess.run(
         [sys.executable, "-m", "researchflow", *args],
         cwd=cwd,
-        env=dict(env) if env is not None else None,
+        env=dict(executor) if executor is not None else None,
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -25,10 +25,17 @@ def test_a_run_by_someone_else_fails_naming_both() -> None:
     )
 
 
-def test_either_the_store_user_or_the_commit_author_identifies_the_executor() -> None:
+def test_the_recorded_user_decides_and_the_commit_author_only_without_one() -> None:
     assert _problems([("r1", "carol", "Alice", "alice@example.com")]) == []
-    assert _problems([("r1", "alice", "Carol", "carol@example.com")]) == []
-    assert len(_problems([("r1", "alice", "Alice", "alice@example.com")])) == 1
+    # the commit is who wrote the code the run ran on, not who ran it
+    [problem] = _problems([("r1", "alice", "Carol", "carol@example.com")])
+    assert problem.message == "confirmatory run r1 was made by alice, not by the executor carol"
+    assert _problems([("r1", None, "Carol", "carol@example.com")]) == []
+
+
+def test_a_recorded_user_is_judged_without_a_people_entry() -> None:
+    [problem] = _problems([("r1", "alice", "Alice", "alice@example.com")], people={})
+    assert problem.field == "roles.executor"
 
 
 def test_a_written_reason_waives_the_rule() -> None:

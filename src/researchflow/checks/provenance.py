@@ -22,6 +22,7 @@ from researchflow.runs.tracking import (
     COMMIT,
     HYPOTHESIS,
     RERUN_OF,
+    USER,
     data_from_tags,
     is_dirty,
 )
@@ -185,6 +186,15 @@ class _Checker:
                 f"runs.yaml says `{shlex.join(entry.command)}`, the store says "
                 f"`{shlex.join(command)}`",
                 "do not edit runs.yaml by hand; restore it from git",
+            )
+        user = stored.tags.get(USER)
+        if entry.user is not None and user != entry.user:
+            self.add(
+                f"{field}.user",
+                f"runs.yaml says the run was made by {entry.user}, the store says "
+                f"{user or 'nobody'}",
+                "do not edit runs.yaml or the store's mlflow.user by hand; restore it from git, "
+                "and the executor runs the experiment again if it was someone else",
             )
         for name, recorded, ms in (
             ("started", entry.started, stored.start_time_ms),

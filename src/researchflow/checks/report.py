@@ -106,10 +106,10 @@ def _outcome_problems(ctx: HypothesisContext, inputs: object) -> list[Problem]:
     no keyword in the conclusion overrules them."""
     from researchflow.verdicts.evidence import experiments_made
     from researchflow.verdicts.outcome import combined, disagreement
-    from researchflow.views.report import judge_all
+    from researchflow.views.all_experiments import outcome_verdicts
 
     plan = ctx.plan
-    verdicts = {metric: v.verdict for metric, v in judge_all(inputs).items()}  # type: ignore[arg-type]
+    verdicts = outcome_verdicts(inputs)  # type: ignore[arg-type]
     made = experiments_made(getattr(inputs, "classified", ()))
     why = disagreement(plan.outcome, verdicts, made)
     if why is None:

@@ -28,6 +28,11 @@ def summary_line(report: CheckReport) -> str:
     return f"rflow check {verdict}: {counts} ({number} hypothes{'is' if number == 1 else 'es'})"
 
 
+RUN_USERS = (
+    "a confirmatory run counts as the executor's when the user `rflow run` recorded is the "
+    "executor, and that user is what the person running it claimed (RFLOW_USER or git's "
+    "user.name), in every identity mode"
+)
 IDENTITY = {
     "author": (
         "identity mode author: an approval counts when its commit's author is the approver, "
@@ -46,10 +51,11 @@ IDENTITY = {
 
 
 def identity_line(report: CheckReport) -> str:
-    """One line naming the identity mode in force (and, in author mode, its weakness)."""
+    """One line naming the identity mode in force (and, in author mode, its weakness), and
+    what a run's recorded user proves in every mode."""
     if not report.identity:
         return ""
-    return IDENTITY.get(report.identity, f"identity mode {report.identity}")
+    return f"{IDENTITY.get(report.identity, f'identity mode {report.identity}')}; {RUN_USERS}"
 
 
 def _levels(report: CheckReport) -> list[str]:

@@ -14,7 +14,18 @@ from dataclasses import dataclass
 from typing import Any
 
 # what a run was; `note`, `retired` and the store address may be added or moved later
-FROZEN = ("commit", "command", "started", "ended", "status", "dirty", "group", "repeat", "arm")
+FROZEN = (
+    "commit",
+    "command",
+    "started",
+    "ended",
+    "status",
+    "dirty",
+    "group",
+    "repeat",
+    "arm",
+    "user",
+)
 OPEN = "RUNNING"  # an entry still running may be closed once (`rflow runs close`)
 
 
@@ -70,7 +81,8 @@ def read_versions(root: Any, relative: str, base: str | None) -> list[tuple[str,
     parsed (None where unreadable): one `git log` and one batched object read."""
     import yaml
 
-    from researchflow.adapters.git import file_commits, read_blobs
+    from researchflow.adapters.git import file_commits
+    from researchflow.adapters.gitobjects import read_blobs
     from researchflow.base.errors import RflowError
     from researchflow.documents.runlog import parse_runs
 

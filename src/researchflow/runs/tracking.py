@@ -143,6 +143,7 @@ def run_tags(
     command: Sequence[str],
     data: Mapping[str, str],
     extra: Mapping[str, str] | None = None,
+    user: str | None = None,
 ) -> dict[str, str]:
     tags = {
         HYPOTHESIS: hypothesis,
@@ -150,7 +151,7 @@ def run_tags(
         DIRTY: "true" if dirty else "false",
         COMMAND: shlex.join(command)[:MAX_VALUE],
         SOURCE_TYPE: "LOCAL",
-        USER: os.environ.get("RFLOW_USER") or _login(),
+        USER: user or os.environ.get("RFLOW_USER") or _login(),
     }
     if branch:
         tags[BRANCH] = branch
@@ -166,6 +167,30 @@ def _login() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
+
+
+def acting_run_user(
+    config: Config, folder: Path, command: Sequence[str], dirty: bool, *, rerun: bool = False
+) -> str:
+    """Who makes this run, by the plan's name for them; UserError (nothing created yet)
+    when the run would be confirmatory and they are not the executor (executor_rule)."""
+    from researchflow.documents.project import shown_path
+    from researchflow.process.executor_rule import recorded_name, run_refusal, will_be_confirmatory
+    from researchflow.process.hypotheses import current_actor, plan_path, read_plan_file
+    from researchflow.process.steproles import Actor
+
+    try:
+        user = current_actor(config)
+    except UserError:  # no RFLOW_USER and no git user.name: the login names the run
+        user = Actor(_login(), frozenset({_login()}))
+    plan = read_plan_file(plan_path(folder), config).plan
+    if plan is None:
+        return user.name  # an unreadable plan: the run itself is exploratory
+    if not rerun and will_be_confirmatory(plan, command, dirty):
+        refusal = run_refusal(plan, user)
+        if refusal is not None:
+            raise UserError(refusal.line(shown_path(plan_path(folder))))
+    return recorded_name(user, plan.roles)
 
 
 # --- starting and finishing a linked run -------------------------------------------------
@@ -199,6 +224,7 @@ class StartedRun:
     plan_data: tuple[str, ...] = ()  # the plan's `data`: read again after the command
     folder: str = ""  # the working folder relative to the repository root ("" = the root)
     dvc_enabled: bool = True
+    user: str | None = None  # who made the run, by the plan's name for them (mlflow.user)
 
     @property
     def recorded_uri(self) -> str:
@@ -251,6 +277,7 @@ def start_linked_run(
             f"{dirt[0]}{more}: uncommitted changes; commit them so the run is reproducible, "
             "or pass --allow-dirty to mark it unreproducible"
         )
+    user = acting_run_user(config, folder, command, bool(dirt), rerun=rerun)
     data = run_data(work, plan_data, dvc_enabled=config.dvc.enabled)
     snapshot = before(work, config.dvc.enabled)
     uri = tracking_uri(config)
@@ -260,7 +287,7 @@ def start_linked_run(
     experiment = store.experiment_id(config.mlflow.experiment or config.root.name)
     start = now_ms()
     extra = {**(extra_tags or {}), **({PATCH: PATCH_ARTIFACT} if dirt else {})}
-    tags = run_tags(hypothesis, commit, branch, bool(dirt), command, data, extra)
+    tags = run_tags(hypothesis, commit, branch, bool(dirt), command, data, extra, user)
     if workdir:
         tags[CWD] = workdir
     run_id = store.create_run(experiment, tags, start)
@@ -291,6 +318,7 @@ def start_linked_run(
         plan_data=tuple(plan_data),
         dvc_enabled=config.dvc.enabled,
         folder=workdir,
+        user=user,
     )
 
 
@@ -397,6 +425,7 @@ def finish_run_recording(
         dvc_exp=aftermath.experiment if aftermath else None,
         patch=PATCH_ARTIFACT if started.dirty else None,
         note=started.note,
+        user=started.user,
     )
     if record:
         _remember(started, status, entry)
@@ -585,6 +614,7 @@ def _entry(
         rerun_of=rerun_of,
         patch=PATCH_ARTIFACT if started.dirty else None,
         note=started.note,
+        user=started.user,
     )
 
 

@@ -339,6 +339,21 @@ def _changed_after_end(run: RunEntry, facts: Facts | None) -> str:
     return ""
 
 
+def experiment_key(run: RunEntry) -> str:
+    """What makes one experiment: its group of repeats, else the run itself."""
+    return run.group or run.run_id
+
+
+def experiment_runs(classified: Sequence[Classified]) -> dict[str, str]:
+    """Each confirmatory experiment (its key) → its latest treatment run, oldest first."""
+    latest: dict[str, Classified] = {}
+    for item in classified:  # oldest first: the last one seen is the latest
+        if item.confirmatory and item.run.arm != BASELINE_ARM:
+            latest[experiment_key(item.run)] = item
+    ordered = sorted(latest.items(), key=lambda kv: (_sort_time(kv[1].run.started), kv[0]))
+    return {key: item.run_id for key, item in ordered}
+
+
 def experiments_made(classified: Sequence[Classified]) -> int:
     """Confirmatory experiments: each group of repeats once, each ungrouped run once."""
     seen: set[str] = set()

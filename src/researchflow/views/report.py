@@ -8,6 +8,7 @@ effects (the plan, runs.yaml, one store query, the plan at each run's commit).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,8 @@ from researchflow.verdicts.evidence import (
     Experiment,
     as_registered,
     classify,
+    experiment_key,
+    experiment_runs,
     experiments_made,
     primary_experiment,
     primary_run,
@@ -74,6 +77,8 @@ class ReportInputs:
     chosen: Chosen | None = None  # `rflow report --primary`: who chose which run
     # the tip plan, when a later deviation changed the predictions the run was judged by
     deviated: Plan | None = None
+    # every other confirmatory experiment, each judged like the primary one (all count)
+    others: tuple[ReportInputs, ...] = ()
 
     @property
     def primary_experiment(self) -> Experiment | None:
@@ -95,8 +100,11 @@ def render_results_block(
 
     `verdicts`: `judge_all(inputs)` when the caller has it already (the bootstrap is not
     free)."""
+    from researchflow.views import all_experiments
+
     lines = [BEGIN, GENERATED_NOTE, ""]
     verdicts = verdicts if verdicts is not None else judge_all(inputs)
+    lines += all_experiments.render(inputs)
     lines += _primary(inputs)
     lines += ["", *_predictions(inputs, verdicts), ""]
     lines += _side_by_side(inputs, verdicts)
@@ -269,7 +277,7 @@ def gather_inputs(
     import os
 
     from researchflow.adapters import mlflow as store
-    from researchflow.adapters.git import read_blobs
+    from researchflow.adapters.gitobjects import read_blobs
     from researchflow.documents.config import tracking_uri
     from researchflow.documents.runlog import read_runs
     from researchflow.process.hypotheses import plan_path, read_plan_file, resolve_hypothesis
@@ -308,11 +316,6 @@ def gather_inputs(
         choose = _chosen_in_report(folder)
     chosen = _judge_choice(choose, classified) if choose else None
     primary = chosen.run_id if chosen and not chosen.refused else primary_run(classified)
-    deviated: Plan | None = None
-    if primary is not None:  # verdicts by the registration at the run's own commit
-        at = store_commit(next(r for r in runs if r.run_id == primary), facts)
-        tip, plan = plan, as_registered(plan, _plan_of(blobs.get((at, relative)), config))
-        deviated = tip if tip.predictions != plan.predictions else None
     links: dict[str, str] = {}
     for run in runs:
         # the link points at the store the run was made in (runs.yaml names it), so the
@@ -320,33 +323,51 @@ def gather_inputs(
         # imported store, or CI against the team's server
         made_in = run.tracking_uri or uri
         if made_in == uri and run.run_id in found:
-            experiment = found[run.run_id].experiment_id
+            experiment_id = found[run.run_id].experiment_id
         else:
-            experiment = run.experiment_id
-        url = store.ui_url(made_in, experiment, run.run_id)
+            experiment_id = run.experiment_id
+        url = store.ui_url(made_in, experiment_id, run.run_id)
         if url:
             links[run.run_id] = url
-    observed = dict(found[primary].metrics) if primary in found else {}
-    registered = plan.evaluation.repeats if plan.evaluation.repeats_registered else None
-    experiment = primary_experiment(classified, primary, registered, facts)
-    run_metrics = {
-        run_id: dict(found[run_id].metrics)
-        for run_id in (experiment.run_ids if experiment else ())
-        if run_id in found
-    }
-    return ReportInputs(
-        hypothesis_id=plan.id,
-        plan=plan,
-        classified=classified,
-        primary_run=primary,
-        observed=observed,
-        in_store=frozenset(found),
-        links=links,
-        experiment=experiment,
-        run_metrics=run_metrics,
-        chosen=chosen,
-        deviated=deviated,
+
+    def view(run_id: str | None, chosen: Chosen | None) -> ReportInputs:
+        """The report as it rests on the experiment of `run_id`, judged by the registration
+        at that run's own commit."""
+        registered_plan, deviated = plan, None
+        if run_id is not None:
+            at = store_commit(next(r for r in runs if r.run_id == run_id), facts)
+            blob = blobs.get((at, relative))
+            registered_plan = as_registered(plan, _plan_of(blob, config))
+            if plan.predictions != registered_plan.predictions:
+                deviated = plan
+        evaluation = registered_plan.evaluation
+        registered = evaluation.repeats if evaluation.repeats_registered else None
+        experiment = primary_experiment(classified, run_id, registered, facts)
+        return ReportInputs(
+            hypothesis_id=plan.id,
+            plan=registered_plan,
+            classified=classified,
+            primary_run=run_id,
+            observed=dict(found[run_id].metrics) if run_id in found else {},
+            in_store=frozenset(found),
+            links=links,
+            experiment=experiment,
+            run_metrics={
+                member: dict(found[member].metrics)
+                for member in (experiment.run_ids if experiment else ())
+                if member in found
+            },
+            chosen=chosen,
+            deviated=deviated,
+        )
+
+    main = view(primary, chosen)
+    by_run = {c.run_id: c.run for c in classified}
+    mine = experiment_key(by_run[primary]) if primary in by_run else None
+    others = tuple(
+        view(latest, None) for key, latest in experiment_runs(classified).items() if key != mine
     )
+    return dataclasses.replace(main, others=others) if others else main
 
 
 def _retired(item: Classified) -> Classified:
@@ -390,7 +411,7 @@ def _judge_choice(choice: Chosen, classified: tuple[Classified, ...]) -> Chosen:
 
 
 def _plan_of(blob: bytes | None, config: Config) -> Plan | None:
-    from researchflow.documents.plan import read_plan
+    from researchflow.documents.plan_rules import read_plan
 
     return read_plan(blob, PLAN_FILE, config.sections).plan if blob is not None else None
 
@@ -596,9 +617,13 @@ def _runs(inputs: ReportInputs) -> list[str]:
     lines = [
         f"**Runs tried:** {len(classified)} in all ({failed} failed, {dirty} dirty{gone}): "
         f"{len(confirmatory)} confirmatory, {len(exploratory)} exploratory. "
-        f"**Confirmatory experiments made:** {made}; the verdicts rest on the latest, and "
-        "every other one stays counted here. "
-        "Only confirmatory runs (made after the approval, before any deviation, on the "
+        f"**Confirmatory experiments made:** {made}; "
+        + (
+            "the outcome follows all of them (the first table). "
+            if inputs.others
+            else "the verdicts rest on the latest, and every other one stays counted here. "
+        )
+        + "Only confirmatory runs (made after the approval, before any deviation, on the "
         "registered content as approved) can confirm a prediction.",
         "",
         "Confirmatory runs:",
