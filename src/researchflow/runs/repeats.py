@@ -228,7 +228,7 @@ def _run_one(
 def _start_parent(first: Any, repeats: int) -> str:
     """The parent run that holds the group: not itself a linked run (no hypothesis tag, no
     runs.yaml entry); its ID is each repeat's `group`."""
-    from researchflow.adapters.mlflow import now_ms
+    from researchflow.adapters.mlflow_store import now_ms
     from researchflow.runs.tracking import BRANCH, COMMAND, COMMIT
 
     tags = {
@@ -243,6 +243,6 @@ def _start_parent(first: Any, repeats: int) -> str:
 
 
 def _finish_parent(first: Any, group: str, status: str) -> None:
-    from researchflow.adapters.mlflow import now_ms
+    from researchflow.adapters.mlflow_store import now_ms
 
     first.store.finish_run(group, status, now_ms())

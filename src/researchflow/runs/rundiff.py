@@ -25,7 +25,7 @@ from researchflow.runs.tracking import (
 )
 
 if TYPE_CHECKING:
-    from researchflow.adapters.mlflow import StoreRun
+    from researchflow.adapters.mlflow_store import StoreRun
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from researchflow.process.hypotheses import resolve_hypothesis
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from researchflow.adapters.mlflow import Store, StoreRun
+    from researchflow.adapters.mlflow_store import Store, StoreRun
 
 MAX_VALUE = 5000  # below MLflow's limits for param (6000) and tag (8000) values
 
@@ -257,7 +257,8 @@ def start_linked_run(
     workdir: str = "",
 ) -> StartedRun:
     """Check everything, then create the run: nothing is written when a check fails."""
-    from researchflow.adapters.mlflow import now_ms, open_store
+    from researchflow.adapters.mlflow import open_store
+    from researchflow.adapters.mlflow_store import now_ms
     from researchflow.documents.runlog import check_recordable
     from researchflow.runs.pendingruns import settle
     from researchflow.runs.pipeline_run import before, run_data
@@ -395,7 +396,7 @@ def finish_run_recording(
     rerun_of: str | None = None,
 ) -> tuple[RunEntry, list[str]]:
     """`finish_linked_run`, also returning what rflow did around the command (notes)."""
-    from researchflow.adapters.mlflow import now_ms
+    from researchflow.adapters.mlflow_store import now_ms
 
     if record:  # should the store be lost now, the next rflow ends the run (pendingruns)
         _remember(started, status if status != "FINISHED" else "FAILED")
@@ -785,7 +786,8 @@ def linked_run(
     root: Path | str | None = None,
     record: bool = True,
 ) -> Iterator[ActiveRun]:
-    from researchflow.adapters.mlflow import fluent_run, require_no_active_run, ui_url
+    from researchflow.adapters.mlflow import ui_url
+    from researchflow.adapters.mlflow_library import fluent_run, require_no_active_run
     from researchflow.documents.config import load_config
 
     config = load_config(Path(root) if root else None)
