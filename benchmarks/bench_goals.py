@@ -17,6 +17,7 @@ Usage: python benchmarks/bench_goals.py [PAIRS]   (default 5). It prints; it nev
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -126,6 +127,9 @@ def figures(scratch: Path) -> list[Figure]:
 
 def main() -> None:
     pairs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    # as installed: Python keeps compiled modules (an environment that turns that off
+    # would time the compiler, about 0.4 s per command, not rflow)
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     with tempfile.TemporaryDirectory() as folder:
         scratch = Path(folder)
         found = figures(scratch)

@@ -48,6 +48,23 @@ def test_without_execution_only_validity_is_checked(repo: Path) -> None:
     assert result.problems[0].path == "research/H-001-graded/broken.ipynb"
 
 
+def test_a_notebook_found_valid_and_then_broken_fails_the_next_check(repo: Path) -> None:
+    """The check remembers valid contents (.rflow/cache), never that a file was fine."""
+    write_plan(repo)
+    (repo / ".rflow").mkdir()
+    folder = repo / "research" / "H-001-graded"
+    write_notebook(folder / "analysis.ipynb", ["x = 1"])
+    assert notebook_results(repo, execute=False).status == "pass"
+    assert notebook_results(repo, execute=False).status == "pass"  # remembered
+    text = (folder / "analysis.ipynb").read_text(encoding="utf-8")
+    (folder / "analysis.ipynb").write_text(text.replace('"cells"', '"cellz"'), encoding="utf-8")
+
+    result = notebook_results(repo, execute=False)
+
+    assert result.status == "fail"
+    assert result.problems[0].path == "research/H-001-graded/analysis.ipynb"
+
+
 def test_a_hypothesis_without_notebooks_skips_the_level(repo: Path) -> None:
     write_plan(repo)
     result = notebook_results(repo, execute=True)

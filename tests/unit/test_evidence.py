@@ -6,7 +6,8 @@ import pytest
 from fixtures.plans import plan_text
 from fixtures.run_entries import run_entry
 
-from researchflow.documents.plan import Approval, Deviation, read_plan
+from researchflow.documents.plan import Approval, Deviation
+from researchflow.documents.plan_rules import read_plan
 from researchflow.verdicts.evidence import classify, parse_time, primary_run
 
 APPROVED_AT = "2026-11-23T10:00:00Z"

@@ -6,7 +6,8 @@ import pytest
 from fixtures.plans import GOOD_BODY, GOOD_FRONT_MATTER, plan_text
 
 from researchflow.documents.config import SectionsConfig
-from researchflow.documents.plan import Rice, rank_key, read_plan
+from researchflow.documents.plan import Rice, rank_key
+from researchflow.documents.plan_rules import read_plan
 
 PATH = "research/H-007-graded-target/plan.qmd"
 

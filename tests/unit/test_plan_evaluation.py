@@ -7,7 +7,7 @@ from fixtures.plans import GOOD_BODY, GOOD_FRONT_MATTER, plan_text
 from fixtures.run_entries import run_entry
 
 from researchflow.documents.config import SectionsConfig
-from researchflow.documents.plan import read_plan
+from researchflow.documents.plan_rules import read_plan
 from researchflow.verdicts.power import power_rows
 
 PATH = "research/H-007-graded-target/plan.qmd"

@@ -7,7 +7,7 @@ from fixtures.plans import GOOD_BODY, GOOD_FRONT_MATTER, plan_text
 
 from researchflow.documents.config import SectionsConfig
 from researchflow.documents.document import parse_document
-from researchflow.documents.plan import read_plan
+from researchflow.documents.plan_rules import read_plan
 from researchflow.documents.registration import (
     CHANGED_MESSAGE,
     digest,

@@ -12,7 +12,8 @@ import pytest
 from fixtures.plans import plan_text
 from fixtures.run_entries import run_entry
 
-from researchflow.documents.plan import Approval, Deviation, read_plan
+from researchflow.documents.plan import Approval, Deviation
+from researchflow.documents.plan_rules import read_plan
 from researchflow.verdicts.evidence import classify, primary_run
 from researchflow.views.report import (
     BEGIN,

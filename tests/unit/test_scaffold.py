@@ -9,7 +9,7 @@ import pytest
 
 import researchflow
 from researchflow.documents.document import parse_document
-from researchflow.documents.plan import read_plan
+from researchflow.documents.plan_rules import read_plan
 from researchflow.documents.scaffold import (
     REVIEW_CHECKLIST,
     Scaffold,

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from researchflow.adapters import git as gitrepo
+from researchflow.adapters import gitobjects
 from researchflow.base.errors import ServiceUnavailable, UserError
 
 LOCK_FILE = "dvc.lock"
@@ -67,7 +68,7 @@ def _dvc_files(root: Path, rev: str | None) -> dict[str, str]:
             except (FileNotFoundError, IsADirectoryError):
                 continue  # deleted in the working tree but still in the index
     else:
-        raw = gitrepo.read_files(root, rev, names)
+        raw = gitobjects.read_files(root, rev, names)
     return {name: data.decode("utf-8", errors="replace") for name, data in raw.items()}
 
 
@@ -129,7 +130,7 @@ def in_git(root: Path, rev: str, path: str, md5: str) -> bool:
 
     names = gitrepo.list_files(root, rev)
     if path in names:
-        blob = gitrepo.read_files(root, rev, [path]).get(path)
+        blob = gitobjects.read_files(root, rev, [path]).get(path)
         return blob is not None and hashlib.md5(blob).hexdigest() == md5
     return any(name.startswith(path + "/") for name in names)
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from researchflow.adapters import gitobjects
 from researchflow.base.errors import UserError
 
 LOCK_FILE = "dvc.lock"
@@ -191,7 +192,7 @@ def pipeline_files(root: Path, rev: str | None = None) -> dict[str, str]:
             except (FileNotFoundError, IsADirectoryError):
                 continue
     else:
-        raw = gitrepo.read_files(root, rev, names)
+        raw = gitobjects.read_files(root, rev, names)
     return {name: data.decode("utf-8", errors="replace") for name, data in raw.items()}
 
 

@@ -67,22 +67,6 @@ def config_value(root: Path, key: str) -> str | None:
     return value or None
 
 
-def read_blobs(root: Path, specs: list[tuple[str, str]]) -> dict[tuple[str, str], bytes | None]:
-    """The content of each (revision, path) in ONE `git cat-file --batch`; None when absent
-    or not a file."""
-    from researchflow.adapters.gitobjects import ObjectReader
-
-    unique = list(dict.fromkeys(specs))
-    if not unique:
-        return {}
-    with ObjectReader(root) as reader:
-        found = reader.read_many([f"{rev}:{path}" for rev, path in unique])
-    return {
-        spec: obj.data if obj is not None and obj.type == "blob" else None
-        for spec, obj in zip(unique, found, strict=True)
-    }
-
-
 def acting_email(root: Path) -> str | None:
     """git's user.email, unless RFLOW_USER names the acting user outright."""
     if os.environ.get("RFLOW_USER", "").strip():
@@ -154,12 +138,6 @@ def list_files(root: Path, rev: str | None = None) -> list[str]:
         except CommandFailed:
             raise UserError(f"{rev}: not a revision of this repository") from None
     return sorted({path for path in out.split("\0") if path})
-
-
-def read_files(root: Path, rev: str, paths: list[str]) -> dict[str, bytes]:
-    """The contents of `paths` at `rev` in one `git cat-file --batch`; absent paths omitted."""
-    blobs = read_blobs(root, [(rev, path) for path in paths])
-    return {path: blob for (_, path), blob in blobs.items() if blob is not None}
 
 
 # --- branches, commits without a checkout, pushes and their rollback (issue 3) ---------

@@ -221,3 +221,23 @@ __all__ = [
     "parse_tree",
     "remote_head",
 ]
+
+
+def read_blobs(root: Path, specs: list[tuple[str, str]]) -> dict[tuple[str, str], bytes | None]:
+    """The content of each (revision, path) in ONE `git cat-file --batch`; None when absent
+    or not a file."""
+    unique = list(dict.fromkeys(specs))
+    if not unique:
+        return {}
+    with ObjectReader(root) as reader:
+        found = reader.read_many([f"{rev}:{path}" for rev, path in unique])
+    return {
+        spec: obj.data if obj is not None and obj.type == "blob" else None
+        for spec, obj in zip(unique, found, strict=True)
+    }
+
+
+def read_files(root: Path, rev: str, paths: list[str]) -> dict[str, bytes]:
+    """The contents of `paths` at `rev` in one `git cat-file --batch`; absent paths omitted."""
+    blobs = read_blobs(root, [(rev, path) for path in paths])
+    return {path: blob for (_, path), blob in blobs.items() if blob is not None}

@@ -79,6 +79,11 @@ class RestStore:
 
     def _down(self, error: BaseException) -> ServiceUnavailable:
         reason = getattr(error, "reason", error)
+        if self.uri != self.url:  # the embedded store's own server (tracking_server)
+            return ServiceUnavailable(
+                f"the tracking server of {self.uri} ({self.url}) stopped answering ({reason}); "
+                "run the command again to start a new one, or set RFLOW_NO_SERVER=1"
+            )
         return ServiceUnavailable(
             f"MLflow tracking server {self.url} is not reachable ({reason}); "
             "start it, or point MLFLOW_TRACKING_URI / mlflow.tracking_uri at a running one"

@@ -15,7 +15,8 @@ from typing import Any
 
 from researchflow.base.names import PLAN_FILE, REPORT_FILE, RUNS_FILE
 from researchflow.documents.config import Config
-from researchflow.documents.plan import PlanResult, read_plan
+from researchflow.documents.plan import PlanResult
+from researchflow.documents.plan_rules import read_plan
 from researchflow.documents.project import shown_under
 
 

@@ -137,7 +137,7 @@ def _differences(target: Config, source: Config) -> list[str]:
 def ci_job_problems(config: Config, base: str) -> list[Problem]:
     """`.gitlab-ci.yml` changed in the `rflow-check` job or in what every job inherits
     (include, default, variables, …): one line naming the keys."""
-    from researchflow.adapters.git import read_blobs
+    from researchflow.adapters.gitobjects import read_blobs
 
     blobs = read_blobs(config.root, [(base, CI_FILE), ("HEAD", CI_FILE)])
     before, after = blobs.get((base, CI_FILE)), blobs.get(("HEAD", CI_FILE))

@@ -83,7 +83,8 @@ def gitlab_findings(config: Config, records: list[Record], env: Mapping[str, str
 def signature_findings(config: Config, records: list[Record], base: str | None) -> list[Finding]:
     if not records:
         return []
-    from researchflow.adapters.git import read_blobs, signature_status
+    from researchflow.adapters.git import signature_status
+    from researchflow.adapters.gitobjects import read_blobs
 
     path = config.identity.allowed_signers or ""
     raw = read_blobs(config.root, [(base, path)]).get((base, path)) if base else None

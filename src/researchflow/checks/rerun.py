@@ -151,8 +151,8 @@ def check(ctx: HypothesisContext) -> CheckResult:
 
 def _registered_at(ctx: HypothesisContext, commit: str) -> tuple[str, ...]:
     """The command the plan registered at a commit (the run's own)."""
-    from researchflow.adapters.git import read_blobs
-    from researchflow.documents.plan import read_plan
+    from researchflow.adapters.gitobjects import read_blobs
+    from researchflow.documents.plan_rules import read_plan
 
     relative = ctx.rel("plan.qmd")
     blob = read_blobs(ctx.config.root, [(commit, relative)]).get((commit, relative))

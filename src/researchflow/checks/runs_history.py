@@ -81,7 +81,8 @@ def read_versions(root: Any, relative: str, base: str | None) -> list[tuple[str,
     parsed (None where unreadable): one `git log` and one batched object read."""
     import yaml
 
-    from researchflow.adapters.git import file_commits, read_blobs
+    from researchflow.adapters.git import file_commits
+    from researchflow.adapters.gitobjects import read_blobs
     from researchflow.base.errors import RflowError
     from researchflow.documents.runlog import parse_runs
 

@@ -11,6 +11,7 @@ import click
 
 from researchflow.cli.run_args import RunCommand, separated
 from researchflow.cli.table import (
+    FILE,
     JSON_HELP,
     Group,
     Row,
@@ -98,9 +99,6 @@ def _export(load_config: Callable[[], Config], values: Values, as_json: bool) ->
         raise click.UsageError("-o FILE.zip is required (or --verify FILE.zip)")
     emit(export(load_config(), values["hypothesis_id"], output), as_json=as_json)
     return 0
-
-
-FILE = click.Path(dir_okay=False, path_type=Path)
 
 
 def paths() -> click.Argument:

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 import click
 
 from researchflow import __version__
-from researchflow.cli import evidence, plans, portfolio
+from researchflow.cli.evidence import ROWS as EVIDENCE
+from researchflow.cli.plans import ROWS as PLANS
+from researchflow.cli.portfolio import ROWS as PORTFOLIO
 from researchflow.cli.table import build
 
 if TYPE_CHECKING:
@@ -40,4 +42,4 @@ class _Session:
 
 
 session = _Session()
-build(cli, [*plans.ROWS, *evidence.ROWS, *portfolio.ROWS], _config)
+build(cli, [*PLANS, *EVIDENCE, *PORTFOLIO], _config)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from researchflow.cli.table import Group, Row, Values, command_function, opt
+from researchflow.cli.table import FILE, Group, Row, Values, command_function, opt
 
 if TYPE_CHECKING:
     from researchflow.documents.config import Config
@@ -100,7 +99,7 @@ ROWS: list[Row | Group] = [
             opt(
                 "--html",
                 "html",
-                type=click.Path(dir_okay=False, path_type=Path),
+                type=FILE,
                 help="The HTML file to write. Default: .rflow/board.html (git-ignored).",
             ),
             opt(
@@ -133,7 +132,7 @@ ROWS: list[Row | Group] = [
             opt("--since", default="7d", show_default=True, help="The period: 7d, 2w, or a date."),
             opt(
                 "--output",
-                type=click.Path(dir_okay=False, path_type=Path),
+                type=FILE,
                 help="Write the Markdown here.",
             ),
             opt(

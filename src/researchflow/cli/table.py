@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from researchflow.documents.config import Config
 
 JSON_HELP = "Print machine-readable JSON instead of text."
+FILE = click.Path(dir_okay=False, path_type=Path)  # a file to write or read, never a folder
 
 Values = dict[str, Any]
 # a command that prints for itself: (config loader, parsed values, as_json) -> exit code

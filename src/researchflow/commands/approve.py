@@ -16,14 +16,7 @@ from researchflow.documents.frontmatter import set_fields
 from researchflow.documents.plan import Plan
 from researchflow.documents.project import shown_path
 from researchflow.documents.registration import digest, effective_digest
-from researchflow.process.hypotheses import (
-    plan_path,
-    read_plan_file,
-    require_valid,
-    resolve_hypothesis,
-    utc_now,
-    write_plan_checked,
-)
+from researchflow.process import hypotheses
 from researchflow.process.steproles import Actor, reviewer_problem
 from researchflow.verdicts.evidence import parse_time
 
@@ -70,17 +63,17 @@ class ApproveResult:
 
 
 def approve(config: Config, hypothesis_id: str | None) -> ApproveResult:
-    found_id, folder = resolve_hypothesis(config, hypothesis_id)
-    path = plan_path(folder)
+    found_id, folder = hypotheses.resolve_hypothesis(config, hypothesis_id)
+    path = hypotheses.plan_path(folder)
     shown = shown_path(path)
-    result = read_plan_file(path, config)
+    result = hypotheses.read_plan_file(path, config)
     status = result.document.front_matter.get("status") if result.document else None
     if status == "draft":
         raise UserError(
             f"{shown}: status: {found_id} is still a draft (finish the plan, set "
             "'status: review', commit it, then ask a reviewer to approve)"
         )
-    plan, document = require_valid(result)
+    plan, document = hypotheses.require_valid(result)
     reapproving = plan.approval is not None and pending_deviation(plan)
     if not reapproving and (plan.approval is not None or plan.status != "review"):
         already = (
@@ -107,7 +100,7 @@ def approve(config: Config, hypothesis_id: str | None) -> ApproveResult:
             f"{shown}: deviations: the plan changed after its last deviation (record the "
             f"change with `rflow deviate {found_id}` first, then re-approve)"
         )
-    record = {"by": user, "at": utc_now(), "digest": current}
+    record = {"by": user, "at": hypotheses.utc_now(), "digest": current}
     needed = config.review.min_approvals
     if not reapproving and needed > 1:
         earlier = [r.by for r in plan.reviews if r.digest == current]
@@ -119,7 +112,7 @@ def approve(config: Config, hypothesis_id: str | None) -> ApproveResult:
         if len(set(earlier)) + 1 < needed:
             existing = document.front_matter.get("reviews") or []
             text = set_fields(document.text, {"reviews": [*existing, record]})
-            write_plan_checked(path, text, config)
+            hypotheses.write_plan_checked(path, text, config)
             field = f"reviews[{len(existing)}]"
             return ApproveResult(
                 found_id, shown, user, record["at"], current, field, len(set(earlier)) + 1, needed
@@ -132,7 +125,7 @@ def approve(config: Config, hypothesis_id: str | None) -> ApproveResult:
         updates = {"status": "approved", "approval": record}
         field = "approval"
     text = set_fields(document.text, updates)
-    write_plan_checked(path, text, config)
+    hypotheses.write_plan_checked(path, text, config)
     return ApproveResult(found_id, shown, record["by"], record["at"], record["digest"], field)
 
 

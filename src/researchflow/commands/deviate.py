@@ -15,15 +15,7 @@ from researchflow.documents.frontmatter import set_fields
 from researchflow.documents.plan import Plan
 from researchflow.documents.project import shown_path
 from researchflow.documents.registration import digest, effective_digest
-from researchflow.process.hypotheses import (
-    current_actor,
-    plan_path,
-    read_plan_file,
-    require_valid,
-    resolve_hypothesis,
-    utc_now,
-    write_plan_checked,
-)
+from researchflow.process import hypotheses
 from researchflow.process.steproles import step_problem
 
 
@@ -60,10 +52,10 @@ def deviate(config: Config, hypothesis_id: str | None, reason: str) -> DeviateRe
     reason = reason.strip()
     if not reason:
         raise UserError("--reason: empty (say what changed and why, in one sentence)")
-    found_id, folder = resolve_hypothesis(config, hypothesis_id)
-    path = plan_path(folder)
+    found_id, folder = hypotheses.resolve_hypothesis(config, hypothesis_id)
+    path = hypotheses.plan_path(folder)
     shown = shown_path(path)
-    result = read_plan_file(path, config)
+    result = hypotheses.read_plan_file(path, config)
     if result.plan is not None and result.plan.approval is None:
         raise UserError(
             f"{shown}: approval: {found_id} is not approved yet (edit the plan freely "
@@ -71,25 +63,25 @@ def deviate(config: Config, hypothesis_id: str | None, reason: str) -> DeviateRe
         )
     # the drift a deviation exists to record is a problem for validate, not for us
     problems = tuple(p for p in result.problems if p.field != "approval.digest")
-    plan, document = require_valid(replace(result, problems=problems))
+    plan, document = hypotheses.require_valid(replace(result, problems=problems))
     now = digest(document, config.sections)
-    user = current_actor(config)
+    user = hypotheses.current_actor(config)
     refusal = step_problem("deviate", user, plan.roles)
     if refusal is not None:
         raise UserError(refusal.line(shown))
     _refuse_loosening(config, path, plan)
-    record = {"at": utc_now(), "by": user.name, "reason": reason, "digest": now}
+    record = {"at": hypotheses.utc_now(), "by": user.name, "reason": reason, "digest": now}
     existing = document.front_matter.get("deviations") or []
     text = set_fields(document.text, {"deviations": [*existing, record]})
-    write_plan_checked(path, text, config)
+    hypotheses.write_plan_checked(path, text, config)
     return DeviateResult(found_id, shown, record, now != effective_digest(plan))
 
 
 def _refuse_loosening(config: Config, path: Path, plan: Plan) -> None:
     """A deviation may add, tighten or withdraw a prediction, never remove or loosen one:
     compared with the plan as last committed (the gate replays every commit the same way)."""
-    from researchflow.adapters.git import read_blobs
-    from researchflow.documents.plan import read_plan
+    from researchflow.adapters.gitobjects import read_blobs
+    from researchflow.documents.plan_rules import read_plan
     from researchflow.verdicts.history import loosened
 
     relative = path.relative_to(config.root).as_posix()

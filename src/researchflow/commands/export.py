@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from researchflow.adapters import gitobjects
 from researchflow.base.errors import CheckFailed, UserError
 from researchflow.base.fileio import write_atomic
 from researchflow.base.names import PLAN_FILE, REPORT_FILE, RUNS_FILE
@@ -94,7 +95,7 @@ def export(config: Config, hypothesis_id: str | None, output: Path) -> ExportRes
     approved = next((row for row in rows if row.kind == "approval" and row.commit), None)
     if approved is not None:
         relative = ctx.plan_path.relative_to(config.root).as_posix()
-        found = git.read_files(config.root, approved.commit, [relative])
+        found = gitobjects.read_files(config.root, approved.commit, [relative])
         if relative in found:
             members["plan-as-approved.qmd"] = found[relative]
     members["registrations.md"] = registrations_markdown(rows).encode("utf-8")

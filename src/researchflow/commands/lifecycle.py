@@ -20,15 +20,7 @@ from researchflow.documents.document import Document, DocumentError, parse_docum
 from researchflow.documents.frontmatter import set_fields
 from researchflow.documents.plan import OUTCOMES, STATUSES
 from researchflow.documents.project import shown_path
-from researchflow.process.hypotheses import (
-    current_actor,
-    plan_path,
-    read_plan_file,
-    require_valid,
-    resolve_hypothesis,
-    utc_now,
-    write_plan_checked,
-)
+from researchflow.process import hypotheses
 from researchflow.process.steproles import (
     Actor,
     Refusal,
@@ -102,8 +94,8 @@ def extend(
     `timebox_max_days` only with a recorded `override` reason."""
     if days < 1:
         raise UserError(f"--days: {days} is not allowed (a whole number of days >= 1)")
-    found_id, folder = resolve_hypothesis(config, hypothesis_id)
-    plan, _ = require_valid(read_plan_file(plan_path(folder), config))
+    opened = hypotheses.open_plan(config, hypothesis_id)
+    found_id, plan = opened.id, opened.plan
     before = plan.timebox_days or 0
     return _move(
         config,
@@ -145,7 +137,7 @@ def conclude(
         raise UserError("--conclusion: empty (say in one line what was learned)")
     if outcome is not None and outcome not in OUTCOMES:
         raise UserError(f"--outcome: {outcome!r} is not allowed (use {', '.join(OUTCOMES)})")
-    found_id, folder = resolve_hypothesis(config, hypothesis_id)
+    found_id, folder = hypotheses.resolve_hypothesis(config, hypothesis_id)
     _require_signoff(config, found_id, folder)
     report_path = folder / REPORT_FILE
     shown_report = shown_path(report_path)
@@ -215,8 +207,8 @@ def _as_named(user: Actor, plan: Any) -> str:
 
 
 def _require_signoff(config: Config, found_id: str, folder: Any) -> None:
-    path = plan_path(folder)
-    plan, _ = require_valid(read_plan_file(path, config))
+    path = hypotheses.plan_path(folder)
+    plan, _ = hypotheses.require_valid(hypotheses.read_plan_file(path, config))
     if plan.status == "reported" and not any(e.event == "signoff" for e in plan.lifecycle):
         names = ", ".join(plan.roles.reviewers) or "a reviewer"
         raise UserError(
@@ -310,10 +302,9 @@ def _move(
     notes: tuple[str, ...] = (),
     override: str | None = None,
 ) -> LifecycleResult:
-    found_id, folder = resolve_hypothesis(config, hypothesis_id)
-    path = plan_path(folder)
+    opened = hypotheses.open_plan(config, hypothesis_id)
+    found_id, path, plan, document = opened.id, opened.path, opened.plan, opened.document
     shown = shown_path(path)
-    plan, document = require_valid(read_plan_file(path, config))
     if plan.status not in allowed:
         advice = _ADVICE.get(plan.status, "").format(id=found_id)
         raise UserError(
@@ -322,7 +313,7 @@ def _move(
         )
     if event == "start" and plan.approval is None:  # validate refuses it too; say it plainly
         raise UserError(f"{shown}: approval: {found_id} is not approved (`rflow approve` first)")
-    user = current_actor(config)
+    user = hypotheses.current_actor(config)
     override = _reason(override, "--override") if override is not None else None
     refusal = (
         reviewer_problem("sign off on", "signoff", user, plan.roles)
@@ -334,7 +325,11 @@ def _move(
         refusal = over
     if refusal is not None:
         raise UserError(refusal.line(shown))
-    record: dict[str, Any] = {"event": event, "at": utc_now(), "by": _as_named(user, plan)}
+    record: dict[str, Any] = {
+        "event": event,
+        "at": hypotheses.utc_now(),
+        "by": _as_named(user, plan),
+    }
     if reason is not None:
         record["reason"] = reason
     record.update(extra or {})
@@ -345,7 +340,7 @@ def _move(
     existing = document.front_matter.get("lifecycle") or []
     updates: dict[str, Any] = {"status": after, **(fields or {}), "lifecycle": [*existing, record]}
     text = set_fields(document.text, updates)
-    write_plan_checked(path, text, config)
+    hypotheses.write_plan_checked(path, text, config)
     return LifecycleResult(found_id, shown, event, plan.status, after, record, notes)
 
 
@@ -391,13 +386,13 @@ class ShippedResult:
 def shipped(config: Config, hypothesis_id: str | None, result: str, plan_b: str) -> ShippedResult:
     """After a concluded `ship` decision: the pilot or A/B result and plan B, in report.qmd."""
     result, plan_b = _reason(result, "--result"), _reason(plan_b, "--plan-b")
-    found_id, folder = resolve_hypothesis(config, hypothesis_id)
-    plan, _ = require_valid(read_plan_file(plan_path(folder), config))
-    report_path = folder / REPORT_FILE
+    opened = hypotheses.open_plan(config, hypothesis_id)
+    found_id, plan = opened.id, opened.plan
+    report_path = opened.folder / REPORT_FILE
     shown = shown_path(report_path)
     if plan.status != "concluded":
         raise UserError(
-            f"{shown_path(plan_path(folder))}: status: {found_id} is {plan.status} (a pilot "
+            f"{shown_path(opened.path)}: status: {found_id} is {plan.status} (a pilot "
             f"result follows a concluded ship decision: `rflow conclude {found_id}` first)"
         )
     text, document = _read_report(report_path, found_id)
@@ -406,7 +401,12 @@ def shipped(config: Config, hypothesis_id: str | None, result: str, plan_b: str)
             f"{shown}: decision: {found_id} was not shipped (only a ship decision has a pilot "
             "or A/B result to record)"
         )
-    record = {"result": result, "plan_b": plan_b, "by": current_actor(config).name, "at": utc_now()}
+    record = {
+        "result": result,
+        "plan_b": plan_b,
+        "by": hypotheses.current_actor(config).name,
+        "at": hypotheses.utc_now(),
+    }
     write_atomic(report_path, set_fields(text, {"shipped": record}))
     return ShippedResult(found_id, shown, record)
 
@@ -424,8 +424,8 @@ def phase(config: Config, hypothesis_id: str | None, name: str) -> LifecycleResu
         known = ", ".join(phases)
         fix = hint if hint.startswith("did you mean") else f"use one of: {known}"
         raise UserError(f"PHASE: {wanted!r} is not one of the team's phases ({fix})")
-    found_id, folder = resolve_hypothesis(config, hypothesis_id)
-    plan, _ = require_valid(read_plan_file(plan_path(folder), config))
+    opened = hypotheses.open_plan(config, hypothesis_id)
+    found_id, plan = opened.id, opened.plan
     before = current_phase(plan.lifecycle)
     if before == wanted:
         raise UserError(f"PHASE: {found_id} is already in {wanted} (name the next phase)")

@@ -22,7 +22,7 @@ from researchflow.base.errors import RflowError, UserError
 from researchflow.base.fileio import require_space
 from researchflow.base.names import PLAN_FILE
 from researchflow.documents.config import Config
-from researchflow.documents.plan import read_plan
+from researchflow.documents.plan_rules import read_plan
 from researchflow.documents.project import read_template
 from researchflow.documents.scaffold import (
     Scaffold,

@@ -8,12 +8,7 @@ from typing import Any
 from researchflow.base.names import RUNS_FILE
 from researchflow.documents.config import Config
 from researchflow.documents.runlog import read_runs
-from researchflow.process.hypotheses import (
-    plan_path,
-    read_plan_file,
-    require_valid,
-    resolve_hypothesis,
-)
+from researchflow.process.hypotheses import open_plan
 from researchflow.verdicts.power import PowerRow, power_rows
 
 
@@ -50,8 +45,7 @@ class PowerResult:
 
 
 def power(config: Config, hypothesis_id: str | None) -> PowerResult:
-    found_id, folder = resolve_hypothesis(config, hypothesis_id)
-    plan, _ = require_valid(read_plan_file(plan_path(folder), config))
-    runs = read_runs(folder / RUNS_FILE).runs
-    rows = tuple(power_rows(plan, runs))
-    return PowerResult(found_id, plan.evaluation.repeats, rows)
+    opened = open_plan(config, hypothesis_id)
+    runs = read_runs(opened.folder / RUNS_FILE).runs
+    rows = tuple(power_rows(opened.plan, runs))
+    return PowerResult(opened.id, opened.plan.evaluation.repeats, rows)

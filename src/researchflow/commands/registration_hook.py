@@ -12,7 +12,7 @@ from pathlib import Path
 from researchflow.base.names import PLAN_FILE
 from researchflow.base.problems import Problem, ValidateResult
 from researchflow.documents.config import Config
-from researchflow.documents.plan import read_plan
+from researchflow.documents.plan_rules import read_plan
 from researchflow.documents.project import discover_documents, shown_path
 from researchflow.documents.registration import history_problems, registration_problems
 
@@ -41,7 +41,8 @@ def check_registration(config: Config, paths: list[Path]) -> ValidateResult:
 
 def _committed_versions(config: Config, files: list[Path]) -> dict[Path, bytes]:
     """HEAD's version of each plan (none in a repository without commits or outside git)."""
-    from researchflow.adapters.git import is_repository, read_blobs
+    from researchflow.adapters.git import is_repository
+    from researchflow.adapters.gitobjects import read_blobs
     from researchflow.adapters.process import CommandFailed
 
     root = config.root.resolve()

@@ -10,7 +10,8 @@ from researchflow.base.names import PROBLEM_FILE, REPORT_FILE
 from researchflow.base.problems import Problem, ValidateResult
 from researchflow.documents.config import Config
 from researchflow.documents.document import DocumentError, parse_document
-from researchflow.documents.plan import PlanResult, read_plan
+from researchflow.documents.plan import PlanResult
+from researchflow.documents.plan_rules import read_plan
 from researchflow.documents.programme import (
     ProblemStatement,
     is_problem_path,

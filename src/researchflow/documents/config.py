@@ -161,7 +161,7 @@ def load_config(root: Path | None = None) -> Config:
 
 def load_config_at(root: Path, rev: str) -> Config:
     """The settings as they are at a git revision (the target branch, for the gate)."""
-    from researchflow.adapters.git import read_blobs
+    from researchflow.adapters.gitobjects import read_blobs
 
     blobs = read_blobs(root, [(rev, CONFIG_FILE), (rev, PYPROJECT)])
     raw = blobs.get((rev, CONFIG_FILE))

@@ -15,8 +15,7 @@ from typing import Any
 
 from researchflow.base.names import id_number
 from researchflow.base.problems import Problem
-from researchflow.documents.config import SectionsConfig
-from researchflow.documents.document import Document, DocumentError, Section, parse_document
+from researchflow.documents.document import Document, Section
 
 STATUSES = (
     "draft",
@@ -227,29 +226,6 @@ class PlanResult:
 def rank_key(plan: Plan) -> tuple[int, int]:
     """Highest RICE first, ties broken by the lower ID."""
     return (-plan.score, id_number(plan.id))
-
-
-def read_plan(
-    raw: bytes | str, path: str, sections: SectionsConfig | None = None, *, strict: bool = False
-) -> PlanResult:
-    """Parse and validate one plan document, collecting every problem.
-
-    `strict` applies the section rules to drafts too (`rflow check`: nothing merges with
-    template text left in it).
-    """
-    try:
-        document = parse_document(raw)
-    except DocumentError as error:
-        return PlanResult(None, (Problem(path, error.line, error.field, error.message, error.fix),))
-    return validate_plan(document, path, sections or SectionsConfig(), strict=strict)
-
-
-def validate_plan(
-    document: Document, path: str, sections: SectionsConfig, *, strict: bool = False
-) -> PlanResult:
-    from researchflow.documents.plan_rules import check_plan  # it reads the model here
-
-    return check_plan(document, path, sections, strict=strict)
 
 
 def is_written(front_matter: dict[str, Any]) -> bool:

@@ -7,8 +7,9 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 from researchflow.base.names import id_from_name, is_valid_id
+from researchflow.base.problems import Problem
 from researchflow.documents.config import SectionsConfig
-from researchflow.documents.document import Document, Section
+from researchflow.documents.document import Document, DocumentError, Section, parse_document
 from researchflow.documents.plan import (
     DATA_PATH,
     OUTCOMES,
@@ -34,6 +35,27 @@ from researchflow.documents.schema import (
 
 # the front-matter fields a draft's template fills with TODO
 TEMPLATE_FIELDS = ("title", "hypothesis", "roles.author", "predictions[0].metric", "command")
+
+
+def read_plan(
+    raw: bytes | str, path: str, sections: SectionsConfig | None = None, *, strict: bool = False
+) -> PlanResult:
+    """Parse and validate one plan document, collecting every problem.
+
+    `strict` applies the section rules to drafts too (`rflow check`: nothing merges with
+    template text left in it).
+    """
+    try:
+        document = parse_document(raw)
+    except DocumentError as error:
+        return PlanResult(None, (Problem(path, error.line, error.field, error.message, error.fix),))
+    return validate_plan(document, path, sections or SectionsConfig(), strict=strict)
+
+
+def validate_plan(
+    document: Document, path: str, sections: SectionsConfig, *, strict: bool = False
+) -> PlanResult:
+    return check_plan(document, path, sections, strict=strict)
 
 
 def check_plan(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 from researchflow.base.errors import UserError
@@ -10,7 +11,8 @@ from researchflow.base.fileio import write_atomic
 from researchflow.base.names import PLAN_FILE, id_from_branch, id_from_name, is_valid_id
 from researchflow.documents.config import Config
 from researchflow.documents.document import Document
-from researchflow.documents.plan import Plan, PlanResult, read_plan
+from researchflow.documents.plan import Plan, PlanResult
+from researchflow.documents.plan_rules import read_plan
 from researchflow.documents.project import shown_path
 from researchflow.process.steproles import Actor, actor
 
@@ -101,6 +103,24 @@ def require_valid(result: PlanResult) -> tuple[Plan, Document]:
         extra = f" ({more} more: run `rflow validate`)" if more > 0 else ""
         raise UserError(f"{first}{extra}")
     return result.plan, result.document
+
+
+@dataclass(frozen=True)
+class OpenedPlan:
+    id: str
+    folder: Path
+    path: Path
+    plan: Plan
+    document: Document
+
+
+def open_plan(config: Config, hypothesis_id: str | None) -> OpenedPlan:
+    """The hypothesis (default: the branch's), its plan file and the plan: valid, or a
+    UserError quoting its first problem."""
+    found_id, folder = resolve_hypothesis(config, hypothesis_id)
+    path = plan_path(folder)
+    plan, document = require_valid(read_plan_file(path, config))
+    return OpenedPlan(found_id, folder, path, plan, document)
 
 
 def utc_now() -> str:

@@ -42,15 +42,8 @@ def claim(
         )
         if branch_ref in pushed.landed:
             return pushed
-        pushed = git.push_new_refs(root, remote, sha, [branch_ref], options=options)
-        if pushed.ok:
-            return pushed
-        if pushed.taken:
-            return None
-    raise UserError(
-        f"push to {remote} rejected: {pushed.detail} (check your access to the remote "
-        "and its push rules, then rerun)"
-    )
+        return _push_branch(root, remote, sha, branch_ref, options)
+    raise _rejected(remote, pushed)
 
 
 def claim_branch(
@@ -59,12 +52,23 @@ def claim_branch(
     """Push a groomed idea's branch, which must not exist yet; None when it does."""
     branch_ref = f"refs/heads/{branch}"
     undo.remote_refs = {branch_ref: sha}
+    return _push_branch(root, remote, sha, branch_ref, options)
+
+
+def _push_branch(
+    root: Path, remote: str, sha: str, branch_ref: str, options: list[str] | None
+) -> git.PushResult | None:
+    """The branch alone, which must not exist yet; None when it does."""
     pushed = git.push_new_refs(root, remote, sha, [branch_ref], options=options)
     if pushed.ok:
         return pushed
     if pushed.taken:
         return None
-    raise UserError(
+    raise _rejected(remote, pushed)
+
+
+def _rejected(remote: str, pushed: git.PushResult) -> UserError:
+    return UserError(
         f"push to {remote} rejected: {pushed.detail} (check your access to the remote "
         "and its push rules, then rerun)"
     )

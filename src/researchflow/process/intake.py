@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from researchflow.adapters import git
+from researchflow.adapters import git, gitobjects
 from researchflow.base.errors import UserError
 from researchflow.base.names import BACKLOG_FILE
 from researchflow.documents.config import Config
@@ -23,7 +23,7 @@ def backlog_path(config: Config) -> str:
 def read_backlog_at(config: Config, rev: str) -> list[Idea]:
     """The ideas in the backlog file at a commit (none when the file is absent)."""
     path = backlog_path(config)
-    raw = git.read_files(config.root, rev, [path]).get(path)
+    raw = gitobjects.read_files(config.root, rev, [path]).get(path)
     try:
         return parse_backlog(raw, path)
     except BacklogError as error:

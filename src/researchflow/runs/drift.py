@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from researchflow.adapters import git as gitrepo
+from researchflow.adapters import gitobjects
 from researchflow.adapters.dvc_pipeline import (
     DEFAULT_PARAMS,
     LOCK_FILE,
@@ -69,7 +70,7 @@ def params_at(root: Path, rev: str, pipeline: Pipeline | None = None) -> dict[st
     """Every params file the pipeline names (and params.yaml), flattened, at `rev`."""
     pipeline = pipeline if pipeline is not None else parse_pipeline(pipeline_files(root, rev))
     names = list(dict.fromkeys((DEFAULT_PARAMS, *pipeline.params_files)))
-    blobs = gitrepo.read_files(root, rev, names)
+    blobs = gitobjects.read_files(root, rev, names)
     params: dict[str, str] = {}
     for name in names:
         if name not in blobs:
@@ -144,14 +145,14 @@ def _stage_changes(
         if isinstance(d, dict) and d.get("path")
     }
     in_git = [p for p in deps if p in tracked]
-    blobs = gitrepo.read_files(root, rev, in_git) if in_git else {}
+    blobs = gitobjects.read_files(root, rev, in_git) if in_git else {}
     for path in in_git:
         if path in blobs and deps[path] and md5(blobs[path]) != deps[path]:
             reasons.append(f"{path} modified")
     for file, values in (body.get("params") or {}).items():
         name = posixpath.normpath(posixpath.join(folder, str(file)))
         recorded = {k: _text(v) for k, v in flatten(values).items()}
-        blob = gitrepo.read_files(root, rev, [name]).get(name)
+        blob = gitobjects.read_files(root, rev, [name]).get(name)
         current = parse_values(blob.decode("utf-8", errors="replace"), name) if blob else {}
         for key, value in recorded.items():
             now = _text(current[key]) if key in current else None

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from researchflow.adapters.gitobjects import read_blobs
 from researchflow.documents.config import Config
 from researchflow.verdicts.history import IdentityRules, PlanCommit, Replay, replay
 
@@ -62,7 +63,7 @@ def read_history(config: Config, plan_path: Path, env: Mapping[str, str]) -> His
     except CommandFailed as error:
         return History(base, failure=f"git cannot read the plan's history: {error}")
     untrusted = {c.sha for c in since}
-    blobs = gitrepo.read_blobs(root, [(info.sha, relative) for info in infos])
+    blobs = read_blobs(root, [(info.sha, relative) for info in infos])
     commits = tuple(
         _plan_commit(
             config, info, blobs.get((info.sha, relative)), relative, info.sha not in untrusted
@@ -113,7 +114,7 @@ def evidence_facts(config: Config, history: History, store: Mapping[str, Any]) -
 def _plan_commit(
     config: Config, info: Any, blob: bytes | None, relative: str, trusted: bool
 ) -> PlanCommit:
-    from researchflow.documents.plan import read_plan
+    from researchflow.documents.plan_rules import read_plan
     from researchflow.documents.registration import digest
     from researchflow.verdicts.evidence import parse_time
 

@@ -18,15 +18,8 @@ import yaml
 from researchflow.base import safeyaml
 from researchflow.base.names import id_from_name, id_number
 from researchflow.documents.config import SectionsConfig
-from researchflow.documents.plan import (
-    RICE_FACTORS,
-    STATUSES,
-    LifecycleEvent,
-    Plan,
-    Rice,
-    rank_key,
-    read_plan,
-)
+from researchflow.documents.plan import RICE_FACTORS, STATUSES, LifecycleEvent, Plan, Rice, rank_key
+from researchflow.documents.plan_rules import read_plan
 from researchflow.documents.programme import ProblemStatement
 from researchflow.process.backlog import Idea
 from researchflow.process.phases import current_phase

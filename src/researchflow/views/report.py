@@ -151,7 +151,7 @@ def figure_digests(
         if not isinstance(digest, str):
             digest = text_digest(prediction_svg(claim, judged))
         used[key] = digests[figure_name(claim.metric)] = digest
-    if used != known:
+    if used != known and memo.parent.parent.is_dir():  # .rflow/ exists: never litter
         statecache.save(memo, "figures", used)
     return digests
 

@@ -100,7 +100,7 @@ def gather_inputs(
     import os
 
     from researchflow.adapters import mlflow as store
-    from researchflow.adapters.git import read_blobs
+    from researchflow.adapters.gitobjects import read_blobs
     from researchflow.documents.config import tracking_uri
     from researchflow.documents.runlog import read_runs
     from researchflow.process.hypotheses import plan_path, read_plan_file, resolve_hypothesis
@@ -234,7 +234,7 @@ def _judge_choice(choice: Chosen, classified: tuple[Classified, ...]) -> Chosen:
 
 
 def _plan_of(blob: bytes | None, config: Config) -> Plan | None:
-    from researchflow.documents.plan import read_plan
+    from researchflow.documents.plan_rules import read_plan
 
     return read_plan(blob, PLAN_FILE, config.sections).plan if blob is not None else None
 
