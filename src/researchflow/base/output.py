@@ -27,3 +27,20 @@ def emit(result: Renderable, *, as_json: bool) -> None:
     text = terminal_block(result.to_text())
     if text:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def fields_json(result: Any, **renamed: str) -> dict[str, Any]:
+    """A result dataclass's fields, in order, as JSON values (paths as text, tuples as
+    lists), each under its own name or the one `renamed` gives it."""
+    import dataclasses
+    from pathlib import PurePath
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, PurePath):
+            return str(value)
+        return list(value) if isinstance(value, tuple) else value
+
+    return {
+        renamed.get(field.name, field.name): plain(getattr(result, field.name))
+        for field in dataclasses.fields(result)
+    }

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from researchflow.base.errors import UserError
+from researchflow.base.output import fields_json
 from researchflow.documents.config import Config
 from researchflow.documents.plan import RICE_FACTORS, Rice
 from researchflow.documents.scaffold import parse_rice
@@ -39,13 +40,9 @@ class BacklogResult:
     pushed: bool
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            **self.idea.to_json(),
-            "event": self.event,
-            "path": self.path,
-            "base": self.base,
-            "pushed": self.pushed,
-        }
+        own = fields_json(self)
+        del own["idea"]
+        return {**self.idea.to_json(), **own}
 
     def to_text(self) -> str:
         where = self.base + ("" if self.pushed else " (local only, not pushed)")

@@ -9,6 +9,7 @@ from typing import Any
 
 from researchflow.base.errors import UserError
 from researchflow.base.fileio import write_atomic
+from researchflow.base.output import fields_json
 from researchflow.documents.config import Config
 from researchflow.views.board import Links, render_board
 from researchflow.views.portfolio_reader import collect
@@ -22,12 +23,7 @@ class BoardResult:
     warnings: int
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "path": str(self.path),
-            "hypotheses": self.hypotheses,
-            "concluded": self.concluded,
-            "warnings": self.warnings,
-        }
+        return fields_json(self)
 
     def to_text(self) -> str:
         warnings = "1 warning" if self.warnings == 1 else f"{self.warnings} warnings"

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from researchflow.base.errors import UserError
+from researchflow.base.output import fields_json
 from researchflow.documents.config import Config
 from researchflow.documents.frontmatter import set_fields
 from researchflow.documents.plan import Plan
@@ -27,12 +28,7 @@ class DeviateResult:
     changed: bool  # did registered content change since the approval or last deviation
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "id": self.hypothesis_id,
-            "path": self.path,
-            "deviation": self.deviation,
-            "registered_content_changed": self.changed,
-        }
+        return fields_json(self, hypothesis_id="id", changed="registered_content_changed")
 
     def to_text(self) -> str:
         lines = [f"{self.hypothesis_id}: deviation recorded by {self.deviation['by']}"]

@@ -12,6 +12,7 @@ from researchflow.adapters import gitobjects
 from researchflow.base.errors import CheckFailed, UserError
 from researchflow.base.fileio import write_atomic
 from researchflow.base.names import PLAN_FILE, REPORT_FILE, RUNS_FILE
+from researchflow.base.output import fields_json
 from researchflow.documents.config import Config
 from researchflow.documents.project import shown_path
 from researchflow.views.record import (
@@ -32,13 +33,7 @@ class ExportResult:
     check_ok: bool
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "hypothesis": self.hypothesis,
-            "path": self.path,
-            "commit": self.commit,
-            "files": list(self.files),
-            "check_ok": self.check_ok,
-        }
+        return fields_json(self)
 
     def to_text(self) -> str:
         verdict = "passed" if self.check_ok else "FAILED (the record says so)"
@@ -57,13 +52,7 @@ class VerifyResult:
     checked: int
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "ok": True,
-            "hypothesis": self.hypothesis,
-            "commit": self.commit,
-            "checked": self.checked,
-        }
+        return {"ok": True, **fields_json(self)}
 
     def to_text(self) -> str:
         return (

@@ -17,6 +17,7 @@ from typing import Any
 from researchflow.adapters import git
 from researchflow.base import names as id_names
 from researchflow.base.errors import UserError
+from researchflow.base.output import fields_json
 from researchflow.documents.config import Config
 from researchflow.documents.plan import Rice
 from researchflow.documents.scaffold import parse_rice
@@ -36,13 +37,9 @@ class IdeaResult:
     notes: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            **self.idea.to_json(),
-            "path": self.path,
-            "base": self.base,
-            "pushed": self.pushed,
-            "notes": list(self.notes),
-        }
+        own = fields_json(self)
+        del own["idea"]
+        return {**self.idea.to_json(), **own}
 
     def to_text(self) -> str:
         idea = self.idea

@@ -8,6 +8,7 @@ from pathlib import Path
 from researchflow.adapters import quarto
 from researchflow.base.errors import UserError
 from researchflow.base.names import PLAN_FILE, REPORT_FILE
+from researchflow.base.output import fields_json
 from researchflow.documents.config import Config
 from researchflow.documents.project import shown_path
 from researchflow.process.hypotheses import plan_path, read_plan_file, resolve_hypothesis
@@ -23,12 +24,7 @@ class RenderResult:
     format: str
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "id": self.hypothesis_id,
-            "documents": list(self.documents),
-            "output_dir": self.output_dir,
-            "format": self.format,
-        }
+        return fields_json(self, hypothesis_id="id")
 
     def to_text(self) -> str:
         rendered = ", ".join(self.documents)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from researchflow.base.errors import UserError
+from researchflow.base.output import fields_json
 from researchflow.documents.config import Config, tracking_uri
 
 CLOSING = ("KILLED", "FAILED")
@@ -21,12 +22,7 @@ class CloseResult:
     recorded: str | None = None  # the runs.yaml the entry went into
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "run_id": self.run_id,
-            "status": self.status,
-            "closed": self.closed,
-            "recorded": self.recorded,
-        }
+        return fields_json(self)
 
     def to_text(self) -> str:
         if not self.closed:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from researchflow.base.errors import UserError
+from researchflow.base.output import fields_json
 from researchflow.documents.config import Config
 from researchflow.documents.project import shown_path
 
@@ -19,7 +20,7 @@ class NoteResult:
     note: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"run_id": self.run_id, "path": self.path, "note": self.note}
+        return fields_json(self)
 
     def to_text(self) -> str:
         return (

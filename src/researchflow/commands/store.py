@@ -10,6 +10,7 @@ from typing import Any
 
 from researchflow.base.errors import UserError
 from researchflow.base.names import RUNS_FILE
+from researchflow.base.output import fields_json
 from researchflow.documents.config import Config, tracking_uri
 
 
@@ -23,14 +24,7 @@ class StoreTransferResult:
     store: str
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "action": self.action,
-            "file": self.file,
-            "runs": list(self.runs),
-            "skipped": list(self.skipped),
-            "artifacts": self.artifacts,
-            "store": self.store,
-        }
+        return fields_json(self)
 
     def to_text(self) -> str:
         count = len(self.runs)

@@ -41,6 +41,7 @@ from researchflow.documents.schema import (
     CommandLine,
     Custom,
     Date,
+    Entries,
     Field,
     Fields,
     Names,
@@ -355,84 +356,50 @@ def _approval(reader: Reader, key: str, value: Any) -> Any:
     return Approval(str(value["by"]), str(value["at"]), str(value["digest"]))
 
 
-def _approvals(reader: Reader, key: str, items: Any) -> Any:
-    items = items or []
-    if not isinstance(items, list):
-        reader.add(key, "must be a list", "let `rflow approve` write it")
-        return MISSING
-    result: list[Approval] = []
-    for index, item in enumerate(items):
-        if not _stamped(item):
-            reader.add(
-                f"{key}[{index}]", "must be {by, at, digest}", "let `rflow approve` write it"
-            )
-            continue
-        result.append(Approval(str(item["by"]), str(item["at"]), str(item["digest"])))
-    return tuple(result)
+def _approval_entry(item: Any) -> Approval | None:
+    return (
+        Approval(str(item["by"]), str(item["at"]), str(item["digest"])) if _stamped(item) else None
+    )
 
 
-def _deviations(reader: Reader, key: str, items: Any) -> Any:
-    items = items or []
-    if not isinstance(items, list):
-        reader.add(key, "must be a list", "let `rflow deviate` write it")
-        return MISSING
-    result: list[Deviation] = []
-    for index, item in enumerate(items):
-        if not isinstance(item, dict) or not isinstance(item.get("reason"), str):
-            reader.add(
-                f"{key}[{index}]",
-                "must be {at, by, reason, digest}",
-                "let `rflow deviate` write it",
-            )
-            continue
-        result.append(
-            Deviation(
-                str(item.get("at", "")),
-                str(item.get("by", "")),
-                item["reason"],
-                str(item.get("digest", "")),
-            )
-        )
-    return tuple(result)
+def _deviation(item: Any) -> Deviation | None:
+    if not isinstance(item, dict) or not isinstance(item.get("reason"), str):
+        return None
+    at, by, digest = (str(item.get(k, "")) for k in ("at", "by", "digest"))
+    return Deviation(at, by, item["reason"], digest)
 
 
 def _optional_text(item: dict[str, Any], name: str) -> str | None:
     return str(item[name]) if item.get(name) is not None else None
 
 
-def _lifecycle(reader: Reader, key: str, items: Any) -> Any:
-    items = items or []
-    fix = "let rflow's lifecycle commands (start, hold, resume, extend, ...) write it"
-    if not isinstance(items, list):
-        reader.add(key, "must be a list", fix)
-        return MISSING
-    result: list[LifecycleEvent] = []
-    for index, item in enumerate(items):
-        if (
-            not isinstance(item, dict)
-            or item.get("event") not in LIFECYCLE_EVENTS
-            or not isinstance(item.get("at"), str | dt.date | dt.datetime)
-        ):
-            reader.add(
-                f"{key}[{index}]",
-                f"must be {{event, at, by, ...}} with event one of {', '.join(LIFECYCLE_EVENTS)}",
-                fix,
-            )
-            continue
-        days = item.get("days")
-        result.append(
-            LifecycleEvent(
-                event=item["event"],
-                at=str(item["at"]),
-                by=str(item.get("by") or ""),
-                reason=_optional_text(item, "reason"),
-                days=days if isinstance(days, int) and not isinstance(days, bool) else None,
-                outcome=_optional_text(item, "outcome"),
-                override=_optional_text(item, "override"),
-                phase=_optional_text(item, "phase"),
-            )
-        )
-    return tuple(result)
+def _lifecycle_event(item: Any) -> LifecycleEvent | None:
+    if (
+        not isinstance(item, dict)
+        or item.get("event") not in LIFECYCLE_EVENTS
+        or not isinstance(item.get("at"), str | dt.date | dt.datetime)
+    ):
+        return None
+    days = item.get("days")
+    return LifecycleEvent(
+        event=item["event"],
+        at=str(item["at"]),
+        by=str(item.get("by") or ""),
+        reason=_optional_text(item, "reason"),
+        days=days if isinstance(days, int) and not isinstance(days, bool) else None,
+        outcome=_optional_text(item, "outcome"),
+        override=_optional_text(item, "override"),
+        phase=_optional_text(item, "phase"),
+    )
+
+
+APPROVALS = Entries(_approval_entry, "must be {by, at, digest}", "let `rflow approve` write it")
+DEVIATIONS = Entries(_deviation, "must be {at, by, reason, digest}", "let `rflow deviate` write it")
+LIFECYCLE = Entries(
+    _lifecycle_event,
+    f"must be {{event, at, by, ...}} with event one of {', '.join(LIFECYCLE_EVENTS)}",
+    "let rflow's lifecycle commands (start, hold, resume, extend, ...) write it",
+)
 
 
 def _format(reader: Reader, key: str, value: Any) -> Any:
@@ -481,13 +448,13 @@ PLAN_FIELDS = (
     ),
     Field("conclusion", Text("write one line")),
     Field("approval", Custom(_approval)),
-    Field("deviations", Custom(_deviations), default=()),
+    Field("deviations", DEVIATIONS, default=()),
     Field("command", CommandLine(), default=()),
     Field("evaluation", EVALUATION, default=Evaluation()),
     Field("serves", Names("e.g. serves: [retention_30d]"), default=()),
     Field("validation", Custom(_validation)),
-    Field("reapprovals", Custom(_approvals), default=()),
-    Field("reviews", Custom(_approvals), default=()),
-    Field("lifecycle", Custom(_lifecycle), default=()),
+    Field("reapprovals", APPROVALS, default=()),
+    Field("reviews", APPROVALS, default=()),
+    Field("lifecycle", LIFECYCLE, default=()),
     Field("format", Custom(_format), default="html", null_is_value=True),
 )

@@ -302,6 +302,28 @@ class Fields(Kind):
         return self.build(reader, key, values)
 
 
+class Entries(Kind):
+    """A list rflow's own commands write: each item made by `make`, or None when it is not
+    of the expected `shape` (then `{key}[i]: {shape} ({fix})`). Empty and absent are ()."""
+
+    def __init__(self, make: Callable[[Any], Any], shape: str, fix: str) -> None:
+        self.make, self.shape, self.fix = make, shape, fix
+
+    def read(self, reader: Reader, key: str, value: Any) -> Any:
+        items = value or []
+        if not isinstance(items, list):
+            reader.add(key, "must be a list", self.fix)
+            return MISSING
+        made: list[Any] = []
+        for index, item in enumerate(items):
+            entry = self.make(item)
+            if entry is None:
+                reader.add(f"{key}[{index}]", self.shape, self.fix)
+            else:
+                made.append(entry)
+        return tuple(made)
+
+
 class Custom(Kind):
     """What is the document's own: function(reader, key, value) → value or MISSING."""
 

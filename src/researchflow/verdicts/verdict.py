@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from researchflow.base.output import fields_json
 from researchflow.documents.plan import Prediction
 
 CONFIRMED = "confirmed"
@@ -22,12 +23,7 @@ class Verdict:
     baseline: float
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "verdict": self.verdict,
-            "effect": self.effect,
-            "observed": self.observed,
-            "baseline": self.baseline,
-        }
+        return fields_json(self)
 
 
 def judge(prediction: Prediction, observed: float | None) -> Verdict:
