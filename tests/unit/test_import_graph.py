@@ -107,4 +107,3 @@ def test_the_top_of_the_tree_is_the_map() -> None:
     """Only the entry points lie flat; everything else sits in a package by what it is about."""
     flat = sorted(p.stem for p in PACKAGE.glob("*.py"))
     assert flat == ["__init__", "__main__"]
-

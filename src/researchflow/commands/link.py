@@ -14,7 +14,8 @@ from researchflow.documents.project import shown_under
 from researchflow.documents.runinputs import predicted_metrics
 from researchflow.documents.runlog import RunEntry, append_run, read_runs
 from researchflow.process.hypotheses import resolve_hypothesis
-from researchflow.runs.tracking import COMMIT, ENDED, EXPLORATORY, HYPOTHESIS, entry_from_store
+from researchflow.runs.linked import entry_from_store
+from researchflow.runs.tags import COMMIT, ENDED, EXPLORATORY, HYPOTHESIS
 
 if TYPE_CHECKING:
     from researchflow.adapters.mlflow_store import StoreRun

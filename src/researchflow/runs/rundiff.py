@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from researchflow.runs.tracking import (
+from researchflow.runs.tags import (
     BRANCH,
     COMMIT,
     HYPOTHESIS,
