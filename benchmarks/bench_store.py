@@ -19,7 +19,7 @@ from pathlib import Path
 def build(uri: str, runs: int) -> list[str]:
     from mlflow.entities import Metric, Param, RunTag
 
-    from researchflow.adapters.mlflow import LibraryStore
+    from researchflow.adapters.mlflow_library import LibraryStore
 
     store = LibraryStore(uri)
     experiment = store.experiment_id("bench")

@@ -61,7 +61,7 @@ def test_run_and_link_record_the_real_path_and_pass_provenance(odd_data: Path) -
     import researchflow
     from researchflow.documents.config import load_config, tracking_uri
     from researchflow.documents.runlog import read_runs
-    from researchflow.runs.tracking import data_from_tags
+    from researchflow.runs.tags import data_from_tags
 
     assert rflow_in(odd_data, "run", "H-001") == 0  # the registered `python train.py`
     commit_all(odd_data, "a run")

@@ -94,7 +94,7 @@ def test_an_open_experiment_with_an_early_run_and_a_deviation_passes_every_level
     open_experiment,
 ) -> None:
     from researchflow.documents.config import load_config
-    from researchflow.views.report import gather_inputs
+    from researchflow.views.report_inputs import gather_inputs
 
     result = open_experiment.check("--rerun")
     assert failing(result) == {}, failing(result)
@@ -268,7 +268,7 @@ def test_started_moved_in_runs_yaml_fails_provenance_and_the_run_stays_explorato
 ) -> None:
     from researchflow.documents.config import load_config
     from researchflow.documents.runlog import read_runs, render_runs
-    from researchflow.views.report import gather_inputs
+    from researchflow.views.report_inputs import gather_inputs
 
     runs_file = open_experiment.folder / "runs.yaml"
     early, later = read_runs(runs_file).runs
@@ -327,7 +327,7 @@ def test_a_metric_overwritten_after_the_run_ended_backs_no_verdict(experiment) -
         for p in problems
     ), problems
     from researchflow.documents.config import load_config
-    from researchflow.views.report import gather_inputs
+    from researchflow.views.report_inputs import gather_inputs
 
     inputs = gather_inputs(load_config(experiment.repo), HYPOTHESIS)
     assert inputs.primary_run is None
@@ -376,7 +376,7 @@ def test_a_run_of_another_command_is_exploratory(experiment) -> None:
     assert rflow_in(experiment.repo, "run", HYPOTHESIS, "--", sys.executable, "train.py") == 0
     experiment.commit("a run by hand")
     from researchflow.documents.config import load_config
-    from researchflow.views.report import gather_inputs
+    from researchflow.views.report_inputs import gather_inputs
 
     inputs = gather_inputs(load_config(experiment.repo), HYPOTHESIS)
     second = inputs.classified[1]
@@ -398,7 +398,7 @@ def test_a_hand_made_run_adopted_with_link_backs_no_verdict(experiment) -> None:
     experiment.commit("report it")
     assert failing(experiment.check()) == {}
     from researchflow.documents.config import load_config
-    from researchflow.views.report import gather_inputs
+    from researchflow.views.report_inputs import gather_inputs
 
     inputs = gather_inputs(load_config(experiment.repo), HYPOTHESIS)
     assert inputs.primary_run == run.run_id  # the real run, not the invented 9.0

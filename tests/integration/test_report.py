@@ -14,7 +14,8 @@ from support.git import git
 
 from researchflow.documents.config import load_config
 from researchflow.documents.document import parse_document
-from researchflow.views.report import extract_results_block, gather_inputs, render_results_block
+from researchflow.views.report import extract_results_block, render_results_block
+from researchflow.views.report_inputs import gather_inputs
 
 PLAN = "research/H-007-graded-target/plan.qmd"
 REPORT = "research/H-007-graded-target/report.qmd"
@@ -33,6 +34,7 @@ def run(root: Path, *argv: str) -> str:
     from researchflow.runs.tracking import execute_run
 
     with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RFLOW_USER", "carol")  # the plan's executor makes the runs
         if len(argv) == 3 and argv[1] == "train.py":
             patch.setenv("RECALL", argv[2])
             argv = ("python", "train.py")
@@ -88,7 +90,10 @@ def repo_copy(experiment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tu
 
 
 def table_row(text: str, metric: str) -> list[str]:
-    row = next(line for line in text.splitlines() if line.startswith(f"| {metric} |"))
+    """The metric's row in the primary experiment's table (which follows the table of all
+    confirmatory experiments when there are several)."""
+    rows = [line for line in text.splitlines() if line.startswith(f"| {metric} |")]
+    row = next(r for r in rows if r.count("|") == 11)
     return [cell.strip() for cell in row.strip("|").split("|")]
 
 
@@ -150,6 +155,8 @@ def test_update_regenerates_only_the_block(repo_copy, rflow) -> None:
     old_block = extract_results_block(human)
     new_block = extract_results_block(updated)
     assert table_row(new_block, "recall_at_10")[3] == "0.47"
+    # the earlier confirmatory run still counts: both experiments, oldest first
+    assert "| recall_at_10 | 2 | confirmed, confirmed | **confirmed** |" in new_block
     assert f"`{runs['later']}`" in new_block
     before, after = human.split(old_block)
     assert updated.startswith(before.split("\n---\n", 1)[0].split("primary_run:")[0])

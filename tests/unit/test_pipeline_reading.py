@@ -156,7 +156,7 @@ def test_flatten_and_numeric_and_param_changes() -> None:
 def test_reruns_tell_the_command_so_it_can_skip_side_effects() -> None:
     from pathlib import Path
 
-    from researchflow.runs.tracking import StartedRun
+    from researchflow.runs.linked import StartedRun
 
     def started(rerun: bool) -> StartedRun:
         return StartedRun(

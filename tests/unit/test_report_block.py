@@ -18,11 +18,11 @@ from researchflow.verdicts.evidence import classify, primary_run
 from researchflow.views.report import (
     BEGIN,
     END,
-    ReportInputs,
     extract_results_block,
     render_results_block,
     replace_results_block,
 )
+from researchflow.views.report_inputs import ReportInputs
 
 GOOD = "a" * 40
 DIGESTS = {GOOD: "sha256:approved"}

@@ -10,7 +10,7 @@ from researchflow.adapters.dvc import parse_dvc_file, parse_lock
 from researchflow.adapters.mlflow import ui_url
 from researchflow.commands.run import split_arguments
 from researchflow.documents.runinputs import flatten_params, unrecorded_dirt
-from researchflow.runs.tracking import data_from_tags, data_tag, decode_path, encode_path, run_tags
+from researchflow.runs.tags import data_from_tags, data_tag, decode_path, encode_path, run_tags
 
 
 @pytest.mark.parametrize(

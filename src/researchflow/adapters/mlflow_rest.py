@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from researchflow.adapters.mlflow import (
+from researchflow.adapters.mlflow_store import (
     BATCH,
     HEALTH_TIMEOUT,
     REQUEST_TIMEOUT,
@@ -156,7 +156,7 @@ class RestStore:
             _copy_artifacts(root, files)
             return
         if not root.startswith("mlflow-artifacts:"):
-            from researchflow.adapters.mlflow import LibraryStore
+            from researchflow.adapters.mlflow_library import LibraryStore
 
             LibraryStore(self.url).log_artifacts(run_id, files)
             return

@@ -40,7 +40,7 @@ def export_runs(
     uri: str, run_ids: list[str], output: Path, *, artifacts: bool = True
 ) -> Transferred:
     """Write the runs `run_ids` of the store at `uri` to the bundle `output` (atomically)."""
-    from researchflow.adapters.mlflow import LibraryStore
+    from researchflow.adapters.mlflow_library import LibraryStore
 
     store = LibraryStore(uri)
     client = store.client
@@ -159,7 +159,7 @@ def read_bundle(path: Path) -> list[dict[str, Any]]:
 def import_runs(uri: str, path: Path) -> Transferred:
     """Write the bundle's runs into the embedded store at `uri` under their own IDs; runs
     already there are left as they are. All runs in one transaction."""
-    from researchflow.adapters.mlflow import LibraryStore
+    from researchflow.adapters.mlflow_library import LibraryStore
 
     if not uri.startswith("sqlite:"):
         raise UserError(

@@ -346,7 +346,7 @@ def _serve(place: Place) -> int:
 
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, stop_on)
-    from researchflow.adapters.mlflow import _write_ahead_log
+    from researchflow.adapters.mlflow_library import _write_ahead_log
 
     # WAL before the server opens the file (an empty one is created in WAL mode): the
     # children's own `mlflow.log_*` and the library write to it beside the server

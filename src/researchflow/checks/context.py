@@ -145,7 +145,7 @@ class HypothesisContext:
     @cached_property
     def report_inputs(self) -> Any:
         """What `rflow report` would show today, from the same single store query."""
-        from researchflow.views.report import gather_inputs
+        from researchflow.views.report_inputs import gather_inputs
 
         return gather_inputs(self.config, self.id, store_runs=self.live_runs, history=self.history)
 

@@ -17,7 +17,7 @@ from researchflow.base.problems import Problem
 from researchflow.checks.context import HypothesisContext
 from researchflow.checks.model import CheckResult, judged, skipped
 from researchflow.documents.runlog import utc_timestamp
-from researchflow.runs.tracking import (
+from researchflow.runs.tags import (
     COMMAND,
     COMMIT,
     HYPOTHESIS,

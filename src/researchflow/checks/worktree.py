@@ -233,7 +233,8 @@ def _execute_run(
     rerun_of: str,
     environment: dict[str, str],
 ) -> Any:
-    from researchflow.runs.tracking import RERUN_OF, execute_run
+    from researchflow.runs.tags import RERUN_OF
+    from researchflow.runs.tracking import execute_run
 
     # the working folder the run was started in (runs.yaml `cwd`), inside the worktree
     ran = [e for e in ctx.runs if rerun_of in (e.run_id, e.group)]

@@ -14,10 +14,11 @@ from researchflow.documents.project import shown_under
 from researchflow.documents.runinputs import predicted_metrics
 from researchflow.documents.runlog import RunEntry, append_run, read_runs
 from researchflow.process.hypotheses import resolve_hypothesis
-from researchflow.runs.tracking import COMMIT, ENDED, EXPLORATORY, HYPOTHESIS, entry_from_store
+from researchflow.runs.linked import entry_from_store
+from researchflow.runs.tags import COMMIT, ENDED, EXPLORATORY, HYPOTHESIS
 
 if TYPE_CHECKING:
-    from researchflow.adapters.mlflow import StoreRun
+    from researchflow.adapters.mlflow_store import StoreRun
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def project_store(config: Config) -> str:
     """The store this project's runs live in: the configured one, else the embedded store,
     or a tracking server MLFLOW_TRACKING_URI names. A run from any other store (a stray
     `mlflow.db` or `mlruns/` folder) is refused: its URI would mean another store elsewhere."""
-    from researchflow.adapters.mlflow import is_server
+    from researchflow.adapters.mlflow_store import is_server
 
     uri = tracking_uri(config)
     expected = config.mlflow.tracking_uri or f"sqlite:///{config.state_path / 'mlflow.db'}"

@@ -26,18 +26,20 @@ from researchflow.process.hypotheses import (
 from researchflow.verdicts.stats import Judgement
 from researchflow.views.report import (
     BEGIN,
-    CHOSEN_AT,
-    CHOSEN_BY,
-    CHOSEN_RUN,
     END,
-    Chosen,
-    ReportInputs,
     figures,
-    gather_inputs,
     judge_all,
     render_results_block,
     replace_results_block,
     report_fields,
+)
+from researchflow.views.report_inputs import (
+    CHOSEN_AT,
+    CHOSEN_BY,
+    CHOSEN_RUN,
+    Chosen,
+    ReportInputs,
+    gather_inputs,
 )
 
 # Writing the report moves the plan on; a concluded plan stays concluded.

@@ -14,7 +14,8 @@ from researchflow.base.names import is_valid_id
 from researchflow.documents.config import Config
 from researchflow.documents.plan import Plan
 from researchflow.runs.repeats import RepeatOutcome, execute_repeats
-from researchflow.runs.tracking import NOTE, RunOutcome, clean_note, execute_run, keep_note
+from researchflow.runs.tags import NOTE
+from researchflow.runs.tracking import RunOutcome, clean_note, execute_run, keep_note
 
 
 def split_arguments(

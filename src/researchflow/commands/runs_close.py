@@ -32,7 +32,8 @@ class CloseResult:
 
 
 def close(config: Config, run_id: str, status: str = "KILLED") -> CloseResult:
-    from researchflow.adapters.mlflow import now_ms, open_store
+    from researchflow.adapters.mlflow import open_store
+    from researchflow.adapters.mlflow_store import now_ms
     from researchflow.documents.runlog import RunEntry, append_run, read_runs
     from researchflow.runs.pendingruns import forget, left_behind, pending_path
     from researchflow.runs.storeplace import require_store_of_runs

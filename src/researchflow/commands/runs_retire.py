@@ -87,7 +87,7 @@ def _tag_in_store(config: Config, run_id: str, reason: str) -> str | None:
     from researchflow.base.errors import RflowError
     from researchflow.documents.config import tracking_uri
     from researchflow.runs.storeplace import sqlite_file
-    from researchflow.runs.tracking import RETIRED
+    from researchflow.runs.tags import RETIRED
 
     uri = tracking_uri(config)
     database = sqlite_file(uri, config.root)

@@ -122,7 +122,8 @@ def execute_repeats(
 ) -> RepeatOutcome:
     """Run the experiment `repeats` times (`jobs` at once), grouped under one parent run."""
     from researchflow.adapters.process import require_executable
-    from researchflow.runs.tracking import PARENT_RUN, start_linked_run
+    from researchflow.runs.linked import start_linked_run
+    from researchflow.runs.tags import PARENT_RUN
 
     if repeats < 1:
         raise UserError(f"--repeat: {repeats} is not allowed (use a whole number >= 1)")
@@ -174,7 +175,7 @@ def execute_repeats(
 
 
 def _tags(job: Job, group: str | None) -> dict[str, str]:
-    from researchflow.runs.tracking import ARM, PARENT_RUN, REPEAT
+    from researchflow.runs.tags import ARM, PARENT_RUN, REPEAT
 
     tags = {REPEAT: str(job.repeat)}
     if job.arm:
@@ -196,7 +197,7 @@ def _run_one(
     stdout: IO[Any] | int | None,
 ) -> RepeatRun:
     from researchflow.adapters.process import supervise
-    from researchflow.runs.tracking import finish_linked_run, start_linked_run
+    from researchflow.runs.linked import finish_linked_run, start_linked_run
 
     try:
         if started is None:
@@ -228,8 +229,8 @@ def _run_one(
 def _start_parent(first: Any, repeats: int) -> str:
     """The parent run that holds the group: not itself a linked run (no hypothesis tag, no
     runs.yaml entry); its ID is each repeat's `group`."""
-    from researchflow.adapters.mlflow import now_ms
-    from researchflow.runs.tracking import BRANCH, COMMAND, COMMIT
+    from researchflow.adapters.mlflow_store import now_ms
+    from researchflow.runs.tags import BRANCH, COMMAND, COMMIT
 
     tags = {
         "mlflow.runName": f"{first.hypothesis} × {repeats} repeats",
@@ -243,6 +244,6 @@ def _start_parent(first: Any, repeats: int) -> str:
 
 
 def _finish_parent(first: Any, group: str, status: str) -> None:
-    from researchflow.adapters.mlflow import now_ms
+    from researchflow.adapters.mlflow_store import now_ms
 
     first.store.finish_run(group, status, now_ms())

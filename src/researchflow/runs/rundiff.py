@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from researchflow.runs.tracking import (
+from researchflow.runs.tags import (
     BRANCH,
     COMMIT,
     HYPOTHESIS,
@@ -25,7 +25,7 @@ from researchflow.runs.tracking import (
 )
 
 if TYPE_CHECKING:
-    from researchflow.adapters.mlflow import StoreRun
+    from researchflow.adapters.mlflow_store import StoreRun
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from researchflow.verdicts.outcome import CONFIRMED, INCONCLUSIVE, REFUTED
 
 if TYPE_CHECKING:
-    from researchflow.views.report import ReportInputs
+    from researchflow.views.report_inputs import ReportInputs
 
 
 @dataclass(frozen=True)
