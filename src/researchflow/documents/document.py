@@ -7,7 +7,6 @@ the line of every field, so validators can point at `path:line`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -39,22 +38,73 @@ class DocumentError(Exception):
         self.fix = fix
 
 
-@dataclass(frozen=True)
 class Section:
-    title: str
-    line: int
-    level: int
-    body: str
-    subsections: tuple[Section, ...] = ()
+    """A level-2 section (with its level-3 subsections), or a level-3 one.
+
+    Read-only by convention; a plain class, not a dataclass: `rflow validate` imports this
+    on every commit, and `rflow status` makes thousands."""
+
+    __slots__ = ("body", "level", "line", "subsections", "title")
+
+    def __init__(
+        self, title: str, line: int, level: int, body: str, subsections: tuple[Section, ...] = ()
+    ) -> None:
+        self.title = title
+        self.line = line
+        self.level = level
+        self.body = body
+        self.subsections = subsections
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.title, self.line, self.level, self.body, self.subsections)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Section and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"Section(title={self.title!r}, line={self.line!r}, level={self.level!r}, "
+            f"body={self.body!r}, subsections={self.subsections!r})"
+        )
 
 
-@dataclass(frozen=True)
 class Document:
-    front_matter: dict[str, Any]
-    lines: dict[str, int]  # field path ("roles.author", "predictions[0].metric") → line
-    sections: tuple[Section, ...]
-    body_start: int  # first line after the closing '---'
-    text: str = field(repr=False, default="")
+    """A parsed document: its front matter, each field's line, its sections and its text."""
+
+    __slots__ = ("_titles", "body_start", "front_matter", "lines", "sections", "text")
+
+    def __init__(
+        self,
+        front_matter: dict[str, Any],
+        lines: dict[str, int],  # field path ("roles.author", "predictions[0].metric") → line
+        sections: tuple[Section, ...],
+        body_start: int,  # first line after the closing '---'
+        text: str = "",
+    ) -> None:
+        self.front_matter = front_matter
+        self.lines = lines
+        self.sections = sections
+        self.body_start = body_start
+        self.text = text
+        self._titles: dict[str, Section] | None = None
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.front_matter, self.lines, self.sections, self.body_start, self.text)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Document and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"Document(front_matter={self.front_matter!r}, lines={self.lines!r}, "
+            f"sections={self.sections!r}, body_start={self.body_start!r})"
+        )
 
     def line_of(self, path: str) -> int:
         """The line of a field, falling back to its nearest recorded parent, then line 1."""
@@ -65,11 +115,13 @@ class Document:
         return 1
 
     def section(self, title: str) -> Section | None:
-        wanted = normalise_title(title)
-        for section in self.sections:
-            if normalise_title(section.title) == wanted:
-                return section
-        return None
+        """The first section of that title (case and spacing aside), or None."""
+        if self._titles is None:
+            titles: dict[str, Section] = {}
+            for section in self.sections:
+                titles.setdefault(normalise_title(section.title), section)
+            self._titles = titles
+        return self._titles.get(normalise_title(title))
 
 
 def normalise_title(title: str) -> str:
