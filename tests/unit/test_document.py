@@ -75,3 +75,54 @@ def test_a_five_megabyte_document_parses() -> None:
     assert len(raw) > 5_000_000
     document = parse_document(raw)
     assert len(document.sections) == 5000
+
+
+PLAIN_FRONT_MATTER = """\
+title: "Graded target"
+created: 2026-01-05
+enabled: yes
+nothing: ~
+rice: {reach: 3, impact: 3}
+predictions:
+  - metric: recall_at_10
+    baseline: 0.42
+  - {metric: precision, baseline: .5}
+2026: a year as a key
+"""
+
+
+def test_anchors_change_neither_values_nor_field_lines() -> None:
+    # plain front matter is read in one pass; with an anchor it is read node by node:
+    # a user sees the same values, and problems at the same lines, either way
+    plain = parse_document(f"---\n{PLAIN_FRONT_MATTER}---\n")
+    anchored_text = PLAIN_FRONT_MATTER.replace("rice: {", "rice: &r {") + "again: *r\n"
+    anchored = parse_document(f"---\n{anchored_text}---\n")
+    assert {**plain.front_matter, "again": {"reach": 3, "impact": 3}} == anchored.front_matter
+    assert plain.front_matter["created"].isoformat() == "2026-01-05"
+    assert plain.front_matter["enabled"] is True and plain.front_matter["nothing"] is None
+    assert plain.front_matter["predictions"][1]["baseline"] == 0.5
+    assert plain.front_matter["2026"] == "a year as a key"
+    assert list(plain.lines.items()) == [
+        (path, line) for path, line in anchored.lines.items() if not path.startswith("again")
+    ]
+    assert plain.line_of("predictions[1].baseline") == 10
+    assert plain.line_of("predictions[0].baseline") == 9
+
+
+@pytest.mark.parametrize(
+    ("front_matter", "expected"),
+    [
+        ("title: a\ntitle: b\n", (3, "title", "duplicate key")),
+        ("roles: {author: a, author: b}\n", (2, "roles.author", "duplicate key")),
+        ("created: 2026-13-45\n", (2, "created", "invalid value: month must be in 1..12")),
+        ("title: !!python/name:os.system x\n", (2, "title", "unsupported YAML tag")),
+    ],
+)
+def test_plain_looking_front_matter_still_reports_its_problem(
+    front_matter: str, expected: tuple[int, str, str]
+) -> None:
+    with pytest.raises(DocumentError) as raised:
+        parse_document(f"---\n{front_matter}---\n")
+    error = raised.value
+    assert (error.line, error.field) == expected[:2]
+    assert error.message.startswith(expected[2])

@@ -19,10 +19,8 @@ from researchflow.documents.programme import (
     serves_problems,
 )
 from researchflow.documents.project import discover_documents, expand_documents, shown_path
-from researchflow.documents.report_schema import read_report
 from researchflow.documents.statements import load_statements, problem_files
 from researchflow.process.steproles import team_review_problems
-from researchflow.verdicts.outcome import combined, disagreement, report_verdicts
 
 __all__ = ["ValidateResult", "validate", "validate_file"]
 
@@ -83,6 +81,8 @@ def validate_file(
     ):
         return read_problem(raw, shown).problems
     if path.name == REPORT_FILE:
+        from researchflow.documents.report_schema import read_report  # reports only
+
         return read_report(
             raw, shown, _plan_status(path.parent / "plan.qmd"), sections=config.sections.report
         )
@@ -138,6 +138,8 @@ def outcome_problems(result: PlanResult, report_path: Path, shown: str) -> tuple
         front_matter = parse_document(text).front_matter
     except (OSError, UnicodeDecodeError, DocumentError):
         return ()  # no report to compare with: the report level of `rflow check` says so
+    from researchflow.verdicts.outcome import combined, disagreement, report_verdicts
+
     verdicts = report_verdicts(front_matter, text)
     problem = disagreement(plan.outcome, verdicts)
     if problem is None:

@@ -7,7 +7,6 @@ the line of every field, so validators can point at `path:line`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -39,22 +38,73 @@ class DocumentError(Exception):
         self.fix = fix
 
 
-@dataclass(frozen=True)
 class Section:
-    title: str
-    line: int
-    level: int
-    body: str
-    subsections: tuple[Section, ...] = ()
+    """A level-2 section (with its level-3 subsections), or a level-3 one.
+
+    Read-only by convention; a plain class, not a dataclass: `rflow validate` imports this
+    on every commit, and `rflow status` makes thousands."""
+
+    __slots__ = ("body", "level", "line", "subsections", "title")
+
+    def __init__(
+        self, title: str, line: int, level: int, body: str, subsections: tuple[Section, ...] = ()
+    ) -> None:
+        self.title = title
+        self.line = line
+        self.level = level
+        self.body = body
+        self.subsections = subsections
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.title, self.line, self.level, self.body, self.subsections)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Section and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"Section(title={self.title!r}, line={self.line!r}, level={self.level!r}, "
+            f"body={self.body!r}, subsections={self.subsections!r})"
+        )
 
 
-@dataclass(frozen=True)
 class Document:
-    front_matter: dict[str, Any]
-    lines: dict[str, int]  # field path ("roles.author", "predictions[0].metric") → line
-    sections: tuple[Section, ...]
-    body_start: int  # first line after the closing '---'
-    text: str = field(repr=False, default="")
+    """A parsed document: its front matter, each field's line, its sections and its text."""
+
+    __slots__ = ("_titles", "body_start", "front_matter", "lines", "sections", "text")
+
+    def __init__(
+        self,
+        front_matter: dict[str, Any],
+        lines: dict[str, int],  # field path ("roles.author", "predictions[0].metric") → line
+        sections: tuple[Section, ...],
+        body_start: int,  # first line after the closing '---'
+        text: str = "",
+    ) -> None:
+        self.front_matter = front_matter
+        self.lines = lines
+        self.sections = sections
+        self.body_start = body_start
+        self.text = text
+        self._titles: dict[str, Section] | None = None
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.front_matter, self.lines, self.sections, self.body_start, self.text)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Document and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"Document(front_matter={self.front_matter!r}, lines={self.lines!r}, "
+            f"sections={self.sections!r}, body_start={self.body_start!r})"
+        )
 
     def line_of(self, path: str) -> int:
         """The line of a field, falling back to its nearest recorded parent, then line 1."""
@@ -65,11 +115,13 @@ class Document:
         return 1
 
     def section(self, title: str) -> Section | None:
-        wanted = normalise_title(title)
-        for section in self.sections:
-            if normalise_title(section.title) == wanted:
-                return section
-        return None
+        """The first section of that title (case and spacing aside), or None."""
+        if self._titles is None:
+            titles: dict[str, Section] = {}
+            for section in self.sections:
+                titles.setdefault(normalise_title(section.title), section)
+            self._titles = titles
+        return self._titles.get(normalise_title(title))
 
 
 def normalise_title(title: str) -> str:
@@ -120,7 +172,20 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
 
 def load_yaml_mapping(yaml_text: str, first_line: int = 1) -> tuple[dict[str, Any], dict[str, int]]:
     """Load a YAML mapping safely, refusing duplicate keys and unsafe tags, and text past
-    the limits of `safeyaml` (size, depth, alias expansion)."""
+    the limits of `safeyaml` (size, depth, alias expansion).
+
+    Most front matter is plain (no anchors, aliases or explicit tags, nothing wrong): one
+    pass over the parser's events builds it (`_plain_mapping`). Anything else, including
+    every error, goes the full way, so each problem is reported exactly as before."""
+    if len(yaml_text) <= MAX_FRONT_MATTER:
+        fast = _plain_mapping(yaml_text, first_line)
+        if fast is not None:
+            return fast
+    return _load_checked(yaml_text, first_line)
+
+
+def _load_checked(yaml_text: str, first_line: int) -> tuple[dict[str, Any], dict[str, int]]:
+    """The full path: every limit checked, then the nodes composed and built one by one."""
     try:
         safeyaml.check_limits(yaml_text, max_bytes=MAX_FRONT_MATTER)
     except safeyaml.YamlLimitError as error:
@@ -160,6 +225,106 @@ def load_yaml_mapping(yaml_text: str, first_line: int = 1) -> tuple[dict[str, An
 
 
 _SAFE_TAG_PREFIX = "tag:yaml.org,2002:"
+_STR_TAG = _SAFE_TAG_PREFIX + "str"
+_SCALAR = yaml.ScalarEvent
+_MAPPING_START = yaml.MappingStartEvent
+_MAPPING_END = yaml.MappingEndEvent
+_SEQUENCE_START = yaml.SequenceStartEvent
+_SEQUENCE_END = yaml.SequenceEndEvent
+
+
+_ABSENT = object()
+_CONSTRUCTED: dict[tuple[str, str], Any] = {}  # (tag, text) → value: ints, dates, booleans
+
+
+def _plain_mapping(yaml_text: str, first_line: int) -> tuple[dict[str, Any], dict[str, int]] | None:
+    """The mapping and its field lines in one pass over the parser's events, or None when
+    the text has anything but plain keys and values (anchors, aliases, explicit tags,
+    collection keys, more than one document, too deep, a duplicate key, a YAML error):
+    the same values and lines `_load_checked` builds, at a fraction of its cost."""
+    loader = _Loader(yaml_text)
+    try:
+        get = loader.get_event
+        get()  # the stream's start
+        if type(get()) is not yaml.DocumentStartEvent:
+            return None
+        start = get()
+        if type(start) is not _MAPPING_START or start.anchor is not None or start.tag is not None:
+            return None
+        resolvers = loader.yaml_implicit_resolvers
+        if None in resolvers:  # a wildcard resolver someone added: leave it to PyYAML
+            return None
+        lines: dict[str, int] = {}
+        root: dict[str, Any] = {}
+        outer: list[tuple[Any, str, bool]] = []  # the enclosing collections
+        container: Any = root
+        prefix, is_map, key_line = "", True, 0
+        key: Any = None  # the pending key of the mapping being read
+        while True:
+            event = get()
+            kind = type(event)
+            if kind is _SCALAR or kind is _MAPPING_START or kind is _SEQUENCE_START:
+                if event.anchor is not None or event.tag is not None:
+                    return None
+            elif kind is _MAPPING_END or kind is _SEQUENCE_END:
+                if not outer:
+                    break
+                container, prefix, is_map = outer.pop()
+                continue
+            else:
+                return None
+            if kind is _SCALAR:
+                value: Any = event.value
+                if event.implicit[0]:  # plain: resolved as PyYAML's resolver does
+                    for tag, pattern in resolvers.get(value[:1], ()):
+                        if pattern.match(value):
+                            if tag != _STR_TAG:
+                                value = _construct(loader, tag, event)
+                            break
+                if is_map and key is None:  # a key
+                    if type(value) is not str:
+                        value = str(value)
+                    if value in container:
+                        return None  # a duplicate: the full path reports it
+                    key, key_line = value, first_line + event.start_mark.line
+                    continue
+            elif is_map and key is None:
+                return None  # a collection as a key
+            else:
+                value = {} if kind is _MAPPING_START else []
+            if is_map:
+                path = f"{prefix}.{key}" if prefix else key
+                lines[path] = key_line
+                container[key] = value
+                key = None
+            else:
+                path = f"{prefix}[{len(container)}]"
+                lines[path] = first_line + event.start_mark.line
+                container.append(value)
+            if kind is not _SCALAR:
+                outer.append((container, prefix, is_map))
+                if len(outer) >= safeyaml.MAX_DEPTH:
+                    return None  # the full path reports the depth
+                container, prefix, is_map = value, path, kind is _MAPPING_START
+        if type(get()) is not yaml.DocumentEndEvent or type(get()) is not yaml.StreamEndEvent:
+            return None
+        return root, lines
+    except (yaml.YAMLError, ValueError, TypeError, AttributeError, OverflowError):
+        return None
+    finally:
+        loader.dispose()
+
+
+def _construct(loader: Any, tag: str, event: Any) -> Any:
+    """A plain scalar of a tag other than str, as the safe constructor makes it; the
+    values are immutable (numbers, booleans, null, dates), so each text is built once."""
+    found = _CONSTRUCTED.get((tag, event.value), _ABSENT)
+    if found is _ABSENT:
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        found = loader.construct_object(node, deep=True)
+        if len(_CONSTRUCTED) < 4096:
+            _CONSTRUCTED[(tag, event.value)] = found
+    return found
 
 
 def _build(loader: Any, node: yaml.Node, path: str, lines: dict[str, int], offset: int) -> Any:
@@ -213,7 +378,7 @@ def _sections(lines: list[str], start: int) -> tuple[Section, ...]:
     in_fence: str | None = None
     for index in range(start, len(lines)):
         line = lines[index]
-        fence = FENCE.match(line)
+        fence = FENCE.match(line) if ("```" in line or "~~~" in line) else None
         if fence:
             marker = fence.group(1)
             if in_fence is None:

@@ -247,6 +247,10 @@ class Names(Kind):
         return tuple(v.strip() for v in value)
 
 
+# quoting, escapes, and the whitespace str.split splits at but shlex does not
+_NOT_PLAIN_WORDS = frozenset("'\"\\\x0b\x0c\x1c\x1d\x1e\x1f")
+
+
 class CommandLine(Kind):
     """A command as argv: a string is split like a shell would, but never run by one."""
 
@@ -254,6 +258,8 @@ class CommandLine(Kind):
 
     def read(self, reader: Reader, key: str, value: Any) -> Any:
         if isinstance(value, str):
+            if value.isascii() and _NOT_PLAIN_WORDS.isdisjoint(value):
+                return tuple(value.split())  # what shlex.split makes of it, faster
             try:
                 return tuple(shlex.split(value))
             except ValueError as error:
@@ -358,6 +364,8 @@ def placeholder_fields(reader: Reader, keys: Iterable[str], fix: str = PLACEHOLD
 
 def lookup(data: Any, path: str) -> Any:
     """`roles.author` / `predictions[0].metric` → the value, or None."""
+    if "." not in path and "[" not in path:
+        return data.get(path) if isinstance(data, dict) else None
     for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
         if part.startswith("["):
             index = int(part[1:-1])

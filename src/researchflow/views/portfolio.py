@@ -371,35 +371,14 @@ def _count_entries(raw: bytes) -> int | None:
     depth, documents, count = 0, 0, 0
     key = True  # at depth 1: the next node is a key (else a value)
     in_runs = False  # the value being read is `runs`'s
+    get = loader.get_event
     try:
-        while loader.check_event():
-            event = loader.get_event()
-            if isinstance(event, yaml.DocumentStartEvent):
-                documents += 1
-                if documents > 1:
+        while True:
+            event = get()
+            kind = type(event)
+            if kind is yaml.ScalarEvent:
+                if event.anchor is not None or event.tag not in (None, "!"):
                     return None
-            if isinstance(event, yaml.AliasEvent) or (
-                isinstance(event, yaml.NodeEvent) and event.anchor is not None
-            ):
-                return None
-            if getattr(event, "tag", None) not in (None, "!"):
-                return None
-            if isinstance(event, yaml.CollectionStartEvent):
-                if depth == 0 and not isinstance(event, yaml.MappingStartEvent):
-                    return None
-                if depth == 1:
-                    if key or (in_runs and not isinstance(event, yaml.SequenceStartEvent)):
-                        return None
-                    if in_runs:
-                        count = 0
-                elif depth == 2 and in_runs:
-                    count += 1
-                depth += 1
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-                if depth == 1:
-                    key, in_runs = True, False
-            elif isinstance(event, yaml.ScalarEvent):
                 if depth == 0:
                     return None
                 if depth == 1:
@@ -410,6 +389,31 @@ def _count_entries(raw: bytes) -> int | None:
                     key = not key
                 elif depth == 2 and in_runs:
                     count += 1
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                if event.anchor is not None or event.tag not in (None, "!"):
+                    return None
+                if depth == 0 and kind is not yaml.MappingStartEvent:
+                    return None
+                if depth == 1:
+                    if key or (in_runs and kind is not yaml.SequenceStartEvent):
+                        return None
+                    if in_runs:
+                        count = 0
+                elif depth == 2 and in_runs:
+                    count += 1
+                depth += 1
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                depth -= 1
+                if depth == 1:
+                    key, in_runs = True, False
+            elif kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    return None
+            elif kind is yaml.StreamEndEvent:
+                break
+            elif kind is not yaml.StreamStartEvent and kind is not yaml.DocumentEndEvent:
+                return None  # an alias
     except yaml.YAMLError:
         return None
     finally:
