@@ -73,16 +73,9 @@ def _dvc_files(root: Path, rev: str | None) -> dict[str, str]:
 
 
 def _load(text: str, name: str) -> Any:
-    import yaml
-
     from researchflow.base import safeyaml
 
-    try:
-        return safeyaml.load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        raise UserError(f"{name}{line}: invalid YAML (fix it, or restore it from git)") from None
+    return safeyaml.load_file_text(text, name)
 
 
 def parse_dvc_file(text: str, name: str) -> dict[str, str]:

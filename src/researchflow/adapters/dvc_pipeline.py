@@ -63,18 +63,9 @@ class Pipeline:
 
 
 def _load(text: str | None, name: str) -> Any:
-    import yaml
-
     from researchflow.base import safeyaml
 
-    if not text:
-        return None
-    try:
-        return safeyaml.load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        raise UserError(f"{name}{line}: invalid YAML (fix it, or restore it from git)") from None
+    return safeyaml.load_file_text(text, name) if text else None
 
 
 def _entry_paths(entries: Any) -> list[tuple[str, Any]]:

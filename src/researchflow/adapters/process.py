@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -10,7 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -251,3 +252,18 @@ def changed_files(before: Mapping[str, str], after: Mapping[str, str]) -> list[s
     changed = [path for path, digest in before.items() if after.get(path) != digest]
     added = [path for path in after if path not in before and not path.endswith(".pyc")]
     return sorted(changed + added)
+
+
+@contextlib.contextmanager
+def temporary_environment(**values: str) -> Iterator[None]:
+    """`values` in os.environ for the block (children inherit them), then as they were."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

@@ -142,6 +142,19 @@ def load(text: str | bytes, *, max_bytes: int = MAX_BYTES) -> Any:
         raise YamlLimitError(1, f"invalid YAML: {error}", "fix the value") from None
 
 
+def load_file_text(text: str, name: str) -> Any:
+    """`load` for a file another tool owns (dvc.yaml, dvc.lock, a .dvc file): bad YAML is
+    one line naming the file and where, never a traceback."""
+    from researchflow.base.errors import UserError
+
+    try:
+        return load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        raise UserError(f"{name}{line}: invalid YAML (fix it, or restore it from git)") from None
+
+
 def decode(raw: bytes) -> str:
     """UTF-8 (a BOM is allowed); YamlLimitError with the line of the first bad byte."""
     if raw.startswith(b"\xef\xbb\xbf"):

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from researchflow.adapters.git import git
-from researchflow.adapters.process import CommandFailed, run
+from researchflow.adapters.process import CommandFailed, run, temporary_environment
 from researchflow.base.errors import ServiceUnavailable, UserError
 from researchflow.checks.context import HypothesisContext
 
@@ -48,7 +48,7 @@ def rerun_group_at(
     results = []
     with _checked_out(ctx, rev, argv) as (worktree, command):
         for seed in seeds:
-            with _environment(**seed_environment(seed)):
+            with temporary_environment(**seed_environment(seed)):
                 results.append(_execute(ctx, worktree, command, rerun_of))
     return results
 
@@ -210,20 +210,6 @@ def gate_code() -> list[Path]:
 def _seed() -> dict[str, str]:
     """RFLOW_SEED/RFLOW_REPEAT as `rerun_group_at` set them for this seed."""
     return {k: os.environ[k] for k in ("RFLOW_SEED", "RFLOW_REPEAT") if k in os.environ}
-
-
-@contextlib.contextmanager
-def _environment(**values: str) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def _execute_run(

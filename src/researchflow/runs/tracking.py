@@ -5,7 +5,6 @@ the run: runs/linked.py.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -192,19 +191,33 @@ def linked_run(
     root: Path | str | None = None,
     record: bool = True,
 ) -> Iterator[ActiveRun]:
+    """An MLflow run linked to a hypothesis, for notebooks and scripts.
+
+    Inside the block the run is MLflow's active run, so `mlflow.log_metric(...)` lands in
+    it. It carries the same tags as `rflow run` and ends FINISHED, FAILED (an exception) or
+    KILLED (KeyboardInterrupt), with an entry appended to the hypothesis's runs.yaml.
+    `command` is what a rerun would execute (default: `python <script> <args>`).
+
+    This is `researchflow.run`.
+
+    Example:
+        with researchflow.run("H-007") as active:
+            mlflow.log_metric("recall_at_10", 0.45)
+    """
     from researchflow.adapters.mlflow import ui_url
     from researchflow.adapters.mlflow_library import fluent_run, require_no_active_run
+    from researchflow.adapters.process import temporary_environment
     from researchflow.documents.config import load_config
 
     config = load_config(Path(root) if root else None)
     require_no_active_run()
     argv = tuple(command) if command is not None else default_command()
     started = start_linked_run(config, hypothesis_id, argv, allow_dirty=allow_dirty)
-    saved = {name: os.environ.get(name) for name in started.child_environment()}
-    os.environ.update(started.child_environment())  # subprocesses log to the same run
     status = "FAILED"
+    # subprocesses of the block log to the same run
+    child = temporary_environment(**started.child_environment())
     try:
-        with fluent_run(started.tracking_uri, started.experiment_id, started.run_id):
+        with child, fluent_run(started.tracking_uri, started.experiment_id, started.run_id):
             yield ActiveRun(
                 started.run_id,
                 started.experiment_id,
@@ -217,9 +230,4 @@ def linked_run(
         status = "KILLED"
         raise
     finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
         finish_linked_run(started, status, record=record)
