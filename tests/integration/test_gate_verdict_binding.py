@@ -72,7 +72,7 @@ def _hand_written_deviation(plan, reason: str) -> None:
 
 def _verdicts(experiment: Experiment) -> dict[str, str]:
     from researchflow.documents.config import load_config
-    from researchflow.views.report import judge_all
+    from researchflow.views.judging import judge_all
     from researchflow.views.report_inputs import gather_inputs
 
     inputs = gather_inputs(load_config(experiment.repo), HYPOTHESIS)

@@ -107,3 +107,14 @@ def test_the_top_of_the_tree_is_the_map() -> None:
     """Only the entry points lie flat; everything else sits in a package by what it is about."""
     flat = sorted(p.stem for p in PACKAGE.glob("*.py"))
     assert flat == ["__init__", "__main__"]
+
+
+def test_no_two_modules_import_each_other() -> None:
+    modules = set(GRAPH)
+    pairs = {
+        tuple(sorted((module, other)))
+        for module, names in GRAPH.items()
+        for other in names & modules
+        if other != module and module in GRAPH.get(other, set())
+    }
+    assert pairs == set()

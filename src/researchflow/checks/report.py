@@ -30,7 +30,7 @@ def check(ctx: HypothesisContext) -> CheckResult:
             return judged(ctx.id, LEVEL, [problem])
         return skipped(ctx.id, LEVEL, f"no report yet (status {plan.status})")
     from researchflow.documents.report_schema import read_report
-    from researchflow.views import report
+    from researchflow.views import judging, report
 
     text = ctx.report_path.read_text(encoding="utf-8")
     problems = list(  # its own sections written, and the ship decision
@@ -44,7 +44,7 @@ def check(ctx: HypothesisContext) -> CheckResult:
         )
         return judged(ctx.id, LEVEL, problems)
     inputs = ctx.report_inputs
-    verdicts = report.judge_all(inputs)
+    verdicts = judging.judge_all(inputs)
     expected = report.render_results_block(inputs, verdicts)
     difference = first_difference(block, expected)
     if difference is not None:

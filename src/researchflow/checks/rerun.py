@@ -167,7 +167,7 @@ def check_group(ctx: HypothesisContext, entry: Any) -> CheckResult:
     the rerun's mean with the report's, within `tolerance` or within the reported interval
     (`evaluation.rerun_match`)."""
     from researchflow.checks.worktree import rerun_group_at
-    from researchflow.views import report
+    from researchflow.views import judging
 
     inputs = ctx.report_inputs
     experiment = inputs.primary_experiment
@@ -199,7 +199,7 @@ def check_group(ctx: HypothesisContext, entry: Any) -> CheckResult:
         where = f"HEAD with RFLOW_SEED={seed}"
         problem = _failure_problem(shown, ctx.plan.command or entry.command, result, where)
         return judged(ctx.id, LEVEL, [problem])
-    verdicts = report.judge_all(inputs)
+    verdicts = judging.judge_all(inputs)
     match = ctx.report_inputs.plan.evaluation.rerun_match
     problems, shown_means = [], []
     for prediction in ctx.report_inputs.plan.predictions:

@@ -24,11 +24,11 @@ from researchflow.process.hypotheses import (
     resolve_hypothesis,
 )
 from researchflow.verdicts.stats import Judgement
+from researchflow.views.judging import judge_all
 from researchflow.views.report import (
     BEGIN,
     END,
     figures,
-    judge_all,
     render_results_block,
     replace_results_block,
     report_fields,

@@ -37,7 +37,7 @@ def counted(inputs: ReportInputs) -> list[Counted]:
     """Every confirmatory experiment, oldest first; empty with fewer than two."""
     if not inputs.others:
         return []
-    from researchflow.views.report import judge_all
+    from researchflow.views.judging import judge_all
 
     made: list[Counted] = []
     for each in (*inputs.others, inputs):
@@ -58,7 +58,7 @@ def counted(inputs: ReportInputs) -> list[Counted]:
 
 def outcome_verdicts(inputs: ReportInputs) -> dict[str, str]:
     """metric → the verdict the outcome follows: over every deciding experiment."""
-    from researchflow.views.report import judge_all
+    from researchflow.views.judging import judge_all
 
     verdicts = {metric: j.verdict for metric, j in judge_all(inputs).items()}
     made = [c for c in counted(inputs) if c.deciding]
