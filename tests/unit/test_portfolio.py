@@ -12,10 +12,10 @@ from researchflow.views.portfolio import (
     PlanSource,
     Reading,
     build_portfolio,
-    count_runs,
     ranked,
     read_summary,
 )
+from researchflow.views.runs_count import count_runs
 
 TODAY = dt.date(2026, 11, 20)
 SECTIONS = SectionsConfig()

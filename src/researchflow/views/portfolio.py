@@ -13,9 +13,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
-from researchflow.base import safeyaml
 from researchflow.base.names import id_from_name, id_number
 from researchflow.documents.config import SectionsConfig
 from researchflow.documents.plan import RICE_FACTORS, STATUSES, LifecycleEvent, Plan, Rice, rank_key
@@ -24,6 +21,8 @@ from researchflow.documents.programme import ProblemStatement
 from researchflow.process.backlog import Idea
 from researchflow.process.phases import current_phase
 from researchflow.verdicts.evidence import parse_day
+from researchflow.views.decision import NO_DECISION, read_decision
+from researchflow.views.runs_count import count_runs
 
 # Work that has started (or may start) runs against its timebox; on hold the clock stops
 TIMEBOXED = ("approved", "running", "hold")
@@ -339,88 +338,6 @@ def item_score(item: Row | Idea) -> int:
     return item.score if isinstance(item, Idea) else (item.score or 0)
 
 
-def count_runs(raw: bytes | None) -> int | None:
-    """Entries under `runs:` in a runs.yaml; 0 when absent, None when unreadable."""
-    if raw is None:
-        return 0
-    counted = _count_entries(raw)
-    if counted is not None:
-        return counted
-    try:
-        data = safeyaml.load(raw)
-    except yaml.YAMLError:
-        return None
-    if data is None:
-        return 0
-    if not isinstance(data, dict):
-        return None
-    runs = data.get("runs") or []
-    return len(runs) if isinstance(runs, list) else None
-
-
-def _count_entries(raw: bytes) -> int | None:
-    """The usual runs.yaml (one mapping whose `runs` is a list, or without `runs`) counted
-    from the parser's events, nothing built: status reads hundreds. None for anything
-    else (anchors, tags, a `runs` that is not a list, bad YAML): the full reader decides."""
-    if len(raw) > safeyaml.MAX_BYTES:
-        return None
-    try:
-        loader = safeyaml.SafeLoader(safeyaml.decode(raw))
-    except (yaml.YAMLError, ValueError):
-        return None
-    depth, documents, count = 0, 0, 0
-    key = True  # at depth 1: the next node is a key (else a value)
-    in_runs = False  # the value being read is `runs`'s
-    get = loader.get_event
-    try:
-        while True:
-            event = get()
-            kind = type(event)
-            if kind is yaml.ScalarEvent:
-                if event.anchor is not None or event.tag not in (None, "!"):
-                    return None
-                if depth == 0:
-                    return None
-                if depth == 1:
-                    if key:
-                        in_runs = event.value == "runs"
-                    elif in_runs:
-                        return None  # `runs: ~`, `runs: ''`…: the full reader decides
-                    key = not key
-                elif depth == 2 and in_runs:
-                    count += 1
-            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-                if event.anchor is not None or event.tag not in (None, "!"):
-                    return None
-                if depth == 0 and kind is not yaml.MappingStartEvent:
-                    return None
-                if depth == 1:
-                    if key or (in_runs and kind is not yaml.SequenceStartEvent):
-                        return None
-                    if in_runs:
-                        count = 0
-                elif depth == 2 and in_runs:
-                    count += 1
-                depth += 1
-            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-                depth -= 1
-                if depth == 1:
-                    key, in_runs = True, False
-            elif kind is yaml.DocumentStartEvent:
-                documents += 1
-                if documents > 1:
-                    return None
-            elif kind is yaml.StreamEndEvent:
-                break
-            elif kind is not yaml.StreamStartEvent and kind is not yaml.DocumentEndEvent:
-                return None  # an alias
-    except yaml.YAMLError:
-        return None
-    finally:
-        loader.dispose()
-    return count
-
-
 def overrun(plan: Summary, today: dt.date) -> int | None:
     """Days past `timebox_days` for approved/running/held work, the days on hold not
     counted; None when not timeboxed."""
@@ -459,35 +376,6 @@ def build_row(
         shipped_result=decision[2] if len(decision) > 2 else None,
         plan_b=decision[3] if len(decision) > 3 else None,
     )
-
-
-NO_DECISION: tuple[str | None, ...] = (None, None, None, None)
-
-
-def read_decision(raw: bytes | None) -> tuple[str | None, ...]:
-    """The report's `decision`, `decision_reason`, and after shipping the `shipped` result
-    and plan B; all None when unreadable."""
-    if raw is None:
-        return NO_DECISION
-    from researchflow.documents.document import DocumentError, parse_document
-
-    try:
-        fm = parse_document(raw).front_matter
-    except (DocumentError, ValueError, TypeError, RecursionError):
-        return NO_DECISION
-    decision, reason = fm.get("decision"), fm.get("decision_reason")
-    found = fm.get("shipped")
-    shipped: dict[str, Any] = found if isinstance(found, dict) else {}
-    return (
-        decision if decision in ("ship", "iterate", "stop") else None,
-        _line(reason),
-        _line(shipped.get("result")),
-        _line(shipped.get("plan_b")),
-    )
-
-
-def _line(value: Any) -> str | None:
-    return " ".join(value.split()) if isinstance(value, str) else None
 
 
 def build_portfolio(
