@@ -11,17 +11,7 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
-from researchflow.adapters.mlflow_store import (
-    BATCH,
-    SEARCH_CHUNK,
-    StoreError,
-    StoreRun,
-    _child_filter,
-    _chunks,
-    _run_filter,
-    _tag_filter,
-    now_ms,
-)
+from researchflow.adapters import mlflow_store
 from researchflow.base.errors import UserError
 
 
@@ -49,7 +39,7 @@ class LibraryStore:
             yield
         except MlflowException as error:
             code = str(getattr(error, "error_code", "INTERNAL_ERROR"))
-            raise StoreError(code, str(error.message).splitlines()[0]) from None
+            raise mlflow_store.StoreError(code, str(error.message).splitlines()[0]) from None
 
     def check(self) -> None:
         with self._calls():
@@ -79,7 +69,7 @@ class LibraryStore:
         with self._calls():
             items: list[Param | RunTag] = [Param(k, v) for k, v in params.items()]
             items += [RunTag(k, v) for k, v in tags.items()]
-            for chunk in _chunks(items, BATCH):
+            for chunk in mlflow_store._chunks(items, mlflow_store.BATCH):
                 self.client.log_batch(
                     run_id,
                     params=[i for i in chunk if isinstance(i, Param)],
@@ -99,10 +89,10 @@ class LibraryStore:
     def log_metrics(self, run_id: str, metrics: Mapping[str, float]) -> None:
         from mlflow.entities import Metric
 
-        stamp = now_ms()
+        stamp = mlflow_store.now_ms()
         with self._calls():
             items = [Metric(k, v, stamp, 0) for k, v in metrics.items()]
-            for chunk in _chunks(items, BATCH):
+            for chunk in mlflow_store._chunks(items, mlflow_store.BATCH):
                 self.client.log_batch(run_id, metrics=chunk)
 
     def log_artifacts(self, run_id: str, files: list[tuple[Path, str]]) -> None:
@@ -119,7 +109,7 @@ class LibraryStore:
         with self._calls(), contextlib.redirect_stdout(io.StringIO()):
             self.client.set_terminated(run_id, status=status, end_time=end_ms)
 
-    def get_run(self, run_id: str) -> StoreRun | None:
+    def get_run(self, run_id: str) -> mlflow_store.StoreRun | None:
         from mlflow.exceptions import MlflowException
 
         try:
@@ -131,7 +121,7 @@ class LibraryStore:
         with self._calls():
             self.client.set_tag(run_id, key, value)
 
-    def search(self, run_ids: list[str]) -> dict[str, StoreRun]:
+    def search(self, run_ids: list[str]) -> dict[str, mlflow_store.StoreRun]:
         if not run_ids:
             return {}
         from mlflow.entities import ViewType
@@ -139,12 +129,15 @@ class LibraryStore:
         with self._calls():
             experiments = self.client.search_experiments(view_type=ViewType.ALL)
             ids = [e.experiment_id for e in experiments]
-            found: dict[str, StoreRun] = {}
-            for chunk in _chunks(run_ids, SEARCH_CHUNK):
+            found: dict[str, mlflow_store.StoreRun] = {}
+            for chunk in mlflow_store._chunks(run_ids, mlflow_store.SEARCH_CHUNK):
                 token = None
                 while True:
                     page = self.client.search_runs(
-                        ids, filter_string=_run_filter(chunk), max_results=1000, page_token=token
+                        ids,
+                        filter_string=mlflow_store._run_filter(chunk),
+                        max_results=1000,
+                        page_token=token,
                     )
                     for run in page:
                         found[run.info.run_id] = _from_entity(run)
@@ -153,18 +146,18 @@ class LibraryStore:
                         break
             return found
 
-    def search_tagged(self, key: str, value: str) -> dict[str, StoreRun]:
+    def search_tagged(self, key: str, value: str) -> dict[str, mlflow_store.StoreRun]:
         from mlflow.entities import ViewType
 
         with self._calls():
             experiments = self.client.search_experiments(view_type=ViewType.ALL)
             ids = [e.experiment_id for e in experiments]
-            found: dict[str, StoreRun] = {}
+            found: dict[str, mlflow_store.StoreRun] = {}
             token = None
             while True:
                 page = self.client.search_runs(
                     ids,
-                    filter_string=_tag_filter(key, value),
+                    filter_string=mlflow_store._tag_filter(key, value),
                     run_view_type=ViewType.ALL,  # a deleted run was still tried
                     max_results=1000,
                     page_token=token,
@@ -178,12 +171,14 @@ class LibraryStore:
 
 def _library_children(store: LibraryStore, experiment_id: str, run_id: str) -> list[str]:
     with store._calls():
-        runs = store.client.search_runs([experiment_id], filter_string=_child_filter(run_id))
+        runs = store.client.search_runs(
+            [experiment_id], filter_string=mlflow_store._child_filter(run_id)
+        )
         return [run.info.run_id for run in runs]
 
 
-def _from_entity(run: Any) -> StoreRun:
-    return StoreRun(
+def _from_entity(run: Any) -> mlflow_store.StoreRun:
+    return mlflow_store.StoreRun(
         run_id=run.info.run_id,
         experiment_id=str(run.info.experiment_id),
         status=str(run.info.status),

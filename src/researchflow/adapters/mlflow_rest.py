@@ -18,19 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from researchflow.adapters.mlflow_store import (
-    BATCH,
-    HEALTH_TIMEOUT,
-    REQUEST_TIMEOUT,
-    SEARCH_CHUNK,
-    StoreError,
-    StoreRun,
-    _child_filter,
-    _chunks,
-    _run_filter,
-    _tag_filter,
-    now_ms,
-)
+from researchflow.adapters import mlflow_store
 from researchflow.base.errors import ServiceUnavailable, UserError
 
 DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -69,7 +57,7 @@ class RestStore:
             data = json.dumps(body).encode("utf-8")
         request = urllib.request.Request(url, data=data, method=method, headers=_headers())
         try:
-            with self._open(request, timeout or REQUEST_TIMEOUT) as response:
+            with self._open(request, timeout or mlflow_store.REQUEST_TIMEOUT) as response:
                 answer: dict[str, Any] = json.loads(response.read() or b"{}")
                 return answer
         except urllib.error.HTTPError as error:
@@ -92,7 +80,7 @@ class RestStore:
     def check(self) -> None:
         request = urllib.request.Request(f"{self.url}/health", headers=_headers())
         try:
-            with self._open(request, HEALTH_TIMEOUT) as response:
+            with self._open(request, mlflow_store.HEALTH_TIMEOUT) as response:
                 response.read()
         except urllib.error.HTTPError as error:
             if error.code in (401, 403):
@@ -110,7 +98,7 @@ class RestStore:
             try:
                 found = self._request("GET", "experiments/get-by-name", {"experiment_name": name})
                 return str(found["experiment"]["experiment_id"])
-            except StoreError as error:
+            except mlflow_store.StoreError as error:
                 if error.code != "RESOURCE_DOES_NOT_EXIST":
                     raise
             try:
@@ -118,10 +106,12 @@ class RestStore:
                 if self.artifact_location:
                     body["artifact_location"] = self.artifact_location
                 return str(self._request("POST", "experiments/create", body)["experiment_id"])
-            except StoreError as error:
+            except mlflow_store.StoreError as error:
                 if error.code != "RESOURCE_ALREADY_EXISTS":
                     raise
-        raise StoreError("INTERNAL_ERROR", f"could not create the MLflow experiment {name!r}")
+        raise mlflow_store.StoreError(
+            "INTERNAL_ERROR", f"could not create the MLflow experiment {name!r}"
+        )
 
     def create_run(self, experiment_id: str, tags: Mapping[str, str], start_ms: int) -> str:
         body = {
@@ -134,16 +124,16 @@ class RestStore:
     def log(self, run_id: str, params: Mapping[str, str], tags: Mapping[str, str]) -> None:
         items = [("params", k, v) for k, v in params.items()]
         items += [("tags", k, v) for k, v in tags.items()]
-        for chunk in _chunks(items, BATCH):
+        for chunk in mlflow_store._chunks(items, mlflow_store.BATCH):
             body: dict[str, Any] = {"run_id": run_id, "params": [], "tags": []}
             for kind, key, value in chunk:
                 body[kind].append({"key": key, "value": value})
             self._request("POST", "runs/log-batch", body)
 
     def log_metrics(self, run_id: str, metrics: Mapping[str, float]) -> None:
-        stamp = now_ms()
+        stamp = mlflow_store.now_ms()
         items = [{"key": k, "value": v, "timestamp": stamp, "step": 0} for k, v in metrics.items()]
-        for chunk in _chunks(items, BATCH):
+        for chunk in mlflow_store._chunks(items, mlflow_store.BATCH):
             self._request("POST", "runs/log-batch", {"run_id": run_id, "metrics": chunk})
 
     def log_artifacts(self, run_id: str, files: list[tuple[Path, str]]) -> None:
@@ -171,7 +161,7 @@ class RestStore:
                 url, data=path.read_bytes(), method="PUT", headers=headers
             )
             try:
-                with self._open(request, REQUEST_TIMEOUT) as response:
+                with self._open(request, mlflow_store.REQUEST_TIMEOUT) as response:
                     response.read()
             except urllib.error.HTTPError as error:
                 raise _store_error(self.url, error) from None
@@ -183,10 +173,10 @@ class RestStore:
             "POST", "runs/update", {"run_id": run_id, "status": status, "end_time": end_ms}
         )
 
-    def get_run(self, run_id: str) -> StoreRun | None:
+    def get_run(self, run_id: str) -> mlflow_store.StoreRun | None:
         try:
             return _from_json(self._request("GET", "runs/get", {"run_id": run_id})["run"])
-        except StoreError as error:
+        except mlflow_store.StoreError as error:
             if error.code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
                 return None
             raise
@@ -194,32 +184,32 @@ class RestStore:
     def set_tag(self, run_id: str, key: str, value: str) -> None:
         self._request("POST", "runs/set-tag", {"run_id": run_id, "key": key, "value": value})
 
-    def search(self, run_ids: list[str]) -> dict[str, StoreRun]:
+    def search(self, run_ids: list[str]) -> dict[str, mlflow_store.StoreRun]:
         if not run_ids:
             return {}
         experiments = self._paged("experiments/search", {"view_type": "ALL"}, "experiments")
         experiment_ids = [str(e["experiment_id"]) for e in experiments]
-        found: dict[str, StoreRun] = {}
-        for chunk in _chunks(run_ids, SEARCH_CHUNK):
-            body = {"experiment_ids": experiment_ids, "filter": _run_filter(chunk)}
+        found: dict[str, mlflow_store.StoreRun] = {}
+        for chunk in mlflow_store._chunks(run_ids, mlflow_store.SEARCH_CHUNK):
+            body = {"experiment_ids": experiment_ids, "filter": mlflow_store._run_filter(chunk)}
             for item in self._paged("runs/search", body, "runs"):
                 run = _from_json(item)
                 found[run.run_id] = run
         return found
 
-    def search_tagged(self, key: str, value: str) -> dict[str, StoreRun]:
+    def search_tagged(self, key: str, value: str) -> dict[str, mlflow_store.StoreRun]:
         experiments = self._paged("experiments/search", {"view_type": "ALL"}, "experiments")
         experiment_ids = [str(e["experiment_id"]) for e in experiments]
         body = {
             "experiment_ids": experiment_ids,
-            "filter": _tag_filter(key, value),
+            "filter": mlflow_store._tag_filter(key, value),
             "run_view_type": "ALL",  # a deleted run was still tried
         }
         runs = (_from_json(item) for item in self._paged("runs/search", body, "runs"))
         return {run.run_id: run for run in runs}
 
     def children(self, experiment_id: str, run_id: str) -> list[str]:
-        body = {"experiment_ids": [experiment_id], "filter": _child_filter(run_id)}
+        body = {"experiment_ids": [experiment_id], "filter": mlflow_store._child_filter(run_id)}
         return [_from_json(item).run_id for item in self._paged("runs/search", body, "runs")]
 
     def _paged(self, endpoint: str, body: dict[str, Any], key: str) -> list[dict[str, Any]]:
@@ -248,7 +238,7 @@ def _store_error(uri: str, error: urllib.error.HTTPError) -> RflowErrorType:
     if error.code >= 500 and "error_code" not in payload:
         return ServiceUnavailable(f"MLflow tracking server {uri} failed: HTTP {error.code}")
     code = str(payload.get("error_code") or f"HTTP_{error.code}")
-    return StoreError(code, str(payload.get("message") or error.reason))
+    return mlflow_store.StoreError(code, str(payload.get("message") or error.reason))
 
 
 RflowErrorType = UserError | ServiceUnavailable
@@ -287,10 +277,10 @@ def _ssl_context() -> ssl.SSLContext | None:
     return ssl.create_default_context(cafile=cert) if cert else None
 
 
-def _from_json(run: dict[str, Any]) -> StoreRun:
+def _from_json(run: dict[str, Any]) -> mlflow_store.StoreRun:
     info = run.get("info", {})
     data = run.get("data", {})
-    return StoreRun(
+    return mlflow_store.StoreRun(
         run_id=str(info.get("run_id") or info.get("run_uuid")),
         experiment_id=str(info.get("experiment_id")),
         status=str(info.get("status", "")),
