@@ -10,6 +10,7 @@ milliseconds, and nothing is built.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -178,3 +179,15 @@ class _NoAliasDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ig
 def dump(data: Any, **options: Any) -> str:
     """`yaml.safe_dump` that never writes anchors or aliases."""
     return str(yaml.dump(data, Dumper=_NoAliasDumper, **options))
+
+
+def append_to_block_list(text: str, node: Any, block: Callable[[int], str]) -> str | None:
+    """`text` with `block(indent)` added after the last item of `node`, a non-empty block
+    list in it (edited as text, so comments and layout survive); None for any other node."""
+    if not (isinstance(node, yaml.SequenceNode) and not node.flow_style and node.value):
+        return None
+    position = node.end_mark.index
+    head = text[:position]
+    if not head.endswith("\n"):
+        head += "\n"
+    return head + block(node.start_mark.column) + text[position:]

@@ -63,13 +63,11 @@ def merge_include(text: str | None) -> str | None:
     for key, value in node.value:
         if key.value != "include":
             continue
-        if isinstance(value, yaml.SequenceNode) and not value.flow_style and value.value:
-            indent = value.start_mark.column
-            position = value.end_mark.index
-            head = text[:position]
-            if not head.endswith("\n"):
-                head += "\n"
-            return f"{head}{' ' * indent}- {INCLUDE_ITEM}\n{text[position:]}"
+        appended = safeyaml.append_to_block_list(
+            text, value, lambda indent: f"{' ' * indent}- {INCLUDE_ITEM}\n"
+        )
+        if appended is not None:
+            return appended
         if isinstance(value, yaml.ScalarNode) and re.fullmatch(r"[^\s#]+", value.value):
             # `include: other.yml` becomes a list holding both
             start, end = value.start_mark.index, value.end_mark.index

@@ -90,13 +90,11 @@ def merge_hooks(text: str | None, research_dir: str) -> str | None:
     if repos is None:
         block = local_repo_block(missing, research_dir, 0)
         return text.rstrip("\n") + "\nrepos:\n" + block
-    if isinstance(repos, yaml.SequenceNode) and not repos.flow_style and repos.value:
-        indent = repos.start_mark.column
-        position = repos.end_mark.index
-        head = text[:position]
-        if not head.endswith("\n"):
-            head += "\n"
-        return head + local_repo_block(missing, research_dir, indent) + text[position:]
+    appended = safeyaml.append_to_block_list(
+        text, repos, lambda indent: local_repo_block(missing, research_dir, indent)
+    )
+    if appended is not None:
+        return appended
     # an empty or flow-style `repos:` cannot be extended as text: rewrite that file
     config = dict(config or {})
     local = {"repo": "local", "hooks": [h.as_config(research_dir) for h in missing]}

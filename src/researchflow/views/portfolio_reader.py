@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from researchflow import __version__
@@ -332,13 +332,19 @@ def _status_review_commits(config: Config, rows: list[Row]) -> dict[str, str]:
         check=False,
     )
     found: dict[str, str] = {}
-    day = ""
+    for day, path in _dated_paths(out):
+        found.setdefault(path, day)
+    return found
+
+
+def _dated_paths(out: str) -> Iterator[tuple[str, str]]:
+    """(date, path) per path of `git log --format=@DATE --name-only`, newest commit first."""
+    stamp = ""
     for line in out.splitlines():
         if line.startswith("@"):
-            day = line[1:]
-        elif line.strip() and line.strip() not in found:
-            found[line.strip()] = day
-    return found
+            stamp = line[1:]
+        elif line.strip():
+            yield stamp, line.strip()
 
 
 def _row_key(row: Row) -> str:
@@ -406,13 +412,9 @@ def reported_dates(config: Config) -> dict[str, str]:
         check=False,
     )
     found: dict[str, str] = {}
-    moment = ""
-    for line in out.splitlines():
-        if line.startswith("@"):
-            moment = line[1:]
-        elif line.strip():
-            folder = line.strip().split("/")[-2] if "/" in line else ""
-            hypothesis_id = id_from_name(folder)
-            if hypothesis_id and (hypothesis_id not in found or moment < found[hypothesis_id]):
-                found[hypothesis_id] = moment
+    for moment, path in _dated_paths(out):
+        folder = path.split("/")[-2] if "/" in path else ""
+        hypothesis_id = id_from_name(folder)
+        if hypothesis_id and (hypothesis_id not in found or moment < found[hypothesis_id]):
+            found[hypothesis_id] = moment
     return found
