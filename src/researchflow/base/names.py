@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from researchflow.base.errors import UserError
+
 # ASCII digits only: `\d` would accept fullwidth and other scripts' digits as an ID
 ID_PATTERN = re.compile(r"^H-([0-9]{3,})\Z")
 ID_PREFIX_PATTERN = re.compile(r"^(H-[0-9]{3,})(?:-|\Z)")
@@ -89,6 +91,14 @@ def clean_title(title: str) -> str:
         if char.isspace() or unicodedata.category(char)[0] != "C"
     )
     return " ".join(visible.split())
+
+
+def required_title(title: str, what: str) -> str:
+    """The TITLE argument, cleaned; empty is the user's error (`what`: "idea", …)."""
+    clean = clean_title(title)
+    if not clean:
+        raise UserError(f"TITLE: is empty (give the {what} a one-line title)")
+    return clean
 
 
 def folder_name(hypothesis_id: str, slug: str) -> str:

@@ -16,7 +16,7 @@ from researchflow.base.errors import UserError
 from researchflow.base.output import fields_json
 from researchflow.documents.config import Config
 from researchflow.documents.plan import RICE_FACTORS, Rice
-from researchflow.documents.scaffold import parse_rice
+from researchflow.documents.scaffold import rice_option
 from researchflow.process.backlog import DROPPED, HELD, OPEN, Idea, find
 from researchflow.process.hypotheses import utc_now
 
@@ -103,10 +103,7 @@ def change(
 def _rice(text: str | None) -> Rice:
     if text is None:
         raise UserError("--rice: required to re-score (reach,impact,confidence,effort)")
-    try:
-        return Rice(*parse_rice(text))
-    except ValueError as error:
-        raise UserError(f"--rice: {error} (reach,impact,confidence,effort, e.g. 3,3,2,3)") from None
+    return Rice(*rice_option(text))
 
 
 def _values(rice: Rice) -> tuple[int, int, int, int]:

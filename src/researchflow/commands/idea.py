@@ -20,7 +20,7 @@ from researchflow.base.errors import UserError
 from researchflow.base.output import fields_json
 from researchflow.documents.config import Config
 from researchflow.documents.plan import Rice
-from researchflow.documents.scaffold import parse_rice
+from researchflow.documents.scaffold import rice_option
 from researchflow.documents.statements import check_serves
 from researchflow.process.backlog import Idea, render_backlog
 from researchflow.process.intake import backlog_path, base_start, known_names, read_backlog_at
@@ -66,13 +66,8 @@ def idea(
 ) -> IdeaResult:
     root = config.root
     git.require_repository(root)
-    clean = id_names.clean_title(title)
-    if not clean:
-        raise UserError("TITLE: is empty (give the idea a one-line title)")
-    try:
-        rice_values = parse_rice(rice)
-    except ValueError as error:
-        raise UserError(f"--rice: {error} (reach,impact,confidence,effort, e.g. 3,3,2,3)") from None
+    clean = id_names.required_title(title, "idea")
+    rice_values = rice_option(rice)
     who = id_names.clean_title(author) if author is not None else git.acting_user(root)
     if not who:
         raise UserError("--author: is empty (give a name, e.g. --author alice)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,8 +30,8 @@ from researchflow.documents.scaffold import (
     TemplateError,
     merge_request_description,
     merge_request_title,
-    parse_rice,
     render_plan,
+    rice_option,
 )
 from researchflow.documents.statements import check_serves
 from researchflow.process.backlog import Idea, find
@@ -104,15 +105,10 @@ def new_hypothesis(
     root = config.root
     git.require_repository(root)
     groomed_id = title.strip() if id_names.is_valid_id(title.strip()) else None
-    clean = id_names.clean_title(title)
-    if not clean:
-        raise UserError("TITLE: is empty (give the hypothesis a one-line title)")
+    clean = id_names.required_title(title, "hypothesis")
     serves = check_serves(config, serves)
-    try:
-        # unscored work must not outrank scored work: without --rice every factor is 1
-        rice_values = parse_rice(rice) if rice is not None else UNSCORED
-    except ValueError as error:
-        raise UserError(f"--rice: {error} (reach,impact,confidence,effort, e.g. 3,3,2,3)") from None
+    # unscored work must not outrank scored work: without --rice every factor is 1
+    rice_values = rice_option(rice) if rice is not None else UNSCORED
     # grooming an idea: its author is the plan's author, not the person grooming it
     groomer_is_author = groomed_id is None or author is not None
     roles = _roles(root, author, designer, executor, reviewers) if groomer_is_author else {}
@@ -239,13 +235,11 @@ def _create(
                 f"{path}: could not be written (is the disk full?) (free some space, then run "
                 "`rflow new-hypothesis` again)"
             )
+        opened = functools.partial(
+            NewHypothesisResult, hypothesis_id, title, branch, path, base_name
+        )
         if not push:
-            return NewHypothesisResult(
-                hypothesis_id,
-                title,
-                branch,
-                path,
-                base_name,
+            return opened(
                 pushed=False,
                 notes=(f"not pushed (--no-push); later: git push -u {remote} {branch}",),
             )
@@ -299,12 +293,7 @@ def _create(
             elif mr_url is None:
                 notes.append(f"{remote} sent no merge-request link back (is it GitLab?)")
         _set_upstream(root, remote, branch)
-        return NewHypothesisResult(
-            hypothesis_id,
-            title,
-            branch,
-            path,
-            base_name,
+        return opened(
             pushed=True,
             mr_url=mr_url,
             mr_action=action,

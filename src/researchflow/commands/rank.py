@@ -10,7 +10,7 @@ from typing import Any
 from researchflow.base.texttable import format_table
 from researchflow.documents.config import Config
 from researchflow.process.backlog import Idea
-from researchflow.views.portfolio import BACKLOG, Row, item_score, ranked
+from researchflow.views.portfolio import BACKLOG, Row, Summary, item_score, ranked
 from researchflow.views.portfolio_reader import collect
 
 
@@ -55,34 +55,25 @@ def _json(item: Row | Idea) -> dict[str, Any]:
 
 
 def _cells(position: int, row: Row | Idea) -> tuple[str, ...]:
+    item: Idea | Summary
     if isinstance(row, Idea):
-        rice = row.rice
-        return (
-            str(position),
-            row.id,
-            str(row.score),
-            str(rice.reach),
-            str(rice.impact),
-            str(rice.confidence),
-            str(rice.effort),
-            "idea",
-            "-",
-            row.title,
-        )
-    plan = row.plan
-    assert plan is not None
-    rice = plan.rice
+        item, status, executor = row, "idea", "-"
+    else:
+        assert row.plan is not None
+        item = row.plan
+        status, executor = item.status, item.executor or "-"
+    rice = item.rice
     return (
         str(position),
-        plan.id,
-        str(plan.score),
+        item.id,
+        str(item.score),
         str(rice.reach),
         str(rice.impact),
         str(rice.confidence),
         str(rice.effort),
-        plan.status,
-        plan.executor or "-",
-        plan.title,
+        status,
+        executor,
+        item.title,
     )
 
 

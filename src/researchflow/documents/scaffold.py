@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from researchflow.base.errors import UserError
 from researchflow.documents.document import DocumentError, parse_document
 from researchflow.documents.plan import RICE_FACTORS
 from researchflow.documents.schema import PLACEHOLDER
@@ -51,6 +52,14 @@ def parse_rice(text: str) -> tuple[int, int, int, int]:
         raise ValueError(f"{text!r} is not four whole numbers 1..5")
     reach, impact, confidence, effort = (int(part) for part in parts)
     return reach, impact, confidence, effort
+
+
+def rice_option(text: str) -> tuple[int, int, int, int]:
+    """`parse_rice` for the `--rice` option: a bad value is the user's error."""
+    try:
+        return parse_rice(text)
+    except ValueError as error:
+        raise UserError(f"--rice: {error} (reach,impact,confidence,effort, e.g. 3,3,2,3)") from None
 
 
 def render_plan(template: str, scaffold: Scaffold) -> str:
