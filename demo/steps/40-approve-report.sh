@@ -93,7 +93,7 @@ fi
 IFS=$'\t' read -r H_AUTHOR H_REVIEWER < <(python - "$H_DIR/plan.qmd" <<'PY'
 import sys
 from pathlib import Path
-from researchflow.documents.plan import read_plan
+from researchflow.documents.plan_rules import read_plan
 plan = read_plan(Path(sys.argv[1]).read_text(encoding="utf-8"), sys.argv[1]).plan
 print(plan.roles.author, (plan.roles.reviewers or ("-",))[0], sep="\t")
 PY

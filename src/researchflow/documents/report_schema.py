@@ -1,4 +1,5 @@
-"""Validation of a `report.qmd` document's shape (pure).
+"""Validation of a `report.qmd` document's front matter and sections, through the document
+engine (pure).
 
 The results block inside it is generated; whether its numbers match the store is a job for
 `rflow check`, not for this fast validator.
@@ -8,15 +9,23 @@ from __future__ import annotations
 
 import re
 from pathlib import PurePosixPath
-from typing import Any
 
 from researchflow.base.names import id_from_name, is_valid_id
 from researchflow.base.problems import Problem
-from researchflow.base.strictkeys import unknown_keys
 from researchflow.documents.config import DEFAULT_REPORT_SECTIONS
-from researchflow.documents.document import Document, DocumentError, parse_document
+from researchflow.documents.document import DocumentError, parse_document
 from researchflow.documents.plan import QUARTO_KEYS
-from researchflow.documents.schema import HTML_COMMENT, PLACEHOLDER
+from researchflow.documents.schema import (
+    MISSING,
+    PLACEHOLDER_FIX,
+    PLACEHOLDER_MESSAGE,
+    Custom,
+    Field,
+    Reader,
+    blanked,
+    placeholder_fields,
+    placeholder_line,
+)
 
 # The report's own front-matter keys (generated ones, and the ship decision)
 REPORT_KEYS = (
@@ -58,231 +67,151 @@ def read_report(
         document = parse_document(raw)
     except DocumentError as error:
         return (Problem(path, error.line, error.field, error.message, error.fix),)
-    problems = list(_shape(document, path))
+    reader = Reader(document, path)
+    reader.unknown(reader.data, REPORT_KEYS, also=QUARTO_KEYS)
+    reader.read(REPORT_FIELDS)
     if plan_status in WRITTEN_FROM:
-        problems.extend(written_problems(document, path, sections, plan_status))
-    problems += decision_problems(document, path, plan_status)
-    return tuple(problems)
+        _written(reader, sections, plan_status)
+    _decision(reader, plan_status)
+    return tuple(reader.problems)
 
 
-def written_problems(
-    document: Document, path: str, sections: tuple[str, ...], status: str
-) -> list[Problem]:
+def _report_id(reader: Reader, key: str, value: object) -> object:
+    if not is_valid_id(value):
+        reader.add(key, f"{value!r} is not a hypothesis ID", "use H- and at least 3 digits")
+        return MISSING
+    parts = PurePosixPath(reader.path.replace("\\", "/")).parts
+    folder_id = id_from_name(parts[-2]) if len(parts) >= 2 else None
+    if folder_id is not None and folder_id != value:
+        reader.add(key, f"{value} does not match its folder {parts[-2]}", f"set 'id: {folder_id}'")
+    return value
+
+
+def _title(reader: Reader, key: str, value: object) -> object:
+    if not isinstance(value, str) or not value.strip():
+        reader.add(key, "missing", "add a one-line title")
+        return MISSING
+    return value
+
+
+REPORT_FIELDS = (
+    Field("id", Custom(_report_id), "add the hypothesis ID, e.g. 'id: H-007'", required=True),
+    Field("title", Custom(_title), "add a one-line title", required=True, null_is_value=True),
+)
+
+
+def _written(reader: Reader, sections: tuple[str, ...], status: str) -> None:
     """Each of the report's own sections written, like a plan's at review."""
-    problems: list[Problem] = []
-    title = document.front_matter.get("title")
-    if isinstance(title, str) and PLACEHOLDER.search(title):
-        problems.append(
-            Problem(
-                path,
-                document.line_of("title"),
-                "title",
-                "still holds template placeholder text (TODO)",
-                "replace the TODO text with your own",
-            )
-        )
+    placeholder_fields(reader, ("title",))
     for name in sections:
-        section = document.section(name)
+        section = reader.document.section(name)
         label = f"## {name}"
         if section is None:
-            problems.append(
-                Problem(
-                    path,
-                    document.body_start,
-                    label,
-                    f"required section is missing (status {status})",
-                    f"add '{label}' and write it",
-                )
+            reader.add(
+                label,
+                f"required section is missing (status {status})",
+                f"add '{label}' and write it",
+                reader.document.body_start,
             )
             continue
         generated = " ".join(name.casefold().split()) == GENERATED_SECTION
-        # comments and the generated block are blanked line for line: line numbers stay true
-        body = BLOCK.sub(lambda m: "\n" * m.group(0).count("\n"), section.body)
-        body = HTML_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), body)
+        # the generated block is blanked line for line too: line numbers stay true
+        body = blanked(BLOCK.sub(lambda m: "\n" * m.group(0).count("\n"), section.body))
         if not body.strip() and not generated:
-            problems.append(
-                Problem(
-                    path,
-                    section.line,
-                    label,
-                    f"section is empty (status {status})",
-                    "write what the reader needs before the report is merged",
-                )
+            reader.add(
+                label,
+                f"section is empty (status {status})",
+                "write what the reader needs before the report is merged",
+                section.line,
             )
             continue
-        placeholder = PLACEHOLDER.search(body)
-        if placeholder:
-            offset = body[: placeholder.start()].count("\n") + 1
-            problems.append(
-                Problem(
-                    path,
-                    section.line + offset,
-                    label,
-                    f"still holds template placeholder text (TODO) (status {status})",
-                    "replace the TODO text with your own",
-                )
-            )
-    return problems
+        line = placeholder_line(section, body)
+        if line is not None:
+            reader.add(label, f"{PLACEHOLDER_MESSAGE} (status {status})", PLACEHOLDER_FIX, line)
 
 
-def _shape(document: Document, path: str) -> list[Problem]:
-    problems: list[Problem] = []
-    fm = document.front_matter
-    for key, fix in unknown_keys(fm, REPORT_KEYS, QUARTO_KEYS):
-        problems.append(Problem(path, document.line_of(key), key, "unknown key", fix))
-    report_id = fm.get("id")
-    if report_id is None:
-        problems.append(
-            Problem(path, 1, "id", "missing", "add the hypothesis ID, e.g. 'id: H-007'")
-        )
-    elif not is_valid_id(report_id):
-        problems.append(
-            Problem(
-                path,
-                document.line_of("id"),
-                "id",
-                f"{report_id!r} is not a hypothesis ID",
-                "use H- and at least 3 digits",
-            )
-        )
-    else:
-        parts = PurePosixPath(path.replace("\\", "/")).parts
-        folder_id = id_from_name(parts[-2]) if len(parts) >= 2 else None
-        if folder_id is not None and folder_id != report_id:
-            problems.append(
-                Problem(
-                    path,
-                    document.line_of("id"),
-                    "id",
-                    f"{report_id} does not match its folder {parts[-2]}",
-                    f"set 'id: {folder_id}'",
-                )
-            )
-    title = fm.get("title")
-    if not isinstance(title, str) or not title.strip():
-        problems.append(
-            Problem(path, document.line_of("title"), "title", "missing", "add a one-line title")
-        )
-    return problems
-
-
-def decision_problems(document: Document, path: str, plan_status: str | None) -> list[Problem]:
+def _decision(reader: Reader, plan_status: str | None) -> None:
     """`decision: ship | iterate | stop` with a one-line reason once concluded; a ship
     decision also needs a written deployment plan."""
-    fm = document.front_matter
+    fm = reader.data
     decision = fm.get("decision")
-    problems: list[Problem] = []
     if decision is not None and decision not in DECISIONS:
-        problems.append(
-            Problem(
-                path,
-                document.line_of("decision"),
-                "decision",
-                f"{decision!r} is not allowed",
-                f"use one of: {', '.join(DECISIONS)}",
-            )
+        reader.add(
+            "decision", f"{decision!r} is not allowed", f"use one of: {', '.join(DECISIONS)}"
         )
-        return problems
+        return
     reason = fm.get("decision_reason")
     if reason is not None and (not isinstance(reason, str) or not reason.strip()):
-        problems.append(
-            Problem(
-                path,
-                document.line_of("decision_reason"),
-                "decision_reason",
-                "must be one line of text",
-                "say in one line why, e.g. 'recall +4 points, inside the latency budget'",
-            )
+        reader.add(
+            "decision_reason",
+            "must be one line of text",
+            "say in one line why, e.g. 'recall +4 points, inside the latency budget'",
         )
     elif isinstance(reason, str) and "\n" in reason.strip():
-        problems.append(
-            Problem(
-                path,
-                document.line_of("decision_reason"),
-                "decision_reason",
-                "must be one line",
-                "keep the reason to one line; write more in the report",
-            )
+        reader.add(
+            "decision_reason",
+            "must be one line",
+            "keep the reason to one line; write more in the report",
         )
-    problems += _shipped_problems(document, path, decision)
+    _shipped(reader, decision)
     if plan_status != "concluded":
-        return problems
+        return
     if decision is None:
-        problems.append(
-            Problem(
-                path,
-                1,
-                "decision",
-                "a concluded hypothesis needs the ship decision",
-                "add 'decision: ship', 'iterate' or 'stop' and a one-line decision_reason",
-            )
+        reader.add(
+            "decision",
+            "a concluded hypothesis needs the ship decision",
+            "add 'decision: ship', 'iterate' or 'stop' and a one-line decision_reason",
+            1,
         )
     if reason is None:
-        problems.append(
-            Problem(
-                path,
-                1,
-                "decision_reason",
-                "missing",
-                "add 'decision_reason: <one line: why ship, iterate or stop>'",
-            )
+        reader.add(
+            "decision_reason",
+            "missing",
+            "add 'decision_reason: <one line: why ship, iterate or stop>'",
+            1,
         )
     if decision == "ship":
-        problems += _deployment_plan(document, path)
-    return problems
+        _deployment_plan(reader)
 
 
-def _deployment_plan(document: Document, path: str) -> list[Problem]:
+def _deployment_plan(reader: Reader) -> None:
     label = f"## {DEPLOYMENT_SECTION}"
-    section = document.section(DEPLOYMENT_SECTION)
+    section = reader.document.section(DEPLOYMENT_SECTION)
     fix = "write the interface, the owner and the monitoring metric of the rollout"
     if section is None:
-        return [
-            Problem(
-                path,
-                document.body_start,
-                label,
-                "a ship decision needs a deployment plan",
-                f"add '{label}': {fix}",
-            )
-        ]
-    body = HTML_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), section.body)
+        reader.add(
+            label,
+            "a ship decision needs a deployment plan",
+            f"add '{label}': {fix}",
+            reader.document.body_start,
+        )
+        return
+    body = blanked(section.body)
     if not body.strip():
-        return [Problem(path, section.line, label, "section is empty", fix)]
-    placeholder = PLACEHOLDER.search(body)
-    if placeholder:
-        offset = body[: placeholder.start()].count("\n") + 1
-        return [
-            Problem(
-                path,
-                section.line + offset,
-                label,
-                "still holds template placeholder text (TODO)",
-                fix,
-            )
-        ]
+        reader.add(label, "section is empty", fix, section.line)
+        return
+    line = placeholder_line(section, body)
+    if line is not None:
+        reader.add(label, PLACEHOLDER_MESSAGE, fix, line)
+        return
     lowered = body.casefold()
     missing = [point for point in DEPLOYMENT_POINTS if point not in lowered]
     if missing:
-        return [
-            Problem(path, section.line, label, f"does not name the {', the '.join(missing)}", fix)
-        ]
-    return []
+        reader.add(label, f"does not name the {', the '.join(missing)}", fix, section.line)
 
 
-def _shipped_problems(document: Document, path: str, decision: Any) -> list[Problem]:
+def _shipped(reader: Reader, decision: object) -> None:
     """`shipped: {result, plan_b, by, at}` follows a ship decision, both parts written."""
-    shipped = document.front_matter.get("shipped")
+    shipped = reader.data.get("shipped")
     if shipped is None:
-        return []
-    line = document.line_of("shipped")
+        return
+    line = reader.document.line_of("shipped")
     fix = 'let `rflow shipped ID --result "..." --plan-b "..."` write it'
     if not isinstance(shipped, dict):
-        return [Problem(path, line, "shipped", "must be a mapping of result, plan_b, by, at", fix)]
-    if decision != "ship":
-        return [Problem(path, line, "shipped", "recorded without a ship decision", fix)]
-    return [
-        Problem(path, line, f"shipped.{key}", "must be one line of text", fix)
-        for key in ("result", "plan_b")
-        if not isinstance(shipped.get(key), str) or not shipped[key].strip()
-    ]
+        reader.add("shipped", "must be a mapping of result, plan_b, by, at", fix, line)
+    elif decision != "ship":
+        reader.add("shipped", "recorded without a ship decision", fix, line)
+    else:
+        for key in ("result", "plan_b"):
+            if not isinstance(shipped.get(key), str) or not shipped[key].strip():
+                reader.add(f"shipped.{key}", "must be one line of text", fix, line)
