@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from researchflow.adapters.mlflow_store import HEALTH_TIMEOUT, Store, StoreRun, is_server
+from researchflow.base.names import HYPOTHESIS
 
 
 def open_store(tracking_uri: str) -> Store:
@@ -42,14 +43,11 @@ def fetch_runs(
     wanted = sorted(set(run_ids))
     if hypothesis is None:
         return store.search(wanted)
-    found = store.search_tagged(HYPOTHESIS_TAG, hypothesis)
+    found = store.search_tagged(HYPOTHESIS, hypothesis)
     stray = [run_id for run_id in wanted if run_id not in found]
     if stray:
         found.update(store.search(stray))
     return found
-
-
-HYPOTHESIS_TAG = "rflow.hypothesis"
 
 
 def health(tracking_uri: str) -> str | None:

@@ -1,6 +1,6 @@
 """The names rflow gives and reads, in one place (pure): hypothesis IDs and their parsing,
 slugs and branch names, the files it keeps in a repository, and the CI variables it reads.
-MLflow tag names live with their one encoder, runs/tracking.py."""
+and the MLflow tags a linked run carries (written and read back by runs/tags.py)."""
 
 from __future__ import annotations
 
@@ -166,3 +166,27 @@ CI_COMMIT_REF_NAME = "CI_COMMIT_REF_NAME"
 CI_SERVER_URL = "CI_SERVER_URL"
 CI_PROJECT_PATH = "CI_PROJECT_PATH"
 GITLAB_TOKEN = "GITLAB_TOKEN"
+
+# --- MLflow tags a linked run carries ----------------------------------------------------
+
+HYPOTHESIS = "rflow.hypothesis"
+DIRTY = "rflow.git.dirty"
+COMMAND = "rflow.command"
+RERUN_OF = "rflow.rerun_of"
+CWD = "rflow.cwd"
+RERUN_REGISTRY = "rerun-registry.db"  # under .rflow/: where reruns' model versions go
+REPEAT = "rflow.repeat"
+ARM = "rflow.arm"
+DVC_EXP = "rflow.dvc.exp"
+PATCH = "rflow.git.patch"  # artifact path of a dirty run's `git diff HEAD`
+NOTE = "mlflow.note.content"  # MLflow's run description: `rflow run --note`
+EXPLORATORY = "rflow.exploratory"
+RETIRED = "rflow.retired"
+DATA_PREFIX = "rflow.data."
+OUT_PREFIX = "rflow.out."
+COMMIT = "mlflow.source.git.commit"
+BRANCH = "mlflow.source.git.branch"
+SOURCE_NAME = "mlflow.source.name"
+SOURCE_TYPE = "mlflow.source.type"
+USER = "mlflow.user"
+PARENT_RUN = "mlflow.parentRunId"

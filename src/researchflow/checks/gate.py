@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from researchflow.base.names import CONFIG_FILE
+from researchflow.base.names import CONFIG_FILE, GITLAB_CI, JOB_FILE, PROBLEM_FILE
 from researchflow.base.problems import Problem
 from researchflow.checks.model import GATE, GATE_SUBJECT, CheckResult, judged
 from researchflow.documents.config import Config
@@ -24,8 +24,8 @@ MAINTAINER = (
     "a maintainer must merge changes to the gate's configuration or to hypothesis folders "
     "on their own, in a merge request without research results"
 )
-CI_JOB = ".gitlab/rflow-check.yml"
-CI_FILE = ".gitlab-ci.yml"
+CI_JOB = JOB_FILE
+CI_FILE = GITLAB_CI
 JOB = "rflow-check"
 # what the rflow-check job is made of besides its own key: what every job inherits
 CI_GLOBALS = (
@@ -40,7 +40,6 @@ CI_GLOBALS = (
     "after_script",
     "cache",
 )
-PROBLEM_FILE = "problem.qmd"
 
 
 @dataclass(frozen=True)

@@ -12,20 +12,20 @@ import shlex
 from typing import Any
 
 from researchflow.adapters.git import is_ancestor
-from researchflow.base.names import RUNS_FILE
-from researchflow.base.problems import Problem
-from researchflow.checks.context import HypothesisContext
-from researchflow.checks.model import CheckResult, judged, skipped
-from researchflow.documents.runlog import utc_timestamp
-from researchflow.runs.tags import (
+from researchflow.base.names import (
     COMMAND,
     COMMIT,
     HYPOTHESIS,
     RERUN_OF,
+    RUNS_FILE,
+    SOURCE_NAME,
     USER,
-    data_from_tags,
-    is_dirty,
 )
+from researchflow.base.problems import Problem
+from researchflow.checks.context import HypothesisContext
+from researchflow.checks.model import CheckResult, judged, skipped
+from researchflow.documents.runlog import utc_timestamp
+from researchflow.runs.tags import data_from_tags, is_dirty
 from researchflow.verdicts.evidence import late_metrics, parse_time
 
 LEVEL = "provenance"
@@ -60,8 +60,8 @@ def _stored_command(tags: dict[str, str]) -> tuple[str, ...] | None:
             return tuple(shlex.split(tags[COMMAND_TAG]))
         except ValueError:
             return None
-    if tags.get("mlflow.source.name"):
-        return (tags["mlflow.source.name"],)
+    if tags.get(SOURCE_NAME):
+        return (tags[SOURCE_NAME],)
     return ()
 
 

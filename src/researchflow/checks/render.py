@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 from researchflow.base.errors import CheckFailed
+from researchflow.base.names import CONFIG_FILE
 from researchflow.base.problems import Problem
 from researchflow.checks.context import HypothesisContext
 from researchflow.checks.model import CheckResult, judged, skipped
@@ -24,7 +25,7 @@ def check(ctx: HypothesisContext) -> CheckResult:
     if not quarto.is_installed():
         if ctx.config.quarto.required:
             problem = Problem(
-                ctx.config.source or "researchflow.yaml",
+                ctx.config.source or CONFIG_FILE,
                 1,
                 "quarto.required",
                 "Quarto is required but not installed",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from researchflow.base.names import PLAN_FILE, REPORT_FILE
+from researchflow.base.names import PLAN_FILE, REPORT_FILE, RUNS_FILE
 from researchflow.base.problems import Problem
 from researchflow.checks.context import HypothesisContext
 from researchflow.checks.model import CheckResult, judged, skipped
@@ -97,7 +97,7 @@ def _executor_problems(ctx: HypothesisContext, inputs: Any) -> list[Problem]:
         waived=bool(plan.roles.reason),
         people=people,
         runs=runs,
-        path=ctx.rel("runs.yaml"),
+        path=ctx.rel(RUNS_FILE),
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from researchflow.base.names import RUNS_FILE
+from researchflow.base.names import PLAN_FILE, RUNS_FILE
 from researchflow.base.problems import Problem
 from researchflow.checks.context import HypothesisContext
 from researchflow.checks.model import CheckResult, judged, skipped
@@ -72,7 +72,7 @@ def check(ctx: HypothesisContext) -> CheckResult:
     command = ctx.plan.command
     if not command:
         problem = Problem(
-            ctx.rel("plan.qmd"),
+            ctx.rel(PLAN_FILE),
             1,
             "command",
             f"primary run {primary} cannot be rerun: the plan registers no command",
@@ -154,7 +154,7 @@ def _registered_at(ctx: HypothesisContext, commit: str) -> tuple[str, ...]:
     from researchflow.adapters.gitobjects import read_blobs
     from researchflow.documents.plan_rules import read_plan
 
-    relative = ctx.rel("plan.qmd")
+    relative = ctx.rel(PLAN_FILE)
     blob = read_blobs(ctx.config.root, [(commit, relative)]).get((commit, relative))
     if blob is None:
         return ()

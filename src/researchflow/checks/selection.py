@@ -13,6 +13,7 @@ from researchflow.base.errors import UserError
 from researchflow.base.names import (
     CI_COMMIT_REF_NAME,
     CI_MERGE_REQUEST_SOURCE,
+    PLAN_FILE,
     id_from_branch,
     id_from_name,
     id_number,
@@ -116,7 +117,7 @@ def moved_folders(config: Config, base: str, research: str) -> list[str]:
     gone = []
     for name in diff_paths(config.root, base, "HEAD", research, diff_filter="D"):
         parts = name[len(research) + 1 :].split("/") if name.startswith(f"{research}/") else []
-        if len(parts) == 2 and parts[1] == "plan.qmd" and id_from_name(parts[0]):
+        if len(parts) == 2 and parts[1] == PLAN_FILE and id_from_name(parts[0]):
             gone.append(f"{research}/{parts[0]}")
     return gone
 

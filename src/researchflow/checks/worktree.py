@@ -219,7 +219,7 @@ def _execute_run(
     rerun_of: str,
     environment: dict[str, str],
 ) -> Any:
-    from researchflow.runs.tags import RERUN_OF
+    from researchflow.base.names import RERUN_OF
     from researchflow.runs.tracking import execute_run
 
     # the working folder the run was started in (runs.yaml `cwd`), inside the worktree

@@ -8,14 +8,21 @@ from typing import TYPE_CHECKING, Any
 
 from researchflow.adapters import git as gitrepo
 from researchflow.base.errors import UserError
-from researchflow.base.names import PLAN_FILE, RUNS_FILE, is_valid_id
+from researchflow.base.names import (
+    COMMIT,
+    EXPLORATORY,
+    HYPOTHESIS,
+    PLAN_FILE,
+    RUNS_FILE,
+    is_valid_id,
+)
 from researchflow.documents.config import Config, tracking_uri
 from researchflow.documents.project import shown_under
 from researchflow.documents.runinputs import predicted_metrics
 from researchflow.documents.runlog import RunEntry, append_run, read_runs
 from researchflow.process.hypotheses import resolve_hypothesis
 from researchflow.runs.linked import entry_from_store
-from researchflow.runs.tags import COMMIT, ENDED, EXPLORATORY, HYPOTHESIS
+from researchflow.runs.tags import ENDED
 
 if TYPE_CHECKING:
     from researchflow.adapters.mlflow_store import StoreRun

@@ -21,7 +21,7 @@ from researchflow.adapters import gitlab as gl
 from researchflow.base import names as id_names
 from researchflow.base.errors import RflowError, UserError
 from researchflow.base.fileio import require_space
-from researchflow.base.names import PLAN_FILE
+from researchflow.base.names import CONFIG_FILE, PLAN_FILE
 from researchflow.documents.config import Config
 from researchflow.documents.plan_rules import read_plan
 from researchflow.documents.project import read_template
@@ -212,7 +212,7 @@ def _create(
         problem = id_names.branch_problem(branch)
         if problem:
             raise UserError(
-                f"{config.source or 'researchflow.yaml'}: branch_prefix: "
+                f"{config.source or CONFIG_FILE}: branch_prefix: "
                 f"{config.branch_prefix!r} makes {branch!r} an invalid branch name ({problem})"
             )
         path = f"{config.research_dir}/{id_names.folder_name(hypothesis_id, slug)}/{PLAN_FILE}"

@@ -10,11 +10,10 @@ from collections.abc import Callable, Sequence
 from typing import IO, Any
 
 from researchflow.base.errors import UserError
-from researchflow.base.names import is_valid_id
+from researchflow.base.names import NOTE, is_valid_id
 from researchflow.documents.config import Config
 from researchflow.documents.plan import Plan
 from researchflow.runs.repeats import RepeatOutcome, execute_repeats
-from researchflow.runs.tags import NOTE
 from researchflow.runs.tracking import RunOutcome, clean_note, execute_run, keep_note
 
 

@@ -85,9 +85,9 @@ def _tag_in_store(config: Config, run_id: str, reason: str) -> str | None:
     the record. None when tagged, else why not (a clone without the store: nothing made)."""
     from researchflow.adapters.mlflow import open_store
     from researchflow.base.errors import RflowError
+    from researchflow.base.names import RETIRED
     from researchflow.documents.config import tracking_uri
     from researchflow.runs.storeplace import sqlite_file
-    from researchflow.runs.tags import RETIRED
 
     uri = tracking_uri(config)
     database = sqlite_file(uri, config.root)

@@ -45,8 +45,9 @@ def export(
     """Every run runs.yaml lists for the hypothesis, and every run the store holds with its
     tag (the gate counts those too), into the bundle `output`."""
     from researchflow.adapters.git import redact
-    from researchflow.adapters.mlflow import HYPOTHESIS_TAG, open_store
+    from researchflow.adapters.mlflow import open_store
     from researchflow.adapters.mlflow_transfer import export_runs
+    from researchflow.base.names import HYPOTHESIS
     from researchflow.documents.runlog import read_runs
     from researchflow.process.hypotheses import resolve_hypothesis
     from researchflow.runs.storeplace import require_runs_found, require_store
@@ -57,7 +58,7 @@ def export(
     require_store(config.root, uri, hypothesis, entries)
     store = open_store(uri)
     store.check()
-    found = store.search_tagged(HYPOTHESIS_TAG, hypothesis)
+    found = store.search_tagged(HYPOTHESIS, hypothesis)
     listed = [entry.run_id for entry in entries]
     found.update(store.search([run for run in listed if run not in found]))
     require_runs_found(config.root, uri, hypothesis, entries, found)

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from researchflow.base.errors import UserError
-from researchflow.base.names import PROBLEM_FILE, REPORT_FILE
+from researchflow.base.names import PLAN_FILE, PROBLEM_FILE, REPORT_FILE, RUNS_FILE
 from researchflow.base.problems import Problem, ValidateResult
 from researchflow.documents.config import Config
 from researchflow.documents.document import DocumentError, parse_document
@@ -84,7 +84,7 @@ def validate_file(
         from researchflow.documents.report_schema import read_report  # reports only
 
         return read_report(
-            raw, shown, _plan_status(path.parent / "plan.qmd"), sections=config.sections.report
+            raw, shown, _plan_status(path.parent / PLAN_FILE), sections=config.sections.report
         )
     result = read_plan(raw, shown, config.sections)
     consistency = outcome_problems(result, path.parent / REPORT_FILE, shown)
@@ -160,7 +160,7 @@ def power_warnings(result: PlanResult, path: Path, shown: str) -> tuple[Problem,
 
     Only then is the statistics (scipy) imported, so validating other plans stays fast."""
     plan = result.plan
-    runs_file = path.parent / "runs.yaml"
+    runs_file = path.parent / RUNS_FILE
     if plan is None or plan.status != "review" or not runs_file.is_file():
         return ()
     from researchflow.documents.runlog import read_runs

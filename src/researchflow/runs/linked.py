@@ -16,23 +16,26 @@ from typing import TYPE_CHECKING, Any
 
 from researchflow.adapters import git as gitrepo
 from researchflow.base.errors import UserError
-from researchflow.base.names import PLAN_FILE, RUNS_FILE
+from researchflow.base.names import (
+    BRANCH,
+    COMMIT,
+    CWD,
+    DIRTY,
+    DVC_EXP,
+    NOTE,
+    PARENT_RUN,
+    PATCH,
+    PLAN_FILE,
+    RERUN_REGISTRY,
+    RUNS_FILE,
+)
 from researchflow.documents.config import Config, tracking_uri
 from researchflow.documents.project import shown_under
 from researchflow.documents.runinputs import predicted_metrics, unrecorded_dirt
 from researchflow.documents.runlog import RunEntry, append_run, utc_timestamp
 from researchflow.process.hypotheses import resolve_hypothesis
 from researchflow.runs.tags import (
-    BRANCH,
-    COMMIT,
-    CWD,
-    DIRTY,
-    DVC_EXP,
     MAX_VALUE,
-    NOTE,
-    PARENT_RUN,
-    PATCH,
-    RERUN_REGISTRY,
     command_from_tags,
     data_from_tags,
     data_tag,

@@ -122,8 +122,8 @@ def execute_repeats(
 ) -> RepeatOutcome:
     """Run the experiment `repeats` times (`jobs` at once), grouped under one parent run."""
     from researchflow.adapters.process import require_executable
+    from researchflow.base.names import PARENT_RUN
     from researchflow.runs.linked import start_linked_run
-    from researchflow.runs.tags import PARENT_RUN
 
     if repeats < 1:
         raise UserError(f"--repeat: {repeats} is not allowed (use a whole number >= 1)")
@@ -175,7 +175,7 @@ def execute_repeats(
 
 
 def _tags(job: Job, group: str | None) -> dict[str, str]:
-    from researchflow.runs.tags import ARM, PARENT_RUN, REPEAT
+    from researchflow.base.names import ARM, PARENT_RUN, REPEAT
 
     tags = {REPEAT: str(job.repeat)}
     if job.arm:
@@ -230,7 +230,7 @@ def _start_parent(first: Any, repeats: int) -> str:
     """The parent run that holds the group: not itself a linked run (no hypothesis tag, no
     runs.yaml entry); its ID is each repeat's `group`."""
     from researchflow.adapters.mlflow_store import now_ms
-    from researchflow.runs.tags import BRANCH, COMMAND, COMMIT
+    from researchflow.base.names import BRANCH, COMMAND, COMMIT
 
     tags = {
         "mlflow.runName": f"{first.hypothesis} × {repeats} repeats",

@@ -12,17 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from researchflow.runs.tags import (
-    BRANCH,
-    COMMIT,
-    HYPOTHESIS,
-    NOTE,
-    PATCH,
-    USER,
-    command_from_tags,
-    data_from_tags,
-    is_dirty,
-)
+from researchflow.base.names import BRANCH, COMMIT, HYPOTHESIS, NOTE, PATCH, USER
+from researchflow.runs.tags import command_from_tags, data_from_tags, is_dirty
 
 if TYPE_CHECKING:
     from researchflow.adapters.mlflow_store import StoreRun

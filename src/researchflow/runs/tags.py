@@ -1,5 +1,5 @@
-"""Every `rflow.*` and `mlflow.source.*` tag a linked run carries: the names (spelled here
-and nowhere else), writing them, and reading them back (pure).
+"""Every `rflow.*` and `mlflow.source.*` tag a linked run carries: writing them and reading
+them back (pure). The names themselves are spelled once, in base/names.py.
 
 Data and output paths live in tag keys (`rflow.data.<path>`, `rflow.out.<path>`). MLflow
 allows only ASCII letters, digits, `_ - . / ` and space there (no colon on Windows), so
@@ -16,30 +16,20 @@ import re
 import shlex
 from collections.abc import Mapping, Sequence
 
-MAX_VALUE = 5000  # below MLflow's limits for param (6000) and tag (8000) values
+from researchflow.base.names import (
+    BRANCH,
+    COMMAND,
+    COMMIT,
+    DATA_PREFIX,
+    DIRTY,
+    HYPOTHESIS,
+    OUT_PREFIX,
+    SOURCE_NAME,
+    SOURCE_TYPE,
+    USER,
+)
 
-# --- tag names: spelled here and nowhere else ----------------------------------------
-HYPOTHESIS = "rflow.hypothesis"
-DIRTY = "rflow.git.dirty"
-COMMAND = "rflow.command"
-RERUN_OF = "rflow.rerun_of"
-CWD = "rflow.cwd"
-RERUN_REGISTRY = "rerun-registry.db"  # under .rflow/: where reruns' model versions go
-REPEAT = "rflow.repeat"
-ARM = "rflow.arm"
-DVC_EXP = "rflow.dvc.exp"
-PATCH = "rflow.git.patch"  # artifact path of a dirty run's `git diff HEAD`
-NOTE = "mlflow.note.content"  # MLflow's run description: `rflow run --note`
-EXPLORATORY = "rflow.exploratory"
-RETIRED = "rflow.retired"
-DATA_PREFIX = "rflow.data."
-OUT_PREFIX = "rflow.out."
-COMMIT = "mlflow.source.git.commit"
-BRANCH = "mlflow.source.git.branch"
-SOURCE_NAME = "mlflow.source.name"
-SOURCE_TYPE = "mlflow.source.type"
-USER = "mlflow.user"
-PARENT_RUN = "mlflow.parentRunId"
+MAX_VALUE = 5000  # below MLflow's limits for param (6000) and tag (8000) values
 
 ENDED = ("FINISHED", "FAILED", "KILLED")
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from researchflow.base.errors import UserError
+from researchflow.base.names import NOTE
 from researchflow.documents.config import Config, tracking_uri
 from researchflow.documents.project import shown_under
 from researchflow.documents.runlog import RunEntry
@@ -23,7 +24,6 @@ from researchflow.runs.linked import (
     remember_pending,
     start_linked_run,
 )
-from researchflow.runs.tags import NOTE
 
 if TYPE_CHECKING:
     from collections.abc import Callable

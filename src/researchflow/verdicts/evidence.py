@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from researchflow.base.names import COMMAND, COMMIT, DIRTY
 from researchflow.documents.plan import Plan
 
 if TYPE_CHECKING:
@@ -63,11 +64,6 @@ class Facts:
     history_failure: str | None = None
 
 
-COMMIT_TAG = "mlflow.source.git.commit"
-COMMAND_TAG = "rflow.command"
-DIRTY_TAG = "rflow.git.dirty"
-
-
 def classify(
     plan: Plan,
     runs: Iterable[RunEntry],
@@ -88,8 +84,8 @@ def classify(
 
 def store_commit(run: RunEntry, facts: Facts) -> str:
     stored = facts.store.get(run.run_id)
-    if stored is not None and stored.tags.get(COMMIT_TAG):
-        return str(stored.tags[COMMIT_TAG])
+    if stored is not None and stored.tags.get(COMMIT):
+        return str(stored.tags[COMMIT])
     return run.commit
 
 
@@ -120,7 +116,7 @@ def _judge_by_facts(
         return exploratory("the store does not hold it")
     if stored.status != "FINISHED":
         return exploratory(f"ended {stored.status}")
-    if str(stored.tags.get(DIRTY_TAG, "false")).lower() == "true":
+    if str(stored.tags.get(DIRTY, "false")).lower() == "true":
         return exploratory("made on a dirty working tree (--allow-dirty)")
     if plan.approval is None:
         return exploratory("the plan is not approved")
@@ -148,7 +144,7 @@ def _judge_by_facts(
         elif start is None or start < point.committed_ms:
             reasons.append(f"the store says it started before {point.label} was committed")
         else:
-            ran = shlex.split(str(stored.tags.get(COMMAND_TAG, "")))
+            ran = shlex.split(str(stored.tags.get(COMMAND, "")))
             # a baseline repeat runs the registered baseline_command under the same seed
             wanted = point.baseline if getattr(run, "arm", None) == "baseline" else point.command
             if tuple(ran) != wanted:

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from researchflow.base.errors import RflowError
+from researchflow.base.names import RUNS_FILE
 from researchflow.documents.plan import STATUSES
 from researchflow.documents.project import BUILTIN_TEMPLATES
 from researchflow.process.backlog import Idea
@@ -94,7 +95,7 @@ def run_links(raw: bytes | None) -> tuple[RunLink, ...]:
     if raw is None:
         return ()
     try:
-        runs = parse_runs(raw, "runs.yaml").runs
+        runs = parse_runs(raw, RUNS_FILE).runs
     except RflowError:
         return ()  # the card says the runs log is unreadable elsewhere
     links = []
