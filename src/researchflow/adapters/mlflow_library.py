@@ -131,19 +131,8 @@ class LibraryStore:
             ids = [e.experiment_id for e in experiments]
             found: dict[str, mlflow_store.StoreRun] = {}
             for chunk in mlflow_store._chunks(run_ids, mlflow_store.SEARCH_CHUNK):
-                token = None
-                while True:
-                    page = self.client.search_runs(
-                        ids,
-                        filter_string=mlflow_store._run_filter(chunk),
-                        max_results=1000,
-                        page_token=token,
-                    )
-                    for run in page:
-                        found[run.info.run_id] = _from_entity(run)
-                    token = page.token
-                    if not token:
-                        break
+                for run in self._search(ids, mlflow_store._run_filter(chunk)):
+                    found[run.info.run_id] = _from_entity(run)
             return found
 
     def search_tagged(self, key: str, value: str) -> dict[str, mlflow_store.StoreRun]:
@@ -153,20 +142,24 @@ class LibraryStore:
             experiments = self.client.search_experiments(view_type=ViewType.ALL)
             ids = [e.experiment_id for e in experiments]
             found: dict[str, mlflow_store.StoreRun] = {}
-            token = None
-            while True:
-                page = self.client.search_runs(
-                    ids,
-                    filter_string=mlflow_store._tag_filter(key, value),
-                    run_view_type=ViewType.ALL,  # a deleted run was still tried
-                    max_results=1000,
-                    page_token=token,
-                )
-                for run in page:
-                    found[run.info.run_id] = _from_entity(run)
-                token = page.token
-                if not token:
-                    return found
+            # a deleted run was still tried
+            runs = self._search(ids, mlflow_store._tag_filter(key, value), ViewType.ALL)
+            for run in runs:
+                found[run.info.run_id] = _from_entity(run)
+            return found
+
+    def _search(self, ids: list[str], where: str, view: Any = None) -> Iterator[Any]:
+        """Every run the filter finds, page by page (`view`: the default, active only)."""
+        options = {} if view is None else {"run_view_type": view}
+        token = None
+        while True:
+            page = self.client.search_runs(
+                ids, filter_string=where, max_results=1000, page_token=token, **options
+            )
+            yield from page
+            token = page.token
+            if not token:
+                return
 
 
 def _library_children(store: LibraryStore, experiment_id: str, run_id: str) -> list[str]:

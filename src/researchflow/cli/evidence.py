@@ -21,6 +21,7 @@ from researchflow.cli.table import (
     hypothesis_arg,
     listed,
     opt,
+    reason,
 )
 
 if TYPE_CHECKING:
@@ -213,7 +214,7 @@ ROWS: list[Row | Group] = [
     """,
                 [
                     arg("run_id", metavar="RUN"),
-                    opt("--reason", required=True, help="Why the run was a mistake."),
+                    reason("Why the run was a mistake."),
                 ],
             ),
             Row(

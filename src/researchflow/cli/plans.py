@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from researchflow.cli.table import Group, Row, Values, arg, hypothesis_arg, listed, opt
+from researchflow.cli.table import Group, Row, Values, arg, hypothesis_arg, listed, opt, reason
 
 RICE_HELP = "Reach, impact, confidence, effort: 1..5 each."
 AUTHOR_HELP = "Who proposes it. Default: $RFLOW_USER, else git's user.name."
@@ -45,7 +45,7 @@ def _backlog_step(event: str, help_text: str, with_rice: bool = False) -> Row:
         help_text,
         [
             arg("idea_id", metavar="ID"),
-            opt("--reason", required=True, help="Why, in one sentence."),
+            reason("Why, in one sentence."),
             opt(
                 "--rice",
                 required=with_rice,
@@ -234,7 +234,7 @@ ROWS: list[Row | Group] = [
     """,
         [
             hypothesis_arg(),
-            opt("--reason", required=True, help="What changed from the approved plan, and why."),
+            reason("What changed from the approved plan, and why."),
         ],
     ),
     Row(
@@ -264,7 +264,7 @@ ROWS: list[Row | Group] = [
     """,
         [
             hypothesis_arg(),
-            opt("--reason", required=True, help="Why the work pauses, in one sentence."),
+            reason("Why the work pauses, in one sentence."),
         ],
     ),
     Row(
@@ -314,7 +314,7 @@ ROWS: list[Row | Group] = [
 
     Example: rflow abandon H-007 --reason "the data source was retired"
     """,
-        [hypothesis_arg(), opt("--reason", required=True, help="Why the hypothesis is given up.")],
+        [hypothesis_arg(), reason("Why the hypothesis is given up.")],
     ),
     Row(
         "extend",
@@ -331,7 +331,7 @@ ROWS: list[Row | Group] = [
         [
             hypothesis_arg(),
             opt("--days", type=int, required=True, help="Days to add to the timebox."),
-            opt("--reason", required=True, help="Why the work needs longer."),
+            reason("Why the work needs longer."),
             opt("--override", metavar="REASON", help=OVERRIDE_HELP),
         ],
     ),

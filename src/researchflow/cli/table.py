@@ -37,6 +37,11 @@ def opt(*decls: str, **attrs: Any) -> click.Option:
     return click.Option(list(decls), **attrs)
 
 
+# the one sentence a lifecycle change or a retired run is recorded with
+def reason(help: str) -> click.Option:
+    return opt("--reason", required=True, help=help)
+
+
 # the optional hypothesis ID most commands take first
 def hypothesis_arg() -> click.Argument:
     return arg("hypothesis_id", metavar="[ID]", required=False)
