@@ -1,4 +1,4 @@
-"""The three domain errors; cli.py maps them to exit codes in one place."""
+"""The three domain errors; cli/__init__.py maps them to exit codes in one place."""
 
 from __future__ import annotations
 

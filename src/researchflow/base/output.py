@@ -1,6 +1,6 @@
 """One renderer for command results: text for people, JSON for machines.
 
-Command code returns result objects and never prints; cli.py hands them here.
+Command code returns result objects and never prints; the CLI (cli/table.py) hands them here.
 """
 
 from __future__ import annotations
