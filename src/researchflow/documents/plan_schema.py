@@ -350,10 +350,11 @@ def _stamped(item: Any) -> bool:
 
 
 def _approval(reader: Reader, key: str, value: Any) -> Any:
-    if not _stamped(value):
+    approval = _approval_entry(value)
+    if approval is None:
         reader.add(key, "must be {by, at, digest}", "let `rflow approve` write it")
         return MISSING
-    return Approval(str(value["by"]), str(value["at"]), str(value["digest"]))
+    return approval
 
 
 def _approval_entry(item: Any) -> Approval | None:

@@ -225,21 +225,6 @@ def _ensure(folder: Path) -> Path:
     return folder
 
 
-def finish_linked_run(
-    started: StartedRun,
-    status: str,
-    *,
-    record: bool = True,
-    source: str = "run",
-    rerun_of: str | None = None,
-) -> RunEntry:
-    """End the run with `status`, read the predicted metrics and append the runs.yaml entry."""
-    entry, _notes = finish_run_recording(
-        started, status, record=record, source=source, rerun_of=rerun_of
-    )
-    return entry
-
-
 def finish_run_recording(
     started: StartedRun,
     status: str,
@@ -248,7 +233,8 @@ def finish_run_recording(
     source: str = "run",
     rerun_of: str | None = None,
 ) -> tuple[RunEntry, list[str]]:
-    """`finish_linked_run`, also returning what rflow did around the command (notes)."""
+    """End the run with `status`, read the predicted metrics and append the runs.yaml entry;
+    also what rflow did around the command (notes)."""
     from researchflow.adapters.mlflow_store import now_ms
 
     if record:  # should the store be lost now, the next rflow ends the run (pendingruns)

@@ -197,7 +197,7 @@ def _run_one(
     stdout: IO[Any] | int | None,
 ) -> RepeatRun:
     from researchflow.adapters.process import supervise
-    from researchflow.runs.linked import finish_linked_run, start_linked_run
+    from researchflow.runs.linked import finish_run_recording, start_linked_run
 
     try:
         if started is None:
@@ -220,7 +220,7 @@ def _run_one(
     except OSError as error:
         code, status = 127, "FAILED"
         error_text = f"{job.argv[0]}: cannot be started: {error.strerror}"
-    entry = finish_linked_run(started, status, record=False)
+    entry, _notes = finish_run_recording(started, status, record=False)
     entry = replace(entry, group=group, repeat=job.repeat, arm=job.arm)
     append_run(started.runs_file, started.hypothesis, entry)
     return RepeatRun(job.repeat, job.arm, started.run_id, status, code, error_text)

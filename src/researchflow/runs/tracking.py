@@ -18,7 +18,6 @@ from researchflow.documents.config import Config, tracking_uri
 from researchflow.documents.project import shown_under
 from researchflow.documents.runlog import RunEntry
 from researchflow.runs.linked import (
-    finish_linked_run,
     finish_run_recording,
     forget_pending,
     remember_pending,
@@ -141,7 +140,7 @@ def execute_run(
     try:
         ended = supervise(argv, child_cwd, started.child_environment(), stdout, environment)
     except OSError as error:
-        finish_linked_run(started, "FAILED", record=False)  # never leave it RUNNING
+        finish_run_recording(started, "FAILED", record=False)  # never leave it RUNNING
         forget_pending(started)
         raise UserError(f"{argv[0]}: cannot be started: {error.strerror}") from None
     status = "KILLED" if ended.interrupted else "FINISHED" if ended.code == 0 else "FAILED"
@@ -230,4 +229,4 @@ def linked_run(
         status = "KILLED"
         raise
     finally:
-        finish_linked_run(started, status, record=record)
+        finish_run_recording(started, status, record=record)
