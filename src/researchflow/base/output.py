@@ -31,8 +31,8 @@ def emit(result: Renderable, *, as_json: bool) -> None:
 
 
 def fields_json(result: Any, **renamed: str) -> dict[str, Any]:
-    """A result dataclass's fields, in order, as JSON values (paths as text, tuples as
-    lists), each under its own name or the one `renamed` gives it."""
+    """A result's fields (`@frozen` or a dataclass), in order, as JSON values (paths as
+    text, tuples as lists), each under its own name or the one `renamed` gives it."""
     from pathlib import PurePath
 
     from researchflow.base.frozen import fields
