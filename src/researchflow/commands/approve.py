@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from researchflow.adapters.git import acting_user
 from researchflow.base.errors import UserError
+from researchflow.base.output import attributes
 from researchflow.documents.config import Config
 from researchflow.documents.frontmatter import set_fields
 from researchflow.documents.plan import Plan
@@ -35,11 +36,7 @@ class ApproveResult:
     def to_json(self) -> dict[str, str]:
         return {
             "id": self.hypothesis_id,
-            "path": self.path,
-            "by": self.by,
-            "at": self.at,
-            "digest": self.digest,
-            "field": self.field,
+            **attributes(self, "path", "by", "at", "digest", "field"),
             "approvals": f"{self.count}/{self.needed}",
         }
 
