@@ -7,10 +7,9 @@ approval like any other review change, with the pre-commit hooks watching.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from researchflow.adapters.git import acting_user
 from researchflow.base.errors import UserError
+from researchflow.base.frozen import frozen
 from researchflow.base.output import attributes
 from researchflow.documents.config import Config
 from researchflow.documents.frontmatter import set_fields
@@ -22,7 +21,7 @@ from researchflow.process.steproles import Actor, reviewer_problem
 from researchflow.verdicts.evidence import parse_time
 
 
-@dataclass(frozen=True)
+@frozen
 class ApproveResult:
     hypothesis_id: str
     path: str

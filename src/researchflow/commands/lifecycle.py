@@ -8,12 +8,12 @@ plan → abandoned. Each command sets `status`, appends one `{event, at, by, ...
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from researchflow.base.errors import UserError
 from researchflow.base.fileio import write_atomic
+from researchflow.base.frozen import field, frozen
 from researchflow.base.names import REPORT_FILE
 from researchflow.base.output import attributes
 from researchflow.documents.config import Config
@@ -36,7 +36,7 @@ DECISIONS = ("ship", "iterate", "stop")
 FINISHED = ("concluded", "abandoned")
 
 
-@dataclass(frozen=True)
+@frozen
 class LifecycleResult:
     hypothesis_id: str
     path: str
@@ -366,7 +366,7 @@ def _past(event: str) -> str:
     }[event]
 
 
-@dataclass(frozen=True)
+@frozen
 class ShippedResult:
     hypothesis_id: str
     path: str

@@ -7,11 +7,11 @@ markers and the generated front-matter fields, and keeps every other byte.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from researchflow.base.errors import UserError
 from researchflow.base.fileio import write_atomic
+from researchflow.base.frozen import frozen
 from researchflow.base.names import REPORT_FILE
 from researchflow.base.output import attributes
 from researchflow.documents.config import Config
@@ -47,7 +47,7 @@ from researchflow.views.report_inputs import (
 REPORTABLE = ("approved", "running", "reported", "concluded")
 
 
-@dataclass(frozen=True)
+@frozen
 class ReportResult:
     hypothesis_id: str
     path: str

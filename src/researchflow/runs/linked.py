@@ -10,12 +10,12 @@ import os
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from researchflow.adapters import git as gitrepo
 from researchflow.base.errors import UserError
+from researchflow.base.frozen import frozen, replace
 from researchflow.base.names import (
     BRANCH,
     COMMIT,
@@ -76,7 +76,7 @@ def acting_run_user(
 # --- starting and finishing a linked run -------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class StartedRun:
     """A run created in the store, before the work: everything needed to finish it."""
 

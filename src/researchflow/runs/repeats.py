@@ -13,11 +13,11 @@ from __future__ import annotations
 import shlex
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
 from researchflow.base.errors import RflowError, UserError
+from researchflow.base.frozen import frozen, replace
 from researchflow.base.output import attributes
 from researchflow.documents.config import Config
 from researchflow.documents.runlog import append_run
@@ -26,7 +26,7 @@ BASELINE_ARM = "baseline"
 NOT_STARTED = "NOT STARTED"
 
 
-@dataclass(frozen=True)
+@frozen
 class Job:
     """One seeded run of the experiment: which repeat, which arm, which command."""
 
@@ -35,7 +35,7 @@ class Job:
     argv: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class RepeatRun:
     repeat: int
     arm: str | None
@@ -52,7 +52,7 @@ class RepeatRun:
         }
 
 
-@dataclass(frozen=True)
+@frozen
 class RepeatOutcome:
     hypothesis: str
     group: str

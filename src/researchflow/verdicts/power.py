@@ -8,8 +8,8 @@ confirmatory experiment will meet.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
+from researchflow.base.frozen import frozen
 from researchflow.base.output import attributes
 from researchflow.documents.plan import Plan
 from researchflow.documents.runlog import RunEntry
@@ -18,7 +18,7 @@ from researchflow.verdicts.stats import POWER, required_repeats, sample_sd
 BASELINE_ARM = "baseline"
 
 
-@dataclass(frozen=True)
+@frozen
 class PowerRow:
     """One prediction: the spread seen, and the repeats that would detect min_effect."""
 

@@ -17,9 +17,9 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from statistics import NormalDist
 
+from researchflow.base.frozen import frozen
 from researchflow.base.output import attributes
 
 CONFIRMED = "confirmed"
@@ -32,13 +32,13 @@ POWER = 0.8
 _EPSILON = 1e-12
 
 
-@dataclass(frozen=True)
+@frozen
 class Interval:
     low: float
     high: float
 
 
-@dataclass(frozen=True)
+@frozen
 class Estimate:
     """The effect (observed - baseline) of one prediction over one experiment's repeats."""
 
@@ -56,7 +56,7 @@ class Estimate:
         return self.sd / math.sqrt(self.n) if self.n > 1 else math.inf
 
 
-@dataclass(frozen=True)
+@frozen
 class Judgement:
     """A verdict, the interval it rests on and why; `interval` is None without one."""
 
@@ -85,7 +85,7 @@ class Judgement:
         }
 
 
-@dataclass(frozen=True)
+@frozen
 class Claim:
     """What a prediction claims: the metric moves in `direction` by at least `min_effect`."""
 

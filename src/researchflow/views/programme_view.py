@@ -7,15 +7,15 @@ Shared by `rflow board` (a header per problem statement) and `rflow status --by 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
+from researchflow.base.frozen import frozen
 from researchflow.base.output import attributes
 from researchflow.documents.programme import Metric, ProblemStatement
 from researchflow.views.portfolio import Portfolio
 
 
-@dataclass(frozen=True)
+@frozen
 class Serving:
     """One hypothesis as a metric's line shows it."""
 
@@ -30,7 +30,7 @@ class Serving:
         return self.status == "concluded" and self.outcome == "confirmed"
 
 
-@dataclass(frozen=True)
+@frozen
 class MetricView:
     metric: Metric
     serving: tuple[Serving, ...]
@@ -60,7 +60,7 @@ class MetricView:
         }
 
 
-@dataclass(frozen=True)
+@frozen
 class ProgrammeView:
     statement: ProblemStatement
     metrics: tuple[MetricView, ...]
