@@ -35,6 +35,8 @@ def test_start_up_imports_nothing_heavy(args: list[str], repo) -> None:
     assert not loaded & set(HEAVY_MODULES), loaded & set(HEAVY_MODULES)
     if args == ["validate"]:  # the pre-commit hook's call goes straight to the command
         assert "click" not in loaded
+        # nor for dataclasses (inspect, and an exec per class: see base/frozen.py)
+        assert not loaded & {"dataclasses", "inspect"}, loaded & {"dataclasses", "inspect"}
 
 
 def test_debug_shows_the_traceback_of_an_error(rflow_process, tmp_path) -> None:

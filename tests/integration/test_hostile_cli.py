@@ -87,5 +87,13 @@ def test_the_commands_own_options_stay_its_own(runs_repo: Path, server, rflow) -
 def test_a_misspelt_option_before_dash_dash_is_a_usage_error(runs_repo: Path, rflow) -> None:
     outcome = rflow("run", "H-001", "--alow-dirty", "--", "true")
     assert outcome.code == 2
-    assert "No such option: --alow-dirty" in outcome.stderr
+    # click's own words, as for every other command, with its suggestion
+    assert "No such option '--alow-dirty'. Did you mean '--allow-dirty'?" in outcome.stderr
     assert not (runs_repo / RUNS).exists()
+
+
+def test_a_command_may_hold_its_own_dash_dash(runs_repo: Path, server, rflow) -> None:
+    outcome = rflow("run", "H-001", "--", sys.executable, "-c", "import sys", "--", "x")
+    assert outcome.code == 0, outcome.stderr
+    (entry,) = read_runs(runs_repo / RUNS).runs
+    assert entry.command == (sys.executable, "-c", "import sys", "--", "x")

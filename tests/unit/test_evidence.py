@@ -20,7 +20,7 @@ DIGESTS = {GOOD_COMMIT: APPROVED, EDITED_COMMIT: "sha256:edited"}
 def plan(*, approval: bool = True, deviation_at: str | None = None):
     base = read_plan(plan_text(), "plan.qmd").plan
     assert base is not None
-    from dataclasses import replace
+    from researchflow.base.frozen import replace
 
     deviations = (
         (Deviation(deviation_at, "carol", "window moved", "sha256:edited"),) if deviation_at else ()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
+from researchflow.base.frozen import replace
 from researchflow.documents.plan import Approval, Deviation, Plan, Prediction, Rice, Roles
 from researchflow.verdicts.history import IdentityRules, PlanCommit, replay
 
@@ -22,7 +22,7 @@ def plan(**changes) -> Plan:
         hypothesis="h",
         predictions=(Prediction("score", 1.0, "increase", 0.5, 0.1),),
     )
-    return dataclasses.replace(base, **changes)
+    return replace(base, **changes)
 
 
 def commit(n: int, the_plan: Plan, digest: str, author: str = "alice", **kw) -> PlanCommit:

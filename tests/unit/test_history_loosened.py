@@ -3,10 +3,9 @@ loosen it (issue 21)."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
+from researchflow.base.frozen import replace
 from researchflow.documents.plan import Prediction
 from researchflow.verdicts.history import loosened
 
@@ -33,7 +32,7 @@ class _Plan:
     ],
 )
 def test_a_looser_prediction_is_named(old: Prediction, changes: dict, eased: str) -> None:
-    new = dataclasses.replace(old, **changes)
+    new = replace(old, **changes)
     [finding] = loosened(_Plan(old), _Plan(new), "commit abc")  # type: ignore[arg-type]
     assert finding.field == "predictions[0]"
     assert finding.message.endswith(eased)
@@ -51,7 +50,7 @@ def test_a_looser_prediction_is_named(old: Prediction, changes: dict, eased: str
     ],
 )
 def test_a_tighter_or_withdrawn_prediction_passes(old: Prediction, changes: dict) -> None:
-    new = dataclasses.replace(old, **changes)
+    new = replace(old, **changes)
     assert loosened(_Plan(old), _Plan(new), "commit abc") == []  # type: ignore[arg-type]
 
 

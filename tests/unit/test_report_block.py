@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from fixtures.plans import plan_text
 from fixtures.run_entries import run_entry
 
+from researchflow.base.frozen import replace
 from researchflow.documents.plan import Approval, Deviation
 from researchflow.documents.plan_rules import read_plan
 from researchflow.verdicts.evidence import classify, primary_run

@@ -18,12 +18,12 @@ import json
 import math
 import posixpath
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from researchflow.adapters import gitobjects
 from researchflow.base.errors import UserError
+from researchflow.base.frozen import field, frozen
 
 LOCK_FILE = "dvc.lock"
 STAGES_FILE = "dvc.yaml"
@@ -31,7 +31,7 @@ DEFAULT_PARAMS = "params.yaml"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg", ".gif")
 
 
-@dataclass(frozen=True)
+@frozen
 class Pipeline:
     """What one repository's dvc.yaml files (and their locks) declare."""
 

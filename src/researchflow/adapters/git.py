@@ -10,12 +10,12 @@ import os
 import re
 import subprocess
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from researchflow.adapters.process import CommandFailed as CommandFailed  # re-exported
 from researchflow.adapters.process import run
 from researchflow.base.errors import ServiceUnavailable, UserError
+from researchflow.base.frozen import field, frozen
 
 
 def git(root: Path, *args: str, check: bool = True, errors: str = "strict") -> str:
@@ -309,7 +309,7 @@ def switch(root: Path, target: str, *, detach: bool = False) -> None:
         ) from None
 
 
-@dataclass(frozen=True)
+@frozen
 class PushResult:
     ok: bool
     taken: bool  # rejected because a ref we create already exists on the remote
@@ -377,7 +377,7 @@ def delete_remote_refs(root: Path, remote: str, refs: dict[str, str]) -> None:
     git(root, "push", "--quiet", "--atomic", *leases, remote, *[f":{ref}" for ref in refs])
 
 
-@dataclass(frozen=True)
+@frozen
 class UpdateResult:
     ok: bool
     moved: bool  # rejected because a ref was no longer where we expected (someone pushed)
@@ -440,7 +440,7 @@ def is_shallow(root: Path) -> bool:
     return git(root, "rev-parse", "--is-shallow-repository", check=False).strip() == "true"
 
 
-@dataclass(frozen=True)
+@frozen
 class CommitInfo:
     sha: str
     author_name: str

@@ -12,12 +12,12 @@ import os
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from researchflow.base.errors import ServiceUnavailable, UserError
+from researchflow.base.frozen import frozen
 from researchflow.base.names import CI_PROJECT_PATH, CI_SERVER_URL, GITLAB_TOKEN
 
 TOKEN_ENV = GITLAB_TOKEN
@@ -51,7 +51,7 @@ def merge_request_push_options(
     return options
 
 
-@dataclass(frozen=True)
+@frozen
 class GitlabTarget:
     """A GitLab instance and a project on it."""
 
@@ -122,7 +122,7 @@ def token_from_env(environ: Mapping[str, str] | None = None) -> str | None:
     return env.get(TOKEN_ENV, "").strip() or None
 
 
-@dataclass(frozen=True)
+@frozen
 class RetryPolicy:
     """Bounded retries for 5xx answers and timeouts: waits backoff, 2×backoff, …"""
 
@@ -153,7 +153,7 @@ class RetryPolicy:
 # --- the python-gitlab client -----------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class MergeRequest:
     iid: int
     web_url: str
@@ -161,7 +161,7 @@ class MergeRequest:
     created: bool  # False: an open MR for the branch existed and was updated
 
 
-@dataclass(frozen=True)
+@frozen
 class Note:
     id: int
     created: bool  # False: the note carrying the marker existed and was updated

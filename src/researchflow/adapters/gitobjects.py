@@ -8,20 +8,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
 from researchflow.adapters.git import git, git_process
 from researchflow.adapters.process import CommandFailed
 from researchflow.base.errors import UserError
+from researchflow.base.frozen import frozen
 
 HEADS = "refs/heads/"
 REMOTES = "refs/remotes/"
 FALLBACK_DEFAULTS = ("main", "master")
 
 
-@dataclass(frozen=True)
+@frozen
 class Ref:
     """A local or remote-tracking branch: `refs/remotes/origin/hyp/x` → branch `hyp/x`."""
 
@@ -112,7 +112,7 @@ def default_branch_refs(
     return []
 
 
-@dataclass(frozen=True)
+@frozen
 class TreeEntry:
     mode: str
     name: str
@@ -135,7 +135,7 @@ def parse_tree(raw: bytes, hash_bytes: int) -> list[TreeEntry]:
     return entries
 
 
-@dataclass(frozen=True)
+@frozen
 class GitObject:
     oid: str
     type: str

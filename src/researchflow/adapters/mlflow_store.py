@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from researchflow.base.errors import UserError
+from researchflow.base.frozen import field, frozen
 
 HEALTH_TIMEOUT = 3.0  # seconds: a server that cannot answer /health by then is down
 REQUEST_TIMEOUT = 30.0
@@ -18,7 +18,7 @@ BATCH = 100  # MLflow's log-batch limit per kind
 SEARCH_CHUNK = 500  # run ids per `IN (...)` filter; one query for any realistic hypothesis
 
 
-@dataclass(frozen=True)
+@frozen
 class StoreRun:
     run_id: str
     experiment_id: str

@@ -19,17 +19,17 @@ import math
 import shutil
 import tempfile
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from researchflow.base.errors import UserError
+from researchflow.base.frozen import frozen
 
 FORMAT = "rflow-runs/1"
 MANIFEST = "runs.json"
 
 
-@dataclass(frozen=True)
+@frozen
 class Transferred:
     runs: tuple[str, ...]  # run ids written (export: in the bundle; import: new in the store)
     skipped: tuple[str, ...] = ()  # import: already in the store, identical

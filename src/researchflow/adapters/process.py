@@ -12,12 +12,12 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
 from researchflow.base.errors import UserError
+from researchflow.base.frozen import frozen
 
 
 class CommandFailed(Exception):
@@ -79,7 +79,7 @@ def run(
 # --- a long-running child with the terminal: `rflow run`, `rflow check --rerun` ------------
 
 
-@dataclass(frozen=True)
+@frozen
 class Ended:
     """How a supervised child ended: its exit code as a shell reports it (128+N for a
     signal, 130 after Ctrl-C) and whether it was interrupted or killed by a signal."""

@@ -35,9 +35,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from researchflow.base.frozen import frozen
 
 if TYPE_CHECKING:
     from researchflow.adapters.mlflow_rest import RestStore
@@ -49,7 +50,7 @@ IDLE_DEFAULT = 600.0
 POLL = 0.5
 
 
-@dataclass(frozen=True)
+@frozen
 class Place:
     """The files beside an embedded store's database."""
 

@@ -5,7 +5,6 @@ Command code returns result objects and never prints; the CLI (cli/table.py) han
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any, Protocol
 
@@ -20,6 +19,8 @@ class Renderable(Protocol):
 
 def emit(result: Renderable, *, as_json: bool) -> None:
     if as_json:
+        import json  # not on the pre-commit hook's plain text path
+
         sys.stdout.write(json.dumps(result.to_json(), indent=2, default=str) + "\n")
         return
     # every text result may quote files: no escape sequence or bidi override reaches the
@@ -30,10 +31,11 @@ def emit(result: Renderable, *, as_json: bool) -> None:
 
 
 def fields_json(result: Any, **renamed: str) -> dict[str, Any]:
-    """A result dataclass's fields, in order, as JSON values (paths as text, tuples as
-    lists), each under its own name or the one `renamed` gives it."""
-    import dataclasses
+    """A result's fields (`@frozen` or a dataclass), in order, as JSON values (paths as
+    text, tuples as lists), each under its own name or the one `renamed` gives it."""
     from pathlib import PurePath
+
+    from researchflow.base.frozen import fields
 
     def plain(value: Any) -> Any:
         if isinstance(value, PurePath):
@@ -42,5 +44,10 @@ def fields_json(result: Any, **renamed: str) -> dict[str, Any]:
 
     return {
         renamed.get(field.name, field.name): plain(getattr(result, field.name))
-        for field in dataclasses.fields(result)
+        for field in fields(result)
     }
+
+
+def attributes(source: Any, *names: str) -> dict[str, Any]:
+    """`{name: source.name}` for each name, in order: JSON keys that are attribute names."""
+    return {name: getattr(source, name) for name in names}

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from typing import Any
 
 from researchflow.base.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
+from researchflow.base.frozen import asdict, frozen
 from researchflow.base.safetext import terminal
 
 
-@dataclass(frozen=True)
+@frozen
 class Problem:
     path: str
     line: int
@@ -32,7 +32,7 @@ class Problem:
 UNREADABLE = {"encoding", "front matter", "file"}
 
 
-@dataclass(frozen=True)
+@frozen
 class ValidateResult:
     """Problems found in a list of files (validate, the registration and notebook hooks)."""
 

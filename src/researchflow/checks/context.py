@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from researchflow.base.frozen import field, frozen
 from researchflow.base.names import PLAN_FILE, REPORT_FILE, RUNS_FILE
 from researchflow.documents.config import Config
 from researchflow.documents.plan import PlanResult
@@ -20,7 +20,7 @@ from researchflow.documents.plan_rules import read_plan
 from researchflow.documents.project import shown_under
 
 
-@dataclass(frozen=True)
+@frozen
 class CheckOptions:
     rerun: bool = False
     execute_notebooks: bool = False

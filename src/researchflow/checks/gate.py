@@ -10,11 +10,10 @@ the problem statement. A store file committed to the repository is never the sto
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
+from researchflow.base.frozen import fields, frozen
 from researchflow.base.names import CONFIG_FILE, GITLAB_CI, JOB_FILE, PROBLEM_FILE
 from researchflow.base.problems import Problem
 from researchflow.checks.model import GATE, GATE_SUBJECT, CheckResult, judged
@@ -42,7 +41,7 @@ CI_GLOBALS = (
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class Gate:
     config: Config  # the target branch's settings, rooted at this checkout
     base: str
@@ -125,7 +124,7 @@ def judge(config: Config, env: Mapping[str, str]) -> Gate:
 
 def _differences(target: Config, source: Config) -> list[str]:
     names = []
-    for spec in dataclasses.fields(Config):
+    for spec in fields(Config):
         if spec.name in ("root", "source"):
             continue
         if getattr(target, spec.name) != getattr(source, spec.name):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from researchflow.base.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_SERVICE
+from researchflow.base.frozen import field, frozen
+from researchflow.base.output import attributes
 from researchflow.base.problems import Problem
 
 PASS = "pass"
@@ -19,7 +20,7 @@ GATE = "gate"
 GATE_SUBJECT = "merge request"  # the "hypothesis" column of the gate's own result
 
 
-@dataclass(frozen=True)
+@frozen
 class CheckResult:
     hypothesis: str
     level: str
@@ -37,8 +38,7 @@ class CheckResult:
         return {
             "hypothesis": self.hypothesis,
             "check": self.level,
-            "status": self.status,
-            "detail": self.detail,
+            **attributes(self, "status", "detail"),
             "problems": [p.to_dict() for p in self.problems],
         }
 
@@ -57,7 +57,7 @@ def judged(hypothesis: str, level: str, problems: list[Problem], detail: str = "
     return CheckResult(hypothesis, level, status, tuple(problems), detail)
 
 
-@dataclass(frozen=True)
+@frozen
 class CheckReport:
     """Everything one `rflow check` found, in hypothesis then level order."""
 

@@ -5,9 +5,9 @@ its tolerance. When it does not, a second rerun at the run's own commit tells a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from researchflow.base.frozen import frozen
 from researchflow.base.names import PLAN_FILE, RUNS_FILE
 from researchflow.base.problems import Problem
 from researchflow.checks.context import HypothesisContext
@@ -16,7 +16,7 @@ from researchflow.checks.model import CheckResult, judged, skipped
 LEVEL = "rerun"
 
 
-@dataclass(frozen=True)
+@frozen
 class Mismatch:
     metric: str
     reported: float | None

@@ -10,8 +10,9 @@ runs.yaml to match, so the entry as first committed is the record.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
+
+from researchflow.base.frozen import frozen
 
 # what a run was; `note`, `retired` and the store address may be added or moved later
 FROZEN = (
@@ -29,7 +30,7 @@ FROZEN = (
 OPEN = "RUNNING"  # an entry still running may be closed once (`rflow runs close`)
 
 
-@dataclass(frozen=True)
+@frozen
 class Rewrite:
     run_id: str
     field: str  # one of FROZEN, or "" when the entry was removed

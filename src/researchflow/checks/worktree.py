@@ -9,17 +9,17 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from researchflow.adapters.git import git
 from researchflow.adapters.process import CommandFailed, run, temporary_environment
 from researchflow.base.errors import ServiceUnavailable, UserError
+from researchflow.base.frozen import frozen
 from researchflow.checks.context import HypothesisContext
 
 
-@dataclass(frozen=True)
+@frozen
 class RerunResult:
     run_id: str
     exit_code: int

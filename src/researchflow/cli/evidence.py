@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from researchflow.cli.run_args import RunCommand, separated
+from researchflow.cli.run_args import RUN_CONTEXT, RunCommand, command_line
 from researchflow.cli.table import (
     FILE,
     JSON_HELP,
@@ -32,11 +32,11 @@ def _run(load_config: Callable[[], Config], values: Values, as_json: bool) -> in
     """The command's own output goes to stdout, rflow's to stderr (with --json too)."""
     from researchflow.base.output import emit
 
-    args = values.pop("args")
+    args, separated = command_line(values.pop("args"))
     outcome = command_function("run:run")(
         load_config(),
         args,
-        separated=separated(args),
+        separated=separated,
         stdout=sys.stderr if as_json else None,
         announce=lambda text: click.echo(text, err=True),
         **values,
@@ -166,7 +166,7 @@ ROWS: list[Row | Group] = [
         ],
         json_help=JSON_HELP + " The command's output goes to stderr.",
         cls=RunCommand,
-        context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+        context_settings=RUN_CONTEXT,
     ),
     Row(
         "link",

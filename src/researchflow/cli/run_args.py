@@ -1,69 +1,41 @@
-"""`rflow run H-007 --allow-dirty -- cmd`: rflow's own options may follow the ID.
+"""`rflow run [ID] [OPTIONS] -- CMD…`: rflow's options anywhere before `--`, the command after.
 
-The command's arguments are not parsed as options (its own `--json` is its own), so click
-stops at the first argument; here the options written between the ID and `--` are moved
-in front of it first. Before `--` an unknown option is a usage error; with no `--`,
-options right after the ID are rflow's and the command starts at the first word that is
-not one. Also remembers whether `--` came before the command: click drops a leading one.
+Click does the work in its own terms: its interspersed arguments let rflow's options stand
+before or after the ID, and `--` ends them, so the command's own `--json` stays its own.
+Unknown options are kept as words (`ignore_unknown_options`) so that a command typed
+without `--` is told to add it, rather than "No such option" for the command's first flag.
+Click drops the `--` itself; the parser remembers how many words followed it.
 """
 
 from __future__ import annotations
 
 import click
 
+RUN_CONTEXT = {"ignore_unknown_options": True}  # click's default: interspersed arguments
+_AFTER_SEPARATOR = "rflow.words_after_separator"
+
 
 class RunCommand(click.Command):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        args = self._reorder(ctx, list(args))
-        ctx.meta["rflow.raw_args"] = list(args)  # whether `--` came before the command
+        ctx.meta[_AFTER_SEPARATOR] = len(args) - args.index("--") - 1 if "--" in args else None
         return super().parse_args(ctx, args)
 
-    def _options(self, ctx: click.Context) -> dict[str, click.Option]:
-        return {
-            name: param
-            for param in self.get_params(ctx)
-            if isinstance(param, click.Option)
-            for name in (*param.opts, *param.secondary_opts)
-        }
 
-    def _reorder(self, ctx: click.Context, args: list[str]) -> list[str]:
-        options = self._options(ctx)
+def command_line(args: tuple[str, ...]) -> tuple[list[str], bool]:
+    """The parsed ARGS as `commands.run` takes them: (`[ID…] [-- CMD…]`, whether `--` led).
 
-        def width(item: str) -> int:  # the words an option takes with its value
-            option = options.get(item.split("=", 1)[0])
-            return 2 if option is not None and not option.is_flag and "=" not in item else 1
+    An unknown option before `--` is a usage error, as click would give it.
+    """
+    ctx = click.get_current_context()
+    after: int | None = ctx.meta.get(_AFTER_SEPARATOR)
+    if after is None:
+        return list(args), False
+    before, command = list(args[: len(args) - after]), list(args[len(args) - after :])
+    unknown = [word for word in before if word.startswith("-") and word != "-"]
+    if unknown:
+        import difflib
 
-        dash = args.index("--") if "--" in args else None
-        head = args if dash is None else args[:dash]
-        position, scan = None, 0  # the first word that is neither an option nor a value
-        while scan < len(head):
-            if not head[scan].startswith("-"):
-                position = scan
-                break
-            scan += width(head[scan])
-        if position is None:
-            return args
-        moved: list[str] = []
-        index = position + 1
-        while index < len(head):
-            item = head[index]
-            if item.split("=", 1)[0] in options:
-                moved += head[index : index + width(item)]
-                index += width(item)
-                continue
-            if dash is not None and item.startswith("-"):
-                raise click.UsageError(f"No such option: {item}", ctx=ctx)
-            break
-        if not moved:
-            return args
-        rest = head[position + 1 + len(moved) :]
-        tail = [] if dash is None else args[dash:]
-        return [*head[:position], *moved, head[position], *rest, *tail]
-
-
-def separated(args: tuple[str, ...]) -> bool:
-    """True when the parsed ARGS are exactly what followed the first `--` the user typed."""
-    raw: list[str] = click.get_current_context().meta.get("rflow.raw_args", [])
-    if "--" not in raw:
-        return False
-    return list(args) == raw[raw.index("--") + 1 :]
+        known = [name for param in ctx.command.params for name in getattr(param, "opts", ())]
+        close = difflib.get_close_matches(unknown[0], known)
+        raise click.NoSuchOption(unknown[0], possibilities=close, ctx=ctx)
+    return [*before, "--", *command], not before

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+
+from researchflow.base.frozen import field, frozen
 
 if TYPE_CHECKING:
     from researchflow.documents.config import Config
@@ -47,7 +48,7 @@ def hypothesis_arg() -> click.Argument:
     return arg("hypothesis_id", metavar="[ID]", required=False)
 
 
-@dataclass(frozen=True)
+@frozen
 class Row:
     """One command: `call` is "module:function" under researchflow.commands, called as
     function(config, **values), or an `OwnCall` that prints for itself."""
@@ -65,7 +66,7 @@ class Row:
     context_settings: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@frozen
 class Group:
     name: str
     help: str

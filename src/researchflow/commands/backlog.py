@@ -8,11 +8,10 @@ grooming clock; a re-scored one keeps its old score in the history.
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
 from typing import Any
 
 from researchflow.base.errors import UserError
+from researchflow.base.frozen import frozen, replace
 from researchflow.base.output import fields_json
 from researchflow.documents.config import Config
 from researchflow.documents.plan import RICE_FACTORS, Rice
@@ -31,7 +30,7 @@ MOVES = {
 PAST = {"hold": "put on hold", "resume": "resumed", "drop": "dropped", "rescore": "re-scored"}
 
 
-@dataclass(frozen=True)
+@frozen
 class BacklogResult:
     idea: Idea
     event: str
@@ -90,8 +89,8 @@ def change(
         updated = found
         if new_rice is not None:
             entry["from"] = dict(zip(RICE_FACTORS, _values(found.rice), strict=True))
-            updated = dataclasses.replace(updated, rice=new_rice)
-        updated = dataclasses.replace(updated, history=(*found.history, entry))
+            updated = replace(updated, rice=new_rice)
+        updated = replace(updated, history=(*found.history, entry))
         done[:] = [updated]
         message = f"{idea_id}: idea {event}: {reason}\n\nBacklog: changed with `rflow backlog`.\n"
         return [updated if idea.id == idea_id else idea for idea in ideas], message

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from researchflow.base.errors import UserError
 from researchflow.base.fileio import write_atomic
+from researchflow.base.frozen import frozen
 from researchflow.base.output import fields_json
 from researchflow.documents.config import Config
 from researchflow.views.board import Links, render_board
 from researchflow.views.portfolio_reader import collect
 
 
-@dataclass(frozen=True)
+@frozen
 class BoardResult:
     path: Path
     hypotheses: int

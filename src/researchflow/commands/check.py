@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from researchflow.base.errors import UserError
 from researchflow.base.fileio import write_atomic
+from researchflow.base.frozen import frozen
 from researchflow.base.names import CI_MERGE_REQUEST_IID
 from researchflow.checks import reporters, selection
 from researchflow.checks.context import CheckOptions
@@ -18,7 +18,7 @@ from researchflow.checks.runner import run_checks
 from researchflow.documents.config import Config
 
 
-@dataclass(frozen=True)
+@frozen
 class CheckOutcome:
     report: CheckReport
     written: tuple[str, ...] = ()

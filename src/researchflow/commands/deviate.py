@@ -6,10 +6,10 @@ report lists it. Edit the plan first, then record the deviation, then commit bot
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from pathlib import Path
 
 from researchflow.base.errors import UserError
+from researchflow.base.frozen import frozen, replace
 from researchflow.base.output import fields_json
 from researchflow.documents.config import Config
 from researchflow.documents.frontmatter import set_fields
@@ -20,7 +20,7 @@ from researchflow.process import hypotheses
 from researchflow.process.steproles import step_problem
 
 
-@dataclass(frozen=True)
+@frozen
 class DeviateResult:
     hypothesis_id: str
     path: str

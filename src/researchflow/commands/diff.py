@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from researchflow.base.errors import UserError
+from researchflow.base.frozen import field, frozen
 from researchflow.documents.config import Config, tracking_uri
 from researchflow.runs.rundiff import Difference, RunFacts, compare, facts_from_store, same_count
 
 SECTION_TITLES = {"run": "run", "params": "params", "metrics": "metrics", "data": "data (md5)"}
 
 
-@dataclass(frozen=True)
+@frozen
 class DiffResult:
     a: RunFacts
     b: RunFacts

@@ -8,17 +8,17 @@ Printed, written to a file (`--output`), or posted as a comment on a GitLab issu
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from researchflow.base.errors import UserError
 from researchflow.base.fileio import write_atomic
+from researchflow.base.frozen import frozen
 from researchflow.documents.config import Config
 from researchflow.views.digest import Digest, build_digest, parse_since, render_markdown, timeline
 
 
-@dataclass(frozen=True)
+@frozen
 class DigestResult:
     digest: Digest
     markdown: str

@@ -14,7 +14,6 @@ import subprocess
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from researchflow.adapters import git as gitrepo
 from researchflow.adapters.process import CommandFailed, run
 from researchflow.base import safeyaml
 from researchflow.base.errors import EXIT_CHECK_FAILED, EXIT_OK, UserError
+from researchflow.base.frozen import asdict, frozen
 from researchflow.base.names import GITLAB_TOKEN
 from researchflow.documents.config import Config, tracking_uri
 from researchflow.documents.hooks import existing_hook_ids
@@ -35,7 +35,7 @@ QUARTO_INSTALL = (
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class Finding:
     name: str
     state: str  # ok | warn (optional, or worth knowing) | FAIL (required and broken)
@@ -48,7 +48,7 @@ class Finding:
         return data
 
 
-@dataclass(frozen=True)
+@frozen
 class DoctorResult:
     findings: tuple[Finding, ...]
 

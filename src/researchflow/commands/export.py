@@ -4,13 +4,13 @@ pre-registration record to archive or send, and the re-check of one received."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from researchflow.adapters import gitobjects
 from researchflow.base.errors import CheckFailed, UserError
 from researchflow.base.fileio import write_atomic
+from researchflow.base.frozen import frozen
 from researchflow.base.names import PLAN_FILE, REPORT_FILE, RUNS_FILE
 from researchflow.base.output import fields_json
 from researchflow.documents.config import Config
@@ -24,7 +24,7 @@ from researchflow.views.record import (
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class ExportResult:
     hypothesis: str
     path: str
@@ -44,7 +44,7 @@ class ExportResult:
         )
 
 
-@dataclass(frozen=True)
+@frozen
 class VerifyResult:
     path: str
     hypothesis: str

@@ -11,12 +11,12 @@ branch is fast-forwarded when that is safe.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from researchflow.adapters import git
 from researchflow.base import names as id_names
 from researchflow.base.errors import UserError
+from researchflow.base.frozen import frozen
 from researchflow.base.output import fields_json
 from researchflow.documents.config import Config
 from researchflow.documents.plan import Rice
@@ -28,7 +28,7 @@ from researchflow.process.intake import backlog_path, base_start, known_names, r
 MAX_ATTEMPTS = 5
 
 
-@dataclass(frozen=True)
+@frozen
 class IdeaResult:
     idea: Idea
     path: str

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from researchflow.adapters.git import require_repository
 from researchflow.adapters.process import CommandFailed, run
 from researchflow.base.errors import UserError
 from researchflow.base.fileio import write_atomic
+from researchflow.base.frozen import frozen
 from researchflow.base.names import CONFIG_FILE, GITLAB_CI, JOB_FILE, PROBLEM_FILE, PROBLEMS_DIR
 from researchflow.documents.config import Config
 from researchflow.documents.hooks import merge_hooks
@@ -44,7 +44,7 @@ for this repository. Start from the built-in templates shipped with researchflow
 """
 
 
-@dataclass(frozen=True)
+@frozen
 class InitResult:
     changes: tuple[str, ...]
     unchanged: tuple[str, ...]

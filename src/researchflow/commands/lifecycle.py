@@ -8,13 +8,14 @@ plan → abandoned. Each command sets `status`, appends one `{event, at, by, ...
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from researchflow.base.errors import UserError
 from researchflow.base.fileio import write_atomic
+from researchflow.base.frozen import field, frozen
 from researchflow.base.names import REPORT_FILE
+from researchflow.base.output import attributes
 from researchflow.documents.config import Config
 from researchflow.documents.document import Document, DocumentError, parse_document
 from researchflow.documents.frontmatter import set_fields
@@ -35,7 +36,7 @@ DECISIONS = ("ship", "iterate", "stop")
 FINISHED = ("concluded", "abandoned")
 
 
-@dataclass(frozen=True)
+@frozen
 class LifecycleResult:
     hypothesis_id: str
     path: str
@@ -48,8 +49,7 @@ class LifecycleResult:
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.hypothesis_id,
-            "path": self.path,
-            "event": self.event,
+            **attributes(self, "path", "event"),
             "status_before": self.before,
             "status": self.after,
             "lifecycle": self.record,
@@ -366,7 +366,7 @@ def _past(event: str) -> str:
     }[event]
 
 
-@dataclass(frozen=True)
+@frozen
 class ShippedResult:
     hypothesis_id: str
     path: str

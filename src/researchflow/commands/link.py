@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from researchflow.adapters import git as gitrepo
 from researchflow.base.errors import UserError
+from researchflow.base.frozen import frozen, replace
 from researchflow.base.names import (
     COMMIT,
     EXPLORATORY,
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from researchflow.adapters.mlflow_store import StoreRun
 
 
-@dataclass(frozen=True)
+@frozen
 class LinkResult:
     hypothesis: str
     runs_file: str

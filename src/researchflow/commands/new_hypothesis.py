@@ -9,10 +9,8 @@ win, and the loser moves on to the next number.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import functools
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +19,9 @@ from researchflow.adapters import gitlab as gl
 from researchflow.base import names as id_names
 from researchflow.base.errors import RflowError, UserError
 from researchflow.base.fileio import require_space
+from researchflow.base.frozen import frozen, replace
 from researchflow.base.names import CONFIG_FILE, PLAN_FILE
+from researchflow.base.output import attributes
 from researchflow.documents.config import Config
 from researchflow.documents.plan_rules import read_plan
 from researchflow.documents.project import read_template
@@ -45,7 +45,7 @@ MAX_ATTEMPTS = 5
 UNSCORED = (1, 1, 1, 1)
 
 
-@dataclass(frozen=True)
+@frozen
 class NewHypothesisResult:
     id: str
     title: str
@@ -61,13 +61,7 @@ class NewHypothesisResult:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "id": self.id,
-            "title": self.title,
-            "branch": self.branch,
-            "path": self.path,
-            "base": self.base,
-            "pushed": self.pushed,
-            "mr_url": self.mr_url,
+            **attributes(self, "id", "title", "branch", "path", "base", "pushed", "mr_url"),
             "mr": self.mr_action,
             "notes": list(self.notes),
             "warnings": list(self.warnings),
@@ -161,7 +155,7 @@ def new_hypothesis(
     warnings = tuple(_wip_warnings(config, roles.get("executor")))
     # a groomed idea carries its RICE: it is scored even without --rice
     unscored = rice is None and groomed_id is None
-    return dataclasses.replace(created, unscored=unscored, warnings=warnings)
+    return replace(created, unscored=unscored, warnings=warnings)
 
 
 def _wip_warnings(config: Config, executor: str | None) -> list[str]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from researchflow.base.frozen import frozen
 from researchflow.base.names import RUNS_FILE
 from researchflow.documents.config import Config
 from researchflow.documents.runlog import read_runs
@@ -12,7 +12,7 @@ from researchflow.process.hypotheses import open_plan
 from researchflow.verdicts.power import PowerRow, power_rows
 
 
-@dataclass(frozen=True)
+@frozen
 class PowerResult:
     hypothesis_id: str
     registered: int

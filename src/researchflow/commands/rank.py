@@ -4,9 +4,9 @@ score, ties by the lower ID."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
+from researchflow.base.frozen import frozen
 from researchflow.base.texttable import format_table
 from researchflow.documents.config import Config
 from researchflow.process.backlog import Idea
@@ -14,7 +14,7 @@ from researchflow.views.portfolio import BACKLOG, Row, Summary, item_score, rank
 from researchflow.views.portfolio_reader import collect
 
 
-@dataclass(frozen=True)
+@frozen
 class RankResult:
     rows: tuple[Row | Idea, ...]  # ideas from the backlog rank with the drafts
     skipped: tuple[Row, ...]  # broken plans: they cannot be scored

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from researchflow.adapters import quarto
 from researchflow.base.errors import UserError
+from researchflow.base.frozen import frozen
 from researchflow.base.names import PLAN_FILE, REPORT_FILE
 from researchflow.base.output import fields_json
 from researchflow.documents.config import Config
@@ -16,7 +16,7 @@ from researchflow.process.hypotheses import plan_path, read_plan_file, resolve_h
 DOCUMENTS = ("plan", "report")
 
 
-@dataclass(frozen=True)
+@frozen
 class RenderResult:
     hypothesis_id: str
     documents: tuple[str, ...]

@@ -36,13 +36,6 @@ def split_arguments(
     hypothesis = None
     if items and is_valid_id(items[0]):
         hypothesis, items = items[0], items[1:]
-        if separated is not None and "--" in items[1:] and items[0].startswith("-"):
-            options = items[: items.index("--")]
-            rest = " ".join(items[items.index("--") + 1 :][:3])
-            raise UserError(
-                f"rflow run: put rflow's options before the ID: rflow run {' '.join(options)} "
-                f"{hypothesis} -- {rest}"
-            )
         if items and items[0] == "--":
             items, separated = items[1:], True if separated is not None else None
     if items and separated is False:

@@ -3,18 +3,18 @@ lost the server, possibly on another machine), and record it when this checkout 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from researchflow.base.errors import UserError
+from researchflow.base.frozen import frozen
 from researchflow.base.output import fields_json
 from researchflow.documents.config import Config, tracking_uri
 
 CLOSING = ("KILLED", "FAILED")
 
 
-@dataclass(frozen=True)
+@frozen
 class CloseResult:
     run_id: str
     status: str  # what the run is now

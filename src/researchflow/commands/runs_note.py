@@ -4,16 +4,16 @@ board show it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from researchflow.base.errors import UserError
+from researchflow.base.frozen import frozen
 from researchflow.base.output import fields_json
 from researchflow.documents.config import Config
 from researchflow.documents.project import shown_path
 
 
-@dataclass(frozen=True)
+@frozen
 class NoteResult:
     run_id: str
     path: str

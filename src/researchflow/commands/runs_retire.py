@@ -4,17 +4,16 @@ verdict. Nothing is deleted, from the file or the store; nothing is committed.""
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from researchflow.base.errors import UserError
+from researchflow.base.frozen import frozen, replace
 from researchflow.documents.config import Config
 from researchflow.documents.project import shown_path
 
 
-@dataclass(frozen=True)
+@frozen
 class RetireResult:
     run_id: str
     path: str
@@ -73,7 +72,7 @@ def retire(config: Config, run_id: str, reason: str) -> RetireResult:
     record = {"reason": reason, "by": acting_user(config.root), "at": utc_timestamp()}
 
     def mark(found: RunEntry) -> RunEntry:
-        return dataclasses.replace(found, retired=record)
+        return replace(found, retired=record)
 
     update_run(path, run_id, mark)
     tagged = _tag_in_store(config, run_id, record["reason"])

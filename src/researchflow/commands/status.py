@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
+from researchflow.base.frozen import frozen
 from researchflow.base.texttable import format_table
 from researchflow.documents.config import Config
 from researchflow.views.portfolio import Portfolio, Row
@@ -13,7 +13,7 @@ from researchflow.views.portfolio_reader import collect
 from researchflow.views.programme_view import metric_lines, portfolio_views
 
 
-@dataclass(frozen=True)
+@frozen
 class StatusResult:
     portfolio: Portfolio
     by_metric: bool = False  # the programme view instead of the table

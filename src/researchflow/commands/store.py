@@ -4,17 +4,17 @@ can check it without a tracking server."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from researchflow.base.errors import UserError
+from researchflow.base.frozen import frozen
 from researchflow.base.names import RUNS_FILE
 from researchflow.base.output import fields_json
 from researchflow.documents.config import Config, tracking_uri
 
 
-@dataclass(frozen=True)
+@frozen
 class StoreTransferResult:
     action: str  # export | import
     file: str

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from researchflow.base.errors import UserError
+from researchflow.base.frozen import Field, field, frozen
+from researchflow.base.frozen import fields as fields_of
 from researchflow.base.names import CONFIG_FILE
 from researchflow.base.strictkeys import EXTENSION_PREFIX, suggestion
 
@@ -36,7 +36,7 @@ DEFAULT_PHASES = (
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class SectionsConfig:
     required: tuple[str, ...] = DEFAULT_SECTIONS
     design: str = "Experiment design"
@@ -44,30 +44,30 @@ class SectionsConfig:
     report: tuple[str, ...] = DEFAULT_REPORT_SECTIONS
 
 
-@dataclass(frozen=True)
+@frozen
 class MlflowConfig:
     tracking_uri: str | None = None  # None: $MLFLOW_TRACKING_URI, else the embedded store
     experiment: str | None = None  # None: one experiment per repository, named after it
 
 
-@dataclass(frozen=True)
+@frozen
 class GitlabConfig:
     url: str | None = None  # None: derived from the origin URL
     project: str | None = None  # "group/project"; None: derived from the origin URL
     remote: str = "origin"
 
 
-@dataclass(frozen=True)
+@frozen
 class DvcConfig:
     enabled: bool = True
 
 
-@dataclass(frozen=True)
+@frozen
 class ReviewConfig:
     min_approvals: int = 1  # reviewers who approve a plan before it counts as approved
 
 
-@dataclass(frozen=True)
+@frozen
 class QuartoConfig:
     required: bool = False  # True: `rflow check` fails when Quarto is missing
 
@@ -75,7 +75,7 @@ class QuartoConfig:
 IDENTITY_MODES = ("author", "gitlab", "signature")
 
 
-@dataclass(frozen=True)
+@frozen
 class IdentityConfig:
     """How `rflow check` verifies who approved: the commit author (always), GitLab's record of
     merge-request approvals, or a commit signature from an allowed-signers file."""
@@ -84,7 +84,7 @@ class IdentityConfig:
     allowed_signers: str | None = None  # a path on the target branch (mode: signature)
 
 
-@dataclass(frozen=True)
+@frozen
 class Config:
     root: Path = field(default_factory=Path.cwd)
     source: str | None = None  # the file the settings came from, None for defaults
@@ -231,7 +231,7 @@ def _convert(cls: type, data: Any, source: str, prefix: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         where = prefix.rstrip(".") or "settings"
         raise UserError(f"{source}: {where}: must be a mapping of keys (see the README)")
-    fields = {f.name: f for f in dataclasses.fields(cls) if f.name not in _NOT_FROM_FILE}
+    fields = {f.name: f for f in fields_of(cls) if f.name not in _NOT_FROM_FILE}
     values: dict[str, Any] = {}
     for key, value in data.items():
         name = f"{prefix}{key}"
@@ -309,7 +309,7 @@ def _check_identity(values: dict[str, Any], source: str) -> None:
         )
 
 
-def _check_type(spec: dataclasses.Field[Any], value: Any, source: str, name: str) -> Any:
+def _check_type(spec: Field, value: Any, source: str, name: str) -> Any:
     annotation = str(spec.type)
     optional = "None" in annotation
     if value is None:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
 from researchflow.base import safeyaml
+from researchflow.base.frozen import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class Hook:
     id: str
     name: str

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
+from researchflow.base.frozen import field, frozen
 from researchflow.base.names import id_number
 from researchflow.base.problems import Problem
 from researchflow.documents.document import Document, Section
@@ -101,7 +101,7 @@ DATA_PATH = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class Rice:
     reach: int
     impact: int
@@ -113,7 +113,7 @@ class Rice:
         return self.reach * self.impact * self.confidence * self.effort
 
 
-@dataclass(frozen=True)
+@frozen
 class Prediction:
     metric: str
     baseline: float
@@ -124,7 +124,7 @@ class Prediction:
     baseline_source: str | None = None  # where the baseline comes from: run ID, H-NNN, citation
 
 
-@dataclass(frozen=True)
+@frozen
 class Roles:
     author: str
     designer: str | None = None
@@ -133,14 +133,14 @@ class Roles:
     reason: str | None = None  # why a role rule is waived (shown by the report and board)
 
 
-@dataclass(frozen=True)
+@frozen
 class Approval:
     by: str
     at: str
     digest: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Evaluation:
     """How confirmatory evidence is judged: registered with the plan (`evaluation:`)."""
 
@@ -151,7 +151,7 @@ class Evaluation:
     repeats_registered: bool = False  # the plan wrote `repeats:` itself (n = 1 on purpose)
 
 
-@dataclass(frozen=True)
+@frozen
 class Validation:
     """The online check that follows a confirmed offline result (`validation:`)."""
 
@@ -162,7 +162,7 @@ class Validation:
     business_metric: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class LifecycleEvent:
     """One entry of `lifecycle:`, appended by start, hold, resume, extend, conclude, abandon."""
 
@@ -176,7 +176,7 @@ class LifecycleEvent:
     phase: str | None = None  # `rflow phase`: the lifecycle stage entered
 
 
-@dataclass(frozen=True)
+@frozen
 class Deviation:
     at: str
     by: str
@@ -184,7 +184,7 @@ class Deviation:
     digest: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Plan:
     id: str
     title: str
@@ -215,7 +215,7 @@ class Plan:
         return self.rice.score
 
 
-@dataclass(frozen=True)
+@frozen
 class PlanResult:
     plan: Plan | None
     problems: tuple[Problem, ...]

@@ -9,10 +9,10 @@ must be written. Plans name the metrics they move in `serves:`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+from researchflow.base.frozen import frozen
 from researchflow.base.names import PROBLEM_FILE, PROBLEMS_DIR
 from researchflow.base.problems import Problem
 from researchflow.documents.document import Document, DocumentError, parse_document
@@ -68,7 +68,7 @@ PROBLEM_SECTIONS = (
 SERVES_FROM = ("review", "approved", "running", "hold", "reported", "concluded")
 
 
-@dataclass(frozen=True)
+@frozen
 class Metric:
     name: str
     kind: str  # model | business | online
@@ -77,7 +77,7 @@ class Metric:
     unit: str = ""
 
 
-@dataclass(frozen=True)
+@frozen
 class ProblemStatement:
     path: str  # research/problem.qmd
     slug: str  # "problem" for research/problem.qmd, else the file's stem
@@ -90,7 +90,7 @@ class ProblemStatement:
         return next((m for m in self.metrics if m.name == name), None)
 
 
-@dataclass(frozen=True)
+@frozen
 class ProblemResult:
     statement: ProblemStatement | None
     problems: tuple[Problem, ...]

@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
 from researchflow.base.errors import UserError
+from researchflow.base.frozen import frozen
 from researchflow.documents.document import DocumentError, parse_document
 from researchflow.documents.plan import RICE_FACTORS
 from researchflow.documents.schema import PLACEHOLDER
@@ -28,7 +28,7 @@ class TemplateError(ValueError):
     """The template cannot be turned into a plan; the message says why."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Scaffold:
     """What the user asked for; the template supplies everything else."""
 

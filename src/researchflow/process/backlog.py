@@ -9,11 +9,11 @@ title or a score by hand, so it is read as strictly as a plan.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
+from researchflow.base.frozen import frozen
 from researchflow.base.names import BACKLOG_FILE, is_valid_id
 from researchflow.base.strictkeys import unknown_keys
 from researchflow.documents.plan import RICE_FACTORS, Rice
@@ -33,7 +33,7 @@ class BacklogError(ValueError):
     """The backlog cannot be read; the message names the entry, the field and the fix."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Idea:
     id: str
     title: str

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 
 from researchflow.base.errors import UserError
 from researchflow.base.fileio import write_atomic
+from researchflow.base.frozen import frozen
 from researchflow.base.names import PLAN_FILE, id_from_branch, id_from_name, is_valid_id
 from researchflow.documents.config import Config
 from researchflow.documents.document import Document
@@ -105,7 +105,7 @@ def require_valid(result: PlanResult) -> tuple[Plan, Document]:
     return result.plan, result.document
 
 
-@dataclass(frozen=True)
+@frozen
 class OpenedPlan:
     id: str
     folder: Path

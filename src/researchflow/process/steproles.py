@@ -10,14 +10,14 @@ waiver of a role rule; a limit is passed only with a recorded `--override` reaso
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from researchflow.base.frozen import frozen
 from researchflow.base.problems import Problem
 from researchflow.documents.plan import Plan, Roles
 
 
-@dataclass(frozen=True)
+@frozen
 class Actor:
     """Who is acting: the name shown, and every plan name that person answers to."""
 
@@ -54,7 +54,7 @@ STEP_ROLE = {
 }
 
 
-@dataclass(frozen=True)
+@frozen
 class Refusal:
     """Why a step is refused: the plan field, the problem and the fix."""
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +23,12 @@ from researchflow.adapters.dvc_pipeline import (
     parse_values,
     pipeline_files,
 )
+from researchflow.base.frozen import frozen
 
 DVC_FILE = ".dvc"
 
 
-@dataclass(frozen=True)
+@frozen
 class ParamChange:
     name: str
     old: str | None
@@ -40,7 +40,7 @@ class ParamChange:
         )
 
 
-@dataclass(frozen=True)
+@frozen
 class Changes:
     params: tuple[ParamChange, ...] = ()
     code: tuple[str, ...] = ()

@@ -14,17 +14,17 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from researchflow.base.fileio import write_atomic
+from researchflow.base.frozen import asdict, frozen, replace
 from researchflow.documents.runlog import RunEntry
 
 FOLDER = "pending"
 
 
-@dataclass(frozen=True)
+@frozen
 class Pending:
     """What rflow knew about a run it had not recorded yet."""
 
@@ -128,6 +128,4 @@ def settle(
 
 
 def _replace(entry: RunEntry, **changes: Any) -> RunEntry:
-    import dataclasses
-
-    return dataclasses.replace(entry, **changes)
+    return replace(entry, **changes)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import posixpath
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from researchflow.adapters import git as gitrepo
@@ -23,11 +22,12 @@ from researchflow.adapters.dvc_pipeline import (
     read_pipeline,
 )
 from researchflow.base.errors import UserError
+from researchflow.base.frozen import field, frozen
 
 EXPERIMENT_REFS = "refs/exps"
 
 
-@dataclass(frozen=True)
+@frozen
 class Snapshot:
     """The repository just before the command."""
 
@@ -39,7 +39,7 @@ class Snapshot:
     metrics_stamps: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@frozen
 class Aftermath:
     """What the command did, as far as the repository shows."""
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 import shlex
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
 from researchflow.base.errors import RflowError, UserError
+from researchflow.base.frozen import frozen, replace
+from researchflow.base.output import attributes
 from researchflow.documents.config import Config
 from researchflow.documents.runlog import append_run
 
@@ -25,7 +26,7 @@ BASELINE_ARM = "baseline"
 NOT_STARTED = "NOT STARTED"
 
 
-@dataclass(frozen=True)
+@frozen
 class Job:
     """One seeded run of the experiment: which repeat, which arm, which command."""
 
@@ -34,7 +35,7 @@ class Job:
     argv: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class RepeatRun:
     repeat: int
     arm: str | None
@@ -47,15 +48,11 @@ class RepeatRun:
         return {
             "repeat": self.repeat,
             "seed": self.repeat,
-            "arm": self.arm,
-            "run_id": self.run_id,
-            "status": self.status,
-            "exit_code": self.exit_code,
-            "error": self.error,
+            **attributes(self, "arm", "run_id", "status", "exit_code", "error"),
         }
 
 
-@dataclass(frozen=True)
+@frozen
 class RepeatOutcome:
     hypothesis: str
     group: str
@@ -70,10 +67,7 @@ class RepeatOutcome:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "hypothesis": self.hypothesis,
-            "group": self.group,
-            "runs_file": self.runs_file,
-            "exit_code": self.exit_code,
+            **attributes(self, "hypothesis", "group", "runs_file", "exit_code"),
             "repeats": [run.to_json() for run in self.runs],
         }
 

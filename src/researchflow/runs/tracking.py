@@ -8,12 +8,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from researchflow.base.errors import UserError
+from researchflow.base.frozen import frozen, replace
 from researchflow.base.names import NOTE
+from researchflow.base.output import attributes
 from researchflow.documents.config import Config, tracking_uri
 from researchflow.documents.project import shown_under
 from researchflow.documents.runlog import RunEntry
@@ -58,7 +59,7 @@ def keep_note(config: Config, run_id: str, note: str) -> Path:
 # --- a command as a linked run (`rflow run`, `rflow check --rerun`) ----------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class RunOutcome:
     run_id: str
     exit_code: int
@@ -69,10 +70,7 @@ class RunOutcome:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "run_id": self.run_id,
-            "exit_code": self.exit_code,
-            "runs_file": self.runs_file,
-            "url": self.url,
+            **attributes(self, "run_id", "exit_code", "runs_file", "url"),
             "notes": list(self.notes),
             **self.entry.to_dict(),
         }
@@ -163,7 +161,7 @@ def _folder_in(root: Path, folder: Path) -> str:
 # --- the Python API: `with researchflow.run("H-007"):` ---------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class ActiveRun:
     """What `researchflow.run()` yields: the run that `mlflow.log_*` calls now land in."""
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from researchflow.base.frozen import frozen, replace
 from researchflow.base.names import COMMAND, COMMIT, DIRTY
 from researchflow.documents.plan import Plan
 
@@ -23,7 +23,7 @@ EXPLORATORY = "exploratory"
 BASELINE_ARM = "baseline"  # runs.yaml `arm` of a baseline_command repeat
 
 
-@dataclass(frozen=True)
+@frozen
 class Classified:
     run: RunEntry
     kind: str  # confirmatory | exploratory
@@ -39,7 +39,7 @@ class Classified:
         return self.kind == CONFIRMATORY
 
 
-@dataclass(frozen=True)
+@frozen
 class Point:
     """Where confirmatory evidence may start: the commit that introduced the approval, a
     re-approval or the last deviation, with the registered content and command there."""
@@ -55,7 +55,7 @@ class Point:
     deviated: frozenset[str] = frozenset()  # commits containing a deviation made after it
 
 
-@dataclass(frozen=True)
+@frozen
 class Facts:
     """What the gate believes instead of runs.yaml: git history and the store."""
 
@@ -168,11 +168,9 @@ def _best(reasons: list[str]) -> str:
 def as_registered(tip: Plan, registered: Plan | None) -> Plan:
     """The tip plan judged by what was registered at the primary run's own commit: its
     predictions (a deviation made later moves no verdict), evaluation, data and command."""
-    import dataclasses
-
     if registered is None:
         return tip
-    return dataclasses.replace(
+    return replace(
         tip,
         predictions=registered.predictions,
         evaluation=registered.evaluation,
@@ -253,7 +251,7 @@ def _classify_one(
     return Classified(run, CONFIRMATORY, "")
 
 
-@dataclass(frozen=True)
+@frozen
 class Experiment:
     """One confirmatory experiment: a group of repeats (or one run), with its baseline arm."""
 

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 
+from researchflow.base.frozen import field, frozen
 from researchflow.documents.plan import Approval, Deviation, Plan, Prediction
 
 SKEW = dt.timedelta(minutes=10)  # clocks of laptops and CI runners disagree a little
@@ -33,7 +33,7 @@ DEVIATION = "deviation"
 REAPPROVAL = "reapproval"
 
 
-@dataclass(frozen=True)
+@frozen
 class PlanCommit:
     """One commit that touched the plan, with the plan as it was there."""
 
@@ -46,7 +46,7 @@ class PlanCommit:
     trusted: bool = False  # on the target branch already (at or before the merge-base)
 
 
-@dataclass(frozen=True)
+@frozen
 class Record:
     """An approval, deviation or re-approval and the commit that introduced it."""
 
@@ -64,7 +64,7 @@ class Record:
         return f"{self.kind}s[{self.index}]"
 
 
-@dataclass(frozen=True)
+@frozen
 class Finding:
     """A broken rule: the plan field it concerns, what is wrong, and the fix."""
 
@@ -73,7 +73,7 @@ class Finding:
     fix: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Replay:
     records: tuple[Record, ...] = ()
     findings: tuple[Finding, ...] = ()
@@ -96,7 +96,7 @@ class Replay:
         return tuple(r for r in later if r.kind == DEVIATION)
 
 
-@dataclass(frozen=True)
+@frozen
 class IdentityRules:
     people: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # name → e-mails
 

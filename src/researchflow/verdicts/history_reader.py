@@ -8,11 +8,11 @@ registration level fails with it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from researchflow.adapters.gitobjects import read_blobs
+from researchflow.base.frozen import field, frozen
 from researchflow.documents.config import Config
 from researchflow.verdicts.history import IdentityRules, PlanCommit, Replay, replay
 
@@ -22,7 +22,7 @@ SHALLOW = (
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class History:
     base: str | None  # the merge-base with the target branch
     commits: tuple[PlanCommit, ...] = ()

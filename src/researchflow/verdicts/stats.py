@@ -17,8 +17,10 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from statistics import NormalDist
+
+from researchflow.base.frozen import frozen
+from researchflow.base.output import attributes
 
 CONFIRMED = "confirmed"
 REFUTED = "refuted"
@@ -30,13 +32,13 @@ POWER = 0.8
 _EPSILON = 1e-12
 
 
-@dataclass(frozen=True)
+@frozen
 class Interval:
     low: float
     high: float
 
 
-@dataclass(frozen=True)
+@frozen
 class Estimate:
     """The effect (observed - baseline) of one prediction over one experiment's repeats."""
 
@@ -54,7 +56,7 @@ class Estimate:
         return self.sd / math.sqrt(self.n) if self.n > 1 else math.inf
 
 
-@dataclass(frozen=True)
+@frozen
 class Judgement:
     """A verdict, the interval it rests on and why; `interval` is None without one."""
 
@@ -70,9 +72,7 @@ class Judgement:
     def to_json(self) -> dict[str, object]:
         est = self.estimate
         return {
-            "metric": self.metric,
-            "verdict": self.verdict,
-            "reason": self.reason,
+            **attributes(self, "metric", "verdict", "reason"),
             "n": est.n if est else 0,
             "mean": est.mean if est else None,
             "baseline": est.baseline if est else None,
@@ -85,7 +85,7 @@ class Judgement:
         }
 
 
-@dataclass(frozen=True)
+@frozen
 class Claim:
     """What a prediction claims: the metric moves in `direction` by at least `min_effect`."""
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
+from researchflow.base.frozen import frozen
 from researchflow.base.output import fields_json
 from researchflow.documents.plan import Prediction
 
@@ -15,7 +15,7 @@ INCONCLUSIVE = "inconclusive"
 _EPSILON = 1e-9
 
 
-@dataclass(frozen=True)
+@frozen
 class Verdict:
     verdict: str  # confirmed | refuted | inconclusive
     effect: float | None  # observed - baseline; None when nothing was observed

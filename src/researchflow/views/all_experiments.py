@@ -13,16 +13,16 @@ or latest, changes the outcome.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from researchflow.base.frozen import frozen
 from researchflow.verdicts.outcome import CONFIRMED, INCONCLUSIVE, REFUTED
 
 if TYPE_CHECKING:
     from researchflow.views.report_inputs import ReportInputs
 
 
-@dataclass(frozen=True)
+@frozen
 class Counted:
     """One confirmatory experiment and its verdicts, as registered at its own commit."""
 

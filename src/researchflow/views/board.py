@@ -7,12 +7,12 @@ file can be mailed, attached to a CI job or opened offline.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from researchflow.base.errors import RflowError
+from researchflow.base.frozen import frozen
 from researchflow.base.names import RUNS_FILE
 from researchflow.documents.plan import STATUSES
 from researchflow.documents.project import BUILTIN_TEMPLATES
@@ -35,7 +35,7 @@ COLUMN_TITLES = {
 }
 
 
-@dataclass(frozen=True)
+@frozen
 class Card:
     id: str
     title: str
@@ -66,14 +66,14 @@ class Card:
     run_links: tuple[RunLink, ...] = ()  # each run's page in the MLflow UI, when known
 
 
-@dataclass(frozen=True)
+@frozen
 class RunLink:
     run_id: str
     url: str
     note: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Links:
     """Where the board can link to: the GitLab project (https://host/group/project)."""
 
@@ -108,7 +108,7 @@ def run_links(raw: bytes | None) -> tuple[RunLink, ...]:
     return tuple(links)
 
 
-@dataclass(frozen=True)
+@frozen
 class Lane:
     """One executor's row of the swimlane view: their cards per status."""
 
@@ -116,7 +116,7 @@ class Lane:
     cells: tuple[tuple[str, tuple[Card, ...]], ...]  # (status, cards) in lifecycle order
 
 
-@dataclass(frozen=True)
+@frozen
 class Column:
     status: str
     title: str

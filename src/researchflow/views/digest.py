@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
+from researchflow.base.frozen import field, frozen
 from researchflow.process.phases import days_in_phases
 from researchflow.verdicts.evidence import parse_time
 
@@ -20,7 +20,7 @@ DIGEST_MARKER = "<!-- rflow:digest -->"
 MIN_WEEKS = 4  # throughput is shown over at least this many weeks
 
 
-@dataclass(frozen=True)
+@frozen
 class Timeline:
     """One hypothesis as the digest sees it."""
 
@@ -93,7 +93,7 @@ def _last(events: list[Any], name: str) -> Any:
     return found[-1] if found else None
 
 
-@dataclass(frozen=True)
+@frozen
 class Digest:
     since: dt.datetime
     until: dt.datetime

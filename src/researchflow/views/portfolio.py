@@ -6,13 +6,12 @@ The status, rank and board commands gather plan files from git and hand them her
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from researchflow.base.frozen import asdict, field, frozen
 from researchflow.base.names import id_from_name, id_number
 from researchflow.documents.config import SectionsConfig
 from researchflow.documents.plan import RICE_FACTORS, STATUSES, LifecycleEvent, Plan, Rice, rank_key
@@ -33,7 +32,7 @@ BROKEN = "broken"
 MEMO_FORMAT = 4
 
 
-@dataclass(frozen=True)
+@frozen
 class PlanSource:
     """One hypothesis folder as found in git: where, and the raw bytes of its files."""
 
@@ -49,7 +48,7 @@ class PlanSource:
     report_oid: str = ""
 
 
-@dataclass(frozen=True)
+@frozen
 class Summary:
     """What the portfolio needs from one plan: small enough to remember by blob id."""
 
@@ -104,7 +103,7 @@ class Summary:
             reapprovals=len(plan.reapprovals),
             lifecycle=plan.lifecycle,
             roles_reason=plan.roles.reason,
-            validation=dataclasses.asdict(plan.validation) if plan.validation else None,
+            validation=asdict(plan.validation) if plan.validation else None,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -124,7 +123,7 @@ class Summary:
             "approved_at": self.approved_at,
             "approver": self.approver,
             "reapprovals": self.reapprovals,
-            "lifecycle": [dataclasses.asdict(event) for event in self.lifecycle],
+            "lifecycle": [asdict(event) for event in self.lifecycle],
             "roles_reason": self.roles_reason,
             "validation": self.validation,
         }
@@ -175,7 +174,7 @@ def _approval_date(plan: Plan) -> dt.date | None:
         return None
 
 
-@dataclass(frozen=True)
+@frozen
 class Reading:
     """One plan file read: its summary, or None when broken, and its first problem."""
 
@@ -215,7 +214,7 @@ def read_summary(source: PlanSource, sections: SectionsConfig) -> Reading:
     return Reading(summary, first, len(result.problems))
 
 
-@dataclass(frozen=True)
+@frozen
 class Row:
     """One hypothesis as the team lead sees it; `plan` is None for a broken plan."""
 
@@ -301,7 +300,7 @@ def _rice_json(plan: Summary | None) -> dict[str, int] | None:
     return {**values, "score": plan.score}
 
 
-@dataclass(frozen=True)
+@frozen
 class PortfolioWarning:
     kind: str  # "wip" | "timebox" | "duplicate"
     message: str
@@ -311,12 +310,12 @@ class PortfolioWarning:
         return {"kind": self.kind, "message": self.message, "ids": list(self.ids)}
 
 
-@dataclass(frozen=True)
+@frozen
 class Portfolio:
     rows: tuple[Row, ...]
     warnings: tuple[PortfolioWarning, ...]
     today: dt.date
-    memo: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False, compare=False)
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     statements: tuple[ProblemStatement, ...] = ()  # the programme(s) on the default branch
     ideas: tuple[Idea, ...] = ()  # backlog ideas not groomed yet (no branch, no folder)
     notes: tuple[str, ...] = ()  # what could not be read beside the plans (the backlog)

@@ -3,7 +3,6 @@ pass without checking anything out (`rflow status`, `rank` and `board` share it)
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -21,6 +20,7 @@ from researchflow.adapters.gitobjects import (
     remote_head,
 )
 from researchflow.base.errors import UserError
+from researchflow.base.frozen import replace
 from researchflow.base.names import (
     BACKLOG_FILE,
     PLAN_FILE,
@@ -169,9 +169,7 @@ def _with_reports(
     result = list(sources)
     for index, blob in zip(wanted, reader.read_many(names), strict=True):
         if blob is not None and blob.type == "blob":
-            result[index] = dataclasses.replace(
-                sources[index], report=blob.data, report_oid=blob.oid
-            )
+            result[index] = replace(sources[index], report=blob.data, report_oid=blob.oid)
     return result
 
 
@@ -368,7 +366,7 @@ def collect(config: Config, today: dt.date | None = None) -> Portfolio:
     memo = dict(portfolio.memo)
     waited = review_days(config, portfolio.rows, day, known, memo)
     rows = tuple(
-        dataclasses.replace(row, review_days=waited[_row_key(row)])
+        replace(row, review_days=waited[_row_key(row)])
         if row.status == "review" and _row_key(row) in waited
         else row
         for row in portfolio.rows
@@ -378,7 +376,7 @@ def collect(config: Config, today: dt.date | None = None) -> Portfolio:
     found += grooming_warnings(
         [i for i in ideas if i.id not in groomed], day, config.grooming_max_days
     )
-    portfolio = dataclasses.replace(
+    portfolio = replace(
         portfolio,
         rows=rows,
         warnings=tuple(found),

@@ -7,14 +7,15 @@ Shared by `rflow board` (a header per problem statement) and `rflow status --by 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
+from researchflow.base.frozen import frozen
+from researchflow.base.output import attributes
 from researchflow.documents.programme import Metric, ProblemStatement
 from researchflow.views.portfolio import Portfolio
 
 
-@dataclass(frozen=True)
+@frozen
 class Serving:
     """One hypothesis as a metric's line shows it."""
 
@@ -29,7 +30,7 @@ class Serving:
         return self.status == "concluded" and self.outcome == "confirmed"
 
 
-@dataclass(frozen=True)
+@frozen
 class MetricView:
     metric: Metric
     serving: tuple[Serving, ...]
@@ -51,20 +52,15 @@ class MetricView:
         return f"{arrow} {metric.target:g}{unit}"
 
     def to_json(self) -> dict[str, Any]:
-        metric = self.metric
         return {
-            "name": metric.name,
-            "kind": metric.kind,
-            "target": metric.target,
-            "direction": metric.direction,
-            "unit": metric.unit,
+            **attributes(self.metric, "name", "kind", "target", "direction", "unit"),
             "uncovered": self.uncovered,
             "serving": [s.id for s in self.serving],
             "confirmed": [s.id for s in self.confirmed],
         }
 
 
-@dataclass(frozen=True)
+@frozen
 class ProgrammeView:
     statement: ProblemStatement
     metrics: tuple[MetricView, ...]
@@ -74,12 +70,8 @@ class ProgrammeView:
         return tuple(m for m in self.metrics if m.uncovered)
 
     def to_json(self) -> dict[str, Any]:
-        statement = self.statement
         return {
-            "path": statement.path,
-            "title": statement.title,
-            "status": statement.status,
-            "owner": statement.owner,
+            **attributes(self.statement, "path", "title", "status", "owner"),
             "metrics": [m.to_json() for m in self.metrics],
         }
 

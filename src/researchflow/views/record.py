@@ -13,8 +13,9 @@ import io
 import json
 import zipfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+from researchflow.base.frozen import frozen
 
 MANIFEST = "manifest.json"
 FORMAT = "researchflow-record/1"
@@ -22,7 +23,7 @@ FORMAT = "researchflow-record/1"
 _ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 
 
-@dataclass(frozen=True)
+@frozen
 class Registration:
     """One row of the registration table: the approval, a deviation or a re-approval."""
 
@@ -79,7 +80,7 @@ def _json_bytes(data: Any) -> bytes:
 json_bytes = _json_bytes
 
 
-@dataclass(frozen=True)
+@frozen
 class Verification:
     manifest: Mapping[str, Any]
     problems: tuple[str, ...]  # one line each; empty when the record is intact

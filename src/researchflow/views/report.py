@@ -8,11 +8,11 @@ effects (the plan, runs.yaml, one store query, the plan at each run's commit).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from researchflow.base.frozen import replace
 from researchflow.base.safetext import markdown_code, markdown_text
 from researchflow.verdicts.evidence import (
     Classified,
@@ -198,8 +198,8 @@ def _side_by_side(inputs: ReportInputs, verdicts: Mapping[str, Judgement]) -> li
     tip = inputs.deviated
     if tip is None:
         return []
-    plan = dataclasses.replace(inputs.plan, predictions=tip.predictions)
-    later = judge_all(dataclasses.replace(inputs, plan=plan, deviated=None))
+    plan = replace(inputs.plan, predictions=tip.predictions)
+    later = judge_all(replace(inputs, plan=plan, deviated=None))
     rows = [
         "Verdicts as registered at the run's commit, beside the plan as deviated since "
         "(only a run made after a re-approval confirms under a deviation):",

@@ -6,12 +6,11 @@ exploratory runs, with the primary experiment and every other confirmatory one
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from researchflow.base.frozen import field, frozen, replace
 from researchflow.base.names import PLAN_FILE, RUNS_FILE
 from researchflow.documents.plan import Plan
 from researchflow.verdicts.evidence import (
@@ -31,7 +30,7 @@ if TYPE_CHECKING:
     from researchflow.documents.config import Config
 
 
-@dataclass(frozen=True)
+@frozen
 class Chosen:
     """A primary run chosen with `rflow report --primary`, as the report's front matter
     records it; `refused` says why it cannot be the primary (then the latest is)."""
@@ -47,7 +46,7 @@ CHOSEN_BY = "primary_chosen_by"
 CHOSEN_AT = "primary_chosen_at"
 
 
-@dataclass(frozen=True)
+@frozen
 class ReportInputs:
     """Everything the results block shows, gathered once."""
 
@@ -190,7 +189,7 @@ def gather_inputs(
     others = tuple(
         view(latest, None) for key, latest in experiment_runs(classified).items() if key != mine
     )
-    return dataclasses.replace(main, others=others) if others else main
+    return replace(main, others=others) if others else main
 
 
 def _retired(item: Classified) -> Classified:
@@ -219,8 +218,6 @@ def _chosen_in_report(folder: Path) -> Chosen | None:
 
 def _judge_choice(choice: Chosen, classified: tuple[Classified, ...]) -> Chosen:
     """The choice, with why it cannot be the primary when it is not a confirmatory run."""
-    import dataclasses
-
     item = next((c for c in classified if c.run_id == choice.run_id), None)
     if item is None:
         refused = "runs.yaml does not list it"
@@ -230,7 +227,7 @@ def _judge_choice(choice: Chosen, classified: tuple[Classified, ...]) -> Chosen:
         refused = "it is a baseline_command repeat"
     else:
         refused = ""
-    return dataclasses.replace(choice, refused=refused)
+    return replace(choice, refused=refused)
 
 
 def _plan_of(blob: bytes | None, config: Config) -> Plan | None:
