@@ -63,3 +63,40 @@ def test_appending_keeps_earlier_entries(tmp_path: Path) -> None:
 def test_broken_file_is_reported_with_its_field(text: str, expected: str) -> None:
     with pytest.raises(UserError, match=expected.replace("[", r"\[").replace("]", r"\]")):
         parse_runs(text, "runs.yaml")
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        (
+            "hypothesis: 7\nruns: {a: 1}\n",
+            "runs.yaml:2: runs: must be a list of entries",
+        ),
+        (
+            "runs:\n  - {run_id: a, experiment_id: 1, commit: c, metrics: {a: x, b: [1]}}\n",
+            "runs.yaml:2: runs[0].metrics.b: must be a single value, not a list",
+        ),
+        (
+            "runs:\n  - run_id: a\n    dirty: maybe\n  - 5\n",
+            "runs.yaml:2: runs[0].experiment_id: missing",
+        ),
+    ],
+)
+def test_the_first_of_several_problems_is_the_one_shown(text: str, line: str) -> None:
+    with pytest.raises(UserError) as caught:
+        parse_runs(text, "runs.yaml")
+    assert str(caught.value) == f"{line} (fix the value, or restore the file from git)"
+
+
+def test_numbers_and_unquoted_times_written_by_hand_are_read_as_text() -> None:
+    log = parse_runs(
+        "runs:\n  - {run_id: 7, experiment_id: 1, commit: c, started: 2026-11-23T10:00:00Z,"
+        " command: python x.py, metrics: {auc: 1, loss: null}, retired: {}}\n"
+    )
+    (entry,) = log.runs
+    assert (entry.run_id, entry.started, entry.command) == (
+        "7",
+        "2026-11-23T10:00:00Z",
+        ("python x.py",),
+    )
+    assert entry.metrics == {"auc": 1.0} and entry.retired is None

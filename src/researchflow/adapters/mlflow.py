@@ -57,13 +57,13 @@ def health(tracking_uri: str) -> str | None:
     import urllib.error
     import urllib.request
 
-    from researchflow.adapters.mlflow_rest import _headers, _ssl_context
+    from researchflow.adapters.mlflow_rest import request_headers, tls_context
 
     url = tracking_uri.rstrip("/") + "/health"
-    request = urllib.request.Request(url, headers=_headers())
+    request = urllib.request.Request(url, headers=request_headers())
     try:
         with urllib.request.urlopen(
-            request, timeout=HEALTH_TIMEOUT, context=_ssl_context()
+            request, timeout=HEALTH_TIMEOUT, context=tls_context()
         ) as response:
             response.read()
             return None

@@ -33,7 +33,7 @@ class RestStore:
         self.url = url.rstrip("/")
         self.uri = uri or self.url
         self.artifact_location = artifact_location
-        self._context = _ssl_context()
+        self._context = tls_context()
         # the embedded store's own server is on this machine: never through a proxy
         self._direct = self.url.startswith("http://127.0.0.1:")
 
@@ -55,7 +55,7 @@ class RestStore:
             url += "?" + urllib.parse.urlencode(body)
         elif body is not None:
             data = json.dumps(body).encode("utf-8")
-        request = urllib.request.Request(url, data=data, method=method, headers=_headers())
+        request = urllib.request.Request(url, data=data, method=method, headers=request_headers())
         try:
             with self._open(request, timeout or mlflow_store.REQUEST_TIMEOUT) as response:
                 answer: dict[str, Any] = json.loads(response.read() or b"{}")
@@ -78,7 +78,7 @@ class RestStore:
         )
 
     def check(self) -> None:
-        request = urllib.request.Request(f"{self.url}/health", headers=_headers())
+        request = urllib.request.Request(f"{self.url}/health", headers=request_headers())
         try:
             with self._open(request, mlflow_store.HEALTH_TIMEOUT) as response:
                 response.read()
@@ -156,7 +156,7 @@ class RestStore:
         for path, folder in files:
             name = "/".join(part for part in (base, folder, path.name) if part)
             url = f"{self.url}/api/2.0/mlflow-artifacts/artifacts/{urllib.parse.quote(name)}"
-            headers = {**_headers(), "Content-Type": "application/octet-stream"}
+            headers = {**request_headers(), "Content-Type": "application/octet-stream"}
             request = urllib.request.Request(
                 url, data=path.read_bytes(), method="PUT", headers=headers
             )
@@ -255,7 +255,8 @@ def _copy_artifacts(root: str, files: list[tuple[Path, str]]) -> None:
         os.replace(partial, target / path.name)
 
 
-def _headers() -> dict[str, str]:
+def request_headers() -> dict[str, str]:
+    """JSON, and MLflow's credentials from the environment, as its own client sends them."""
     headers = {"Content-Type": "application/json", "User-Agent": "researchflow"}
     token = os.environ.get("MLFLOW_TRACKING_TOKEN")
     user = os.environ.get("MLFLOW_TRACKING_USERNAME")
@@ -267,7 +268,8 @@ def _headers() -> dict[str, str]:
     return headers
 
 
-def _ssl_context() -> ssl.SSLContext | None:
+def tls_context() -> ssl.SSLContext | None:
+    """MLflow's TLS settings (MLFLOW_TRACKING_INSECURE_TLS, _SERVER_CERT_PATH), or None."""
     if os.environ.get("MLFLOW_TRACKING_INSECURE_TLS", "").lower() == "true":
         context = ssl.create_default_context()
         context.check_hostname = False

@@ -46,3 +46,8 @@ def fields_json(result: Any, **renamed: str) -> dict[str, Any]:
         renamed.get(field.name, field.name): plain(getattr(result, field.name))
         for field in fields(result)
     }
+
+
+def attributes(source: Any, *names: str) -> dict[str, Any]:
+    """`{name: source.name}` for each name, in order: JSON keys that are attribute names."""
+    return {name: getattr(source, name) for name in names}

@@ -12,13 +12,15 @@ from typing import Any
 EXTENSION_PREFIX = "x-"
 
 
-def suggestion(key: str, known: Iterable[str]) -> str:
-    """The fix for an unknown key: the near miss, else the `x-` escape."""
+def suggestion(key: str, known: Iterable[str], otherwise: str | None = None) -> str:
+    """The fix for an unknown key: the near miss, else `otherwise`, else the `x-` escape."""
     import difflib  # only for a near miss: kept off the import path of validate
 
     near = difflib.get_close_matches(key, list(known), n=1, cutoff=0.75)
     if near:
         return f"did you mean '{near[0]}'?"
+    if otherwise is not None:
+        return otherwise
     return f"remove it, or name a team field '{EXTENSION_PREFIX}{key}'"
 
 

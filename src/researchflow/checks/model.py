@@ -6,6 +6,7 @@ from typing import Any
 
 from researchflow.base.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_SERVICE
 from researchflow.base.frozen import field, frozen
+from researchflow.base.output import attributes
 from researchflow.base.problems import Problem
 
 PASS = "pass"
@@ -37,8 +38,7 @@ class CheckResult:
         return {
             "hypothesis": self.hypothesis,
             "check": self.level,
-            "status": self.status,
-            "detail": self.detail,
+            **attributes(self, "status", "detail"),
             "problems": [p.to_dict() for p in self.problems],
         }
 

@@ -18,6 +18,11 @@ def no_push(help_text: str) -> click.Option:
     return opt("--no-push", "push", is_flag=True, flag_value=False, default=True, help=help_text)
 
 
+def serves(help_text: str) -> click.Option:
+    """`--serves METRIC`, repeatable, passed as the tuple `serves`."""
+    return opt("--serves", "serves", multiple=True, metavar="METRIC", help=help_text)
+
+
 def people() -> list[click.Parameter]:
     return [
         opt("--designer", help="Who designs the experiment."),
@@ -125,13 +130,8 @@ ROWS: list[Row | Group] = [
             opt("--rice", metavar="R,I,C,E", help=RICE_HELP),
             opt("--author", help=AUTHOR_HELP),
             *people(),
-            opt(
-                "--serves",
-                "serves",
-                multiple=True,
-                metavar="METRIC",
-                help="A success metric of the problem statement this hypothesis moves; "
-                "repeat for more.",
+            serves(
+                "A success metric of the problem statement this hypothesis moves; repeat for more."
             ),
             opt("--base", help="Branch to start from. Default: base_branch, else the default."),
             no_push("Only create the branch and plan locally."),
@@ -153,13 +153,7 @@ ROWS: list[Row | Group] = [
             arg("title"),
             opt("--rice", metavar="R,I,C,E", required=True, help=RICE_HELP),
             opt("--author", help=AUTHOR_HELP),
-            opt(
-                "--serves",
-                "serves",
-                multiple=True,
-                metavar="METRIC",
-                help="A success metric of the problem statement it would move; repeat for more.",
-            ),
+            serves("A success metric of the problem statement it would move; repeat for more."),
             opt(
                 "--base",
                 help="The branch holding the backlog. Default: base_branch, else the default.",

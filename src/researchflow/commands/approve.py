@@ -10,6 +10,7 @@ from __future__ import annotations
 from researchflow.adapters.git import acting_user
 from researchflow.base.errors import UserError
 from researchflow.base.frozen import frozen
+from researchflow.base.output import attributes
 from researchflow.documents.config import Config
 from researchflow.documents.frontmatter import set_fields
 from researchflow.documents.plan import Plan
@@ -34,11 +35,7 @@ class ApproveResult:
     def to_json(self) -> dict[str, str]:
         return {
             "id": self.hypothesis_id,
-            "path": self.path,
-            "by": self.by,
-            "at": self.at,
-            "digest": self.digest,
-            "field": self.field,
+            **attributes(self, "path", "by", "at", "digest", "field"),
             "approvals": f"{self.count}/{self.needed}",
         }
 

@@ -15,6 +15,7 @@ from researchflow.base.errors import UserError
 from researchflow.base.fileio import write_atomic
 from researchflow.base.frozen import field, frozen
 from researchflow.base.names import REPORT_FILE
+from researchflow.base.output import attributes
 from researchflow.documents.config import Config
 from researchflow.documents.document import Document, DocumentError, parse_document
 from researchflow.documents.frontmatter import set_fields
@@ -48,8 +49,7 @@ class LifecycleResult:
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.hypothesis_id,
-            "path": self.path,
-            "event": self.event,
+            **attributes(self, "path", "event"),
             "status_before": self.before,
             "status": self.after,
             "lifecycle": self.record,

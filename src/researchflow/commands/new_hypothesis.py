@@ -21,6 +21,7 @@ from researchflow.base.errors import RflowError, UserError
 from researchflow.base.fileio import require_space
 from researchflow.base.frozen import frozen, replace
 from researchflow.base.names import CONFIG_FILE, PLAN_FILE
+from researchflow.base.output import attributes
 from researchflow.documents.config import Config
 from researchflow.documents.plan_rules import read_plan
 from researchflow.documents.project import read_template
@@ -60,13 +61,7 @@ class NewHypothesisResult:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "id": self.id,
-            "title": self.title,
-            "branch": self.branch,
-            "path": self.path,
-            "base": self.base,
-            "pushed": self.pushed,
-            "mr_url": self.mr_url,
+            **attributes(self, "id", "title", "branch", "path", "base", "pushed", "mr_url"),
             "mr": self.mr_action,
             "notes": list(self.notes),
             "warnings": list(self.warnings),

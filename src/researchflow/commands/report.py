@@ -13,6 +13,7 @@ from researchflow.base.errors import UserError
 from researchflow.base.fileio import write_atomic
 from researchflow.base.frozen import frozen
 from researchflow.base.names import REPORT_FILE
+from researchflow.base.output import attributes
 from researchflow.documents.config import Config
 from researchflow.documents.frontmatter import set_fields
 from researchflow.documents.project import read_template, shown_path
@@ -62,12 +63,9 @@ class ReportResult:
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.hypothesis_id,
-            "path": self.path,
-            "created": self.created,
-            "primary_run": self.primary_run,
-            "verdicts": self.verdicts,
-            "runs": self.runs,
-            "confirmatory": self.confirmatory,
+            **attributes(
+                self, "path", "created", "primary_run", "verdicts", "runs", "confirmatory"
+            ),
             "predictions": list(self.details),
             "pictures": list(self.pictures),
             "primary_chosen_by": self.chosen_by,

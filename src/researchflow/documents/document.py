@@ -124,6 +124,26 @@ class Document:
         return self._titles.get(normalise_title(title))
 
 
+class YamlFile(Document):
+    """A plain YAML file (runs.yaml) read like front matter: each field's line is found only
+    when a problem asks for one, so a valid file is parsed once."""
+
+    __slots__ = ("_located",)
+
+    def __init__(self, data: dict[str, Any], text: str) -> None:
+        super().__init__(data, {}, (), 1, text)
+        self._located = False
+
+    def line_of(self, path: str) -> int:
+        if not self._located:
+            from contextlib import suppress
+
+            self._located = True
+            with suppress(DocumentError):  # not a mapping, or not loadable this way: line 1
+                self.lines = load_yaml_mapping(self.text)[1]
+        return super().line_of(path)
+
+
 def normalise_title(title: str) -> str:
     return " ".join(title.casefold().split())
 

@@ -12,13 +12,26 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from researchflow.base.names import is_valid_id
+from researchflow.documents.kinds import (
+    Choice,
+    CommandLine,
+    Custom,
+    Date,
+    Each,
+    Entries,
+    Fields,
+    Names,
+    Number,
+    Pattern,
+    Text,
+    Whole,
+)
 from researchflow.documents.plan import (
     CITED_HYPOTHESIS,
     DIRECTIONS,
     LIFECYCLE_EVENTS,
     METRIC_KEY,
     OUTCOMES,
-    PREDICTION_KEYS,
     RERUN_MATCHES,
     RICE_FACTORS,
     RUN_ID,
@@ -37,18 +50,8 @@ from researchflow.documents.plan import (
 from researchflow.documents.schema import (
     MISSING,
     PLACEHOLDER,
-    Choice,
-    CommandLine,
-    Custom,
-    Date,
-    Entries,
     Field,
-    Fields,
-    Names,
-    Number,
     Reader,
-    Text,
-    Whole,
 )
 
 
@@ -128,54 +131,16 @@ RICE = Fields(
 )
 
 
-def _predictions(reader: Reader, key: str, items: Any) -> Any:
-    example = "add '- {metric: recall_at_10, baseline: 0.42, direction: increase, ...}'"
-    if not isinstance(items, list) or not items:
-        reader.add(key, "needs at least one prediction", example)
-        return MISSING
-    predictions: list[Prediction] = []
-    seen: set[str] = set()
-    for index, item in enumerate(items):
-        at = f"{key}[{index}]"
-        if not isinstance(item, dict):
-            reader.add(
-                at, "must be a mapping", "give metric, baseline, direction, min_effect, tolerance"
-            )
-            continue
-        before = len(reader.problems)
-        metric = item.get("metric")
-        if not isinstance(metric, str) or not METRIC_KEY.match(metric):
-            reader.add(
-                f"{at}.metric",
-                f"{metric!r} is not an MLflow metric key",
-                "name the metric the run logs, e.g. recall_at_10",
-            )
-        elif metric in seen:
-            reader.add(f"{at}.metric", f"{metric!r} is predicted twice", "merge the predictions")
-        else:
-            seen.add(metric)
-        values = reader.read(PREDICTION_FIELDS, item, f"{at}.")
-        for extra in item:
-            if extra not in PREDICTION_KEYS:
-                reader.add(
-                    f"{at}.{extra}",
-                    "unknown field",
-                    "use metric, baseline, baseline_source, direction, min_effect, "
-                    "tolerance, withdrawn",
-                )
-        if len(reader.problems) == before:
-            predictions.append(
-                Prediction(
-                    metric,  # type: ignore[arg-type]  # checked above
-                    values["baseline"],
-                    values["direction"],
-                    values["min_effect"],
-                    values["tolerance"],
-                    values["withdrawn"] is True,
-                    values["baseline_source"],
-                )
-            )
-    return tuple(predictions)
+def _prediction(_reader: Reader, _key: str, values: dict[str, Any]) -> Any:
+    return Prediction(
+        values["metric"],
+        values["baseline"],
+        values["direction"],
+        values["min_effect"],
+        values["tolerance"],
+        values["withdrawn"] is True,
+        values["baseline_source"],
+    )
 
 
 def _withdrawn(reader: Reader, key: str, value: Any) -> Any:
@@ -211,7 +176,16 @@ SOURCE_FIX = (
 )
 NUMBER = Number()
 POSITIVE = Number(minimum=0)
+METRIC_FIX = "name the metric the run logs, e.g. recall_at_10"
 PREDICTION_FIELDS = (
+    Field(
+        "metric",
+        Pattern(METRIC_KEY, "{value!r} is not an MLflow metric key", METRIC_FIX),
+        METRIC_FIX,
+        required=True,
+        missing="None is not an MLflow metric key",
+        unique=("{value!r} is predicted twice", "merge the predictions"),
+    ),
     Field("baseline", NUMBER, "add a number", required=True),
     Field(
         "direction",
@@ -230,6 +204,28 @@ PREDICTION_FIELDS = (
         required=lambda reader: is_written(reader.data),
         missing="missing: a baseline must say where it comes from",
     ),
+)
+PREDICTIONS_EXAMPLE = "add '- {metric: recall_at_10, baseline: 0.42, direction: increase, ...}'"
+PREDICTIONS = Each(
+    Fields(
+        PREDICTION_FIELDS,
+        "give metric, baseline, direction, min_effect, tolerance",
+        build=_prediction,
+        listed=(
+            "metric",
+            "baseline",
+            "baseline_source",
+            "direction",
+            "min_effect",
+            "tolerance",
+            "withdrawn",
+        ),
+        unknown_first=False,
+        whole=True,  # a prediction with a problem is not made
+    ),
+    message="needs at least one prediction",
+    fix=PREDICTIONS_EXAMPLE,
+    nonempty=True,
 )
 
 
@@ -436,12 +432,7 @@ PLAN_FIELDS = (
         "state the hypothesis in one falsifiable sentence",
         required=True,
     ),
-    Field(
-        "predictions",
-        Custom(_predictions),
-        "add '- {metric: recall_at_10, baseline: 0.42, direction: increase, ...}'",
-        required=True,
-    ),
+    Field("predictions", PREDICTIONS, PREDICTIONS_EXAMPLE, required=True),
     Field("data", Custom(_data), default=()),
     Field(
         "timebox_days",

@@ -16,16 +16,22 @@ from researchflow.base.frozen import frozen
 from researchflow.base.names import PROBLEM_FILE, PROBLEMS_DIR
 from researchflow.base.problems import Problem
 from researchflow.documents.document import Document, DocumentError, parse_document
+from researchflow.documents.kinds import (
+    Choice,
+    Custom,
+    Each,
+    Fields,
+    Number,
+    Pattern,
+    Text,
+)
 from researchflow.documents.plan import METRIC_KEY, QUARTO_KEYS
 from researchflow.documents.schema import (
     MISSING,
     PLACEHOLDER,
     PLACEHOLDER_MESSAGE,
-    Choice,
-    Custom,
     Field,
     Reader,
-    Text,
     blanked,
     placeholder_fields,
     placeholder_line,
@@ -132,52 +138,59 @@ METRICS_EXAMPLE = (
 )
 
 
-def _metrics(reader: Reader, key: str, items: Any) -> Any:
-    if not isinstance(items, list):
-        reader.add(key, "must be a list of success metrics", METRICS_EXAMPLE)
+def _unit(reader: Reader, key: str, value: Any) -> Any:
+    if not isinstance(value, str | int | float):
+        reader.add(key, f"{value!r} is not a unit", "e.g. unit: '%'")
         return MISSING
-    metrics: list[Metric] = []
-    seen: set[str] = set()
-    for index, item in enumerate(items):
-        at = f"{key}[{index}]"
-        if not isinstance(item, dict):
-            reader.add(at, "must be a mapping", METRICS_EXAMPLE)
-            continue
-        before = len(reader.problems)
-        reader.unknown(
-            item, METRIC_FIELDS, prefix=f"{at}.", message="unknown field", extensions=True
-        )
-        name = item.get("name")
-        if not isinstance(name, str) or not name.strip() or not METRIC_KEY.match(name):
-            reader.add(f"{at}.name", f"{name!r} is not a metric name", "e.g. retention_30d")
-        elif name in seen:
-            reader.add(f"{at}.name", f"{name!r} is listed twice", "keep one entry per metric")
-        else:
-            seen.add(name)
-        kind = item.get("kind")
-        if kind not in METRIC_KINDS:
-            reader.add(
-                f"{at}.kind", f"{kind!r} is not allowed", f"use one of: {', '.join(METRIC_KINDS)}"
-            )
-        target = item.get("target")
-        if isinstance(target, bool) or not isinstance(target, int | float):
-            reader.add(f"{at}.target", f"{target!r} is not a number", "e.g. target: 0.9")
-        direction = item.get("direction")
-        if direction not in METRIC_DIRECTIONS:
-            reader.add(
-                f"{at}.direction",
-                f"{direction!r} is not allowed",
-                f"use one of: {', '.join(METRIC_DIRECTIONS)}",
-            )
-        unit = item.get("unit", "")
-        if unit is not None and not isinstance(unit, str | int | float):
-            reader.add(f"{at}.unit", f"{unit!r} is not a unit", "e.g. unit: '%'")
-        if len(reader.problems) == before:
-            number = float(target)  # type: ignore[arg-type]  # a number: checked above
-            metrics.append(
-                Metric(str(name).strip(), str(kind), number, str(direction), str(unit or ""))
-            )
-    return tuple(metrics)
+    return str(value or "")
+
+
+def _metric(_reader: Reader, _key: str, values: dict[str, Any]) -> Metric:
+    name, kind, target, direction = (values[k] for k in ("name", "kind", "target", "direction"))
+    return Metric(name.strip(), kind, target, direction, values["unit"])
+
+
+KINDS_FIX = f"use one of: {', '.join(METRIC_KINDS)}"
+DIRECTIONS_FIX = f"use one of: {', '.join(METRIC_DIRECTIONS)}"
+METRIC = Fields(
+    (
+        Field(
+            "name",
+            Pattern(
+                METRIC_KEY, "{value!r} is not a metric name", "e.g. retention_30d", blank=False
+            ),
+            "e.g. retention_30d",
+            required=True,
+            missing="None is not a metric name",
+            unique=("{value!r} is listed twice", "keep one entry per metric"),
+        ),
+        Field(
+            "kind", Choice(METRIC_KINDS), KINDS_FIX, required=True, missing="None is not allowed"
+        ),
+        Field(
+            "target",
+            Number(fix="e.g. target: 0.9"),
+            "e.g. target: 0.9",
+            required=True,
+            missing="None is not a number",
+        ),
+        Field(
+            "direction",
+            Choice(METRIC_DIRECTIONS),
+            DIRECTIONS_FIX,
+            required=True,
+            missing="None is not allowed",
+        ),
+        Field("unit", Custom(_unit), default=""),
+    ),
+    METRICS_EXAMPLE,
+    build=_metric,
+    unknown_fix=None,
+    suggest=True,  # a near miss, else the `x-` escape a team's own field takes
+    extensions=True,
+    whole=True,  # a metric with a problem is not made
+)
+METRICS = Each(METRIC, message="must be a list of success metrics", fix=METRICS_EXAMPLE)
 
 
 PROBLEM_FIELDS = (
@@ -199,7 +212,7 @@ PROBLEM_FIELDS = (
         f"use one of: {', '.join(PROBLEM_STATUSES)}",
         required=True,
     ),
-    Field("metrics", Custom(_metrics), METRICS_EXAMPLE, required=True),
+    Field("metrics", METRICS, METRICS_EXAMPLE, required=True),
 )
 
 

@@ -124,19 +124,13 @@ def read_runs(path: Path) -> RunLog:
 
 
 CONFLICT_MARKERS = ("<<<<<<< ", "=======", ">>>>>>> ")
-_FIX = "fix the value, or restore the file from git"
-
-
-class _Bad(Exception):
-    def __init__(self, where: str, problem: str) -> None:
-        super().__init__(problem)
-        self.where = where
-        self.problem = problem
 
 
 def parse_runs(text: str | bytes, shown: str = RUNS_FILE) -> RunLog:
-    """The log in `text`; UserError naming the file, line and field for anything wrong."""
+    """The log in `text`; UserError naming the file, line and field of its first problem."""
     from researchflow.base import safeyaml
+    from researchflow.documents.runlog_schema import read_log
+    from researchflow.documents.schema import error_line
 
     try:
         if isinstance(text, bytes):
@@ -149,11 +143,20 @@ def parse_runs(text: str | bytes, shown: str = RUNS_FILE) -> RunLog:
         data = safeyaml.load(text)
     except safeyaml.YamlLimitError as error:
         raise UserError(f"{shown}:{error.line}: {error.message} ({error.fix})") from None
-    try:
-        return _log(data)
-    except _Bad as bad:
-        line = _line_of(text, bad.where)
-        raise UserError(f"{shown}:{line}: {bad.where}: {bad.problem} ({_FIX})") from None
+    hypothesis, entries, problems = read_log(data, text, shown)
+    if problems:
+        raise UserError(error_line(problems[0])) from None
+    return RunLog(hypothesis, tuple(_entry(values) for values in entries))
+
+
+def _entry(values: dict[str, Any]) -> RunEntry:
+    mappings = {
+        "data": values["data"] or {},
+        "metrics": values["metrics"] or {},
+        "outputs": values["outputs"] or {},
+        "retired": values["retired"] or None,  # an empty one retires nothing
+    }
+    return RunEntry(**{**values, **mappings})
 
 
 def conflict_marker_line(text: str) -> int:
@@ -162,144 +165,6 @@ def conflict_marker_line(text: str) -> int:
         if line.startswith(CONFLICT_MARKERS) and (line != "=======" or "<<<<<<< " in text):
             return number
     return 0
-
-
-def _line_of(text: str, where: str) -> int:
-    from researchflow.documents.document import DocumentError, load_yaml_mapping
-
-    try:
-        _, lines = load_yaml_mapping(text)
-    except DocumentError:
-        return 1
-    while where:
-        if where in lines:
-            return lines[where]
-        where = where.rpartition("." if "." in where.rpartition("[")[2] else "[")[0]
-    return 1
-
-
-def _log(data: Any) -> RunLog:
-    if data is None:
-        return RunLog(None)
-    if not isinstance(data, dict):
-        raise _Bad("runs", "the file must be a mapping with hypothesis and runs")
-    runs = data.get("runs")
-    if runs is None:
-        runs = []
-    if not isinstance(runs, list):
-        raise _Bad("runs", "must be a list of entries")
-    hypothesis = data.get("hypothesis")
-    if hypothesis is not None and not isinstance(hypothesis, str):
-        raise _Bad("hypothesis", "must be an ID such as H-007")
-    entries = tuple(_entry(item, f"runs[{index}]") for index, item in enumerate(runs))
-    return RunLog(hypothesis or None, entries)
-
-
-def _text(item: dict[str, Any], key: str, where: str, *, required: bool = False) -> str | None:
-    value = item.get(key)
-    if value is None or value == "":
-        if required:
-            raise _Bad(f"{where}.{key}", "missing")
-        return None
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise _Bad(f"{where}.{key}", f"must be text, not {_kind(value)}")
-    return str(value)
-
-
-def _flag(item: dict[str, Any], key: str, where: str) -> bool:
-    value = item.get(key, False)
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        raise _Bad(f"{where}.{key}", f"must be true or false, not {_kind(value)}")
-    return value
-
-
-def _mapping(item: dict[str, Any], key: str, where: str) -> dict[str, Any]:
-    value = item.get(key)
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise _Bad(f"{where}.{key}", f"must be a mapping, not {_kind(value)}")
-    for name, inner in value.items():
-        if isinstance(inner, dict | list):
-            raise _Bad(f"{where}.{key}.{name}", f"must be a single value, not {_kind(inner)}")
-    return value
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return type(value).__name__
-
-
-def _entry(item: Any, where: str) -> RunEntry:
-    if not isinstance(item, dict):
-        raise _Bad(where, f"must be a mapping of fields, not {_kind(item)}")
-    command = item.get("command") or []
-    if isinstance(command, str):
-        command = [command]
-    if not isinstance(command, list) or any(isinstance(p, dict | list) for p in command):
-        raise _Bad(f"{where}.command", "must be a list of arguments")
-    metrics: dict[str, float] = {}
-    for name, value in _mapping(item, "metrics", where).items():
-        if value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise _Bad(f"{where}.metrics.{name}", f"must be a number, not {_kind(value)}")
-        metrics[str(name)] = float(value)
-    repeat = item.get("repeat")
-    if repeat is not None and (isinstance(repeat, bool) or not isinstance(repeat, int)):
-        raise _Bad(f"{where}.repeat", f"must be a whole number, not {_kind(repeat)}")
-    retired = item.get("retired")
-    if retired is not None and not isinstance(retired, dict):
-        raise _Bad(f"{where}.retired", f"must be a mapping of reason, by, at, not {_kind(retired)}")
-    return RunEntry(
-        run_id=str(_text(item, "run_id", where, required=True)),
-        experiment_id=str(_text(item, "experiment_id", where, required=True)),
-        tracking_uri=_text(item, "tracking_uri", where) or "",
-        commit=str(_text(item, "commit", where, required=True)),
-        branch=_text(item, "branch", where),
-        dirty=_flag(item, "dirty", where),
-        command=tuple(str(part) for part in command),
-        data={str(k): str(v) for k, v in _mapping(item, "data", where).items()},
-        started=_timestamp(item.get("started"), f"{where}.started"),
-        ended=_timestamp(item.get("ended"), f"{where}.ended"),
-        status=_text(item, "status", where) or "",
-        metrics=metrics,
-        source=_text(item, "source", where) or "run",
-        rerun_of=_text(item, "rerun_of", where),
-        cwd=_text(item, "cwd", where) or "",
-        outputs={str(k): str(v) for k, v in _mapping(item, "outputs", where).items()},
-        group=_text(item, "group", where),
-        repeat=repeat,
-        arm=_text(item, "arm", where),
-        exploratory=_flag(item, "exploratory", where),
-        retired={str(k): str(v) for k, v in retired.items()} if retired else None,
-        user=_text(item, "user", where),
-        dvc_exp=_text(item, "dvc_exp", where),
-        patch=_text(item, "patch", where),
-        note=_text(item, "note", where),
-    )
-
-
-def _timestamp(value: Any, where: str) -> str:
-    # a hand-edited file may hold an unquoted timestamp, which YAML reads as a datetime
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.UTC)
-        return str(value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
-    if isinstance(value, dt.date):
-        return str(value.isoformat())
-    if value is None:
-        return ""
-    if isinstance(value, dict | list | bool):
-        raise _Bad(where, f"must be a time such as 2026-11-23T10:00:00Z, not {_kind(value)}")
-    return str(value)
 
 
 def render_runs(hypothesis_id: str, entries: tuple[RunEntry, ...] | list[RunEntry]) -> str:

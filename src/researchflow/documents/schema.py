@@ -1,23 +1,24 @@
 """The document engine: a document type declares its fields as data, and one reader turns
 them into values and `path:line: field: problem (fix)` lines (pure).
 
-A field is a key, a kind (how its value is read: text, a choice, a date, a whole number in
-a range, a list of names, a mapping of further fields, or a function for what is the
-document's own), whether it is required (always, or from a status on) and the fix to show
-when it is missing. The reader keeps the problems in the order the fields are declared,
-points each at its line, falls back to line 1 for a missing top-level key, and offers a
-"did you mean" for an unknown one. Plans, problem statements and the report's front matter
-are read through it; a new field is one declaration in the document's schema.
+A field is a key, a kind (how its value is read: text, a choice, a date, a number, a list of
+names or arguments, a mapping of further fields, a list of items, a table of values, or a
+function for what is the document's own; the kinds are in documents/kinds.py), whether it is
+required (always, or from a status on), what `key: null` means, whether its value may repeat
+in its list, and the fix to show when it is missing. The reader keeps the problems in the
+order the fields are declared (or, for a mapping that asks for it, the order the file has),
+points each at its line, falls back to line 1 for a missing top-level key, and offers a "did
+you mean" for an unknown one. Plans, problem statements, the report's front matter,
+runs.yaml and researchflow.yaml are read through it; a new field is one declaration in the
+document's schema.
 
 Kinds are plain classes, not dataclasses: `rflow validate` imports this on every commit.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-import shlex
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from researchflow.base.problems import Problem
@@ -30,6 +31,8 @@ PLACEHOLDER_MESSAGE = "still holds template placeholder text (TODO)"
 PLACEHOLDER_FIX = "replace the TODO text with your own"
 
 MISSING = object()  # what a kind returns when the value is unusable (its problem is added)
+ABSENT = object()  # what a kind returns when the value counts as not written (e.g. "")
+_LAST_INDEX = re.compile(r"\[\d+\](?!.*\[\d+\])")
 
 
 class Reader:
@@ -41,6 +44,7 @@ class Reader:
         self.path = path
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
+        self._seen: dict[str, set[Any]] = {}  # a list's key → the unique values read so far
 
     def add(self, field: str, message: str, fix: str, line: int | None = None) -> None:
         where = self.document.line_of(field) if line is None else line
@@ -61,35 +65,72 @@ class Reader:
         source = self.data if container is None else container
         return {field.name: field.read(self, source, prefix) for field in fields}
 
+    def repeated(self, key: str, value: Any) -> bool:
+        """Whether `value` was read before at the same field of another item of its list
+        (`predictions[3].metric` is compared with `predictions[0..2].metric`)."""
+        seen = self._seen.setdefault(_LAST_INDEX.sub("[]", key), set())
+        if value in seen:
+            return True
+        seen.add(value)
+        return False
+
     def unknown(
         self,
-        container: Mapping[Any, Any],
+        container: Iterable[Any],
         known: Iterable[str],
         *,
         also: Iterable[str] = (),
         prefix: str = "",
         message: str = "unknown key",
         fix: str | None = None,
+        otherwise: str | None = None,
         text_keys_only: bool = False,
         extensions: bool | None = None,
     ) -> None:
         """Keys that are neither `known`, `also` (e.g. Quarto's) nor a team's `x-` field;
-        the fix is `fix`, else the near miss among `known`, else the `x-` escape.
-        `extensions`: whether `x-` keys are a team's own (default: at the top level only)."""
+        the fix is `fix`, else the near miss among `known`, else `otherwise`, else the
+        `x-` escape. `extensions`: whether `x-` keys are a team's own (default: at the top
+        level only)."""
         own = tuple(known)
         allowed = set(own) | set(also)
+        own_field = (not prefix) if extensions is None else extensions
         for key in container:
             if text_keys_only and not isinstance(key, str):
                 continue
             name = str(key)
-            own_field = (not prefix) if extensions is None else extensions
             if name in allowed or (own_field and name.startswith(EXTENSION_PREFIX)):
                 continue
-            self.add(f"{prefix}{name}", message, fix if fix is not None else suggestion(name, own))
+            shown = fix if fix is not None else suggestion(name, own, otherwise)
+            self.add(f"{prefix}{name}", message, shown)
+
+
+def describe(value: Any) -> str:
+    """What a value is, in a problem's words: `must be text, not a list`."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+def say(message: str, value: Any) -> str:
+    """A kind's message with the value filled in: `{value!r}` and `{kind}` (describe)."""
+    return message.format(value=value, kind=describe(value))
+
+
+def error_line(problem: Problem, *, located: bool = True) -> str:
+    """A problem as the one line of a UserError, unescaped as it always was; `located`:
+    False where the source has no lines to show (pyproject.toml, a file at a revision)."""
+    fix = f" ({problem.fix})" if problem.fix else ""
+    where = f"{problem.path}:{problem.line}" if located else problem.path
+    return f"{where}: {problem.field}: {problem.message}{fix}"
 
 
 class Kind:
-    """How a present value is read: the value, or MISSING after adding its problem."""
+    """How a present value is read: the value, MISSING after adding its problem, or ABSENT
+    when the value counts as not written (the field's default, or "missing" if required)."""
 
     def read(self, reader: Reader, key: str, value: Any) -> Any:
         raise NotImplementedError
@@ -102,6 +143,10 @@ Required = bool | Callable[[Reader], bool]
 
 
 class Field:
+    """One key of a mapping. `key: null` is absent, unless `null_is_value` (the kind reads
+    None) or `null_problem` (message, fix) refuses it; `unique` (message, fix): the value
+    may appear once in the list the mapping is an item of."""
+
     def __init__(
         self,
         key: str,
@@ -113,6 +158,8 @@ class Field:
         default: Any = None,
         missing: str = "missing",
         null_is_value: bool = False,
+        null_problem: tuple[str, str] | None = None,
+        unique: tuple[str, str] | None = None,
     ) -> None:
         self.key = key
         self.kind = kind
@@ -121,223 +168,39 @@ class Field:
         self.name = name or key
         self.default = default
         self.missing_message = missing
-        self.null_is_value = null_is_value  # `key: null` is read by the kind, not "missing"
+        self.null_is_value = null_is_value
+        self.null_problem = null_problem
+        self.unique = unique
 
     def read(self, reader: Reader, source: Any, prefix: str) -> Any:
         key = prefix + self.key
         value = source.get(self.key) if isinstance(source, dict) else None
-        if value is None and self.null_is_value and isinstance(source, dict) and self.key in source:
-            result = self.kind.read(reader, key, None)
-            return self.default if result is MISSING else result
-        if value is None:
-            required = self.required(reader) if callable(self.required) else self.required
-            if required:
-                reader.missing(key, self.fix or self.kind.missing_fix(key), self.missing_message)
-            return self.default
+        if value is not None:
+            return self._value(reader, key, value)
+        if (self.null_problem or self.null_is_value) and isinstance(source, dict):
+            if self.key in source and self.null_problem is not None:
+                reader.add(key, *self.null_problem)
+                return self.default
+            if self.key in source and self.null_is_value:
+                return self._value(reader, key, None)
+        return self._absent(reader, key)
+
+    def _value(self, reader: Reader, key: str, value: Any) -> Any:
         result = self.kind.read(reader, key, value)
-        return self.default if result is MISSING else result
+        if result is ABSENT:
+            return self._absent(reader, key)
+        if result is MISSING:
+            return self.default
+        if self.unique is not None and reader.repeated(key, result):
+            reader.add(key, say(self.unique[0], value), self.unique[1])
+            return self.default
+        return result
 
-
-class Text(Kind):
-    """Non-empty text, stripped."""
-
-    def __init__(self, fix: str = "") -> None:
-        self.fix = fix
-
-    def read(self, reader: Reader, key: str, value: Any) -> Any:
-        if not isinstance(value, str) or not value.strip():
-            reader.add(key, f"must be non-empty text, not {value!r}", self.fix)
-            return MISSING
-        return value.strip()
-
-
-class Choice(Kind):
-    def __init__(self, options: Sequence[str], fix: str | None = None) -> None:
-        self.options = tuple(options)
-        self.fix = fix if fix is not None else f"use one of: {', '.join(self.options)}"
-
-    def missing_fix(self, key: str) -> str:
-        return f"add '{key}: {self.options[0]}'"
-
-    def read(self, reader: Reader, key: str, value: Any) -> Any:
-        if value not in self.options:
-            reader.add(key, f"{value!r} is not allowed", self.fix)
-            return MISSING
-        return str(value)
-
-
-class Date(Kind):
-    """A date: YAML's own, a datetime's day, or ISO text."""
-
-    def read(self, reader: Reader, key: str, value: Any) -> Any:
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value)
-            except ValueError:
-                pass
-        reader.add(key, f"{value!r} is not a date", "write it as YYYY-MM-DD")
-        return MISSING
-
-
-class Whole(Kind):
-    """A whole number within [low, high] (never a bool)."""
-
-    def __init__(self, low: int = 1, high: int | None = None, *, message: str, fix: str) -> None:
-        self.low, self.high, self.message, self.fix = low, high, message, fix
-
-    def read(self, reader: Reader, key: str, value: Any) -> Any:
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int)
-            or value < self.low
-            or (self.high is not None and value > self.high)
-        ):
-            reader.add(key, self.message.format(value=value), self.fix)
-            return MISSING
-        return value
-
-
-class Number(Kind):
-    """A number, optionally >= minimum, or within (low, high]."""
-
-    def __init__(
-        self,
-        *,
-        minimum: float | None = None,
-        above: float | None = None,
-        at_most: float | None = None,
-        message: str = "{value!r} is not a number",
-        fix: str = "write a number, e.g. 0.42",
-    ) -> None:
-        self.minimum, self.above, self.at_most = minimum, above, at_most
-        self.message, self.fix = message, fix
-
-    def read(self, reader: Reader, key: str, value: Any) -> Any:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            reader.add(key, self.message.format(value=value), self.fix)
-            return MISSING
-        if self.minimum is not None and value < self.minimum:
-            reader.add(key, f"{value!r} is negative", "use a number >= 0")
-            return MISSING
-        outside = (self.above is not None and not value > self.above) or (
-            self.at_most is not None and not value <= self.at_most
-        )
-        if outside:
-            reader.add(key, self.message.format(value=value), self.fix)
-            return MISSING
-        return float(value)
-
-
-class Names(Kind):
-    """A name or a list of names → a tuple of stripped names."""
-
-    def __init__(self, example: str) -> None:
-        self.example = example
-
-    def read(self, reader: Reader, key: str, value: Any) -> Any:
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            reader.add(key, "must be a list of names", self.example)
-            return MISSING
-        return tuple(v.strip() for v in value)
-
-
-# quoting, escapes, and the whitespace str.split splits at but shlex does not
-_NOT_PLAIN_WORDS = frozenset("'\"\\\x0b\x0c\x1c\x1d\x1e\x1f")
-
-
-class CommandLine(Kind):
-    """A command as argv: a string is split like a shell would, but never run by one."""
-
-    example = "e.g. 'python train.py --epochs 3' or [python, train.py]"
-
-    def read(self, reader: Reader, key: str, value: Any) -> Any:
-        if isinstance(value, str):
-            if value.isascii() and _NOT_PLAIN_WORDS.isdisjoint(value):
-                return tuple(value.split())  # what shlex.split makes of it, faster
-            try:
-                return tuple(shlex.split(value))
-            except ValueError as error:
-                reader.add(key, f"cannot be split into arguments ({error})", self.example)
-                return MISSING
-        if isinstance(value, list) and all(isinstance(v, str) and v for v in value):
-            return tuple(value)
-        reader.add(
-            key, f"must be a command line or a list of arguments, not {value!r}", self.example
-        )
-        return MISSING
-
-
-class Fields(Kind):
-    """A mapping of further fields: unknown keys are refused with `unknown`/`fix`; `build`
-    makes the value from the fields' values (MISSING when it cannot)."""
-
-    def __init__(
-        self,
-        fields: Sequence[Field],
-        example: str,
-        *,
-        build: Callable[[Reader, str, dict[str, Any]], Any],
-        unknown: str = "unknown field",
-        unknown_first: bool = True,
-        listed: Sequence[str] | None = None,
-    ) -> None:
-        self.fields = tuple(fields)
-        self.listed = tuple(listed) if listed is not None else tuple(f.key for f in fields)
-        self.example = example
-        self.build = build
-        self.unknown_message = unknown
-        self.unknown_first = unknown_first
-
-    def read(self, reader: Reader, key: str, value: Any) -> Any:
-        if not isinstance(value, dict):
-            reader.add(key, "must be a mapping", self.example)
-            return MISSING
-        names = self.listed
-        fix = f"use {', '.join(names)}"
-        if self.unknown_first:
-            reader.unknown(value, names, prefix=f"{key}.", message=self.unknown_message, fix=fix)
-        values = reader.read(self.fields, value, f"{key}.")
-        if not self.unknown_first:
-            reader.unknown(value, names, prefix=f"{key}.", message=self.unknown_message, fix=fix)
-        return self.build(reader, key, values)
-
-
-class Entries(Kind):
-    """A list rflow's own commands write: each item made by `make`, or None when it is not
-    of the expected `shape` (then `{key}[i]: {shape} ({fix})`). Empty and absent are ()."""
-
-    def __init__(self, make: Callable[[Any], Any], shape: str, fix: str) -> None:
-        self.make, self.shape, self.fix = make, shape, fix
-
-    def read(self, reader: Reader, key: str, value: Any) -> Any:
-        items = value or []
-        if not isinstance(items, list):
-            reader.add(key, "must be a list", self.fix)
-            return MISSING
-        made: list[Any] = []
-        for index, item in enumerate(items):
-            entry = self.make(item)
-            if entry is None:
-                reader.add(f"{key}[{index}]", self.shape, self.fix)
-            else:
-                made.append(entry)
-        return tuple(made)
-
-
-class Custom(Kind):
-    """What is the document's own: function(reader, key, value) → value or MISSING."""
-
-    def __init__(self, function: Callable[[Reader, str, Any], Any]) -> None:
-        self.function = function
-
-    def read(self, reader: Reader, key: str, value: Any) -> Any:
-        return self.function(reader, key, value)
+    def _absent(self, reader: Reader, key: str) -> Any:
+        required = self.required(reader) if callable(self.required) else self.required
+        if required:
+            reader.missing(key, self.fix or self.kind.missing_fix(key), self.missing_message)
+        return self.default
 
 
 # --- sections ----------------------------------------------------------------------------

@@ -240,32 +240,18 @@ def finish_run_recording(
     if record:  # should the store be lost now, the next rflow ends the run (pendingruns)
         remember_pending(started, status if status != "FINISHED" else "FAILED")
     aftermath, notes = _record_aftermath(started)
-    dirty = started.dirty or bool(aftermath and aftermath.changed)
     end = now_ms()
     started.store.finish_run(started.run_id, status, end)
     stored = started.store.get_run(started.run_id)
     metrics = stored.metrics if stored else {}
-    entry = RunEntry(
-        run_id=started.run_id,
-        experiment_id=started.experiment_id,
-        tracking_uri=started.recorded_uri,
-        commit=started.commit,
-        branch=started.branch,
-        dirty=dirty,
-        command=started.command,
-        data=aftermath.data if aftermath and aftermath.data else started.data,
-        cwd=started.folder,
-        started=started.started,
-        ended=utc_timestamp(end),
-        status=status,
-        metrics={key: metrics[key] for key in started.metric_keys if key in metrics},
-        source=source,
-        rerun_of=rerun_of,
-        outputs=dict(aftermath.outputs) if aftermath else {},
-        dvc_exp=aftermath.experiment if aftermath else None,
-        patch=PATCH_ARTIFACT if started.dirty else None,
-        note=started.note,
-        user=started.user,
+    entry = _entry(
+        started,
+        status,
+        utc_timestamp(end),
+        {key: metrics[key] for key in started.metric_keys if key in metrics},
+        source,
+        rerun_of,
+        aftermath,
     )
     if record:
         remember_pending(started, status, entry)
@@ -435,16 +421,18 @@ def _entry(
     metrics: Mapping[str, float],
     source: str,
     rerun_of: str | None,
+    aftermath: Any = None,
 ) -> RunEntry:
+    """The runs.yaml entry of a started run; `aftermath` is what the command left behind."""
     return RunEntry(
         run_id=started.run_id,
         experiment_id=started.experiment_id,
         tracking_uri=started.recorded_uri,
         commit=started.commit,
         branch=started.branch,
-        dirty=started.dirty,
+        dirty=started.dirty or bool(aftermath and aftermath.changed),
         command=started.command,
-        data=started.data,
+        data=aftermath.data if aftermath and aftermath.data else started.data,
         cwd=started.folder,
         started=started.started,
         ended=ended,
@@ -452,6 +440,8 @@ def _entry(
         metrics=dict(metrics),
         source=source,
         rerun_of=rerun_of,
+        outputs=dict(aftermath.outputs) if aftermath else {},
+        dvc_exp=aftermath.experiment if aftermath else None,
         patch=PATCH_ARTIFACT if started.dirty else None,
         note=started.note,
         user=started.user,

@@ -18,6 +18,7 @@ from typing import IO, Any
 
 from researchflow.base.errors import RflowError, UserError
 from researchflow.base.frozen import frozen, replace
+from researchflow.base.output import attributes
 from researchflow.documents.config import Config
 from researchflow.documents.runlog import append_run
 
@@ -47,11 +48,7 @@ class RepeatRun:
         return {
             "repeat": self.repeat,
             "seed": self.repeat,
-            "arm": self.arm,
-            "run_id": self.run_id,
-            "status": self.status,
-            "exit_code": self.exit_code,
-            "error": self.error,
+            **attributes(self, "arm", "run_id", "status", "exit_code", "error"),
         }
 
 
@@ -70,10 +67,7 @@ class RepeatOutcome:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "hypothesis": self.hypothesis,
-            "group": self.group,
-            "runs_file": self.runs_file,
-            "exit_code": self.exit_code,
+            **attributes(self, "hypothesis", "group", "runs_file", "exit_code"),
             "repeats": [run.to_json() for run in self.runs],
         }
 

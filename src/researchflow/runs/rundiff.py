@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from researchflow.base.frozen import field, frozen
 from researchflow.base.names import BRANCH, COMMIT, HYPOTHESIS, NOTE, PATCH, USER
+from researchflow.base.output import attributes
 from researchflow.runs.tags import command_from_tags, data_from_tags, is_dirty
 
 if TYPE_CHECKING:
@@ -66,13 +67,7 @@ class Difference:
     delta: float | None = None  # b - a, for a metric both runs logged
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "section": self.section,
-            "name": self.name,
-            "a": self.a,
-            "b": self.b,
-            "delta": self.delta,
-        }
+        return attributes(self, "section", "name", "a", "b", "delta")
 
 
 RUN_FIELDS = ("hypothesis", "status", "commit", "branch", "command", "user", "dirty", "patch")

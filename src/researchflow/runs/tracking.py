@@ -14,6 +14,7 @@ from typing import IO, TYPE_CHECKING, Any
 from researchflow.base.errors import UserError
 from researchflow.base.frozen import frozen, replace
 from researchflow.base.names import NOTE
+from researchflow.base.output import attributes
 from researchflow.documents.config import Config, tracking_uri
 from researchflow.documents.project import shown_under
 from researchflow.documents.runlog import RunEntry
@@ -69,10 +70,7 @@ class RunOutcome:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "run_id": self.run_id,
-            "exit_code": self.exit_code,
-            "runs_file": self.runs_file,
-            "url": self.url,
+            **attributes(self, "run_id", "exit_code", "runs_file", "url"),
             "notes": list(self.notes),
             **self.entry.to_dict(),
         }

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from researchflow.base.frozen import frozen
+from researchflow.base.output import attributes
 from researchflow.documents.plan import Plan
 from researchflow.documents.runlog import RunEntry
 from researchflow.verdicts.stats import POWER, required_repeats, sample_sd
@@ -35,14 +36,9 @@ class PowerRow:
 
     def to_json(self) -> dict[str, object]:
         return {
-            "metric": self.metric,
-            "runs": self.runs,
-            "sd": self.sd,
-            "min_effect": self.min_effect,
-            "alpha": self.alpha,
+            **attributes(self, "metric", "runs", "sd", "min_effect", "alpha"),
             "power": POWER,
-            "needed": self.needed,
-            "registered": self.registered,
+            **attributes(self, "needed", "registered"),
         }
 
     def to_text(self) -> str:

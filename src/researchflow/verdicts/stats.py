@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from statistics import NormalDist
 
 from researchflow.base.frozen import frozen
+from researchflow.base.output import attributes
 
 CONFIRMED = "confirmed"
 REFUTED = "refuted"
@@ -71,9 +72,7 @@ class Judgement:
     def to_json(self) -> dict[str, object]:
         est = self.estimate
         return {
-            "metric": self.metric,
-            "verdict": self.verdict,
-            "reason": self.reason,
+            **attributes(self, "metric", "verdict", "reason"),
             "n": est.n if est else 0,
             "mean": est.mean if est else None,
             "baseline": est.baseline if est else None,

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from researchflow.base.frozen import frozen
+from researchflow.base.output import attributes
 from researchflow.documents.programme import Metric, ProblemStatement
 from researchflow.views.portfolio import Portfolio
 
@@ -51,13 +52,8 @@ class MetricView:
         return f"{arrow} {metric.target:g}{unit}"
 
     def to_json(self) -> dict[str, Any]:
-        metric = self.metric
         return {
-            "name": metric.name,
-            "kind": metric.kind,
-            "target": metric.target,
-            "direction": metric.direction,
-            "unit": metric.unit,
+            **attributes(self.metric, "name", "kind", "target", "direction", "unit"),
             "uncovered": self.uncovered,
             "serving": [s.id for s in self.serving],
             "confirmed": [s.id for s in self.confirmed],
@@ -74,12 +70,8 @@ class ProgrammeView:
         return tuple(m for m in self.metrics if m.uncovered)
 
     def to_json(self) -> dict[str, Any]:
-        statement = self.statement
         return {
-            "path": statement.path,
-            "title": statement.title,
-            "status": statement.status,
-            "owner": statement.owner,
+            **attributes(self.statement, "path", "title", "status", "owner"),
             "metrics": [m.to_json() for m in self.metrics],
         }
 

@@ -1,0 +1,430 @@
+"""The kinds of the document engine (documents/schema.py): how a present value is read.
+
+A kind's `read(reader, key, value)` returns the value, MISSING after adding its problem, or
+ABSENT when the value counts as not written. Messages are format strings: `{value!r}` is
+the value, `{kind}` what it is ("a list", "true/false", "str").
+
+Kinds are plain classes, not dataclasses: `rflow validate` imports this on every commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shlex
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from researchflow.documents.schema import ABSENT, MISSING, Field, Kind, Reader, say
+
+
+class Text(Kind):
+    """Non-empty text, stripped unless `strip` is False."""
+
+    def __init__(
+        self,
+        fix: str = "",
+        *,
+        message: str = "must be non-empty text, not {value!r}",
+        strip: bool = True,
+    ) -> None:
+        self.fix, self.message, self.strip = fix, message, strip
+
+    def read(self, reader: Reader, key: str, value: Any) -> Any:
+        if not isinstance(value, str) or not value.strip():
+            reader.add(key, say(self.message, value), self.fix)
+            return MISSING
+        return value.strip() if self.strip else value
+
+
+class Scalar(Kind):
+    """A single value kept as text: YAML reads `experiment_id: 1` as a number, and it is
+    still the ID "1". Empty text is absent."""
+
+    def __init__(self, message: str = "must be text, not {kind}", fix: str = "") -> None:
+        self.message, self.fix = message, fix
+
+    def read(self, reader: Reader, key: str, value: Any) -> Any:
+        if isinstance(value, str) and not value:
+            return ABSENT
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            reader.add(key, say(self.message, value), self.fix)
+            return MISSING
+        return str(value)
+
+
+class AsText(Kind):
+    """Any value, kept as its text (what rflow wrote there, read back as it always was)."""
+
+    def read(self, reader: Reader, key: str, value: Any) -> Any:
+        return str(value)
+
+
+class Flag(Kind):
+    """true or false."""
+
+    def __init__(self, message: str = "must be true or false, not {kind}", fix: str = "") -> None:
+        self.message, self.fix = message, fix
+
+    def read(self, reader: Reader, key: str, value: Any) -> Any:
+        if not isinstance(value, bool):
+            reader.add(key, say(self.message, value), self.fix)
+            return MISSING
+        return value
+
+
+class Pattern(Kind):
+    """Text matching `pattern` (and, unless `blank`, not only spaces), kept as written."""
+
+    def __init__(
+        self, pattern: re.Pattern[str], message: str, fix: str, *, blank: bool = True
+    ) -> None:
+        self.pattern, self.message, self.fix, self.blank = pattern, message, fix, blank
+
+    def read(self, reader: Reader, key: str, value: Any) -> Any:
+        if (
+            not isinstance(value, str)
+            or not (self.blank or value.strip())
+            or not self.pattern.match(value)
+        ):
+            reader.add(key, say(self.message, value), self.fix)
+            return MISSING
+        return value
+
+
+class Choice(Kind):
+    def __init__(self, options: Sequence[str], fix: str | None = None) -> None:
+        self.options = tuple(options)
+        self.fix = fix if fix is not None else f"use one of: {', '.join(self.options)}"
+
+    def missing_fix(self, key: str) -> str:
+        return f"add '{key}: {self.options[0]}'"
+
+    def read(self, reader: Reader, key: str, value: Any) -> Any:
+        if value not in self.options:
+            reader.add(key, f"{value!r} is not allowed", self.fix)
+            return MISSING
+        return str(value)
+
+
+class Date(Kind):
+    """A date: YAML's own, a datetime's day, or ISO text."""
+
+    def read(self, reader: Reader, key: str, value: Any) -> Any:
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        reader.add(key, f"{value!r} is not a date", "write it as YYYY-MM-DD")
+        return MISSING
+
+
+class Whole(Kind):
+    """A whole number within [low, high] (never a bool); `low` None: any."""
+
+    def __init__(
+        self, low: int | None = 1, high: int | None = None, *, message: str, fix: str
+    ) -> None:
+        self.low, self.high, self.message, self.fix = low, high, message, fix
+
+    def read(self, reader: Reader, key: str, value: Any) -> Any:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or (self.low is not None and value < self.low)
+            or (self.high is not None and value > self.high)
+        ):
+            reader.add(key, say(self.message, value), self.fix)
+            return MISSING
+        return value
+
+
+class Number(Kind):
+    """A number, optionally >= minimum, or within (low, high]."""
+
+    def __init__(
+        self,
+        *,
+        minimum: float | None = None,
+        above: float | None = None,
+        at_most: float | None = None,
+        message: str = "{value!r} is not a number",
+        fix: str = "write a number, e.g. 0.42",
+    ) -> None:
+        self.minimum, self.above, self.at_most = minimum, above, at_most
+        self.message, self.fix = message, fix
+
+    def read(self, reader: Reader, key: str, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            reader.add(key, say(self.message, value), self.fix)
+            return MISSING
+        if self.minimum is not None and value < self.minimum:
+            reader.add(key, f"{value!r} is negative", "use a number >= 0")
+            return MISSING
+        outside = (self.above is not None and not value > self.above) or (
+            self.at_most is not None and not value <= self.at_most
+        )
+        if outside:
+            reader.add(key, say(self.message, value), self.fix)
+            return MISSING
+        return float(value)
+
+
+class Names(Kind):
+    """A list of names → a tuple; `one`: a single name is a list of one; `strip`: names are
+    stripped, and one of only spaces is refused."""
+
+    def __init__(
+        self,
+        example: str,
+        *,
+        message: str = "must be a list of names",
+        one: bool = True,
+        strip: bool = True,
+    ) -> None:
+        self.example, self.message, self.one, self.strip = example, message, one, strip
+
+    def read(self, reader: Reader, key: str, value: Any) -> Any:
+        if self.one and isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(
+            isinstance(v, str) and (v.strip() if self.strip else v) for v in value
+        ):
+            reader.add(key, say(self.message, value), self.example)
+            return MISSING
+        return tuple(v.strip() for v in value) if self.strip else tuple(value)
+
+
+# quoting, escapes, and the whitespace str.split splits at but shlex does not
+_NOT_PLAIN_WORDS = frozenset("'\"\\\x0b\x0c\x1c\x1d\x1e\x1f")
+
+
+class CommandLine(Kind):
+    """A command as argv: a string is split like a shell would, but never run by one."""
+
+    example = "e.g. 'python train.py --epochs 3' or [python, train.py]"
+
+    def read(self, reader: Reader, key: str, value: Any) -> Any:
+        if isinstance(value, str):
+            if value.isascii() and _NOT_PLAIN_WORDS.isdisjoint(value):
+                return tuple(value.split())  # what shlex.split makes of it, faster
+            try:
+                return tuple(shlex.split(value))
+            except ValueError as error:
+                reader.add(key, f"cannot be split into arguments ({error})", self.example)
+                return MISSING
+        if isinstance(value, list) and all(isinstance(v, str) and v for v in value):
+            return tuple(value)
+        reader.add(
+            key, f"must be a command line or a list of arguments, not {value!r}", self.example
+        )
+        return MISSING
+
+
+class Arguments(Kind):
+    """The arguments of a command rflow ran, as text: one text is one argument (never
+    split), numbers are their text, and an empty value is absent."""
+
+    def __init__(self, message: str = "must be a list of arguments", fix: str = "") -> None:
+        self.message, self.fix = message, fix
+
+    def read(self, reader: Reader, key: str, value: Any) -> Any:
+        if not value:
+            return ABSENT
+        if isinstance(value, str):
+            return (value,)
+        if not isinstance(value, list) or any(isinstance(p, dict | list) for p in value):
+            reader.add(key, say(self.message, value), self.fix)
+            return MISSING
+        return tuple(str(part) for part in value)
+
+
+class Fields(Kind):
+    """A mapping of further fields, made into a value by `build` (MISSING when it cannot;
+    without `build`, the dict of the fields' values).
+
+    `shape` is the problem when the value is not a mapping (`example` its fix). `unknown`
+    is the problem of an undeclared key (None: any key is allowed); its fix is the near
+    miss when `suggest`, else `unknown_fix` ("{listed}": the declared keys, or `listed`),
+    and `extensions` lets `x-` keys be a team's own. Undeclared keys are reported before
+    the fields (`unknown_first`) or after; `in_file_order` reads the keys in the file's
+    order instead, undeclared ones in place, then the fields the file leaves out. `whole`:
+    the value is built only when its fields read without a problem."""
+
+    def __init__(
+        self,
+        fields: Sequence[Field],
+        example: str,
+        *,
+        build: Callable[[Reader, str, dict[str, Any]], Any] | None = None,
+        shape: str = "must be a mapping",
+        unknown: str | None = "unknown field",
+        unknown_fix: str | None = "use {listed}",
+        suggest: bool = False,
+        extensions: bool = False,
+        listed: Sequence[str] | None = None,
+        unknown_first: bool = True,
+        in_file_order: bool = False,
+        whole: bool = False,
+    ) -> None:
+        self.fields = tuple(fields)
+        self.by_key = {field.key: field for field in self.fields}
+        self.listed = tuple(listed) if listed is not None else tuple(self.by_key)
+        self.example = example
+        self.build = build
+        self.shape = shape
+        self.unknown_message = unknown
+        fix = unknown_fix.format(listed=", ".join(self.listed)) if unknown_fix else None
+        self.unknown_fix = fix
+        self.suggest = suggest
+        self.extensions = extensions
+        self.unknown_first = unknown_first
+        self.in_file_order = in_file_order
+        self.whole = whole
+
+    def read(self, reader: Reader, key: str, value: Any) -> Any:
+        if not isinstance(value, dict):
+            reader.add(key, say(self.shape, value), self.example)
+            return MISSING
+        before = len(reader.problems)
+        values = self.values(reader, value, f"{key}." if key else "")
+        if self.whole and len(reader.problems) > before:
+            return MISSING
+        return values if self.build is None else self.build(reader, key, values)
+
+    def values(self, reader: Reader, mapping: dict[Any, Any], prefix: str) -> dict[str, Any]:
+        """The fields' values, with the mapping's undeclared keys reported."""
+        if not self.in_file_order:
+            if self.unknown_first:
+                self._unknown(reader, mapping, prefix)
+            values = reader.read(self.fields, mapping, prefix)
+            if not self.unknown_first:
+                self._unknown(reader, mapping, prefix)
+            return values
+        read: dict[str, Any] = {}
+        for name in mapping:
+            field = self.by_key.get(name)
+            if field is None:
+                self._unknown(reader, (name,), prefix)
+            else:
+                read[field.name] = field.read(reader, mapping, prefix)
+        left = [field for field in self.fields if field.name not in read]
+        return {**read, **reader.read(left, mapping, prefix)}
+
+    def _unknown(self, reader: Reader, keys: Any, prefix: str) -> None:
+        if self.unknown_message is None:
+            return
+        reader.unknown(
+            keys,
+            self.listed,
+            prefix=prefix,
+            message=self.unknown_message,
+            fix=None if self.suggest else self.unknown_fix,
+            otherwise=self.unknown_fix,
+            extensions=self.extensions,
+        )
+
+
+class Each(Kind):
+    """A list; with `item`, each item is read by it at `key[i]` and kept unless unusable.
+    `message` is the problem when the value is not a list (or, `nonempty`, is empty)."""
+
+    def __init__(
+        self,
+        item: Kind | None = None,
+        *,
+        message: str = "must be a list",
+        fix: str = "",
+        nonempty: bool = False,
+    ) -> None:
+        self.item, self.message, self.fix, self.nonempty = item, message, fix, nonempty
+
+    def read(self, reader: Reader, key: str, value: Any) -> Any:
+        if not isinstance(value, list) or (self.nonempty and not value):
+            reader.add(key, say(self.message, value), self.fix)
+            return MISSING
+        return self.items(reader, key, value)
+
+    def items(self, reader: Reader, key: str, values: Sequence[Any]) -> tuple[Any, ...]:
+        """The items of a list already known to be one."""
+        if self.item is None:
+            return tuple(values)
+        read = self.item.read
+        made = (read(reader, f"{key}[{index}]", item) for index, item in enumerate(values))
+        return tuple(item for item in made if item is not MISSING and item is not ABSENT)
+
+
+class Table(Kind):
+    """A mapping of names to values (`metrics: {recall_at_10: 0.42}`): each value read by
+    `values` at `key.name`, names kept as text. `single`: nested mappings and lists are
+    refused first ("must be a single value"), before any value is read. A null value is
+    left out, unless `null_is_value`."""
+
+    def __init__(
+        self,
+        values: Kind,
+        *,
+        message: str = "must be a mapping, not {kind}",
+        fix: str = "",
+        single: bool = True,
+        null_is_value: bool = False,
+    ) -> None:
+        self.values, self.message, self.fix = values, message, fix
+        self.single, self.null_is_value = single, null_is_value
+
+    def read(self, reader: Reader, key: str, value: Any) -> Any:
+        if not isinstance(value, dict):
+            reader.add(key, say(self.message, value), self.fix)
+            return MISSING
+        if self.single:
+            for name, inner in value.items():
+                if isinstance(inner, dict | list):
+                    problem = say("must be a single value, not {kind}", inner)
+                    reader.add(f"{key}.{name}", problem, self.fix)
+        table: dict[str, Any] = {}
+        for name, inner in value.items():
+            if (inner is None and not self.null_is_value) or (
+                self.single and isinstance(inner, dict | list)
+            ):
+                continue
+            made = self.values.read(reader, f"{key}.{name}", inner)
+            if made is not MISSING and made is not ABSENT:
+                table[str(name)] = made
+        return table
+
+
+class Entries(Kind):
+    """A list rflow's own commands write: each item made by `make`, or None when it is not
+    of the expected `shape` (then `{key}[i]: {shape} ({fix})`). Empty and absent are ()."""
+
+    def __init__(self, make: Callable[[Any], Any], shape: str, fix: str) -> None:
+        self.make, self.shape, self.fix = make, shape, fix
+
+    def read(self, reader: Reader, key: str, value: Any) -> Any:
+        items = value or []
+        if not isinstance(items, list):
+            reader.add(key, "must be a list", self.fix)
+            return MISSING
+        made: list[Any] = []
+        for index, item in enumerate(items):
+            entry = self.make(item)
+            if entry is None:
+                reader.add(f"{key}[{index}]", self.shape, self.fix)
+            else:
+                made.append(entry)
+        return tuple(made)
+
+
+class Custom(Kind):
+    """What is the document's own: function(reader, key, value) → value or MISSING."""
+
+    def __init__(self, function: Callable[[Reader, str, Any], Any]) -> None:
+        self.function = function
+
+    def read(self, reader: Reader, key: str, value: Any) -> Any:
+        return self.function(reader, key, value)
