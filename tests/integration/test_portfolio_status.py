@@ -202,6 +202,21 @@ def test_status_text_shows_a_table_and_the_broken_row(in_big_repo, rflow) -> Non
     assert "broken plan: research/H-400-broken/plan.qmd:" in broken
 
 
+@pytest.mark.parametrize("args", [["status"], ["status", "--json"]])
+def test_status_without_click_prints_what_its_click_command_prints(
+    in_big_repo, rflow, args: list[str]
+) -> None:
+    """`rflow status [--json]` skips click (cli/__init__.py); the command row must agree."""
+    from click.testing import CliRunner
+
+    from researchflow.cli import cli
+
+    plain = rflow(*args)
+    clicked = CliRunner().invoke(cli, args)
+    assert plain.code == clicked.exit_code == 0, plain.stderr
+    assert plain.stdout == clicked.stdout
+
+
 def test_status_reads_git_objects_without_touching_the_checkout(in_big_repo, rflow) -> None:
     before = git(in_big_repo, "rev-parse", "HEAD"), git(in_big_repo, "status", "--porcelain")
     status_json(rflow)

@@ -158,3 +158,9 @@ def test_defining_a_class_does_not_import_dataclasses() -> None:
     )
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert shown.stdout.split() == ["False", "False"]
+
+
+def test_an_instance_lists_its_fields_in_order_whatever_the_call() -> None:
+    """commands/export.py writes `row.__dict__` as JSON: the key order is the field order."""
+    assert list(vars(Point(tags=("a",), x=1))) == ["x", "y", "tags"]
+    assert list(vars(Box(inner=None, name="a"))) == ["name", "items", "memo", "inner"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import tempfile
 from pathlib import Path
 
 from researchflow.adapters.process import CommandFailed as CommandFailed  # re-exported
@@ -274,6 +273,8 @@ def local_default_branch(root: Path) -> str | None:
 def commit_files(root: Path, parent: str, files: dict[str, str], message: str) -> str:
     """A commit of `parent` plus `files` (path → text), built without touching the
     working tree or the index, so nothing is half-written if we stop midway."""
+    import tempfile  # only commands that write commits pay for it
+
     with tempfile.TemporaryDirectory(prefix="rflow-index-") as scratch:
         env = {**os.environ, "GIT_INDEX_FILE": str(Path(scratch) / "index")}
 

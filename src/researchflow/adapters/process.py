@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
 import shlex
@@ -239,6 +238,8 @@ def rerun_environment(env: Mapping[str, str], venv: Path | None) -> dict[str, st
 def fingerprint(folders: Sequence[Path]) -> dict[str, str]:
     """path → sha256 of every file under `folders` (the gate's own code), to tell whether a
     child process wrote to them. New bytecode files are not listed: Python writes those."""
+    import hashlib  # the gate's rerun only
+
     found: dict[str, str] = {}
     for folder in folders:
         for path in sorted(folder.rglob("*")):

@@ -4,7 +4,6 @@ check that runs before work rflow could not record."""
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 from researchflow.base.errors import UserError
@@ -31,6 +30,8 @@ def require_space(folder: Path, command: str) -> None:
 
 
 def write_atomic(path: Path, content: str | bytes) -> None:
+    import tempfile  # with shutil and random: not worth importing for commands that only read
+
     data = content.encode("utf-8") if isinstance(content, str) else content
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

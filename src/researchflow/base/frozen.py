@@ -125,29 +125,37 @@ def _check_order(cls: type, specs: tuple[Field, ...]) -> None:
 
 def _init(specs: tuple[Field, ...]) -> Callable[..., None]:
     names = tuple(spec.name for spec in specs)
-    known = frozenset(names)
     count = len(names)
-    later = tuple(
-        (spec.name, spec.default, spec.default_factory)
+    # every field in order, so the instance's __dict__ lists them in order (as dataclasses
+    # do): a plain default is copied in, the rest marked until given or made
+    template = {
+        spec.name: _MISSING if spec.default_factory is not _MISSING else spec.default
         for spec in specs
-        if spec.default is not _MISSING or spec.default_factory is not _MISSING
+    }
+    needs = tuple(
+        (spec.name, None if spec.default_factory is _MISSING else spec.default_factory)
+        for spec in specs
+        if spec.default is _MISSING
     )
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        if len(args) > count:
-            _bad_arguments(type(self), names, args, kwargs)
-        values = dict(zip(names, args, strict=False)) if args else {}
-        if kwargs:
-            if not known.issuperset(kwargs) or (values and not values.keys().isdisjoint(kwargs)):
+        values = template.copy()
+        if args:
+            if len(args) > count or (kwargs and not kwargs.keys().isdisjoint(names[: len(args)])):
                 _bad_arguments(type(self), names, args, kwargs)
+            values.update(zip(names, args, strict=False))
+        if kwargs:
             values.update(kwargs)
-        if len(values) != count:
-            for name, default, factory in later:
-                if name not in values:
-                    values[name] = default if factory is _MISSING else factory()
-            if len(values) < count:
-                missing = ", ".join(repr(n) for n in names if n not in values)
-                raise TypeError(f"{type(self).__name__}() missing argument(s): {missing}")
+            if len(values) != count:  # a keyword that names no field
+                _bad_arguments(type(self), names, args, kwargs)
+        for name, factory in needs:
+            if values[name] is _MISSING:
+                if factory is None:
+                    missing = ", ".join(
+                        repr(n) for n, made in needs if made is None and values[n] is _MISSING
+                    )
+                    raise TypeError(f"{type(self).__name__}() missing argument(s): {missing}")
+                values[name] = factory()
         self.__dict__.update(values)
 
     return __init__

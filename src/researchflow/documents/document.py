@@ -255,6 +255,7 @@ _SEQUENCE_END = yaml.SequenceEndEvent
 
 _ABSENT = object()
 _CONSTRUCTED: dict[tuple[str, str], Any] = {}  # (tag, text) → value: ints, dates, booleans
+_PLAIN: dict[str, Any] = {}  # a short plain scalar's text → its value (immutable)
 
 
 def _plain_mapping(yaml_text: str, first_line: int) -> tuple[dict[str, Any], dict[str, int]] | None:
@@ -296,11 +297,9 @@ def _plain_mapping(yaml_text: str, first_line: int) -> tuple[dict[str, Any], dic
             if kind is _SCALAR:
                 value: Any = event.value
                 if event.implicit[0]:  # plain: resolved as PyYAML's resolver does
-                    for tag, pattern in resolvers.get(value[:1], ()):
-                        if pattern.match(value):
-                            if tag != _STR_TAG:
-                                value = _construct(loader, tag, event)
-                            break
+                    value = _PLAIN.get(value, _ABSENT)
+                    if value is _ABSENT:
+                        value = _resolve(loader, resolvers, event)
                 if is_map and key is None:  # a key
                     if type(value) is not str:
                         value = str(value)
@@ -333,6 +332,22 @@ def _plain_mapping(yaml_text: str, first_line: int) -> tuple[dict[str, Any], dic
         return None
     finally:
         loader.dispose()
+
+
+def _resolve(loader: Any, resolvers: Any, event: Any) -> Any:
+    """A plain scalar's value: its text, or what the first matching resolver's tag makes
+    of it. Short texts (keys, statuses, numbers, dates) are remembered: the value depends
+    on the text alone, and every plan repeats them."""
+    text = event.value
+    value = text
+    for tag, pattern in resolvers.get(text[:1], ()):
+        if pattern.match(text):
+            if tag != _STR_TAG:
+                value = _construct(loader, tag, event)
+            break
+    if len(text) <= 40 and len(_PLAIN) < 4096:
+        _PLAIN[text] = value
+    return value
 
 
 def _construct(loader: Any, tag: str, event: Any) -> Any:

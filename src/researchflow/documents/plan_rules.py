@@ -4,8 +4,6 @@ sections, and template values never filled in."""
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
-
 from researchflow.base.names import id_from_name, is_valid_id
 from researchflow.base.problems import Problem
 from researchflow.documents.config import SectionsConfig
@@ -117,7 +115,8 @@ def _lifecycle(reader: Reader, status: str) -> None:
 
 def _folder(reader: Reader) -> None:
     plan_id = reader.data.get("id")
-    parts = PurePosixPath(reader.path.replace("\\", "/")).parts
+    # the path's parts as PurePosixPath gives them, without its cost on every plan
+    parts = [part for part in reader.path.replace("\\", "/").split("/") if part not in ("", ".")]
     if len(parts) >= 2 and is_valid_id(plan_id):
         folder_id = id_from_name(parts[-2])
         if folder_id is not None and folder_id != plan_id:

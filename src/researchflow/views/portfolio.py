@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from functools import partial
 from typing import Any
 
+from researchflow.base.forked import map_forked
 from researchflow.base.frozen import asdict, field, frozen
 from researchflow.base.names import id_from_name, id_number
 from researchflow.documents.config import SectionsConfig
@@ -394,10 +396,15 @@ def build_portfolio(
     known = known or {}
     memo: dict[str, Any] = {}
     rows: list[Row] = []
+    sources = list(sources)
+    # the plans nothing remembers, read on two processors when there are many (cold)
+    unknown = [source for source in sources if _plan_key(source) not in known]
+    read = partial(read_summary, sections=sections)
+    fresh = dict(zip(map(id, unknown), map_forked(read, unknown), strict=True))
     for source in sources:
-        plan_key = f"plan:{source.path}:{source.plan_oid}" if source.plan_oid else None
-        reading = None
-        if plan_key and plan_key in known:
+        plan_key = _plan_key(source)
+        reading = fresh.get(id(source))
+        if reading is None and plan_key is not None and plan_key in known:
             try:
                 reading = Reading.from_dict(known[plan_key])
                 memo[plan_key] = known[plan_key]
@@ -405,8 +412,8 @@ def build_portfolio(
                 reading = None
         if reading is None:
             reading = read_summary(source, sections)
-            if plan_key:
-                memo[plan_key] = reading.to_dict()
+        if plan_key and plan_key not in memo:
+            memo[plan_key] = reading.to_dict()
         runs_key = f"runs:{source.runs_oid}" if source.runs_oid else None
         if runs_key and isinstance(known.get(runs_key), int):
             runs = known[runs_key]
@@ -426,6 +433,10 @@ def build_portfolio(
     rows.sort(key=lambda row: (_id_sort(row.id), row.source.branch))
     found = warnings(rows, wip_limit=wip_limit) if warn else []  # the caller may add facts first
     return Portfolio(tuple(rows), tuple(found), today, memo)
+
+
+def _plan_key(source: PlanSource) -> str | None:
+    return f"plan:{source.path}:{source.plan_oid}" if source.plan_oid else None
 
 
 def grooming_warnings(
