@@ -8,6 +8,8 @@ import pytest
 
 from researchflow.base.errors import UserError
 from researchflow.documents.config import Config, load_config, tracking_uri
+from researchflow.documents.config_schema import SETTINGS
+from researchflow.documents.kinds import Fields
 
 
 def test_defaults_without_any_config(tmp_path: Path) -> None:
@@ -112,3 +114,80 @@ def test_config_team_keys_with_x_prefix_are_ignored_and_limits_read(tmp_path: Pa
 def test_config_limits_default_to_the_process(tmp_path: Path) -> None:
     config = load_config(tmp_path)
     assert (config.wip_limit, config.timebox_max_days, config.review_max_days) == (1, 5, 2)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (  # the first problem in the file is the one shown, whatever the declarations' order
+            "wip_limit: 0\nreserch_dir: x\n",
+            "researchflow.yaml:1: wip_limit: must be a whole number >= 1, not 0",
+        ),
+        (
+            "identity:\n  mode: signature\n",
+            "researchflow.yaml:1: identity.allowed_signers: missing (mode signature needs the "
+            "path of an allowed-signers file on the target branch, e.g. .gitlab/allowed_signers)",
+        ),
+        (
+            "identity: {mode: sig, allowed_signers: 5}\n",
+            "researchflow.yaml:1: identity.allowed_signers: must be a non-empty string, not 5",
+        ),
+        (
+            "x-team: 1\nbase_branch:\nbranch_prefix:\n",
+            "researchflow.yaml:3: branch_prefix: must not be empty (remove the key for the "
+            "default)",
+        ),
+        (  # a key holding a colon is shown at its own line
+            "research_dir: x\n'http://team': 1\n",
+            "researchflow.yaml:2: http://team: unknown key (known keys:",
+        ),
+        (
+            "people:\n  dave: [dave]\n",
+            "researchflow.yaml:2: people.dave: must be a list of git e-mails",
+        ),
+        ("phases: {}\n", "researchflow.yaml:1: phases: must map each phase to its deliverable"),
+    ],
+)
+def test_the_first_problem_in_the_file_is_the_line_shown(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    (tmp_path / "researchflow.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(UserError) as caught:
+        load_config(tmp_path)
+    assert str(caught.value).startswith(message), str(caught.value)
+
+
+def test_pyproject_problems_name_the_table_without_a_line(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.researchflow]\nwip_limit = 0\n[tool.researchflow.mlflow]\nuri = 'x'\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(UserError) as caught:
+        load_config(tmp_path)
+    assert str(caught.value) == (
+        "pyproject.toml [tool.researchflow]: wip_limit: must be a whole number >= 1, not 0"
+    )
+
+
+def test_every_setting_of_the_records_is_declared_and_nothing_else() -> None:
+    config = Config()
+    sections = {k: v for k, v in vars(config).items() if k != "root" and hasattr(v, "__dict__")}
+    assert set(SETTINGS.by_key) == set(vars(config)) - {"root", "source"}
+    for key, record in sections.items():
+        kind = SETTINGS.by_key[key].kind
+        assert isinstance(kind, Fields)
+        assert set(kind.by_key) == set(vars(record)), key
+
+
+def test_people_phases_and_sections_are_read(tmp_path: Path) -> None:
+    (tmp_path / "researchflow.yaml").write_text(
+        "people:\n  dave: dave@example.com\n  ' erin ': [e@x, ' f@x ']\n"
+        "phases: {research: '  a   note ', modelling: an evaluation}\n"
+        "sections:\n  x-ours: 1\n  report: [Summary]\nidentity:\n",
+        encoding="utf-8",
+    )
+    config = load_config(tmp_path)
+    assert config.people == (("dave", ("dave@example.com",)), ("erin", ("e@x", "f@x")))
+    assert config.phases == (("research", "a note"), ("modelling", "an evaluation"))
+    assert config.sections.report == ("Summary",) and config.sections.design == "Experiment design"
+    assert config.identity.mode == "author"

@@ -7,10 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from researchflow.base.errors import UserError
-from researchflow.base.frozen import Field, field, frozen
-from researchflow.base.frozen import fields as fields_of
+from researchflow.base.frozen import field, frozen
 from researchflow.base.names import CONFIG_FILE
-from researchflow.base.strictkeys import EXTENSION_PREFIX, suggestion
 
 PYPROJECT = "pyproject.toml"
 
@@ -72,9 +70,6 @@ class QuartoConfig:
     required: bool = False  # True: `rflow check` fails when Quarto is missing
 
 
-IDENTITY_MODES = ("author", "gitlab", "signature")
-
-
 @frozen
 class IdentityConfig:
     """How `rflow check` verifies who approved: the commit author (always), GitLab's record of
@@ -129,7 +124,6 @@ _NESTED = {
     "review": ReviewConfig,
     "identity": IdentityConfig,
 }
-_NOT_FROM_FILE = {"root", "source"}
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -147,10 +141,7 @@ def load_config(root: Path | None = None) -> Config:
     yaml_path = root / CONFIG_FILE
     if yaml_path.is_file():
         data, lines = _read_yaml(yaml_path)
-        try:
-            return _build(data, root, CONFIG_FILE)
-        except UserError as error:
-            raise UserError(_with_line(str(error), lines)) from None
+        return _build(data, root, CONFIG_FILE, lines)
     pyproject = root / PYPROJECT
     if pyproject.is_file():
         table = _read_pyproject(pyproject)
@@ -196,19 +187,6 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
         raise UserError(f"{path.name}:{error.line}: {error.message} ({error.fix})") from None
 
 
-def _with_line(message: str, lines: dict[str, int]) -> str:
-    """`researchflow.yaml: mlflow.x: …` → `researchflow.yaml:7: mlflow.x: …` (the field's
-    line, else its section's)."""
-    prefix = f"{CONFIG_FILE}: "
-    if not message.startswith(prefix):
-        return message
-    field = message[len(prefix) :].split(":", 1)[0]
-    name = field
-    while name and name not in lines:
-        name = name.rpartition(".")[0]
-    return f"{CONFIG_FILE}:{lines.get(name, 1)}: {message[len(prefix) :]}"
-
-
 def _read_pyproject(path: Path) -> dict[str, Any] | None:
     import tomllib
 
@@ -222,115 +200,30 @@ def _read_pyproject(path: Path) -> dict[str, Any] | None:
     return section
 
 
-def _build(data: dict[str, Any], root: Path, source: str) -> Config:
-    values = _convert(Config, data, source, "")
-    return Config(root=root, source=source, **values)
+def _build(
+    data: dict[str, Any], root: Path, source: str, lines: dict[str, int] | None = None
+) -> Config:
+    """The Config the settings make; UserError with the first problem, at its line where
+    the file has lines to show (`lines`)."""
+    from researchflow.documents.config_schema import read_settings
+    from researchflow.documents.schema import error_line
+
+    values, problems = read_settings(data, source, lines)
+    if problems:
+        raise UserError(error_line(problems[0], located=lines is not None))
+    return Config(root=root, source=source, **_records(values))
 
 
-def _convert(cls: type, data: Any, source: str, prefix: str) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        where = prefix.rstrip(".") or "settings"
-        raise UserError(f"{source}: {where}: must be a mapping of keys (see the README)")
-    fields = {f.name: f for f in fields_of(cls) if f.name not in _NOT_FROM_FILE}
-    values: dict[str, Any] = {}
-    for key, value in data.items():
-        name = f"{prefix}{key}"
-        if str(key).startswith(EXTENSION_PREFIX):
-            continue  # a team's own setting
-        if key not in fields:
-            known = ", ".join(sorted(fields))
-            fix = suggestion(str(key), fields)
-            fix = fix if fix.startswith("did you mean") else f"known keys: {known}"
-            raise UserError(f"{source}: {name}: unknown key ({fix})")
-        if key in _NESTED and not prefix:
-            # a section holding only comments (`mlflow:`) means its defaults
-            section = {} if value is None else value
-            values[key] = _NESTED[key](**_convert(_NESTED[key], section, source, f"{name}."))
+def _records(values: dict[str, Any]) -> dict[str, Any]:
+    """The values set, each section made into its record (what is not set keeps its default)."""
+    made = {}
+    for key, value in values.items():
+        if value is None:
             continue
-        if key == "people" and not prefix:
-            values[key] = _people(value, source)
-            continue
-        if key == "phases" and not prefix:
-            values[key] = _phases(value, source)
-            continue
-        values[key] = _check_type(fields[key], value, source, name)
-    if cls is IdentityConfig:
-        _check_identity(values, source)
-    return values
-
-
-def _phases(value: Any, source: str) -> tuple[tuple[str, str], ...]:
-    """`phases: {research: "a feasibility note", modelling: "...", ...}`, in order."""
-    example = 'e.g. phases: {research: "a feasibility note", modelling: "an offline evaluation"}'
-    if not isinstance(value, dict) or not value:
-        raise UserError(f"{source}: phases: must map each phase to its deliverable ({example})")
-    result = []
-    for name, deliverable in value.items():
-        if not isinstance(name, str) or not name.strip() or not isinstance(deliverable, str):
-            raise UserError(
-                f"{source}: phases.{name}: must name the phase's deliverable in words ({example})"
-            )
-        result.append((name.strip(), " ".join(deliverable.split())))
-    return tuple(result)
-
-
-def _people(value: Any, source: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """`people: {dave: [dave@example.com]}` → ((name, e-mails), ...)."""
-    example = "e.g. people: {dave: [dave@example.com]}"
-    if value is None:
-        return ()
-    if not isinstance(value, dict):
-        raise UserError(f"{source}: people: must map names to lists of git e-mails ({example})")
-    result = []
-    for name, emails in value.items():
-        if isinstance(emails, str):
-            emails = [emails]
-        if (
-            not isinstance(name, str)
-            or not isinstance(emails, list)
-            or not all(isinstance(e, str) and "@" in e for e in emails)
-        ):
-            raise UserError(f"{source}: people.{name}: must be a list of git e-mails ({example})")
-        result.append((name.strip(), tuple(e.strip() for e in emails)))
-    return tuple(result)
-
-
-def _check_identity(values: dict[str, Any], source: str) -> None:
-    mode = values.get("mode", "author")
-    if mode not in IDENTITY_MODES:
-        raise UserError(
-            f"{source}: identity.mode: {mode!r} is not allowed (use one of: "
-            f"{', '.join(IDENTITY_MODES)})"
-        )
-    if mode == "signature" and not values.get("allowed_signers"):
-        raise UserError(
-            f"{source}: identity.allowed_signers: missing (mode signature needs the path of "
-            "an allowed-signers file on the target branch, e.g. .gitlab/allowed_signers)"
-        )
-
-
-def _check_type(spec: Field, value: Any, source: str, name: str) -> Any:
-    annotation = str(spec.type)
-    optional = "None" in annotation
-    if value is None:
-        if optional:
-            return None
-        raise UserError(f"{source}: {name}: must not be empty (remove the key for the default)")
-    if annotation.startswith("tuple"):
-        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            raise UserError(f"{source}: {name}: must be a list of names (e.g. [a, b])")
-        return tuple(value)
-    if annotation.startswith("int"):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise UserError(f"{source}: {name}: must be a whole number >= 1, not {value!r}")
-        return value
-    if annotation.startswith("bool"):
-        if not isinstance(value, bool):
-            raise UserError(f"{source}: {name}: must be true or false, not {value!r}")
-        return value
-    if not isinstance(value, str) or not value.strip():
-        raise UserError(f"{source}: {name}: must be a non-empty string, not {value!r}")
-    return value
+        if key in _NESTED:
+            value = _NESTED[key](**{name: v for name, v in value.items() if v is not None})
+        made[key] = value
+    return made
 
 
 def tracking_uri(config: Config) -> str:
