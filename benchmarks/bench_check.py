@@ -12,7 +12,6 @@ and in runs.yaml, as 49 more `rflow run`s would have left them.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import statistics
 import subprocess
@@ -87,6 +86,7 @@ def copy_runs(repo: Path, count: int) -> None:
     from fixtures.experiment import FOLDER, HYPOTHESIS
     from mlflow.tracking import MlflowClient
 
+    from researchflow.base.frozen import replace
     from researchflow.documents.config import load_config, tracking_uri
     from researchflow.documents.runlog import append_run, read_runs, utc_timestamp
 
@@ -102,9 +102,7 @@ def copy_runs(repo: Path, count: int) -> None:
         for key, value in stored.data.metrics.items():
             client.log_metric(run_id, key, value, timestamp=begin + 100)
         client.set_terminated(run_id, "FINISHED", end_time=end)
-        entry = dataclasses.replace(
-            real, run_id=run_id, started=utc_timestamp(begin), ended=utc_timestamp(end)
-        )
+        entry = replace(real, run_id=run_id, started=utc_timestamp(begin), ended=utc_timestamp(end))
         append_run(runs_path, HYPOTHESIS, entry)
 
 

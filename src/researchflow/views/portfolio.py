@@ -397,13 +397,14 @@ def build_portfolio(
     memo: dict[str, Any] = {}
     rows: list[Row] = []
     sources = list(sources)
-    # the plans nothing remembers, read on two processors when there are many (cold)
+    # what nothing remembers (every plan, when cold) is read on two processors if many
     unknown = [source for source in sources if _plan_key(source) not in known]
-    read = partial(read_summary, sections=sections)
-    fresh = dict(zip(map(id, unknown), map_forked(read, unknown), strict=True))
+    read = map_forked(partial(_read, sections=sections), unknown)
+    fresh = dict(zip(map(id, unknown), read, strict=True))
     for source in sources:
+        made = fresh.get(id(source))
         plan_key = _plan_key(source)
-        reading = fresh.get(id(source))
+        reading = made[0] if made else None
         if reading is None and plan_key is not None and plan_key in known:
             try:
                 reading = Reading.from_dict(known[plan_key])
@@ -418,7 +419,7 @@ def build_portfolio(
         if runs_key and isinstance(known.get(runs_key), int):
             runs = known[runs_key]
         else:
-            runs = count_runs(source.runs)
+            runs = made[1] if made else count_runs(source.runs)
         if runs_key and runs is not None:
             memo[runs_key] = runs
         report_key = f"report:{source.report_oid}" if source.report_oid else None
@@ -426,13 +427,20 @@ def build_portfolio(
         if isinstance(remembered, list) and len(remembered) == len(NO_DECISION):
             decision = tuple(remembered)
         else:
-            decision = read_decision(source.report)
+            decision = made[2] if made else read_decision(source.report)
         if report_key:
             memo[report_key] = list(decision)
         rows.append(build_row(source, reading, runs, today, decision))
     rows.sort(key=lambda row: (_id_sort(row.id), row.source.branch))
     found = warnings(rows, wip_limit=wip_limit) if warn else []  # the caller may add facts first
     return Portfolio(tuple(rows), tuple(found), today, memo)
+
+
+def _read(
+    source: PlanSource, sections: SectionsConfig
+) -> tuple[Reading, int | None, tuple[str | None, ...]]:
+    """One source's plan, runs count and report decision, read from its blobs (pure)."""
+    return read_summary(source, sections), count_runs(source.runs), read_decision(source.report)
 
 
 def _plan_key(source: PlanSource) -> str | None:
