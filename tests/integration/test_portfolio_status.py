@@ -349,3 +349,21 @@ def test_custom_branch_prefix_and_research_folder(repo: Path, rflow) -> None:
     rows = by_id(status_json(rflow))
     assert list(rows) == ["H-005"]
     assert rows["H-005"]["branch"] == "exp-H-005-x"
+
+
+def test_the_review_log_started_early_gives_the_days_asked_for_late(big_repo: Path) -> None:
+    """collect() starts review_days's `git log` before parsing, from a byte guess; the days
+    are the same as asked after parsing, and a wrong guess is asked again."""
+    from researchflow.documents.config import load_config
+    from researchflow.views.portfolio import build_portfolio
+    from researchflow.views.portfolio_reader import gather, review_days, start_review_log
+
+    config = load_config(big_repo)
+    sources = gather(config)
+    rows = build_portfolio(sources, config.sections, TODAY).rows
+    late = review_days(config, rows, TODAY, {}, {})
+    assert len(late) >= 70  # every fourth of the 300 branches is in review
+    early = review_days(config, rows, TODAY, {}, {}, start_review_log(config, sources, {}))
+    assert early == late
+    wrong = start_review_log(config, sources[:40], {})
+    assert review_days(config, rows, TODAY, {}, {}, wrong) == late

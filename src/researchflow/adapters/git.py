@@ -38,6 +38,33 @@ def git_process(root: Path, *args: str) -> subprocess.Popen[bytes]:
         raise UserError("git is not installed (install git and try again)") from None
 
 
+class Started:
+    """A git command started now and read later (`output`): its work overlaps ours."""
+
+    def __init__(self, root: Path, *args: str) -> None:
+        self.args = args
+        try:
+            self._process = subprocess.Popen(
+                ["git", *args],
+                cwd=root,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+        except FileNotFoundError:
+            raise UserError("git is not installed (install git and try again)") from None
+
+    def output(self) -> str:
+        """What it printed, as `git(root, *args, check=False)` returns it."""
+        out, _ = self._process.communicate()
+        return out.decode("utf-8")
+
+    def cancel(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.communicate()
+
+
 def is_ancestor(root: Path, commit: str, head: str) -> bool:
     """Whether `commit` is `head` or one of its ancestors."""
     return (

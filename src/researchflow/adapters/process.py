@@ -6,7 +6,6 @@ import contextlib
 import os
 import re
 import shlex
-import shutil
 import signal
 import subprocess
 import sys
@@ -93,6 +92,8 @@ def require_executable(program: str, cwd: Path) -> None:
         target = cwd / program
         found = target.is_file() and os.access(target, os.X_OK)
     else:
+        import shutil  # rflow run only: status and validate never start a user's program
+
         found = shutil.which(program) is not None
     if not found:
         raise UserError(f"{program}: command not found (check the command after --)")

@@ -10,7 +10,6 @@ this process computes every item itself.
 from __future__ import annotations
 
 import os
-import pickle
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn, TypeVar
@@ -25,6 +24,8 @@ def map_forked(function: Callable[[_T], _R], items: Sequence[_T]) -> list[_R]:
     """`[function(item) for item in items]`, half of it computed in a forked child."""
     if len(items) < MINIMUM or not _may_fork():
         return [function(item) for item in items]
+    import pickle  # only here: a short list never pays for it
+
     half = len(items) // 2
     read_end, write_end = os.pipe()
     try:
@@ -53,6 +54,8 @@ def _child(
     function: Callable[[_T], _R], items: Sequence[_T], read_end: int, write_end: int
 ) -> NoReturn:
     """Compute, write, and leave at once: no exit handlers, no buffers flushed twice."""
+    import pickle
+
     code = 1
     try:
         os.close(read_end)

@@ -10,6 +10,7 @@ from typing import Any
 
 from researchflow import __version__
 from researchflow.adapters import statecache
+from researchflow.adapters.git import Started, git, require_repository
 from researchflow.adapters.gitobjects import (
     GitObject,
     ObjectReader,
@@ -282,9 +283,11 @@ def review_days(
     today: dt.date,
     known: Mapping[str, Any],
     memo: dict[str, Any],
+    started: Started | None = None,
 ) -> dict[str, int]:
     """Row key → days a plan in review has waited: since the commit that last wrote its
-    `status: review` line. One `git log` over the branches of plans not remembered yet."""
+    `status: review` line. One `git log` over the branches of plans not remembered yet,
+    `started` early (`start_review_log`) when it asked for just those."""
     waiting = [row for row in rows if row.status == "review" and row.source.plan_oid]
     since: dict[str, str] = {}
     unknown: list[Row] = []
@@ -294,8 +297,14 @@ def review_days(
             since[_row_key(row)] = remembered
         else:
             unknown.append(row)
+    if started is not None and (not unknown or started.args != _review_log(unknown)):
+        started.cancel()  # guessed wrong: ask again
+        started = None
     if unknown:
-        found = _status_review_commits(config, unknown)
+        out = started.output() if started else git(config.root, *_review_log(unknown), check=False)
+        found: dict[str, str] = {}
+        for day, path in _dated_paths(out):
+            found.setdefault(path, day)
         for row in unknown:
             created = row.plan.created.isoformat() if row.plan else ""
             since[_row_key(row)] = found.get(row.source.path, created)
@@ -310,29 +319,40 @@ def review_days(
     return waited
 
 
-def _status_review_commits(config: Config, rows: list[Row]) -> dict[str, str]:
-    """Plan path → the date of the newest commit (on these rows' branches) whose change
-    touches a `status: review` line of it. Paths are per hypothesis, so one walk serves all."""
-    from researchflow.adapters.git import git
-
-    branches = sorted({row.source.branch for row in rows})
-    paths = sorted({row.source.path for row in rows})
-    out = git(
-        config.root,
+def _review_log(rows: Iterable[Row | PlanSource]) -> tuple[str, ...]:
+    """`git log` arguments: the newest commit (on these branches) whose change touches a
+    `status: review` line of each plan. Paths are per hypothesis, so one walk serves all."""
+    sources = [row.source if isinstance(row, Row) else row for row in rows]
+    return (
         "log",
         "--format=@%cs",
         "--name-only",
         "-G",
         r"^status:[[:space:]]*review",
-        *branches,
+        *sorted({source.branch for source in sources}),
         "--",
-        *paths,
-        check=False,
+        *sorted({source.path for source in sources}),
     )
-    found: dict[str, str] = {}
-    for day, path in _dated_paths(out):
-        found.setdefault(path, day)
-    return found
+
+
+_IN_REVIEW = re.compile(rb"^status:[ \t]*review[ \t]*$", re.MULTILINE)
+
+
+def start_review_log(
+    config: Config, sources: Iterable[PlanSource], known: Mapping[str, Any]
+) -> Started | None:
+    """`review_days`'s `git log`, started before the plans are parsed, for the plans whose
+    bytes say `status: review` and that nothing remembers (parsing decides; a wrong guess
+    is asked again)."""
+    guessed = [
+        source
+        for source in sources
+        if source.plan is not None
+        and source.plan_oid
+        and not isinstance(known.get(f"review:{source.plan_oid}"), str)
+        and _IN_REVIEW.search(source.plan)
+    ]
+    return Started(config.root, *_review_log(guessed)) if guessed else None
 
 
 def _dated_paths(out: str) -> Iterator[tuple[str, str]]:
@@ -350,8 +370,6 @@ def _row_key(row: Row) -> str:
 
 
 def collect(config: Config, today: dt.date | None = None) -> Portfolio:
-    from researchflow.adapters.git import require_repository
-
     if not config.branch_prefix.strip():
         raise UserError("branch_prefix: must not be empty (set it to e.g. 'hyp/')")
     require_repository(config.root)
@@ -360,11 +378,17 @@ def collect(config: Config, today: dt.date | None = None) -> Portfolio:
     fingerprint = f"{MEMO_FORMAT}:{__version__}:{config.sections!r}"
     known = statecache.load(memo_path, fingerprint)
     day = today or dt.date.today()
-    portfolio = build_portfolio(
-        sources, config.sections, day, known, wip_limit=config.wip_limit, warn=False
-    )
+    started = start_review_log(config, sources, known)  # git walks while we parse
+    try:
+        portfolio = build_portfolio(
+            sources, config.sections, day, known, wip_limit=config.wip_limit, warn=False
+        )
+    except BaseException:
+        if started is not None:
+            started.cancel()
+        raise
     memo = dict(portfolio.memo)
-    waited = review_days(config, portfolio.rows, day, known, memo)
+    waited = review_days(config, portfolio.rows, day, known, memo, started)
     rows = tuple(
         replace(row, review_days=waited[_row_key(row)])
         if row.status == "review" and _row_key(row) in waited
@@ -394,7 +418,6 @@ def collect(config: Config, today: dt.date | None = None) -> Portfolio:
 def reported_dates(config: Config) -> dict[str, str]:
     """Hypothesis ID → when its report was first committed (any branch): `reported` for the
     digest. One `git log` over every branch."""
-    from researchflow.adapters.git import git
     from researchflow.base.names import id_from_name
 
     research = config.research_dir.strip("/")
