@@ -107,3 +107,24 @@ def test_reports_are_validated_too(repo: Path, rflow) -> None:
 def test_built_in_templates_are_valid_documents(template: str, tmp_path: Path, rflow) -> None:
     outcome = rflow("validate", str(TEMPLATES / template))
     assert outcome.code == 0, outcome.stdout
+
+
+def test_a_runs_log_named_on_the_command_line_gets_every_problem(repo: Path, rflow) -> None:
+    folder = repo / "research" / "H-007-graded-target"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "runs.yaml").write_text(
+        "hypothesis: H-007\nruns:\n  - run_id: a\n    experiment_id: '1'\n    dirty: maybe\n"
+        "  - {run_id: b, experiment_id: '1', commit: c, metrics: {auc: high}}\n",
+        encoding="utf-8",
+    )
+    outcome = rflow("validate", "research/H-007-graded-target/runs.yaml")
+    at, fix = (
+        "research/H-007-graded-target/runs.yaml",
+        "(fix the value, or restore the file from git)",
+    )
+    assert outcome.code == 1
+    assert outcome.stdout.splitlines() == [
+        f"{at}:3: runs[0].commit: missing {fix}",
+        f"{at}:5: runs[0].dirty: must be true or false, not str {fix}",
+        f"{at}:6: runs[1].metrics.auc: must be a number, not str {fix}",
+    ]

@@ -289,14 +289,6 @@ def remote_default_branch(root: Path, remote: str, *, ask_remote: bool = True) -
     return None
 
 
-def local_default_branch(root: Path) -> str | None:
-    """init.defaultBranch, main or master when it exists here; else the current branch."""
-    for name in (config_value(root, "init.defaultBranch"), "main", "master"):
-        if name and rev_parse(root, f"refs/heads/{name}"):
-            return name
-    return current_branch(root)
-
-
 def commit_files(root: Path, parent: str, files: dict[str, str], message: str) -> str:
     """A commit of `parent` plus `files` (path → text), built without touching the
     working tree or the index, so nothing is half-written if we stop midway."""

@@ -80,6 +80,10 @@ def validate_file(
         relative is not None and is_problem_path(relative, config.research_dir)
     ):
         return read_problem(raw, shown).problems
+    if path.name == RUNS_FILE:  # only when named: rflow writes it, people mend it
+        from researchflow.documents.runlog import runs_problems
+
+        return runs_problems(raw, shown)
     if path.name == REPORT_FILE:
         from researchflow.documents.report_schema import read_report  # reports only
 

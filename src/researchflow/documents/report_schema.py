@@ -14,9 +14,7 @@ from researchflow.base.names import id_from_name, is_valid_id
 from researchflow.base.problems import Problem
 from researchflow.documents.config import DEFAULT_REPORT_SECTIONS
 from researchflow.documents.document import DocumentError, parse_document
-from researchflow.documents.kinds import (
-    Custom,
-)
+from researchflow.documents.kinds import Custom
 from researchflow.documents.plan import QUARTO_KEYS
 from researchflow.documents.schema import (
     MISSING,

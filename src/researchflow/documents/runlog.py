@@ -15,11 +15,14 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from researchflow.base.errors import UserError
 from researchflow.base.fileio import write_atomic
 from researchflow.base.names import RUNS_FILE
+
+if TYPE_CHECKING:
+    from researchflow.base.problems import Problem
 
 STATUSES = ("FINISHED", "FAILED", "KILLED")
 SOURCES = ("run", "link", "rerun")
@@ -128,25 +131,31 @@ CONFLICT_MARKERS = ("<<<<<<< ", "=======", ">>>>>>> ")
 
 def parse_runs(text: str | bytes, shown: str = RUNS_FILE) -> RunLog:
     """The log in `text`; UserError naming the file, line and field of its first problem."""
-    from researchflow.base import safeyaml
+    from researchflow.base.safeyaml import YamlLimitError
     from researchflow.documents.runlog_schema import read_log
     from researchflow.documents.schema import error_line
 
     try:
-        if isinstance(text, bytes):
-            text = safeyaml.decode(text)
-        marker = conflict_marker_line(text)
-        if marker:
-            raise safeyaml.YamlLimitError(
-                marker, "unresolved merge conflict markers", "resolve the conflict, then commit"
-            )
-        data = safeyaml.load(text)
-    except safeyaml.YamlLimitError as error:
+        text, data = _load(text)
+    except YamlLimitError as error:
         raise UserError(f"{shown}:{error.line}: {error.message} ({error.fix})") from None
     hypothesis, entries, problems = read_log(data, text, shown)
     if problems:
         raise UserError(error_line(problems[0])) from None
     return RunLog(hypothesis, tuple(_entry(values) for values in entries))
+
+
+def runs_problems(raw: bytes, shown: str) -> tuple[Problem, ...]:
+    """Every problem of a runs.yaml (`rflow validate research/H-007-x/runs.yaml`)."""
+    from researchflow.base.problems import Problem
+    from researchflow.base.safeyaml import YamlLimitError
+    from researchflow.documents.runlog_schema import read_log
+
+    try:
+        text, data = _load(raw)
+    except YamlLimitError as error:  # not readable as YAML at all
+        return (Problem(shown, error.line, "file", error.message, error.fix),)
+    return tuple(read_log(data, text, shown)[2])
 
 
 def _entry(values: dict[str, Any]) -> RunEntry:
@@ -157,6 +166,20 @@ def _entry(values: dict[str, Any]) -> RunEntry:
         "retired": values["retired"] or None,  # an empty one retires nothing
     }
     return RunEntry(**{**values, **mappings})
+
+
+def _load(text: str | bytes) -> tuple[str, Any]:
+    """The text and what YAML makes of it; YamlLimitError when it cannot be read."""
+    from researchflow.base import safeyaml
+
+    if isinstance(text, bytes):
+        text = safeyaml.decode(text)
+    marker = conflict_marker_line(text)
+    if marker:
+        raise safeyaml.YamlLimitError(
+            marker, "unresolved merge conflict markers", "resolve the conflict, then commit"
+        )
+    return text, safeyaml.load(text)
 
 
 def conflict_marker_line(text: str) -> int:
