@@ -18,9 +18,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from operator import attrgetter
-from typing import Any, TypeVar, dataclass_transform, overload
 
-_T = TypeVar("_T")
+TYPE_CHECKING = False  # not typing's own: importing typing costs the commit hook 7 ms
+if TYPE_CHECKING:
+    from typing import Any, TypeVar, dataclass_transform
+
+    _T = TypeVar("_T")
+else:  # what typing's own does at run time: the decorated function, as it is
+
+    def dataclass_transform(**_options):
+        return lambda decorated: decorated
+
+
 _MISSING: Any = type("_Missing", (), {"__repr__": lambda self: "MISSING"})()
 _FIELDS = "__frozen_fields__"
 
@@ -49,12 +58,6 @@ class Field:
         return f"Field(name={self.name!r}, type={self.type!r}, default={self.default!r})"
 
 
-@overload
-def field(*, default: _T, compare: bool = True, repr: bool = True) -> _T: ...
-@overload
-def field(*, default_factory: Callable[[], _T], compare: bool = True, repr: bool = True) -> _T: ...
-@overload
-def field(*, compare: bool = True, repr: bool = True) -> Any: ...
 def field(
     *,
     default: Any = _MISSING,

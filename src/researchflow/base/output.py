@@ -6,15 +6,17 @@ Command code returns result objects and never prints; the CLI (cli/table.py) han
 from __future__ import annotations
 
 import sys
-from typing import Any, Protocol
 
 from researchflow.base.safetext import terminal_block
 
+TYPE_CHECKING = False  # not typing's own: importing typing costs the commit hook 7 ms
+if TYPE_CHECKING:
+    from typing import Any, Protocol
 
-class Renderable(Protocol):
-    def to_json(self) -> Any: ...
+    class Renderable(Protocol):
+        def to_json(self) -> Any: ...
 
-    def to_text(self) -> str: ...
+        def to_text(self) -> str: ...
 
 
 def emit(result: Renderable, *, as_json: bool) -> None:

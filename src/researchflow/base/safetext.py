@@ -16,12 +16,14 @@ import re
 
 # Bidirectional formatting characters (Trojan Source), line/paragraph separators, BOM
 _INVISIBLE = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff"
-# C0 and C1 controls and DEL, plus the invisible ones above
-_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f{_INVISIBLE}]")
-_UNSAFE_KEEP_LINES = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_INVISIBLE}]")
+# C0 and C1 controls and DEL, plus the invisible ones above. The patterns stay text, compiled
+# by `re` on first use: the pre-commit hook prints nothing for a valid plan and should not
+# pay for compiling them at import.
+_UNSAFE = f"[\x00-\x1f\x7f-\x9f{_INVISIBLE}]"
+_UNSAFE_KEEP_LINES = f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_INVISIBLE}]"
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # ANSI colour (SGR) sequences, as notebook tracebacks and Quarto print them: dropped
-_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+_COLOUR = r"\x1b\[[0-9;]*m"
 # Characters XML 1.0 does not allow at all (not even as character references). Compiled on
 # first use: the negated astral class costs ~10 ms to compile, paid by every command that
 # imports this module (the pre-commit hook included), though only the JUnit report needs it.
@@ -44,20 +46,24 @@ def _visible(match: re.Match[str]) -> str:
 def terminal(text: str) -> str:
     """One line for a terminal: colour codes dropped; other controls, newlines and bidi
     overrides shown escaped."""
-    return _UNSAFE.sub(_visible, _COLOUR.sub("", text))
+    if text.isprintable():  # nothing to escape: every character above is not printable
+        return text
+    return re.sub(_UNSAFE, _visible, re.sub(_COLOUR, "", text))
 
 
 def terminal_block(text: str) -> str:
     """Several lines for a terminal: newlines and tabs kept, colour codes dropped, every
     other control escaped."""
-    return _UNSAFE_KEEP_LINES.sub(_visible, _COLOUR.sub("", text))
+    if text.replace("\n", "").replace("\t", "").isprintable():
+        return text
+    return re.sub(_UNSAFE_KEEP_LINES, _visible, re.sub(_COLOUR, "", text))
 
 
 def xml_text(text: str) -> str:
     """Text XML 1.0 can hold: colour codes dropped; characters it forbids (most C0
     controls, lone surrogates, U+FFFE/U+FFFF) shown escaped. ElementTree escapes `<`, `&`
     and quotes itself."""
-    return _not_xml().sub(_visible, _COLOUR.sub("", text))
+    return _not_xml().sub(_visible, re.sub(_COLOUR, "", text))
 
 
 def markdown_code(text: str) -> str:
@@ -71,7 +77,7 @@ def markdown_code(text: str) -> str:
 
 
 # what can open an inline construct; none of rflow's inline places starts a line
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()!|~])")
+_MARKDOWN_SPECIAL = r"([\\`*_{}\[\]()!|~])"
 
 
 def markdown_text(text: str) -> str:
@@ -79,5 +85,5 @@ def markdown_text(text: str) -> str:
     links, images or emphasis), and `@` followed by a word joiner so no one is mentioned."""
     flat = terminal(text)
     flat = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    flat = _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
+    flat = re.sub(_MARKDOWN_SPECIAL, r"\\\1", flat)
     return flat.replace("@", "@\u2060")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from pathlib import PurePosixPath
-from typing import Any
 
 from researchflow.base.frozen import frozen
 from researchflow.base.names import PROBLEM_FILE, PROBLEMS_DIR
@@ -36,6 +35,10 @@ from researchflow.documents.schema import (
     placeholder_fields,
     placeholder_line,
 )
+
+TYPE_CHECKING = False  # not typing's own: importing typing costs the commit hook 7 ms
+if TYPE_CHECKING:
+    from typing import Any
 
 PROBLEM_STATUSES = ("draft", "agreed")
 METRIC_KINDS = ("model", "business", "online")
