@@ -148,7 +148,15 @@ class YamlFile(Document):
 
 
 def normalise_title(title: str) -> str:
-    return " ".join(title.casefold().split())
+    found = _TITLES.get(title)
+    if found is None:  # the configured titles are looked up in every plan: made once
+        found = " ".join(title.casefold().split())
+        if len(_TITLES) < 4096:
+            _TITLES[title] = found
+    return found
+
+
+_TITLES: dict[str, str] = {}
 
 
 def decode(raw: bytes) -> str:
@@ -410,6 +418,20 @@ def _build(loader: Any, node: yaml.Node, path: str, lines: dict[str, int], offse
         ) from None
 
 
+_HEADINGS: dict[str, tuple[int, str] | None] = {}  # a line → (level, title), or None
+
+
+def _heading(line: str) -> tuple[int, str] | None:
+    """A `##`/`###` line's level and title; remembered, as plans repeat their template's."""
+    found = _HEADINGS.get(line, _ABSENT)
+    if found is _ABSENT:
+        match = HEADING.match(line)
+        found = (len(match.group(1)), ATTRIBUTES.sub("", match.group(2))) if match else None
+        if len(_HEADINGS) < 4096:
+            _HEADINGS[line] = found
+    return found  # type: ignore[return-value]
+
+
 def _sections(lines: list[str], start: int) -> tuple[Section, ...]:
     """Level-2 sections (with their level-3 subsections) outside fenced code blocks."""
     headings: list[tuple[int, int, str]] = []  # (index, level, title)
@@ -425,10 +447,9 @@ def _sections(lines: list[str], start: int) -> tuple[Section, ...]:
                 in_fence = None
             continue
         if in_fence is None and line.startswith("##"):
-            match = HEADING.match(line)
-            if match:
-                title = ATTRIBUTES.sub("", match.group(2))
-                headings.append((index, len(match.group(1)), title))
+            heading = _heading(line)
+            if heading is not None:
+                headings.append((index, *heading))
     sections: list[Section] = []
     for position, (index, level, title) in enumerate(headings):
         if level != 2:

@@ -7,7 +7,13 @@ from __future__ import annotations
 from researchflow.base.names import id_from_name, is_valid_id
 from researchflow.base.problems import Problem
 from researchflow.documents.config import SectionsConfig
-from researchflow.documents.document import Document, DocumentError, Section, parse_document
+from researchflow.documents.document import (
+    Document,
+    DocumentError,
+    Section,
+    normalise_title,
+    parse_document,
+)
 from researchflow.documents.plan import (
     DATA_PATH,
     OUTCOMES,
@@ -199,9 +205,9 @@ def _placeholders(reader: Reader, config: SectionsConfig) -> None:
 
 
 def _design_steps(reader: Reader, section: Section, steps: tuple[str, ...]) -> None:
-    present = {" ".join(s.title.casefold().split()): s for s in section.subsections}
+    present = {normalise_title(s.title): s for s in section.subsections}
     for step in steps:
-        sub = present.get(" ".join(step.casefold().split()))
+        sub = present.get(normalise_title(step))
         if sub is None:
             reader.add(
                 f"### {step}",
@@ -216,7 +222,7 @@ def _design_steps(reader: Reader, section: Section, steps: tuple[str, ...]) -> N
 
 
 def _statistics_step(reader: Reader, section: Section, label: str) -> None:
-    body = HTML_COMMENT.sub("", section.body)
+    body = HTML_COMMENT.sub("", section.body) if "<!--" in section.body else section.body
     if body.strip() and not STATISTICS_WORDS.search(body):
         reader.warn(
             label,

@@ -94,8 +94,13 @@ class Reader:
         the fix is `fix`, else the near miss among `known`, else `otherwise`, else the
         `x-` escape. `extensions`: whether `x-` keys are a team's own (default: at the top
         level only)."""
-        own = tuple(known)
-        allowed = set(own) | set(also)
+        own = known if type(known) is tuple else tuple(known)
+        extra = also if type(also) is tuple else tuple(also)
+        allowed = _ALLOWED.get((own, extra))
+        if allowed is None:  # the same few declarations every time: made once each
+            allowed = frozenset(own) | frozenset(extra)
+            if len(_ALLOWED) < 256:
+                _ALLOWED[(own, extra)] = allowed
         own_field = (not prefix) if extensions is None else extensions
         for key in container:
             if text_keys_only and not isinstance(key, str):
@@ -105,6 +110,9 @@ class Reader:
                 continue
             shown = fix if fix is not None else suggestion(name, own, otherwise)
             self.add(f"{prefix}{name}", message, shown)
+
+
+_ALLOWED: dict[tuple[tuple[str, ...], tuple[str, ...]], frozenset[str]] = {}
 
 
 def describe(value: Any) -> str:
@@ -176,19 +184,18 @@ class Field:
         self.unique = unique
 
     def read(self, reader: Reader, source: Any, prefix: str) -> Any:
+        # the engine's innermost step, run for every field of every plan: kept flat
         key = prefix + self.key
-        value = source.get(self.key) if isinstance(source, dict) else None
-        if value is not None:
-            return self._value(reader, key, value)
-        if (self.null_problem or self.null_is_value) and isinstance(source, dict):
-            if self.key in source and self.null_problem is not None:
+        is_dict = isinstance(source, dict)
+        value = source.get(self.key) if is_dict else None
+        if value is None:
+            if not (is_dict and self.key in source) or not (
+                self.null_problem or self.null_is_value
+            ):
+                return self._absent(reader, key) if self.required is not False else self.default
+            if self.null_problem is not None:
                 reader.add(key, *self.null_problem)
                 return self.default
-            if self.key in source and self.null_is_value:
-                return self._value(reader, key, None)
-        return self._absent(reader, key)
-
-    def _value(self, reader: Reader, key: str, value: Any) -> Any:
         result = self.kind.read(reader, key, value)
         if result is ABSENT:
             return self._absent(reader, key)
@@ -211,12 +218,14 @@ class Field:
 
 def blanked(text: str) -> str:
     """HTML comments blanked line for line, so reported line numbers stay true."""
+    if "<!--" not in text:  # most sections have none: no regex pass
+        return text
     return HTML_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
 
 
 def placeholder_line(section: Section, body: str) -> int | None:
     """The line of the first TODO in a section's (blanked) body, or None."""
-    found = PLACEHOLDER.search(body)
+    found = PLACEHOLDER.search(body) if "TODO" in body else None
     return None if found is None else section.line + body[: found.start()].count("\n") + 1
 
 
@@ -224,7 +233,7 @@ def placeholder_fields(reader: Reader, keys: Iterable[str], fix: str = PLACEHOLD
     """Front-matter text fields still holding the template's TODO."""
     for key in keys:
         value = lookup(reader.data, key)
-        if isinstance(value, str) and PLACEHOLDER.search(value):
+        if isinstance(value, str) and "TODO" in value and PLACEHOLDER.search(value):
             reader.add(key, PLACEHOLDER_MESSAGE, fix)
 
 
@@ -232,10 +241,18 @@ def lookup(data: Any, path: str) -> Any:
     """`roles.author` / `predictions[0].metric` → the value, or None."""
     if "." not in path and "[" not in path:
         return data.get(path) if isinstance(data, dict) else None
-    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
-        if part.startswith("["):
-            index = int(part[1:-1])
-            data = data[index] if isinstance(data, list) and index < len(data) else None
+    parts = _PATHS.get(path)
+    if parts is None:
+        parts = tuple(int(p[1:-1]) if p[0] == "[" else p for p in _PATH_PART.findall(path))
+        if len(_PATHS) < 1024:
+            _PATHS[path] = parts
+    for part in parts:
+        if type(part) is int:
+            data = data[part] if isinstance(data, list) and part < len(data) else None
         else:
             data = data.get(part) if isinstance(data, dict) else None
     return data
+
+
+_PATH_PART = re.compile(r"[^.\[\]]+|\[\d+\]")
+_PATHS: dict[str, tuple[str | int, ...]] = {}  # a path → its keys and indexes (paths repeat)
