@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import Any
 
 from researchflow.base.fileio import write_atomic
+
+TYPE_CHECKING = False  # not typing's own: importing typing costs the commit hook 7 ms
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def load(path: Path, fingerprint: str) -> dict[str, Any]:

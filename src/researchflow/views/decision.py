@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # not typing's own: importing typing costs the commit hook 7 ms
+if TYPE_CHECKING:
+    from typing import Any
 
 NO_DECISION: tuple[str | None, ...] = (None, None, None, None)
 

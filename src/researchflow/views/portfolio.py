@@ -10,7 +10,6 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from functools import partial
-from typing import Any
 
 from researchflow.base.forked import map_forked
 from researchflow.base.frozen import asdict, field, frozen
@@ -24,6 +23,10 @@ from researchflow.process.phases import current_phase
 from researchflow.verdicts.evidence import parse_day
 from researchflow.views.decision import NO_DECISION, read_decision
 from researchflow.views.runs_count import count_runs
+
+TYPE_CHECKING = False  # not typing's own: importing typing costs the commit hook 7 ms
+if TYPE_CHECKING:
+    from typing import Any
 
 # Work that has started (or may start) runs against its timebox; on hold the clock stops
 TIMEBOXED = ("approved", "running", "hold")
