@@ -95,8 +95,7 @@ def test_run_whose_commit_is_not_an_ancestor_of_head_fails_provenance(experiment
 
 
 def test_run_linked_from_another_hypothesis_fails_provenance(experiment) -> None:
-    import dataclasses
-
+    from researchflow.base.frozen import replace
     from researchflow.documents.runlog import append_run
 
     [run] = experiment.runs()
@@ -111,7 +110,7 @@ def test_run_linked_from_another_hypothesis_fails_provenance(experiment) -> None
     )
     client.log_metric(other.info.run_id, "score", 9.0)
     client.set_terminated(other.info.run_id)
-    borrowed = dataclasses.replace(run, run_id=other.info.run_id)
+    borrowed = replace(run, run_id=other.info.run_id)
     append_run(experiment.folder / "runs.yaml", "H-001", borrowed)
     experiment.commit("borrow a better run")
     problems = failing(experiment.check())

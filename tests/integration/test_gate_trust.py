@@ -9,7 +9,6 @@ the open passes every level.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import os
 import shlex
@@ -19,6 +18,8 @@ from pathlib import Path
 import pytest
 from fixtures.experiment import BRANCH, FOLDER, HYPOTHESIS, failing, git, rflow_in
 from fixtures.gate_plans import plan_text
+
+from researchflow.base.frozen import replace
 
 
 def store(experiment):
@@ -272,7 +273,7 @@ def test_started_moved_in_runs_yaml_fails_provenance_and_the_run_stays_explorato
 
     runs_file = open_experiment.folder / "runs.yaml"
     early, later = read_runs(runs_file).runs
-    moved = dataclasses.replace(early, started=later.started, ended=later.ended)
+    moved = replace(early, started=later.started, ended=later.ended)
     runs_file.write_text(render_runs(HYPOTHESIS, [moved, later]), encoding="utf-8")
     sneak(open_experiment.repo, "the early run was after the approval, really")
     problems = failing(open_experiment.check())
@@ -344,7 +345,7 @@ def test_the_rerun_executes_the_registered_command_not_runs_yaml_s(experiment, c
 
     runs_file = experiment.folder / "runs.yaml"
     [run] = read_runs(runs_file).runs
-    forged = dataclasses.replace(run, command=tuple(command))
+    forged = replace(run, command=tuple(command))
     runs_file.write_text(render_runs(HYPOTHESIS, [forged]), encoding="utf-8")
     sneak(experiment.repo, "simpler command")
     result = experiment.check("--rerun")

@@ -90,14 +90,13 @@ def test_the_report_shows_a_written_role_waiver(experiment: Experiment) -> None:
 def test_a_confirmatory_run_by_someone_other_than_the_executor_fails_check(
     experiment: Experiment,
 ) -> None:
-    import dataclasses
-
     from fixtures.experiment import failing
 
+    from researchflow.base.frozen import replace
     from researchflow.documents.runlog import read_runs, render_runs
 
     runs = experiment.folder / "runs.yaml"
-    entries = [dataclasses.replace(run, user="alice") for run in read_runs(runs).runs]
+    entries = [replace(run, user="alice") for run in read_runs(runs).runs]
     runs.write_text(render_runs(HYPOTHESIS, entries), encoding="utf-8")
     experiment.commit("H-001: the store says alice made the run")
     problems = " ".join(failing(experiment.check()).get("report", []))

@@ -383,8 +383,7 @@ def _sneak(root: Path, message: str) -> None:
 def test_repeats_marked_failed_through_mlflow_leave_the_experiment_incomplete(
     own: Path, rflow
 ) -> None:
-    import dataclasses
-
+    from researchflow.base.frozen import replace
     from researchflow.documents.runlog import render_runs, utc_timestamp
     from researchflow.verdicts.evidence import parse_time
 
@@ -397,7 +396,7 @@ def test_repeats_marked_failed_through_mlflow_leave_the_experiment_incomplete(
     ended = {run.run_id: client.get_run(run.run_id).info.end_time for run in worst}
     path = own / FOLDER / "runs.yaml"
     entries = [
-        dataclasses.replace(run, status="FAILED", ended=utc_timestamp(ended[run.run_id]))
+        replace(run, status="FAILED", ended=utc_timestamp(ended[run.run_id]))
         if run.run_id in ended
         else run
         for run in read_runs(path).runs

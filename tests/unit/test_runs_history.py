@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
-
+from researchflow.base.frozen import replace
 from researchflow.checks.runs_history import rewrites
 from researchflow.documents.runlog import RunEntry
 
@@ -22,12 +21,12 @@ RUN = RunEntry(
 
 
 def test_a_note_or_retirement_added_later_is_no_rewrite() -> None:
-    later = dataclasses.replace(RUN, note="a typo in the config", retired={"reason": "typo"})
+    later = replace(RUN, note="a typo in the config", retired={"reason": "typo"})
     assert rewrites([("a", [RUN]), ("b", [later])]) == []
 
 
 def test_a_status_and_end_changed_later_are_named_with_their_commit() -> None:
-    failed = dataclasses.replace(RUN, status="FAILED", ended="2026-01-02T00:00:00Z")
+    failed = replace(RUN, status="FAILED", ended="2026-01-02T00:00:00Z")
     found = rewrites([("a", [RUN]), ("b", [failed]), ("c", [failed])])
     assert [(r.field, r.sha, r.before, r.after, r.recorded) for r in found] == [
         ("ended", "b", "2026-01-01T00:01:00Z", "2026-01-02T00:00:00Z", "a"),
@@ -41,8 +40,8 @@ def test_a_recorded_run_removed_later_is_named() -> None:
 
 
 def test_a_run_recorded_while_running_may_be_closed_once() -> None:
-    running = dataclasses.replace(RUN, status="RUNNING", ended="")
-    killed = dataclasses.replace(RUN, status="KILLED")
+    running = replace(RUN, status="RUNNING", ended="")
+    killed = replace(RUN, status="KILLED")
     assert rewrites([("a", [running]), ("b", [killed])]) == []
     assert [r.field for r in rewrites([("a", [running]), ("b", [killed]), ("c", [RUN])])] == [
         "status"

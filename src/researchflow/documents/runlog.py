@@ -13,12 +13,12 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from researchflow.base.errors import UserError
 from researchflow.base.fileio import write_atomic
+from researchflow.base.frozen import field, frozen
 from researchflow.base.names import RUNS_FILE
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ SOURCES = ("run", "link", "rerun")
 HEADER = "# Written by rflow: one entry per MLflow run linked to this hypothesis.\n"
 
 
-@dataclass(frozen=True)
+@frozen
 class RunEntry:
     """One MLflow run linked to a hypothesis, as `runs.yaml` records it."""
 
@@ -93,7 +93,7 @@ class RunEntry:
         }
 
 
-@dataclass(frozen=True)
+@frozen
 class RunLog:
     hypothesis: str | None
     runs: tuple[RunEntry, ...] = ()
