@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-TYPE_CHECKING = False  # not typing's own: importing typing costs the commit hook 7 ms
+TYPE_CHECKING = False  # typing's own costs 7 ms to import; mypy reads this one as True
 if TYPE_CHECKING:
     from typing import NoReturn, TypeVar
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from operator import attrgetter
 
-TYPE_CHECKING = False  # not typing's own: importing typing costs the commit hook 7 ms
+TYPE_CHECKING = False  # typing's own costs 7 ms to import; mypy reads this one as True
 if TYPE_CHECKING:
     from typing import Any, TypeVar, dataclass_transform
 

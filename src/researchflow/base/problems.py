@@ -6,7 +6,7 @@ from researchflow.base.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
 from researchflow.base.frozen import asdict, frozen
 from researchflow.base.safetext import terminal
 
-TYPE_CHECKING = False  # not typing's own: importing typing costs the commit hook 7 ms
+TYPE_CHECKING = False  # typing's own costs 7 ms to import; mypy reads this one as True
 if TYPE_CHECKING:
     from typing import Any
 

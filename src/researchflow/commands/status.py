@@ -11,7 +11,7 @@ from researchflow.views.portfolio import Portfolio, Row
 from researchflow.views.portfolio_reader import collect
 from researchflow.views.programme_view import metric_lines, portfolio_views
 
-TYPE_CHECKING = False  # not typing's own: importing typing costs the commit hook 7 ms
+TYPE_CHECKING = False  # typing's own costs 7 ms to import; mypy reads this one as True
 if TYPE_CHECKING:
     from typing import Any
 

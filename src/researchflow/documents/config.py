@@ -9,7 +9,7 @@ from researchflow.base.errors import UserError
 from researchflow.base.frozen import field, frozen
 from researchflow.base.names import CONFIG_FILE
 
-TYPE_CHECKING = False  # not typing's own: importing typing costs the commit hook 7 ms
+TYPE_CHECKING = False  # typing's own costs 7 ms to import; mypy reads this one as True
 if TYPE_CHECKING:
     from typing import Any
 

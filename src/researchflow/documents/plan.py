@@ -16,7 +16,7 @@ from researchflow.base.names import id_number
 from researchflow.base.problems import Problem
 from researchflow.documents.document import Document, Section
 
-TYPE_CHECKING = False  # not typing's own: importing typing costs the commit hook 7 ms
+TYPE_CHECKING = False  # typing's own costs 7 ms to import; mypy reads this one as True
 if TYPE_CHECKING:
     from typing import Any
 

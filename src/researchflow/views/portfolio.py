@@ -24,7 +24,7 @@ from researchflow.verdicts.evidence import parse_day
 from researchflow.views.decision import NO_DECISION, read_decision
 from researchflow.views.runs_count import count_runs
 
-TYPE_CHECKING = False  # not typing's own: importing typing costs the commit hook 7 ms
+TYPE_CHECKING = False  # typing's own costs 7 ms to import; mypy reads this one as True
 if TYPE_CHECKING:
     from typing import Any
 
