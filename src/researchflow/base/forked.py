@@ -13,7 +13,8 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-TYPE_CHECKING = False  # typing's own costs 7 ms to import; mypy reads this one as True
+from researchflow.base import TYPE_CHECKING
+
 if TYPE_CHECKING:
     from typing import NoReturn, TypeVar
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from researchflow.base import TYPE_CHECKING
 from researchflow.base.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE
 from researchflow.base.frozen import asdict, frozen
 from researchflow.base.safetext import terminal
 
-TYPE_CHECKING = False  # typing's own costs 7 ms to import; mypy reads this one as True
 if TYPE_CHECKING:
     from typing import Any
 

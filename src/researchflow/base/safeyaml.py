@@ -14,7 +14,8 @@ from collections.abc import Callable
 
 import yaml
 
-TYPE_CHECKING = False  # typing's own costs 7 ms to import; mypy reads this one as True
+from researchflow.base import TYPE_CHECKING
+
 if TYPE_CHECKING:
     from typing import Any
 

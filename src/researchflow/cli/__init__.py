@@ -12,9 +12,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from researchflow.base import TYPE_CHECKING
 from researchflow.base.errors import EXIT_USAGE, RflowError
 
-TYPE_CHECKING = False  # typing's own costs 7 ms to import; mypy reads this one as True
 if TYPE_CHECKING:
     from typing import Any
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from researchflow.base import TYPE_CHECKING
 from researchflow.base.frozen import frozen
 from researchflow.base.texttable import format_table
 from researchflow.documents.config import Config
@@ -11,7 +12,6 @@ from researchflow.views.portfolio import Portfolio, Row
 from researchflow.views.portfolio_reader import collect
 from researchflow.views.programme_view import metric_lines, portfolio_views
 
-TYPE_CHECKING = False  # typing's own costs 7 ms to import; mypy reads this one as True
 if TYPE_CHECKING:
     from typing import Any
 

@@ -10,9 +10,8 @@ import re
 
 import yaml
 
-from researchflow.base import safeyaml
+from researchflow.base import TYPE_CHECKING, safeyaml
 
-TYPE_CHECKING = False  # typing's own costs 7 ms to import; mypy reads this one as True
 if TYPE_CHECKING:
     from typing import Any
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from researchflow.base import TYPE_CHECKING
 from researchflow.base.frozen import field, frozen
 from researchflow.base.names import id_number
 from researchflow.base.problems import Problem
 from researchflow.documents.document import Document, Section
 
-TYPE_CHECKING = False  # typing's own costs 7 ms to import; mypy reads this one as True
 if TYPE_CHECKING:
     from typing import Any
 

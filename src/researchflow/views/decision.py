@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-TYPE_CHECKING = False  # typing's own costs 7 ms to import; mypy reads this one as True
+from researchflow.base import TYPE_CHECKING
+
 if TYPE_CHECKING:
     from typing import Any
 

@@ -19,6 +19,7 @@ from researchflow.adapters.gitobjects import (
     parse_tree,
     remote_head,
 )
+from researchflow.base import TYPE_CHECKING
 from researchflow.base.errors import UserError
 from researchflow.base.frozen import replace
 from researchflow.base.names import (
@@ -44,7 +45,6 @@ from researchflow.views.portfolio import (
     warnings,
 )
 
-TYPE_CHECKING = False  # typing's own costs 7 ms to import; mypy reads this one as True
 if TYPE_CHECKING:
     from typing import Any
 
