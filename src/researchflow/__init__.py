@@ -6,7 +6,8 @@ The public Python API is `researchflow.run` (runs/tracking.linked_run), loaded o
 
 from __future__ import annotations
 
-TYPE_CHECKING = False  # not typing's own: importing typing costs the commit hook 7 ms
+from researchflow.base import TYPE_CHECKING
+
 if TYPE_CHECKING:
     from typing import Any
 

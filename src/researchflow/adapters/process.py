@@ -12,10 +12,13 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import IO, Any
 
+from researchflow.base import TYPE_CHECKING
 from researchflow.base.errors import UserError
 from researchflow.base.frozen import frozen
+
+if TYPE_CHECKING:
+    from typing import IO, Any
 
 
 class CommandFailed(Exception):
@@ -165,7 +168,8 @@ def _terminal_delivered(signum: int) -> bool:
         return False
 
 
-_Handler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
+if TYPE_CHECKING:  # an alias for annotations only
+    _Handler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
 
 
 def _install(handlers: Mapping[int, _Handler]) -> dict[int, _Handler]:

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import Any
 
+from researchflow.base import TYPE_CHECKING
 from researchflow.base.fileio import write_atomic
+
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def load(path: Path, fingerprint: str) -> dict[str, Any]:

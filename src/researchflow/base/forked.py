@@ -12,10 +12,14 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn, TypeVar
 
-_T = TypeVar("_T")
-_R = TypeVar("_R")
+from researchflow.base import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import NoReturn, TypeVar
+
+    _T = TypeVar("_T")
+    _R = TypeVar("_R")
 
 MINIMUM = 64  # fewer items are not worth a process
 

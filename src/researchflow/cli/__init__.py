@@ -12,9 +12,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from researchflow.base import TYPE_CHECKING
 from researchflow.base.errors import EXIT_USAGE, RflowError
 
-TYPE_CHECKING = False  # not typing's own: importing typing costs the commit hook 7 ms
 if TYPE_CHECKING:
     from typing import Any
 

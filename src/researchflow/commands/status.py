@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
+from researchflow.base import TYPE_CHECKING
 from researchflow.base.frozen import frozen
 from researchflow.base.texttable import format_table
 from researchflow.documents.config import Config
 from researchflow.views.portfolio import Portfolio, Row
 from researchflow.views.portfolio_reader import collect
 from researchflow.views.programme_view import metric_lines, portfolio_views
+
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @frozen

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from researchflow.base import TYPE_CHECKING
 from researchflow.base.errors import UserError
 from researchflow.base.names import PLAN_FILE, PROBLEM_FILE, REPORT_FILE, RUNS_FILE
 from researchflow.base.problems import Problem, ValidateResult
@@ -21,7 +22,6 @@ from researchflow.documents.project import discover_documents, expand_documents,
 from researchflow.documents.statements import load_statements, problem_files
 from researchflow.process.steproles import team_review_problems
 
-TYPE_CHECKING = False  # not typing's own: importing typing costs the commit hook 7 ms
 if TYPE_CHECKING:
     from typing import Any
 

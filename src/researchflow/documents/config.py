@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from researchflow.base import TYPE_CHECKING
 from researchflow.base.errors import UserError
 from researchflow.base.frozen import field, frozen
 from researchflow.base.names import CONFIG_FILE
 
-TYPE_CHECKING = False  # not typing's own: importing typing costs the commit hook 7 ms
 if TYPE_CHECKING:
     from typing import Any
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from researchflow.base import TYPE_CHECKING
 from researchflow.base.frozen import field, frozen
 from researchflow.base.names import id_number
 from researchflow.base.problems import Problem
 from researchflow.documents.document import Document, Section
 
-TYPE_CHECKING = False  # not typing's own: importing typing costs the commit hook 7 ms
 if TYPE_CHECKING:
     from typing import Any
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import PurePosixPath
 
+from researchflow.base import TYPE_CHECKING
 from researchflow.base.names import is_valid_id
 from researchflow.documents.kinds import (
     Choice,
@@ -53,7 +54,6 @@ from researchflow.documents.schema import (
     Reader,
 )
 
-TYPE_CHECKING = False  # not typing's own: importing typing costs the commit hook 7 ms
 if TYPE_CHECKING:
     from typing import Any
 

@@ -9,15 +9,18 @@ title or a score by hand, so it is read as strictly as a plan.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import yaml
 
+from researchflow.base import TYPE_CHECKING
 from researchflow.base.frozen import frozen
 from researchflow.base.names import BACKLOG_FILE, is_valid_id
 from researchflow.base.strictkeys import unknown_keys
 from researchflow.documents.plan import RICE_FACTORS, Rice
 from researchflow.verdicts.evidence import parse_day
+
+if TYPE_CHECKING:
+    from typing import Any
 
 IDEA_FIELDS = ("id", "title", "rice", "author", "created", "serves", "history")
 # what `rflow backlog hold/resume/drop/rescore` append to an idea's `history:`

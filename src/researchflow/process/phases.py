@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
 
+from researchflow.base import TYPE_CHECKING
 from researchflow.verdicts.evidence import parse_day
+
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def current_phase(lifecycle: Iterable[Any]) -> str | None:

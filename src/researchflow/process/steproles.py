@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from researchflow.base import TYPE_CHECKING
 from researchflow.base.frozen import frozen
 from researchflow.base.problems import Problem
 from researchflow.documents.plan import Plan, Roles
 
-TYPE_CHECKING = False  # not typing's own: importing typing costs the commit hook 7 ms
 if TYPE_CHECKING:
     from typing import Any
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
 
+from researchflow.base import TYPE_CHECKING
 from researchflow.base.frozen import frozen, replace
 from researchflow.base.names import COMMAND, COMMIT, DIRTY
 from researchflow.documents.plan import Plan
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from researchflow.documents.runlog import RunEntry
 
 CONFIRMATORY = "confirmatory"

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from researchflow.base import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 NO_DECISION: tuple[str | None, ...] = (None, None, None, None)
 

@@ -10,8 +10,8 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from functools import partial
-from typing import Any
 
+from researchflow.base import TYPE_CHECKING
 from researchflow.base.forked import map_forked
 from researchflow.base.frozen import asdict, field, frozen
 from researchflow.base.names import id_from_name, id_number
@@ -24,6 +24,9 @@ from researchflow.process.phases import current_phase
 from researchflow.verdicts.evidence import parse_day
 from researchflow.views.decision import NO_DECISION, read_decision
 from researchflow.views.runs_count import count_runs
+
+if TYPE_CHECKING:
+    from typing import Any
 
 # Work that has started (or may start) runs against its timebox; on hold the clock stops
 TIMEBOXED = ("approved", "running", "hold")

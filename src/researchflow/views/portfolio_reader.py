@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
 
 from researchflow import __version__
 from researchflow.adapters import statecache
@@ -20,6 +19,7 @@ from researchflow.adapters.gitobjects import (
     parse_tree,
     remote_head,
 )
+from researchflow.base import TYPE_CHECKING
 from researchflow.base.errors import UserError
 from researchflow.base.frozen import replace
 from researchflow.base.names import (
@@ -44,6 +44,9 @@ from researchflow.views.portfolio import (
     grooming_warnings,
     warnings,
 )
+
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def hypothesis_branches(refs: Iterable[Ref], prefix: str, remote: str) -> list[Ref]:

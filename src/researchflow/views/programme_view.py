@@ -7,12 +7,15 @@ Shared by `rflow board` (a header per problem statement) and `rflow status --by 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
+from researchflow.base import TYPE_CHECKING
 from researchflow.base.frozen import frozen
 from researchflow.base.output import attributes
 from researchflow.documents.programme import Metric, ProblemStatement
 from researchflow.views.portfolio import Portfolio
+
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @frozen
