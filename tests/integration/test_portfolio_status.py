@@ -217,6 +217,27 @@ def test_status_without_click_prints_what_its_click_command_prints(
     assert plain.stdout == clicked.stdout
 
 
+@pytest.mark.parametrize("args", [["status"], ["status", "--json"]])
+def test_status_from_the_entry_point_prints_all_it_prints_in_process(
+    repo: Path, rflow, args: list[str]
+) -> None:
+    """The entry point's plain status leaves without tearing the interpreter down
+    (cli/__init__.py): a short answer, still in its buffer then, must arrive too."""
+    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    done = subprocess.run(
+        [sys.executable, "-m", "researchflow", *args],
+        cwd=repo,
+        env=buffered,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    plain = rflow(*args)
+    assert done.returncode == plain.code == 0, done.stderr
+    assert done.stdout == plain.stdout
+    assert done.stdout.strip()
+
+
 def test_status_reads_git_objects_without_touching_the_checkout(in_big_repo, rflow) -> None:
     before = git(in_big_repo, "rev-parse", "HEAD"), git(in_big_repo, "status", "--porcelain")
     status_json(rflow)
