@@ -143,6 +143,9 @@ def _init(specs: tuple[Field, ...]) -> Callable[..., None]:
     )
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        if len(args) == count and not kwargs:  # every field by position: straight in
+            self.__dict__.update(zip(names, args, strict=False))  # equal lengths, checked
+            return
         values = template.copy()
         if args:
             if len(args) > count or (kwargs and not kwargs.keys().isdisjoint(names[: len(args)])):
