@@ -1,7 +1,7 @@
 """Times the commands that run on every commit and prints a table of medians and ratios.
 
-Targets (issue 2): `rflow --help` <= 0.7x `dvc --help`; `rflow validate` of one plan
-<= 0.15 s; of 2,000 plans in one call <= 2 s. Run with `make bench`.
+Targets (issue 2, tightened by issue 24): `rflow --help` <= 0.5x `dvc --help`; `rflow
+validate` of one plan <= 0.10 s; of 2,000 plans in one call <= 2 s. Run with `make bench`.
 """
 
 from __future__ import annotations
@@ -55,8 +55,8 @@ def main() -> None:
     floor = results["python -c 'import yaml' (floor)"]
     dvc = results["dvc --help"]
     targets = {
-        "rflow --help": ("<= 0.7x dvc --help", results["rflow --help"] <= 0.7 * dvc),
-        "rflow validate (1 plan)": ("<= 0.150 s", results["rflow validate (1 plan)"] <= 0.15),
+        "rflow --help": ("<= 0.5x dvc --help", results["rflow --help"] <= 0.5 * dvc),
+        "rflow validate (1 plan)": ("<= 0.100 s", results["rflow validate (1 plan)"] <= 0.10),
         "rflow validate (2,000 plans)": (
             "<= 2.000 s",
             results["rflow validate (2,000 plans)"] <= 2,
