@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from fixtures.hypothesis_branches import Hyp, add_hypotheses, commit_on_main
+from support.cli import buffered_environment
 from support.git import git
 
 TODAY = dt.date.today()
@@ -219,21 +220,13 @@ def test_status_without_click_prints_what_its_click_command_prints(
 
 @pytest.mark.parametrize("args", [["status"], ["status", "--json"]])
 def test_status_from_the_entry_point_prints_all_it_prints_in_process(
-    repo: Path, rflow, args: list[str]
+    repo: Path, rflow, rflow_process, args: list[str]
 ) -> None:
     """The entry point's plain status leaves without tearing the interpreter down
     (cli/__init__.py): a short answer, still in its buffer then, must arrive too."""
-    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
-    done = subprocess.run(
-        [sys.executable, "-m", "researchflow", *args],
-        cwd=repo,
-        env=buffered,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = rflow_process(*args, cwd=repo, env=buffered_environment())
     plain = rflow(*args)
-    assert done.returncode == plain.code == 0, done.stderr
+    assert done.code == plain.code == 0, done.stderr
     assert done.stdout == plain.stdout
     assert done.stdout.strip()
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from fixtures.plans import GOOD_FRONT_MATTER, plan_text, write_plan
+from support.cli import buffered_environment
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "researchflow" / "templates"
 
@@ -133,20 +131,14 @@ def test_a_runs_log_named_on_the_command_line_gets_every_problem(repo: Path, rfl
     ]
 
 
-def test_validate_from_the_entry_point_prints_all_it_prints_in_process(repo: Path, rflow) -> None:
+def test_validate_from_the_entry_point_prints_all_it_prints_in_process(
+    repo: Path, rflow, rflow_process
+) -> None:
     """The entry point's plain validate, the pre-commit hook's call, leaves without tearing
     the interpreter down (cli/__init__.py): its answer, still in its buffer then, arrives."""
     write_plan(repo, "H-007")
-    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
-    done = subprocess.run(
-        [sys.executable, "-m", "researchflow", "validate", "--json"],
-        cwd=repo,
-        env=buffered,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = rflow_process("validate", "--json", cwd=repo, env=buffered_environment())
     plain = rflow("validate", "--json")
-    assert done.returncode == plain.code == 0, done.stderr
+    assert done.code == plain.code == 0, done.stderr
     assert json.loads(done.stdout) == json.loads(plain.stdout)
     assert json.loads(done.stdout)["files"] == ["research/H-007-graded-target/plan.qmd"]

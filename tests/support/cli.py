@@ -70,6 +70,12 @@ def run_in_process(
     return Outcome(code, out.getvalue(), err.getvalue())
 
 
+def buffered_environment() -> dict[str, str]:
+    """This environment without PYTHONUNBUFFERED (set here, unset in a user's shell): output
+    waits in Python's buffer until flushed, so an exit that skips the flush loses it."""
+    return {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+
+
 def run_process(
     args: list[str],
     *,

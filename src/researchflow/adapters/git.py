@@ -26,13 +26,14 @@ def git(root: Path, *args: str, check: bool = True, errors: str = "strict") -> s
 
 def git_process(root: Path, *args: str) -> subprocess.Popen[bytes]:
     """A long-lived git (`cat-file --batch`) with binary pipes on stdin, stdout and stderr."""
+    return _start(root, args, stdin=subprocess.PIPE)
+
+
+def _start(root: Path, args: tuple[str, ...], *, stdin: int) -> subprocess.Popen[bytes]:
+    """git started in the background, its output and errors on binary pipes."""
     try:
         return subprocess.Popen(
-            ["git", *args],
-            cwd=root,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            ["git", *args], cwd=root, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
     except FileNotFoundError:
         raise UserError("git is not installed (install git and try again)") from None
@@ -43,16 +44,7 @@ class Started:
 
     def __init__(self, root: Path, *args: str) -> None:
         self.args = args
-        try:
-            self._process = subprocess.Popen(
-                ["git", *args],
-                cwd=root,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
-        except FileNotFoundError:
-            raise UserError("git is not installed (install git and try again)") from None
+        self._process = _start(root, args, stdin=subprocess.DEVNULL)
 
     def output(self) -> str:
         """What it printed, as `git(root, *args, check=False)` returns it."""
