@@ -15,13 +15,27 @@ import shlex
 from collections.abc import Callable, Sequence
 
 from researchflow.base import TYPE_CHECKING
-from researchflow.documents.schema import ABSENT, MISSING, Field, Kind, Reader, say
+from researchflow.documents.schema import (
+    ABSENT,
+    INVALID,
+    MISSING,
+    Field,
+    Kind,
+    Plain,
+    Reader,
+    say,
+)
 
 if TYPE_CHECKING:
     from typing import Any
 
+# isinstance's type sets, made once: `int | float` in a hot path builds a union on each call
+_NUMBERS = (int, float)
+_SCALARS = (str, int, float)
+_NESTED = (dict, list)
 
-class Text(Kind):
+
+class Text(Plain):
     """Non-empty text, stripped unless `strip` is False."""
 
     def __init__(
@@ -33,50 +47,48 @@ class Text(Kind):
     ) -> None:
         self.fix, self.message, self.strip = fix, message, strip
 
-    def read(self, reader: Reader, key: str, value: Any) -> Any:
-        if not isinstance(value, str) or not value.strip():
-            reader.add(key, say(self.message, value), self.fix)
-            return MISSING
-        return value.strip() if self.strip else value
+    def value(self, value: Any) -> Any:
+        if not isinstance(value, str):
+            return INVALID
+        stripped = value.strip()
+        if not stripped:
+            return INVALID
+        return stripped if self.strip else value
 
 
-class Scalar(Kind):
+class Scalar(Plain):
     """A single value kept as text: YAML reads `experiment_id: 1` as a number, and it is
     still the ID "1". Empty text is absent."""
 
     def __init__(self, message: str = "must be text, not {kind}", fix: str = "") -> None:
         self.message, self.fix = message, fix
 
-    def read(self, reader: Reader, key: str, value: Any) -> Any:
+    def value(self, value: Any) -> Any:
         if isinstance(value, str) and not value:
             return ABSENT
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            reader.add(key, say(self.message, value), self.fix)
-            return MISSING
+        if isinstance(value, bool) or not isinstance(value, _SCALARS):
+            return INVALID
         return str(value)
 
 
-class AsText(Kind):
+class AsText(Plain):
     """Any value, kept as its text (what rflow wrote there, read back as it always was)."""
 
-    def read(self, reader: Reader, key: str, value: Any) -> Any:
+    def value(self, value: Any) -> Any:
         return str(value)
 
 
-class Flag(Kind):
+class Flag(Plain):
     """true or false."""
 
     def __init__(self, message: str = "must be true or false, not {kind}", fix: str = "") -> None:
         self.message, self.fix = message, fix
 
-    def read(self, reader: Reader, key: str, value: Any) -> Any:
-        if not isinstance(value, bool):
-            reader.add(key, say(self.message, value), self.fix)
-            return MISSING
-        return value
+    def value(self, value: Any) -> Any:
+        return value if isinstance(value, bool) else INVALID
 
 
-class Pattern(Kind):
+class Pattern(Plain):
     """Text matching `pattern` (and, unless `blank`, not only spaces), kept as written."""
 
     def __init__(
@@ -84,18 +96,17 @@ class Pattern(Kind):
     ) -> None:
         self.pattern, self.message, self.fix, self.blank = pattern, message, fix, blank
 
-    def read(self, reader: Reader, key: str, value: Any) -> Any:
+    def value(self, value: Any) -> Any:
         if (
             not isinstance(value, str)
             or not (self.blank or value.strip())
             or not self.pattern.match(value)
         ):
-            reader.add(key, say(self.message, value), self.fix)
-            return MISSING
+            return INVALID
         return value
 
 
-class Choice(Kind):
+class Choice(Plain):
     def __init__(self, options: Sequence[str], fix: str | None = None) -> None:
         self.options = tuple(options)
         self.fix = fix if fix is not None else f"use one of: {', '.join(self.options)}"
@@ -103,17 +114,17 @@ class Choice(Kind):
     def missing_fix(self, key: str) -> str:
         return f"add '{key}: {self.options[0]}'"
 
-    def read(self, reader: Reader, key: str, value: Any) -> Any:
-        if value not in self.options:
-            reader.add(key, f"{value!r} is not allowed", self.fix)
-            return MISSING
-        return str(value)
+    def value(self, value: Any) -> Any:
+        return INVALID if value not in self.options else str(value)
+
+    def problem(self, value: Any) -> tuple[str, str]:
+        return f"{value!r} is not allowed", self.fix
 
 
-class Date(Kind):
+class Date(Plain):
     """A date: YAML's own, a datetime's day, or ISO text."""
 
-    def read(self, reader: Reader, key: str, value: Any) -> Any:
+    def value(self, value: Any) -> Any:
         if isinstance(value, dt.datetime):
             return value.date()
         if isinstance(value, dt.date):
@@ -123,11 +134,13 @@ class Date(Kind):
                 return dt.date.fromisoformat(value)
             except ValueError:
                 pass
-        reader.add(key, f"{value!r} is not a date", "write it as YYYY-MM-DD")
-        return MISSING
+        return INVALID
+
+    def problem(self, value: Any) -> tuple[str, str]:
+        return f"{value!r} is not a date", "write it as YYYY-MM-DD"
 
 
-class Whole(Kind):
+class Whole(Plain):
     """A whole number within [low, high] (never a bool); `low` None: any."""
 
     def __init__(
@@ -135,19 +148,18 @@ class Whole(Kind):
     ) -> None:
         self.low, self.high, self.message, self.fix = low, high, message, fix
 
-    def read(self, reader: Reader, key: str, value: Any) -> Any:
+    def value(self, value: Any) -> Any:
         if (
             isinstance(value, bool)
             or not isinstance(value, int)
             or (self.low is not None and value < self.low)
             or (self.high is not None and value > self.high)
         ):
-            reader.add(key, say(self.message, value), self.fix)
-            return MISSING
+            return INVALID
         return value
 
 
-class Number(Kind):
+class Number(Plain):
     """A number, optionally >= minimum, or within (low, high]."""
 
     def __init__(
@@ -162,23 +174,29 @@ class Number(Kind):
         self.minimum, self.above, self.at_most = minimum, above, at_most
         self.message, self.fix = message, fix
 
-    def read(self, reader: Reader, key: str, value: Any) -> Any:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            reader.add(key, say(self.message, value), self.fix)
-            return MISSING
+    def value(self, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, _NUMBERS):
+            return INVALID
         if self.minimum is not None and value < self.minimum:
-            reader.add(key, f"{value!r} is negative", "use a number >= 0")
-            return MISSING
+            return INVALID
         outside = (self.above is not None and not value > self.above) or (
             self.at_most is not None and not value <= self.at_most
         )
-        if outside:
-            reader.add(key, say(self.message, value), self.fix)
-            return MISSING
-        return float(value)
+        return INVALID if outside else float(value)
+
+    def problem(self, value: Any) -> tuple[str, str]:
+        negative = (
+            not isinstance(value, bool)
+            and isinstance(value, _NUMBERS)
+            and self.minimum is not None
+            and value < self.minimum
+        )
+        if negative:
+            return f"{value!r} is negative", "use a number >= 0"
+        return say(self.message, value), self.fix
 
 
-class Names(Kind):
+class Names(Plain):
     """A list of names → a tuple; `one`: a single name is a list of one; `strip`: names are
     stripped, and one of only spaces is refused."""
 
@@ -192,58 +210,64 @@ class Names(Kind):
     ) -> None:
         self.example, self.message, self.one, self.strip = example, message, one, strip
 
-    def read(self, reader: Reader, key: str, value: Any) -> Any:
+    def value(self, value: Any) -> Any:
         if self.one and isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not all(
             isinstance(v, str) and (v.strip() if self.strip else v) for v in value
         ):
-            reader.add(key, say(self.message, value), self.example)
-            return MISSING
+            return INVALID
         return tuple(v.strip() for v in value) if self.strip else tuple(value)
+
+    def problem(self, value: Any) -> tuple[str, str]:
+        shown = [value] if self.one and isinstance(value, str) else value
+        return say(self.message, shown), self.example
 
 
 # quoting, escapes, and the whitespace str.split splits at but shlex does not
 _NOT_PLAIN_WORDS = frozenset("'\"\\\x0b\x0c\x1c\x1d\x1e\x1f")
 
 
-class CommandLine(Kind):
+class CommandLine(Plain):
     """A command as argv: a string is split like a shell would, but never run by one."""
 
     example = "e.g. 'python train.py --epochs 3' or [python, train.py]"
 
-    def read(self, reader: Reader, key: str, value: Any) -> Any:
+    def value(self, value: Any) -> Any:
         if isinstance(value, str):
             if value.isascii() and _NOT_PLAIN_WORDS.isdisjoint(value):
                 return tuple(value.split())  # what shlex.split makes of it, faster
             try:
                 return tuple(shlex.split(value))
-            except ValueError as error:
-                reader.add(key, f"cannot be split into arguments ({error})", self.example)
-                return MISSING
+            except ValueError:
+                return INVALID
         if isinstance(value, list) and all(isinstance(v, str) and v for v in value):
             return tuple(value)
-        reader.add(
-            key, f"must be a command line or a list of arguments, not {value!r}", self.example
-        )
-        return MISSING
+        return INVALID
+
+    def problem(self, value: Any) -> tuple[str, str]:
+        if isinstance(value, str):
+            try:
+                shlex.split(value)
+            except ValueError as error:
+                return f"cannot be split into arguments ({error})", self.example
+        return f"must be a command line or a list of arguments, not {value!r}", self.example
 
 
-class Arguments(Kind):
+class Arguments(Plain):
     """The arguments of a command rflow ran, as text: one text is one argument (never
     split), numbers are their text, and an empty value is absent."""
 
     def __init__(self, message: str = "must be a list of arguments", fix: str = "") -> None:
         self.message, self.fix = message, fix
 
-    def read(self, reader: Reader, key: str, value: Any) -> Any:
+    def value(self, value: Any) -> Any:
         if not value:
             return ABSENT
         if isinstance(value, str):
             return (value,)
-        if not isinstance(value, list) or any(isinstance(p, dict | list) for p in value):
-            reader.add(key, say(self.message, value), self.fix)
-            return MISSING
+        if not isinstance(value, list) or any(isinstance(p, _NESTED) for p in value):
+            return INVALID
         return tuple(str(part) for part in value)
 
 
@@ -278,6 +302,7 @@ class Fields(Kind):
         self.fields = tuple(fields)
         self.by_key = {field.key: field for field in self.fields}
         self.listed = tuple(listed) if listed is not None else tuple(self.by_key)
+        self._listed = frozenset(self.listed)
         self.example = example
         self.build = build
         self.shape = shape
@@ -320,8 +345,8 @@ class Fields(Kind):
         return {**read, **reader.read(left, mapping, prefix)}
 
     def _unknown(self, reader: Reader, keys: Any, prefix: str) -> None:
-        if self.unknown_message is None:
-            return
+        if self.unknown_message is None or (type(keys) is dict and self._listed.issuperset(keys)):
+            return  # nothing to report: the usual mapping costs one set test
         reader.unknown(
             keys,
             self.listed,
@@ -357,9 +382,13 @@ class Each(Kind):
         """The items of a list already known to be one."""
         if self.item is None:
             return tuple(values)
-        read = self.item.read
-        made = (read(reader, f"{key}[{index}]", item) for index, item in enumerate(values))
-        return tuple(item for item in made if item is not MISSING and item is not ABSENT)
+        read = self.item.reading()
+        made = []
+        for index, item in enumerate(values):
+            value = read(reader, f"{key}[{index}]", item)
+            if value is not MISSING and value is not ABSENT:
+                made.append(value)
+        return tuple(made)
 
 
 class Table(Kind):
@@ -386,13 +415,13 @@ class Table(Kind):
             return MISSING
         if self.single:
             for name, inner in value.items():
-                if isinstance(inner, dict | list):
+                if isinstance(inner, _NESTED):
                     problem = say("must be a single value, not {kind}", inner)
                     reader.add(f"{key}.{name}", problem, self.fix)
         table: dict[str, Any] = {}
         for name, inner in value.items():
             if (inner is None and not self.null_is_value) or (
-                self.single and isinstance(inner, dict | list)
+                self.single and isinstance(inner, _NESTED)
             ):
                 continue
             made = self.values.read(reader, f"{key}.{name}", inner)
@@ -431,3 +460,6 @@ class Custom(Kind):
 
     def read(self, reader: Reader, key: str, value: Any) -> Any:
         return self.function(reader, key, value)
+
+    def reading(self) -> Callable[[Reader, str, Any], Any]:
+        return self.function  # a field calls the document's function itself

@@ -20,6 +20,7 @@ from researchflow.documents.kinds import (
     Each,
     Entries,
     Fields,
+    Flag,
     Names,
     Number,
     Pattern,
@@ -57,6 +58,8 @@ from researchflow.documents.schema import (
 if TYPE_CHECKING:
     from typing import Any
 
+_SCALARS = (str, int, float)  # made once: isinstance's `str | int | float` builds a union
+
 
 def _id(reader: Reader, key: str, value: Any) -> Any:
     if not is_valid_id(value):
@@ -69,10 +72,10 @@ def _roles(reader: Reader, key: str, roles: Any) -> Any:
     if not isinstance(roles, dict):
         reader.add(key, "must be a mapping", "e.g. {author: alice, reviewers: [dave]}")
         return MISSING
-    known = {"author", "designer", "executor", "reviewers", "reason"}
-    for name in roles:
-        if name not in known:
-            reader.add(f"roles.{name}", "unknown role", f"use one of: {', '.join(sorted(known))}")
+    if not ROLE_KEYS.issuperset(roles):
+        for name in roles:
+            if name not in ROLE_KEYS:
+                reader.add(f"roles.{name}", "unknown role", f"use one of: {', '.join(ROLE_NAMES)}")
     people = reader.read(ROLE_FIELDS, roles, "roles.")
     author, designer, executor = people["author"], people["designer"], people["executor"]
     reviewers = roles.get("reviewers") or []
@@ -101,7 +104,12 @@ def _roles(reader: Reader, key: str, roles: Any) -> Any:
         )
     if author is None:
         return MISSING
-    return Roles(author, designer, executor, tuple(r.strip() for r in reviewers), people["reason"])
+    names = tuple([r.strip() for r in reviewers])
+    return Roles(author, designer, executor, names, people["reason"])
+
+
+ROLE_KEYS = frozenset({"author", "designer", "executor", "reviewers", "reason"})
+ROLE_NAMES = tuple(sorted(ROLE_KEYS))
 
 
 ROLE_FIELDS = (
@@ -146,25 +154,11 @@ def _prediction(_reader: Reader, _key: str, values: dict[str, Any]) -> Any:
     )
 
 
-def _withdrawn(reader: Reader, key: str, value: Any) -> Any:
-    if not isinstance(value, bool):
-        reader.add(key, f"{value!r} is not true or false", "use true")
-        return MISSING
-    return value
-
-
-def _direction(reader: Reader, key: str, value: Any) -> Any:
-    if value not in DIRECTIONS:
-        reader.add(key, f"{value!r} is not allowed", f"use one of: {', '.join(DIRECTIONS)}")
-        return MISSING
-    return value
-
-
 def _baseline_source(reader: Reader, key: str, value: Any) -> Any:
     """Where a baseline comes from: required from review on, so that no constant is
     untraceable. A run ID (32 hex), a hypothesis (H-007), or a citation in words."""
-    text = " ".join(str(value).split()) if isinstance(value, str | int | float) else ""
-    if not text or (is_written(reader.data) and PLACEHOLDER.search(text)):
+    text = " ".join(str(value).split()) if isinstance(value, _SCALARS) else ""
+    if not text or ("TODO" in text and is_written(reader.data) and PLACEHOLDER.search(text)):
         reader.add(key, f"{value!r} names no source", SOURCE_FIX)
         return MISSING
     if not (RUN_ID.match(text) or CITED_HYPOTHESIS.match(text)) and len(text.split()) < 2:
@@ -192,14 +186,19 @@ PREDICTION_FIELDS = (
     Field("baseline", NUMBER, "add a number", required=True),
     Field(
         "direction",
-        Custom(_direction),
+        Choice(DIRECTIONS),
         f"use one of: {', '.join(DIRECTIONS)}",
         required=True,
         missing="None is not allowed",
     ),
     Field("min_effect", POSITIVE, "add a number", required=True),
     Field("tolerance", POSITIVE, "add a number", required=True),
-    Field("withdrawn", Custom(_withdrawn), default=False, null_is_value=True),
+    Field(
+        "withdrawn",
+        Flag("{value!r} is not true or false", "use true"),
+        default=False,
+        null_is_value=True,
+    ),
     Field(
         "baseline_source",
         Custom(_baseline_source),
@@ -238,6 +237,11 @@ def _data(reader: Reader, key: str, items: Any) -> Any:
         return MISSING
     paths: list[str] = []
     for index, item in enumerate(items):
+        if isinstance(item, str) and "\\" not in item:
+            parts = item.split("/")
+            if "" not in parts and "." not in parts and ".." not in parts and item.strip():
+                paths.append(item)  # already what PurePosixPath would make of it
+                continue
         at = f"{key}[{index}]"
         if not isinstance(item, str) or not item.strip():
             reader.add(at, "must be a path", "e.g. data/responses.csv")
@@ -340,12 +344,14 @@ VALIDATION_FIELDS = (
     ),
 )
 STAMPED = ("by", "at", "digest")
+_STAMPS = (str, dt.date, dt.datetime)  # what a stamp's values may be (made once)
 
 
 def _stamped(item: Any) -> bool:
-    return isinstance(item, dict) and all(
-        isinstance(item.get(k), str | dt.date | dt.datetime) for k in STAMPED
-    )
+    if not isinstance(item, dict):
+        return False
+    by, at, digest = item.get("by"), item.get("at"), item.get("digest")  # STAMPED, unrolled
+    return isinstance(by, _STAMPS) and isinstance(at, _STAMPS) and isinstance(digest, _STAMPS)
 
 
 def _approval(reader: Reader, key: str, value: Any) -> Any:
@@ -377,7 +383,7 @@ def _lifecycle_event(item: Any) -> LifecycleEvent | None:
     if (
         not isinstance(item, dict)
         or item.get("event") not in LIFECYCLE_EVENTS
-        or not isinstance(item.get("at"), str | dt.date | dt.datetime)
+        or not isinstance(item.get("at"), _STAMPS)
     ):
         return None
     days = item.get("days")

@@ -36,6 +36,7 @@ PLACEHOLDER_FIX = "replace the TODO text with your own"
 MISSING = object()  # what a kind returns when the value is unusable (its problem is added)
 ABSENT = object()  # what a kind returns when the value counts as not written (e.g. "")
 _LAST_INDEX = re.compile(r"\[\d+\](?!.*\[\d+\])")
+_LIST_FIELDS: dict[str, str] = {}  # `a[3].b` → `a[].b`
 
 
 class Reader:
@@ -71,7 +72,12 @@ class Reader:
     def repeated(self, key: str, value: Any) -> bool:
         """Whether `value` was read before at the same field of another item of its list
         (`predictions[3].metric` is compared with `predictions[0..2].metric`)."""
-        seen = self._seen.setdefault(_LAST_INDEX.sub("[]", key), set())
+        field = _LIST_FIELDS.get(key)
+        if field is None:  # the same few keys in every document: the pattern runs once each
+            field = _LAST_INDEX.sub("[]", key)
+            if len(_LIST_FIELDS) < 1024:
+                _LIST_FIELDS[key] = field
+        seen = self._seen.setdefault(field, set())
         if value in seen:
             return True
         seen.add(value)
@@ -101,6 +107,8 @@ class Reader:
             allowed = frozenset(own) | frozenset(extra)
             if len(_ALLOWED) < 256:
                 _ALLOWED[(own, extra)] = allowed
+        if type(container) is dict and allowed.issuperset(container):
+            return  # every key known: what almost every document is
         own_field = (not prefix) if extensions is None else extensions
         for key in container:
             if text_keys_only and not isinstance(key, str):
@@ -146,8 +154,38 @@ class Kind:
     def read(self, reader: Reader, key: str, value: Any) -> Any:
         raise NotImplementedError
 
+    def reading(self) -> Callable[[Reader, str, Any], Any]:
+        """What a field calls to read a present value: `read`, or a kind's own shortcut."""
+        return self.read
+
     def missing_fix(self, key: str) -> str:
         return ""
+
+
+class Plain(Kind):
+    """A kind that judges a value by itself: `value(value)` is the value, ABSENT, or INVALID
+    (no problem added), and `problem(value)` the (message, fix) of an INVALID one. A field
+    calls `value` directly, without building its key or passing the reader, and asks for
+    the problem only when there is one: most of a document's fields are such scalars."""
+
+    message = ""
+    fix = ""
+
+    def value(self, value: Any) -> Any:
+        raise NotImplementedError
+
+    def problem(self, value: Any) -> tuple[str, str]:
+        return say(self.message, value), self.fix
+
+    def read(self, reader: Reader, key: str, value: Any) -> Any:
+        result = self.value(value)
+        if result is INVALID:
+            reader.add(key, *self.problem(value))
+            return MISSING
+        return result
+
+
+INVALID = object()  # what a plain kind's `value` returns for an unusable value
 
 
 Required = bool | Callable[[Reader], bool]
@@ -182,21 +220,34 @@ class Field:
         self.null_is_value = null_is_value
         self.null_problem = null_problem
         self.unique = unique
+        # decided once here rather than on every read
+        self._null_read = bool(null_problem or null_is_value)  # `key: null` is not absent
+        self._plain = kind if isinstance(kind, Plain) and unique is None else None
+        self._read = kind.reading()
 
     def read(self, reader: Reader, source: Any, prefix: str) -> Any:
-        # the engine's innermost step, run for every field of every plan: kept flat
-        key = prefix + self.key
-        is_dict = isinstance(source, dict)
-        value = source.get(self.key) if is_dict else None
+        # the engine's innermost step, run for every field of every plan: kept flat, and
+        # the key ("roles.author") is built only when a problem or the kind needs it
+        value = source.get(self.key) if isinstance(source, dict) else None
         if value is None:
-            if not (is_dict and self.key in source) or not (
-                self.null_problem or self.null_is_value
-            ):
-                return self._absent(reader, key) if self.required is not False else self.default
+            if not self._null_read or not (isinstance(source, dict) and self.key in source):
+                if self.required is False:
+                    return self.default
+                return self._absent(reader, prefix + self.key)
             if self.null_problem is not None:
-                reader.add(key, *self.null_problem)
+                reader.add(prefix + self.key, *self.null_problem)
                 return self.default
-        result = self.kind.read(reader, key, value)
+        plain = self._plain
+        if plain is not None:
+            result = plain.value(value)
+            if result is INVALID:
+                reader.add(prefix + self.key, *plain.problem(value))
+                return self.default
+            if result is ABSENT:
+                return self._absent(reader, prefix + self.key)
+            return result
+        key = prefix + self.key
+        result = self._read(reader, key, value)
         if result is ABSENT:
             return self._absent(reader, key)
         if result is MISSING:
