@@ -178,7 +178,7 @@ EVERYDAY_SCALARS = [
     '"double"', '"a # b"', "[a, b]", "[]", "{}", "{a: 1, b: [x, y]}", "{a: {b: {c: d}}}",
     "[a, [b, [c]]]", "{a: 'x', b: \"y\"}", "{a: b} # c", "é unicode", "naïve — dash",
     "http://h/a#b", "x # comment", "a,b", "{x: yes, y: No, z: ~}", "[1, 1.5, -2, 2026-11-16]",
-    "{a: [b, {c: d}], e: f}", "python train.py --seed 3",
+    "{a: [b, {c: d}], e: f}", "python train.py --seed 3", "{a: b} # {k: [c]}", "[a] # [b, c]",
 ]  # fmt: skip
 SCALARS = [
     "plain", "two words", "a:b", "a: b", "a #c", "a#b", "-5", "-x", "- x", "+3", "0", "-0",

@@ -60,6 +60,22 @@ _FLOW_TOKEN = re.compile(  # (the whole token, a key's name, a plain scalar)
 )
 
 
+# the usual one-line collections: flat mappings (whose values may be flat sequences) and
+# flat sequences of scalars
+_KEY_NAME = r"[A-Za-z_][A-Za-z0-9_-]*"
+_PLAIN = r"(?:[^ ,\[\]{}:#'\"?&*!|>%@`-]|-[0-9])[^,\[\]{}:#'\"?]*?"
+_SCALAR = rf"(?:\"[^\"\\]*\"|'(?:[^']|'')*'|{_PLAIN})"
+_SEQUENCE = rf"\[ *(?:{_SCALAR} *(?:, *{_SCALAR} *)*)?\]"
+_VALUE = rf"(?:{_SCALAR}|{_SEQUENCE})"
+_COMMENT = r"(?: +#.*)?"
+_FLAT_MAP = re.compile(
+    rf"(\{{ *(?:{_KEY_NAME}: +{_VALUE} *(?:, *{_KEY_NAME}: +{_VALUE} *)*)?\}}){_COMMENT}"
+)
+_FLAT_PAIR = re.compile(rf"({_KEY_NAME}): +({_VALUE}) *[,}}]")
+_FLAT_SEQUENCE = re.compile(rf"({_SEQUENCE}){_COMMENT}")
+_FLAT_ITEM = re.compile(rf"({_SCALAR}) *[,\]]")
+
+
 class _Unsure(Exception):
     """Not the everyday shape: PyYAML decides."""
 
@@ -176,6 +192,9 @@ class _Reader:
         """A value written on its key's (or dash's) line, maybe followed by a comment."""
         first = text[0]
         if first == "{" or first == "[":
+            flat = _flat(text, number, path, self.lines)
+            if flat is not None:
+                return flat
             return _flow(text, number, path, self.lines, depth + 1)
         if first == '"' or first == "'":
             value, end = _quoted(text, 0)
@@ -197,6 +216,42 @@ def _only_comment(text: str, end: int) -> None:
         raise _Unsure
     if rest and rest[0] != " ":
         raise _Unsure  # a comment needs a space before its `#`
+
+
+def _flat(text: str, number: int, path: str, lines: dict[str, int]) -> Any:
+    """The usual one-line collections, `{k: v, k: [a, b]}` and `[a, b]`, read pair by pair
+    (a regex checks the whole first); None for anything else (`_flow` reads it)."""
+    if text[0] == "{":
+        whole = _FLAT_MAP.fullmatch(text)
+        if whole is None:
+            return None
+        mapping: dict[str, Any] = {}
+        for key, value in _FLAT_PAIR.findall(whole.group(1)):  # not the comment
+            if key in _WORDS or key in mapping:
+                raise _Unsure
+            child = f"{path}.{key}"
+            lines[child] = number
+            mapping[key] = _flat_value(value, number, child, lines)
+        return mapping
+    whole = _FLAT_SEQUENCE.fullmatch(text)
+    if whole is None:
+        return None
+    return _flat_value(whole.group(1), number, path, lines)
+
+
+def _flat_value(text: str, number: int, path: str, lines: dict[str, int]) -> Any:
+    first = text[0]
+    if first == "[":
+        items = []
+        for index, item in enumerate(_FLAT_ITEM.findall(text)):
+            lines[f"{path}[{index}]"] = number
+            items.append(_flat_value(item, number, path, lines))
+        return items
+    if first == '"':
+        return text[1:-1]
+    if first == "'":
+        return text[1:-1].replace("''", "'")
+    return resolve(text)
 
 
 def _flow(text: str, number: int, path: str, lines: dict[str, int], depth: int) -> Any:
