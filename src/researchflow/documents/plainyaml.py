@@ -66,12 +66,12 @@ _KEY_NAME = r"[A-Za-z_][A-Za-z0-9_-]*"
 _PLAIN = r"(?:[^ ,\[\]{}:#'\"?&*!|>%@`-]|-[0-9])[^,\[\]{}:#'\"?]*?"
 _SCALAR = rf"(?:\"[^\"\\]*\"|'(?:[^']|'')*'|{_PLAIN})"
 _SEQUENCE = rf"\[ *(?:{_SCALAR} *(?:, *{_SCALAR} *)*)?\]"
-_VALUE = rf"(?:{_SCALAR}|{_SEQUENCE})"
+_FLAT_VALUE = rf"(?:{_SCALAR}|{_SEQUENCE})"
 _COMMENT = r"(?: +#.*)?"
 _FLAT_MAP = re.compile(
-    rf"(\{{ *(?:{_KEY_NAME}: +{_VALUE} *(?:, *{_KEY_NAME}: +{_VALUE} *)*)?\}}){_COMMENT}"
+    rf"(\{{ *(?:{_KEY_NAME}: +{_FLAT_VALUE} *(?:, *{_KEY_NAME}: +{_FLAT_VALUE} *)*)?\}}){_COMMENT}"
 )
-_FLAT_PAIR = re.compile(rf"({_KEY_NAME}): +({_VALUE}) *[,}}]")
+_FLAT_PAIR = re.compile(rf"({_KEY_NAME}): +({_FLAT_VALUE}) *[,}}]")
 _FLAT_SEQUENCE = re.compile(rf"({_SEQUENCE}){_COMMENT}")
 _FLAT_ITEM = re.compile(rf"({_SCALAR}) *[,\]]")
 
