@@ -61,19 +61,15 @@ _FLOW_TOKEN = re.compile(  # (the whole token, a key's name, a plain scalar)
 
 
 # the usual one-line collections: flat mappings (whose values may be flat sequences) and
-# flat sequences of scalars
+# flat sequences of scalars, one entry and the separator after it at a time
 _KEY_NAME = r"[A-Za-z_][A-Za-z0-9_-]*"
 _PLAIN = r"(?:[^ ,\[\]{}:#'\"?&*!|>%@`-]|-[0-9])[^,\[\]{}:#'\"?]*?"
 _SCALAR = rf"(?:\"[^\"\\]*\"|'(?:[^']|'')*'|{_PLAIN})"
-_SEQUENCE = rf"\[ *(?:{_SCALAR} *(?:, *{_SCALAR} *)*)?\]"
-_FLAT_VALUE = rf"(?:{_SCALAR}|{_SEQUENCE})"
-_COMMENT = r"(?: +#.*)?"
-_FLAT_MAP = re.compile(
-    rf"(\{{ *(?:{_KEY_NAME}: +{_FLAT_VALUE} *(?:, *{_KEY_NAME}: +{_FLAT_VALUE} *)*)?\}}){_COMMENT}"
-)
-_FLAT_PAIR = re.compile(rf"({_KEY_NAME}): +({_FLAT_VALUE}) *[,}}]")
-_FLAT_SEQUENCE = re.compile(rf"({_SEQUENCE}){_COMMENT}")
-_FLAT_ITEM = re.compile(rf"({_SCALAR}) *[,\]]")
+_SEQUENCE = rf"\[ *(?:{_SCALAR} *, *)*{_SCALAR} *\]|\[ *\]"
+_FLAT_PAIR = re.compile(rf" *({_KEY_NAME}): +({_SCALAR}|{_SEQUENCE}) *[,}}]")
+_FLAT_ITEM = re.compile(rf" *({_SCALAR}) *[,\]]")
+_EMPTY = re.compile(r" *([}\]])")
+_CLOSING = {"{": "}", "[": "]"}
 
 
 class _Unsure(Exception):
@@ -219,34 +215,59 @@ def _only_comment(text: str, end: int) -> None:
 
 
 def _flat(text: str, number: int, path: str, lines: dict[str, int]) -> Any:
-    """The usual one-line collections, `{k: v, k: [a, b]}` and `[a, b]`, read pair by pair
-    (a regex checks the whole first); None for anything else (`_flow` reads it)."""
-    if text[0] == "{":
-        whole = _FLAT_MAP.fullmatch(text)
-        if whole is None:
-            return None
-        mapping: dict[str, Any] = {}
-        for key, value in _FLAT_PAIR.findall(whole.group(1)):  # not the comment
-            if key in _WORDS or key in mapping:
-                raise _Unsure
-            child = f"{path}.{key}"
-            lines[child] = number
-            mapping[key] = _flat_value(value, number, child, lines)
-        return mapping
-    whole = _FLAT_SEQUENCE.fullmatch(text)
-    if whole is None:
+    """The usual one-line collections, `{k: v, k: [a, b]}` and `[a, b]`, read entry by entry
+    with one regex each; None for anything else (`_flow` reads it)."""
+    found = _flat_collection(text, 0, _FLAT_PAIR if text[0] == "{" else _FLAT_ITEM)
+    if found is None:
         return None
-    return _flat_value(whole.group(1), number, path, lines)
+    entries, end = found
+    rest = text[end:]
+    if rest and (rest.lstrip(" ")[:1] != "#" or rest[0] != " "):
+        return None  # more than a comment after it
+    if text[0] == "[":
+        return _flat_sequence(entries, number, path, lines)
+    mapping: dict[str, Any] = {}
+    for key, value in entries:
+        if key in _WORDS or key in mapping:
+            raise _Unsure
+        child = f"{path}.{key}"
+        lines[child] = number
+        if value[0] == "[":
+            items = _flat_collection(value, 0, _FLAT_ITEM)
+            if items is None or items[1] != len(value):
+                return None
+            mapping[key] = _flat_sequence(items[0], number, child, lines)
+        else:
+            mapping[key] = _flat_scalar(value)
+    return mapping
 
 
-def _flat_value(text: str, number: int, path: str, lines: dict[str, int]) -> Any:
+def _flat_collection(text: str, start: int, entry: re.Pattern[str]) -> tuple[list[Any], int] | None:
+    """The entries of the collection opening at `start` (pairs or items, each matched with
+    the separator after it) and the index after it; None when it is not that flat."""
+    position = start + 1
+    closing = _EMPTY.match(text, position)
+    if closing is not None:  # `{}`, `[ ]`
+        return ([], closing.end()) if closing.group(1) == _CLOSING[text[start]] else None
+    entries: list[Any] = []
+    while True:
+        match = entry.match(text, position)
+        if match is None:
+            return None
+        entries.append(match.group(1) if entry is _FLAT_ITEM else match.group(1, 2))
+        position = match.end()
+        if text[position - 1] != ",":
+            return entries, position
+
+
+def _flat_sequence(items: list[str], number: int, path: str, lines: dict[str, int]) -> list[Any]:
+    for index in range(len(items)):
+        lines[f"{path}[{index}]"] = number
+    return [_flat_scalar(item) for item in items]
+
+
+def _flat_scalar(text: str) -> Any:
     first = text[0]
-    if first == "[":
-        items = []
-        for index, item in enumerate(_FLAT_ITEM.findall(text)):
-            lines[f"{path}[{index}]"] = number
-            items.append(_flat_value(item, number, path, lines))
-        return items
     if first == '"':
         return text[1:-1]
     if first == "'":
