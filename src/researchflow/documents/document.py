@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 # a plan's fields fit in a few KB; bigger front matter is data that belongs elsewhere
 MAX_FRONT_MATTER = 1024 * 1024
 
-FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+# the start of a line that opens or closes a code fence (the fence in group 1: up to three
+# spaces before it), or that may be a `##`/`###` heading
+_MARKS = re.compile(r"^(?:##|[^\S\n]{0,3}(```|~~~))", re.MULTILINE)
 HEADING = re.compile(r"^(#{2,3})\s+(.*?)\s*#*\s*$")
 ATTRIBUTES = re.compile(r"\s*\{[^}]*\}\s*$")
 FRONT_MATTER_END = ("---", "...")
@@ -167,7 +169,8 @@ def parse_document(raw: bytes | str) -> Document:
     end = _closing_line(lines)
     yaml_text = "\n".join(lines[1:end])
     data, field_lines = load_yaml_mapping(yaml_text, first_line=2)
-    sections = _sections(lines, end + 1)
+    body_offset = sum(map(len, lines[: end + 1])) + end + 1  # where line end + 1 starts
+    sections = _sections(text, lines, end + 1, body_offset)
     return Document(data, field_lines, sections, end + 2, text)
 
 
@@ -212,22 +215,25 @@ def _heading(line: str) -> tuple[int, str] | None:
     return found  # type: ignore[return-value]
 
 
-def _sections(lines: list[str], start: int) -> tuple[Section, ...]:
-    """Level-2 sections (with their level-3 subsections) outside fenced code blocks."""
+def _sections(text: str, lines: list[str], start: int, offset: int) -> tuple[Section, ...]:
+    """Level-2 sections (with their level-3 subsections) outside fenced code blocks, from
+    line `start` (at `offset` in `text`) on. Only the lines that may open a heading or a
+    fence are looked at: one regex finds them."""
     headings: list[tuple[int, int, str]] = []  # (index, level, title)
     in_fence: str | None = None
-    for index in range(start, len(lines)):
-        line = lines[index]
-        fence = FENCE.match(line) if ("```" in line or "~~~" in line) else None
-        if fence:
-            marker = fence.group(1)
+    index, position = start, offset
+    for mark in _MARKS.finditer(text, offset):
+        index += text.count("\n", position, mark.start())
+        position = mark.start()
+        marker = mark.group(1)
+        if marker:  # a fence
             if in_fence is None:
                 in_fence = marker
             elif marker == in_fence:
                 in_fence = None
             continue
-        if in_fence is None and line.startswith("##"):
-            heading = _heading(line)
+        if in_fence is None:
+            heading = _heading(lines[index])
             if heading is not None:
                 headings.append((index, *heading))
     sections: list[Section] = []
