@@ -7,6 +7,9 @@ import subprocess
 import sys
 
 import pytest
+from fixtures.hypothesis_branches import Hyp, add_hypotheses
+from fixtures.problems import write_problem
+from support.git import git
 
 from researchflow.cli import cli
 
@@ -39,6 +42,45 @@ def test_start_up_imports_nothing_heavy(args: list[str], repo) -> None:
         # typing (annotations only, under TYPE_CHECKING = False)
         costly = {"dataclasses", "inspect", "typing"}
         assert not loaded & costly, loaded & costly
+
+
+def test_status_and_validate_of_everyday_plans_never_import_pyyaml(repo) -> None:
+    """Importing PyYAML costs ~40 ms, more than validating a plan: everyday front matter,
+    runs.yaml and reports are read by documents/plainyaml.py (PyYAML stays for the rest)."""
+    write_problem(repo)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "problem statement")
+    statuses = ("draft", "review", "approved", "reported", "concluded")
+    add_hypotheses(
+        repo,
+        [
+            Hyp(
+                n,
+                slug=f"idea-{n}",
+                status=statuses[n % 5],
+                outcome="confirmed" if statuses[n % 5] in ("reported", "concluded") else None,
+                runs=n % 3,
+                front=("serves: [recall_at_10]",),
+            )
+            for n in range(1, 11)
+        ],
+    )
+    git(repo, "checkout", "-q", "hyp/H-004-idea-4")
+    plan = next(repo.glob("research/H-004-*/plan.qmd"))
+    for args in (["status"], ["status", "--json"], ["validate", str(plan)]):
+        code = (
+            "import sys\n"
+            "from researchflow.cli import main\n"
+            f"try:\n    main({args!r})\nexcept SystemExit as done:\n    code = done.code\n"
+            "print(code, 'yaml' in sys.modules, file=sys.stderr)\n"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=repo
+        )
+        assert result.stderr.strip().splitlines()[-1] == "0 False", (args, result.stderr)
+        if args == ["status"]:
+            rows = [line for line in result.stdout.splitlines() if line.startswith("H-0")]
+            assert len(rows) == 10 and "broken plan" not in result.stdout  # every plan read
 
 
 def test_debug_shows_the_traceback_of_an_error(rflow_process, tmp_path) -> None:

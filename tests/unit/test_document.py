@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from researchflow.documents.document import DocumentError, parse_document
 
@@ -126,3 +130,67 @@ def test_plain_looking_front_matter_still_reports_its_problem(
     error = raised.value
     assert (error.line, error.field) == expected[:2]
     assert error.message.startswith(expected[2])
+
+
+# --- sections: the regex scan against the rule read line by line -----------------------
+
+_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+_HEADING = re.compile(r"^(#{2,3})\s+(.*?)\s*#*\s*$")
+_ATTRIBUTES = re.compile(r"\s*\{[^}]*\}\s*$")
+
+
+def sections_line_by_line(text: str) -> list[tuple]:
+    """Every line after the front matter, in order: a fence opens or closes a code block (a
+    closing fence repeats the opening one); outside code, `##`/`###` lines are headings; a
+    section runs to the next heading of its level or above."""
+    lines = text.split("\n")
+    start = next(i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")) + 1
+    headings, fence = [], None
+    for index in range(start, len(lines)):
+        opened = _FENCE.match(lines[index])
+        if opened:
+            fence = (
+                opened.group(1) if fence is None else (None if opened.group(1) == fence else fence)
+            )
+        elif fence is None and (match := _HEADING.match(lines[index])):
+            headings.append((index, len(match.group(1)), _ATTRIBUTES.sub("", match.group(2))))
+    found = []
+    for position, (index, level, title) in enumerate(headings):
+        if level == 2:
+            later = headings[position + 1 :]
+            end = next((h[0] for h in later if h[1] == 2), len(lines))
+            subs = [h for h in later if h[0] < end]
+            ends = [h[0] for h in subs[1:]] + [end] if subs else []
+            children = [
+                (t, i + 1, 3, "\n".join(lines[i + 1 : stop]), ())
+                for (i, _, t), stop in zip(subs, ends, strict=True)
+            ]
+            found.append((title, index + 1, 2, "\n".join(lines[index + 1 : end]), tuple(children)))
+    return found
+
+
+def as_tuples(sections) -> list[tuple]:
+    return [
+        (
+            s.title,
+            s.line,
+            s.level,
+            s.body,
+            tuple((c.title, c.line, c.level, c.body, ()) for c in s.subsections),
+        )
+        for s in sections
+    ]
+
+
+BODY_LINES = [
+    "## Context", "## Context {#sec-c}", "### Step", "### Step ###", "# Title", "#### Deep",
+    "##nospace", "##", "## ", "text", "", "   ", "```", "```python", "~~~", "   ```", "    ```",
+    "\t```", "\x0b~~~", "x ```", "`` `", "## Risks", "### Modelling", "- item", "\u2028## x",
+]  # fmt: skip
+
+
+@settings(max_examples=300, derandomize=True, database=None, deadline=None)
+@given(st.lists(st.sampled_from(BODY_LINES), max_size=30), st.booleans())
+def test_sections_are_what_reading_every_line_in_order_finds(body: list[str], end: bool) -> None:
+    text = "---\nid: H-001\n---\n" + "\n".join(body) + ("\n" if end else "")
+    assert as_tuples(parse_document(text).sections) == sections_line_by_line(text)

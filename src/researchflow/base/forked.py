@@ -24,9 +24,12 @@ if TYPE_CHECKING:
 MINIMUM = 64  # fewer items are not worth a process
 
 
-def map_forked(function: Callable[[_T], _R], items: Sequence[_T]) -> list[_R]:
-    """`[function(item) for item in items]`, half of it computed in a forked child."""
-    if len(items) < MINIMUM or not _may_fork():
+def map_forked(
+    function: Callable[[_T], _R], items: Sequence[_T], *, minimum: int = MINIMUM
+) -> list[_R]:
+    """`[function(item) for item in items]`, half of it computed in a forked child when there
+    are at least `minimum` items (two big ones may be worth it; hundreds of small ones are)."""
+    if len(items) < max(minimum, 2) or not _may_fork():
         return [function(item) for item in items]
     import pickle  # only here: a short list never pays for it
 

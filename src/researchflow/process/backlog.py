@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import yaml
-
 from researchflow.base import TYPE_CHECKING
 from researchflow.base.frozen import frozen
 from researchflow.base.names import BACKLOG_FILE, is_valid_id
@@ -195,6 +193,8 @@ def _history(items: Any, where: str) -> tuple[dict[str, Any], ...]:
 
 def render_backlog(ideas: list[Idea]) -> str:
     """The file's text: a header comment, then one flow-style mapping per idea."""
+    import yaml  # only when writing: status reads the backlog without it
+
     lines = [HEADER.rstrip("\n"), "ideas:"] if ideas else [HEADER.rstrip("\n"), "ideas: []"]
     for idea in ideas:
         dumped = yaml.safe_dump(

@@ -9,10 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from functools import partial
 
 from researchflow.base import TYPE_CHECKING
-from researchflow.base.forked import map_forked
 from researchflow.base.frozen import asdict, field, frozen
 from researchflow.base.names import id_from_name, id_number
 from researchflow.documents.config import SectionsConfig
@@ -399,16 +397,10 @@ def build_portfolio(
     known = known or {}
     memo: dict[str, Any] = {}
     rows: list[Row] = []
-    sources = list(sources)
-    # what nothing remembers (every plan, when cold) is read on two processors if many
-    unknown = [source for source in sources if _plan_key(source) not in known]
-    read = map_forked(partial(_read, sections=sections), unknown)
-    fresh = dict(zip(map(id, unknown), read, strict=True))
     for source in sources:
-        made = fresh.get(id(source))
         plan_key = _plan_key(source)
-        reading = made[0] if made else None
-        if reading is None and plan_key is not None and plan_key in known:
+        reading = None
+        if plan_key is not None and plan_key in known:
             try:
                 reading = Reading.from_dict(known[plan_key])
                 memo[plan_key] = known[plan_key]
@@ -422,7 +414,7 @@ def build_portfolio(
         if runs_key and isinstance(known.get(runs_key), int):
             runs = known[runs_key]
         else:
-            runs = made[1] if made else count_runs(source.runs)
+            runs = count_runs(source.runs)
         if runs_key and runs is not None:
             memo[runs_key] = runs
         report_key = f"report:{source.report_oid}" if source.report_oid else None
@@ -430,20 +422,13 @@ def build_portfolio(
         if isinstance(remembered, list) and len(remembered) == len(NO_DECISION):
             decision = tuple(remembered)
         else:
-            decision = made[2] if made else read_decision(source.report)
+            decision = read_decision(source.report)
         if report_key:
             memo[report_key] = list(decision)
         rows.append(build_row(source, reading, runs, today, decision))
     rows.sort(key=lambda row: (_id_sort(row.id), row.source.branch))
     found = warnings(rows, wip_limit=wip_limit) if warn else []  # the caller may add facts first
     return Portfolio(tuple(rows), tuple(found), today, memo)
-
-
-def _read(
-    source: PlanSource, sections: SectionsConfig
-) -> tuple[Reading, int | None, tuple[str | None, ...]]:
-    """One source's plan, runs count and report decision, read from its blobs (pure)."""
-    return read_summary(source, sections), count_runs(source.runs), read_decision(source.report)
 
 
 def _plan_key(source: PlanSource) -> str | None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import partial
 
 from researchflow import __version__
 from researchflow.adapters import statecache
@@ -21,7 +22,8 @@ from researchflow.adapters.gitobjects import (
 )
 from researchflow.base import TYPE_CHECKING
 from researchflow.base.errors import UserError
-from researchflow.base.frozen import replace
+from researchflow.base.forked import map_forked
+from researchflow.base.frozen import frozen, replace
 from researchflow.base.names import (
     BACKLOG_FILE,
     PLAN_FILE,
@@ -68,79 +70,101 @@ def hypothesis_branches(refs: Iterable[Ref], prefix: str, remote: str) -> list[R
     return [chosen[name] for name in sorted(chosen)]
 
 
+@frozen
+class Layout:
+    """The refs one `git for-each-ref` found: hypothesis branches and the default branch."""
+
+    branches: tuple[Ref, ...]  # one per hypothesis branch, sorted by name
+    defaults: tuple[Ref, ...]  # the default branch, local copy first
+    branch_ids: frozenset[str | None]  # the hypothesis IDs that have a branch
+
+
+def layout(config: Config) -> Layout:
+    prefix, remote = config.branch_prefix, config.gitlab.remote
+    refs = list_refs(config.root, prefix, remote=remote, base=config.base_branch)
+    branches = hypothesis_branches(refs, prefix, remote)
+    candidates = default_branch_names(config.base_branch, remote_head(refs, remote))
+    return Layout(
+        tuple(branches),
+        tuple(default_branch_refs(refs, candidates, remote=remote)),
+        frozenset(id_from_name(ref.branch[len(prefix) :]) for ref in branches) - {None},
+    )
+
+
 def gather(config: Config) -> list[PlanSource]:
     """Plans and runs logs of every hypothesis branch, plus the merged ones on the default
     branch, read through one `git cat-file --batch` process."""
-    return _gather(config)[0]
+    refs = layout(config)
+    with ObjectReader(config.root) as reader:
+        found, merged = _gather(reader, config, refs, refs.branches, refs.defaults)
+    return [*found, *merged]
 
 
-def _gather(config: Config) -> tuple[list[PlanSource], Programme]:
-    """The plan sources, and the default branch's problem statements and backlog, through
-    one `git cat-file --batch` process."""
-    root, prefix, remote = config.root, config.branch_prefix, config.gitlab.remote
+def _gather(
+    reader: ObjectReader,
+    config: Config,
+    refs: Layout,
+    branches: Sequence[Ref],
+    defaults: Sequence[Ref],
+) -> tuple[list[PlanSource], list[PlanSource]]:
+    """The plan sources of `branches`, and of the hypotheses merged into `defaults` that
+    have no branch of their own (none when `defaults` is empty)."""
+    prefix = config.branch_prefix
     research = config.research_dir.strip("/")
-    refs = list_refs(root, prefix, remote=remote, base=config.base_branch)
-    branches = hypothesis_branches(refs, prefix, remote)
-    candidates = default_branch_names(config.base_branch, remote_head(refs, remote))
-    defaults = default_branch_refs(refs, candidates, remote=remote)
+    # pass 1: each branch's own folder, and the default branch's research folder
+    names: list[str] = []
+    for ref in branches:
+        folder = ref.branch[len(prefix) :]
+        names += _files(ref, research, folder)
+    names += [f"{ref.commit}:{research}" for ref in defaults]
+    answers = reader.read_many(names)
+    found: dict[str, PlanSource] = {}
+    lost: list[Ref] = []
+    for index, ref in enumerate(branches):
+        pair = answers[FILES * index : FILES * index + FILES]
+        if pair[0] is None:
+            lost.append(ref)
+            continue
+        found[ref.branch] = _source(research, ref.branch[len(prefix) :], pair, ref.shown)
+    default_trees = answers[FILES * len(branches) :]
 
-    with ObjectReader(root) as reader:
-        # pass 1: each branch's own folder, and the default branch's research folder
-        names: list[str] = []
-        for ref in branches:
+    # pass 2: branches whose folder is named differently, and merged hypotheses
+    merged = _merged_folders(default_trees, list(defaults), set(refs.branch_ids))
+    names = [f"{ref.commit}:{research}" for ref in lost]
+    for ref, folder in merged:
+        names += _files(ref, research, folder)
+    answers = reader.read_many(names)
+    lost_trees, merged_files = answers[: len(lost)], answers[len(lost) :]
+    sources = [
+        _source(
+            research,
+            folder,
+            merged_files[FILES * i : FILES * i + FILES],
+            ref.shown,
+            merged=True,
+        )
+        for i, (ref, folder) in enumerate(merged)
+    ]
+
+    # pass 3: the renamed folders found in pass 2
+    renamed = _renamed_folders(lost, lost_trees, prefix)
+    names = []
+    for ref, folder in renamed:
+        names += _files(ref, research, folder)
+    answers = reader.read_many(names)
+    for i, (ref, folder) in enumerate(renamed):
+        found[ref.branch] = _source(
+            research, folder, answers[FILES * i : FILES * i + FILES], ref.shown
+        )
+    for ref in lost:
+        if ref.branch not in found:
             folder = ref.branch[len(prefix) :]
-            names += _files(ref, research, folder)
-        names += [f"{ref.commit}:{research}" for ref in defaults]
-        answers = reader.read_many(names)
-        found: dict[str, PlanSource] = {}
-        lost: list[Ref] = []
-        for index, ref in enumerate(branches):
-            pair = answers[FILES * index : FILES * index + FILES]
-            if pair[0] is None:
-                lost.append(ref)
-                continue
-            found[ref.branch] = _source(research, ref.branch[len(prefix) :], pair, ref.shown)
-        default_trees = answers[FILES * len(branches) :]
-
-        # pass 2: branches whose folder is named differently, and merged hypotheses
-        branch_ids = {id_from_name(ref.branch[len(prefix) :]) for ref in branches} - {None}
-        merged = _merged_folders(default_trees, defaults, branch_ids)
-        names = [f"{ref.commit}:{research}" for ref in lost]
-        for ref, folder in merged:
-            names += _files(ref, research, folder)
-        answers = reader.read_many(names)
-        lost_trees, merged_files = answers[: len(lost)], answers[len(lost) :]
-        sources = [
-            _source(
-                research,
-                folder,
-                merged_files[FILES * i : FILES * i + FILES],
-                ref.shown,
-                merged=True,
-            )
-            for i, (ref, folder) in enumerate(merged)
-        ]
-
-        # pass 3: the renamed folders found in pass 2
-        renamed = _renamed_folders(lost, lost_trees, prefix)
-        names = []
-        for ref, folder in renamed:
-            names += _files(ref, research, folder)
-        answers = reader.read_many(names)
-        for i, (ref, folder) in enumerate(renamed):
-            found[ref.branch] = _source(
-                research, folder, answers[FILES * i : FILES * i + FILES], ref.shown
-            )
-        for ref in lost:
-            if ref.branch not in found:
-                folder = ref.branch[len(prefix) :]
-                found[ref.branch] = _source(research, folder, [None] * FILES, ref.shown)
-        commits = {ref.shown: ref.commit for ref in [*branches, *defaults]}
-        every = [*(found[name] for name in sorted(found)), *sources]
-        # pass 4: the reports of reported and concluded plans (their ship decision)
-        every = _with_reports(reader, every, commits)
-        programme = _programme(reader, defaults[0].commit if defaults else None, research)
-    return every, programme
+            found[ref.branch] = _source(research, folder, [None] * FILES, ref.shown)
+    commits = {ref.shown: ref.commit for ref in [*branches, *defaults]}
+    # pass 4: the reports of reported and concluded plans (their ship decision)
+    own = [found[name] for name in sorted(found)]
+    every = _with_reports(reader, [*own, *sources], commits)
+    return every[: len(own)], every[len(own) :]
 
 
 FILES = 2  # read per hypothesis folder: the plan and its runs log
@@ -376,22 +400,30 @@ def collect(config: Config, today: dt.date | None = None) -> Portfolio:
     if not config.branch_prefix.strip():
         raise UserError("branch_prefix: must not be empty (set it to e.g. 'hyp/')")
     require_repository(config.root)
-    sources, (statements, ideas, notes) = _gather(config)
     memo_path = config.state_path / "cache" / "portfolio.json"
     fingerprint = f"{MEMO_FORMAT}:{__version__}:{config.sections!r}"
     known = statecache.load(memo_path, fingerprint)
     day = today or dt.date.today()
-    started = start_review_log(config, sources, known)  # git walks while we parse
-    try:
-        portfolio = build_portfolio(
-            sources, config.sections, day, known, wip_limit=config.wip_limit, warn=False
-        )
-    except BaseException:
-        if started is not None:
-            started.cancel()
-        raise
+    refs = layout(config)
+    # Hundreds of branches are read in two halves, the second by a forked child: each half
+    # reads its blobs through its own `git cat-file` and parses what nothing remembers; the
+    # rows are then built from what both remembered, as from the cache
+    parts = [(refs.branches, refs.defaults)]
+    if len(refs.branches) >= SPLIT_FROM:
+        half = len(refs.branches) // 2
+        parts = [(refs.branches[:half], refs.defaults), (refs.branches[half:], ())]
+    read = map_forked(partial(_read_part, config, refs, known, day), parts, minimum=2)
+    sources = [source for part in read for source in part.sources]
+    sources += [source for part in read for source in part.merged]
+    statements, ideas, notes = read[0].programme
+    remembered = {**known}
+    for part in read:
+        remembered.update(part.memo)
+    portfolio = build_portfolio(
+        sources, config.sections, day, remembered, wip_limit=config.wip_limit, warn=False
+    )
     memo = dict(portfolio.memo)
-    waited = review_days(config, portfolio.rows, day, known, memo, started)
+    waited = review_days(config, portfolio.rows, day, remembered, memo)
     rows = tuple(
         replace(row, review_days=waited[_row_key(row)])
         if row.status == "review" and _row_key(row) in waited
@@ -416,6 +448,48 @@ def collect(config: Config, today: dt.date | None = None) -> Portfolio:
     if portfolio.memo != known and (config.state_path.is_dir() or config.source is not None):
         statecache.save(memo_path, fingerprint, portfolio.memo)
     return portfolio
+
+
+SPLIT_FROM = 64  # fewer branches are read in one process: a fork is not worth it
+
+
+@frozen
+class Part:
+    """What one process read: its branches' sources, the merged ones and the programme
+    (from the default branch, read by the first part only), and what it remembered."""
+
+    sources: list[PlanSource]
+    merged: list[PlanSource]
+    programme: Programme
+    memo: dict[str, Any]
+
+
+def _read_part(
+    config: Config,
+    refs: Layout,
+    known: Mapping[str, Any],
+    day: dt.date,
+    part: tuple[Sequence[Ref], Sequence[Ref]],
+) -> Part:
+    """Read some branches (and the default branch's merged hypotheses and programme, when
+    given it), parse what `known` does not hold, and remember it: plans, runs, reports and
+    how long plans in review have waited."""
+    branches, defaults = part
+    with ObjectReader(config.root) as reader:
+        own, merged = _gather(reader, config, refs, branches, defaults)
+        research = config.research_dir.strip("/")
+        programme = _programme(reader, defaults[0].commit if defaults else None, research)
+    sources = [*own, *merged]
+    started = start_review_log(config, sources, known)  # git walks while we parse
+    try:
+        portfolio = build_portfolio(sources, config.sections, day, known, warn=False)
+    except BaseException:
+        if started is not None:
+            started.cancel()
+        raise
+    memo = dict(portfolio.memo)
+    review_days(config, portfolio.rows, day, known, memo, started)
+    return Part(own, merged, programme, memo)
 
 
 def reported_dates(config: Config) -> dict[str, str]:

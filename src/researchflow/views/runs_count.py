@@ -1,20 +1,32 @@
 """How many runs a hypothesis folder's runs.yaml lists, for the portfolio (pure).
 
-status reads hundreds of them: the usual file is counted from the parser's events with
+status reads hundreds of them: the file rflow writes is read without PyYAML (`plainyaml`:
+status then never imports it, ~40 ms); anything else is counted from PyYAML's events with
 nothing built, and anything unusual is read in full.
 """
 
 from __future__ import annotations
 
-import yaml
+from researchflow.base import TYPE_CHECKING
+from researchflow.documents.plainyaml import read_plain
 
-from researchflow.base import safeyaml
+if TYPE_CHECKING:
+    from typing import Any
+
+PLAIN_LIMIT = 1024 * 1024  # a bigger runs.yaml goes to PyYAML, which applies its limits
 
 
 def count_runs(raw: bytes | None) -> int | None:
     """Entries under `runs:` in a runs.yaml; 0 when absent, None when unreadable."""
     if raw is None:
         return 0
+    plain = _read_plain(raw)
+    if plain is not None:
+        return _count(plain)
+    import yaml
+
+    from researchflow.base import safeyaml
+
     counted = _count_entries(raw)
     if counted is not None:
         return counted
@@ -22,6 +34,22 @@ def count_runs(raw: bytes | None) -> int | None:
         data = safeyaml.load(raw)
     except yaml.YAMLError:
         return None
+    return _count(data)
+
+
+def _read_plain(raw: bytes) -> dict[str, Any] | None:
+    if len(raw) > PLAIN_LIMIT or raw.startswith(b"\xef\xbb\xbf"):
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    found = read_plain(text)
+    return found[0] if found is not None else None
+
+
+def _count(data: Any) -> int | None:
+    """The full reader's answer for a loaded file."""
     if data is None:
         return 0
     if not isinstance(data, dict):
@@ -34,6 +62,10 @@ def _count_entries(raw: bytes) -> int | None:
     """The usual runs.yaml (one mapping whose `runs` is a list, or without `runs`) counted
     from the parser's events, nothing built: status reads hundreds. None for anything
     else (anchors, tags, a `runs` that is not a list, bad YAML): the full reader decides."""
+    import yaml
+
+    from researchflow.base import safeyaml
+
     if len(raw) > safeyaml.MAX_BYTES:
         return None
     try:
