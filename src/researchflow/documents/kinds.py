@@ -213,11 +213,10 @@ class Names(Plain):
     def value(self, value: Any) -> Any:
         if self.one and isinstance(value, str):
             value = [value]
-        if not isinstance(value, list) or not all(
-            isinstance(v, str) and (v.strip() if self.strip else v) for v in value
-        ):
+        if not isinstance(value, list):
             return INVALID
-        return tuple(v.strip() for v in value) if self.strip else tuple(value)
+        names = stripped_names(value) if self.strip else texts(value)
+        return INVALID if names is None else names
 
     def problem(self, value: Any) -> tuple[str, str]:
         shown = [value] if self.one and isinstance(value, str) else value
@@ -241,8 +240,10 @@ class CommandLine(Plain):
                 return tuple(shlex.split(value))
             except ValueError:
                 return INVALID
-        if isinstance(value, list) and all(isinstance(v, str) and v for v in value):
-            return tuple(value)
+        if isinstance(value, list):
+            words = texts(value)
+            if words is not None:
+                return words
         return INVALID
 
     def problem(self, value: Any) -> tuple[str, str]:
@@ -269,6 +270,31 @@ class Arguments(Plain):
         if not isinstance(value, list) or any(isinstance(p, _NESTED) for p in value):
             return INVALID
         return tuple(str(part) for part in value)
+
+
+# Loops, not comprehensions: on Python 3.11 each comprehension is a function call of its
+# own, and these run on the one- or two-item lists of every plan.
+
+
+def stripped_names(items: list[Any]) -> tuple[str, ...] | None:
+    """Each item stripped, or None when one is not text or only spaces."""
+    names = []
+    for item in items:
+        if not isinstance(item, str):
+            return None
+        name = item.strip()
+        if not name:
+            return None
+        names.append(name)
+    return tuple(names)
+
+
+def texts(items: list[Any]) -> tuple[str, ...] | None:
+    """The items as they are, or None when one is not non-empty text."""
+    for item in items:
+        if not isinstance(item, str) or not item:
+            return None
+    return tuple(items)
 
 
 class Fields(Kind):
@@ -303,6 +329,7 @@ class Fields(Kind):
         self.by_key = {field.key: field for field in self.fields}
         self.listed = tuple(listed) if listed is not None else tuple(self.by_key)
         self._listed = frozenset(self.listed)
+        self._by_declaration = not in_file_order
         self.example = example
         self.build = build
         self.shape = shape
@@ -320,7 +347,13 @@ class Fields(Kind):
             reader.add(key, say(self.shape, value), self.example)
             return MISSING
         before = len(reader.problems)
-        values = self.values(reader, value, f"{key}." if key else "")
+        prefix = f"{key}." if key else ""
+        if self._by_declaration and (
+            self.unknown_message is None or self._listed.issuperset(value)
+        ):
+            values = reader.read(self.fields, value, prefix)  # no undeclared key to report
+        else:
+            values = self.values(reader, value, prefix)
         if self.whole and len(reader.problems) > before:
             return MISSING
         return values if self.build is None else self.build(reader, key, values)
@@ -371,6 +404,7 @@ class Each(Kind):
         nonempty: bool = False,
     ) -> None:
         self.item, self.message, self.fix, self.nonempty = item, message, fix, nonempty
+        self._read_item = item.reading() if item is not None else None
 
     def read(self, reader: Reader, key: str, value: Any) -> Any:
         if not isinstance(value, list) or (self.nonempty and not value):
@@ -380,9 +414,9 @@ class Each(Kind):
 
     def items(self, reader: Reader, key: str, values: Sequence[Any]) -> tuple[Any, ...]:
         """The items of a list already known to be one."""
-        if self.item is None:
+        read = self._read_item
+        if read is None:
             return tuple(values)
-        read = self.item.reading()
         made = []
         for index, item in enumerate(values):
             value = read(reader, f"{key}[{index}]", item)

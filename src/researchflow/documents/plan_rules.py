@@ -4,6 +4,7 @@ sections, and template values never filled in."""
 
 from __future__ import annotations
 
+from researchflow.base.frozen import fields
 from researchflow.base.names import id_from_name, is_valid_id
 from researchflow.base.problems import Problem
 from researchflow.documents.config import SectionsConfig
@@ -86,10 +87,15 @@ def _plan(reader: Reader) -> Plan | None:
     values = reader.read(PLAN_FIELDS)
     if reader.problems and not is_valid_id(reader.data.get("id")):
         return None
-    required = ("id", "title", "status", "created", "roles", "rice", "hypothesis", "predictions")
-    if any(values[name] is None for name in required):  # each of these added its problem
-        return None
-    return Plan(sections=reader.document.sections, **values)
+    for name in REQUIRED:
+        if values[name] is None:  # it added its problem
+            return None
+    values["sections"] = reader.document.sections
+    return Plan(*map(values.__getitem__, PLAN_ORDER))  # by position: Plan's quick way in
+
+
+REQUIRED = ("id", "title", "status", "created", "roles", "rice", "hypothesis", "predictions")
+PLAN_ORDER = tuple(spec.name for spec in fields(Plan))
 
 
 def _lifecycle(reader: Reader, status: str) -> None:
@@ -124,7 +130,9 @@ def _lifecycle(reader: Reader, status: str) -> None:
 def _folder(reader: Reader) -> None:
     plan_id = reader.data.get("id")
     # the path's parts as PurePosixPath gives them, without its cost on every plan
-    parts = [part for part in reader.path.replace("\\", "/").split("/") if part not in ("", ".")]
+    parts = reader.path.replace("\\", "/").split("/")
+    if "" in parts or "." in parts:
+        parts = [part for part in parts if part not in ("", ".")]
     if len(parts) >= 2 and is_valid_id(plan_id):
         folder_id = id_from_name(parts[-2])
         if folder_id is not None and folder_id != plan_id:
@@ -148,7 +156,8 @@ def _role_rules(reader: Reader, plan: Plan) -> None:
             "name another designer, or say why in roles.reason",
         )
     approvals = [("approval.by", plan.approval)] if plan.approval else []
-    approvals += [(f"reapprovals[{i}].by", a) for i, a in enumerate(plan.reapprovals)]
+    if plan.reapprovals:
+        approvals += [(f"reapprovals[{i}].by", a) for i, a in enumerate(plan.reapprovals)]
     for key, approval in approvals:
         for role, name in (("designer", roles.designer), ("executor", roles.executor)):
             if name and approval.by == name:
@@ -177,14 +186,18 @@ class _Layout:
 
 
 _LAYOUTS: dict[SectionsConfig, _Layout] = {}
+_LAST: list[tuple[SectionsConfig, _Layout]] = []  # the config of the plans being read
 
 
 def _layout(config: SectionsConfig) -> _Layout:
-    layout = _LAYOUTS.get(config)
+    if _LAST and _LAST[0][0] is config:  # status passes one config to every plan
+        return _LAST[0][1]
+    layout = _LAYOUTS.get(config)  # equal configs share one (hashing one costs more)
     if layout is None:
         layout = _Layout(config)
         if len(_LAYOUTS) < 64:
             _LAYOUTS[config] = layout
+    _LAST[:] = [(config, layout)]
     return layout
 
 
@@ -197,7 +210,9 @@ def _sections(reader: Reader, config: SectionsConfig) -> None:
         if section is None:
             reader.add(label, "required section is missing", f"add '{label}'", document.body_start)
             continue
-        _section_body(reader, section, label)
+        body = section.body  # plain written text, most sections, has nothing to find
+        if section.subsections or "TODO" in body or "<!--" in body or not body or body.isspace():
+            _section_body(reader, section, label)
         if is_design:
             _design_steps(reader, section, layout.steps)
 
@@ -233,7 +248,9 @@ def _placeholders(reader: Reader, config: SectionsConfig) -> None:
 def _design_steps(
     reader: Reader, section: Section, steps: tuple[tuple[str, str, bool], ...]
 ) -> None:
-    present = {normalise_title(s.title): s for s in section.subsections}
+    present: dict[str, Section] = {}
+    for step in section.subsections:  # a later step of the same title wins, as it always did
+        present[normalise_title(step.title)] = step
     for normalised, label, statistics in steps:
         sub = present.get(normalised)
         if sub is None:
@@ -244,7 +261,9 @@ def _design_steps(
                 section.line,
             )
             continue
-        _section_body(reader, sub, label)
+        body = sub.body  # plain written text, most steps, has nothing to find
+        if "TODO" in body or "<!--" in body or not body or body.isspace() or sub.subsections:
+            _section_body(reader, sub, label)
         if statistics:
             _statistics_step(reader, sub, label)
 
@@ -262,16 +281,20 @@ def _statistics_step(reader: Reader, section: Section, label: str) -> None:
 
 
 def _section_body(reader: Reader, section: Section, label: str) -> None:
-    body = blanked(section.body)
+    body = section.body
+    if "<!--" in body:
+        body = blanked(body)
     if section.subsections:  # the steps are checked on their own; here only the intro
         intro_end = section.subsections[0].line - section.line - 1
-        body = "\n".join(body.split("\n")[:intro_end])
+        # the intro's lines; maxsplit spares splitting the steps (any count: as split()[:n])
+        body = "\n".join(body.split("\n", intro_end)[:intro_end])
     elif not body or body.isspace():  # what `not body.strip()` says, without a copy
         reader.add(label, "section is empty", "write the section", section.line)
         return
-    line = placeholder_line(section, body)
-    if line is not None:
-        reader.add(label, PLACEHOLDER_MESSAGE, PLACEHOLDER_FIX, line)
+    if "TODO" in body:  # the rest only for a section that may hold template text
+        line = placeholder_line(section, body)
+        if line is not None:
+            reader.add(label, PLACEHOLDER_MESSAGE, PLACEHOLDER_FIX, line)
 
 
 def _data_named_in_design(document: Document, config: SectionsConfig) -> str | None:

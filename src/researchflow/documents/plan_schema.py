@@ -26,6 +26,7 @@ from researchflow.documents.kinds import (
     Pattern,
     Text,
     Whole,
+    stripped_names,
 )
 from researchflow.documents.plan import (
     CITED_HYPOTHESIS,
@@ -81,11 +82,10 @@ def _roles(reader: Reader, key: str, roles: Any) -> Any:
     reviewers = roles.get("reviewers") or []
     if isinstance(reviewers, str):
         reviewers = [reviewers]
-    if not isinstance(reviewers, list) or not all(
-        isinstance(r, str) and r.strip() for r in reviewers
-    ):
+    names = stripped_names(reviewers) if isinstance(reviewers, list) else None
+    if names is None:
         reader.add("roles.reviewers", "must be a list of names", "e.g. reviewers: [dave]")
-        reviewers = []
+        reviewers, names = [], ()
     if reader.data.get("status") in STATUSES and is_written(reader.data):
         for role, value in (("designer", designer), ("executor", executor)):
             if value is None:
@@ -104,7 +104,6 @@ def _roles(reader: Reader, key: str, roles: Any) -> Any:
         )
     if author is None:
         return MISSING
-    names = tuple([r.strip() for r in reviewers])
     return Roles(author, designer, executor, names, people["reason"])
 
 
@@ -121,8 +120,8 @@ ROLE_FIELDS = (
 
 
 def _rice(_reader: Reader, _key: str, values: dict[str, Any]) -> Any:
-    factors = [values[f] for f in RICE_FACTORS]
-    return Rice(*factors) if all(v is not None for v in factors) else MISSING
+    factors = tuple(map(values.__getitem__, RICE_FACTORS))
+    return MISSING if None in factors else Rice(*factors)  # whole numbers, or None
 
 
 RICE = Fields(
@@ -161,7 +160,10 @@ def _baseline_source(reader: Reader, key: str, value: Any) -> Any:
     if not text or ("TODO" in text and is_written(reader.data) and PLACEHOLDER.search(text)):
         reader.add(key, f"{value!r} names no source", SOURCE_FIX)
         return MISSING
-    if not (RUN_ID.match(text) or CITED_HYPOTHESIS.match(text)) and len(text.split()) < 2:
+    # (the length and prefix tests only spare the patterns' cost: the text has no newline)
+    run_id = len(text) == 32 and RUN_ID.match(text)
+    cited = text.startswith("H-") and CITED_HYPOTHESIS.match(text)
+    if not (run_id or cited) and len(text.split()) < 2:
         reader.add(key, f"{text!r} is neither a run ID, a hypothesis nor a citation", SOURCE_FIX)
         return MISSING
     return text
@@ -371,7 +373,7 @@ def _approval_entry(item: Any) -> Approval | None:
 def _deviation(item: Any) -> Deviation | None:
     if not isinstance(item, dict) or not isinstance(item.get("reason"), str):
         return None
-    at, by, digest = (str(item.get(k, "")) for k in ("at", "by", "digest"))
+    at, by, digest = str(item.get("at", "")), str(item.get("by", "")), str(item.get("digest", ""))
     return Deviation(at, by, item["reason"], digest)
 
 
