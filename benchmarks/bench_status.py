@@ -3,8 +3,9 @@
 Target (issues 6, 13, 24): `rflow status` over 500 hypothesis branches, cold, in at most
 0.3 s, with each plan's `serves` and the problem statement on main read. The branches are
 made with `git fast-import`; "cold" is a repository without `.rflow/`, so every plan is
-parsed on every call (on two processors when there are two: base/forked.py; the "1 CPU"
-row pins it to one, where taskset exists); "warm" has `.rflow/` (after `rflow init`),
+parsed on every call (on two processors when there are two: each process reads half of
+the branches, views/portfolio_reader.py; the "1 CPU" row pins it to one, where taskset
+exists); "warm" has `.rflow/` (after `rflow init`),
 where plans whose git blob did not change are remembered from the previous call.
 Run with `python benchmarks/bench_status.py [BRANCHES] [REPEAT]`.
 """

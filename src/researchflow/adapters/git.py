@@ -46,10 +46,17 @@ class Started:
         self.args = args
         self._process = _start(root, args, stdin=subprocess.DEVNULL)
 
-    def output(self) -> str:
-        """What it printed, as `git(root, *args, check=False)` returns it."""
-        out, _ = self._process.communicate()
-        return out.decode("utf-8")
+    def output(self, *, check: bool = False, errors: str = "strict") -> str:
+        """What it printed, as `git(root, *args, check=check, errors=errors)` returns it."""
+        out, err = self._process.communicate()
+        if check and self._process.returncode != 0:
+            raise CommandFailed(
+                ["git", *self.args],
+                self._process.returncode,
+                out.decode(errors="replace"),
+                err.decode(errors="replace"),
+            )
+        return out.decode("utf-8", errors)
 
     def cancel(self) -> None:
         if self._process.poll() is None:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
 
-from researchflow.adapters.git import git, git_process
+from researchflow.adapters.git import Started, git, git_process
 from researchflow.adapters.process import CommandFailed
 from researchflow.base.errors import UserError
 from researchflow.base.frozen import frozen
@@ -60,21 +60,27 @@ def _git_failure(argv: Sequence[str], stderr: str) -> UserError:
 
 
 def list_refs(
-    root: Path, prefix: str, *, remote: str = "origin", base: str | None = None
+    root: Path,
+    prefix: str,
+    *,
+    remote: str = "origin",
+    base: str | None = None,
+    started: Started | None = None,
 ) -> list[Ref]:
     """Hypothesis branches (local and remote-tracking) plus the default-branch candidates.
 
-    One `git for-each-ref` call; `*` in its patterns also matches `/`, so `hyp/*` finds
-    every branch under the prefix on every remote.
+    One `git for-each-ref` call (`start_list_refs` starts it early); `*` in its patterns
+    also matches `/`, so `hyp/*` finds every branch under the prefix on every remote.
     """
-    defaults = [base] if base else list(FALLBACK_DEFAULTS)
-    patterns = [f"{HEADS}{prefix}*", f"{REMOTES}*/{prefix}*", f"{REMOTES}{remote}/HEAD"]
-    for name in defaults:
-        patterns += [f"{HEADS}{name}", f"{REMOTES}{remote}/{name}"]
-    args = ["for-each-ref", "--format=%(refname)%00%(objectname)%00%(symref)", *patterns]
+    args = _listing(prefix, remote, base)
     try:
         # surrogateescape round-trips any byte back into cat-file requests
-        out = git(root, *args, errors="surrogateescape")
+        if started is not None and started.args == args:
+            out = started.output(check=True, errors="surrogateescape")
+        else:
+            if started is not None:
+                started.cancel()
+            out = git(root, *args, errors="surrogateescape")
     except CommandFailed as error:
         raise _git_failure(["git", *args], error.stderr) from None
     refs: list[Ref] = []
@@ -83,6 +89,21 @@ def list_refs(
         if len(parts) == 3:
             refs.append(Ref(parts[0], parts[1], parts[2]))
     return refs
+
+
+def start_list_refs(
+    root: Path, prefix: str, *, remote: str = "origin", base: str | None = None
+) -> Started:
+    """`list_refs`'s `git for-each-ref`, started now: status starts it before its imports."""
+    return Started(root, *_listing(prefix, remote, base))
+
+
+def _listing(prefix: str, remote: str, base: str | None) -> tuple[str, ...]:
+    defaults = [base] if base else list(FALLBACK_DEFAULTS)
+    patterns = [f"{HEADS}{prefix}*", f"{REMOTES}*/{prefix}*", f"{REMOTES}{remote}/HEAD"]
+    for name in defaults:
+        patterns += [f"{HEADS}{name}", f"{REMOTES}{remote}/{name}"]
+    return ("for-each-ref", "--format=%(refname)%00%(objectname)%00%(symref)", *patterns)
 
 
 def remote_head(refs: Iterable[Ref], remote: str = "origin") -> str | None:

@@ -50,11 +50,15 @@ def _validate(args: list[str]) -> int:
 
 
 def _status(args: list[str]) -> int:
+    from researchflow.documents.config import load_config
+    from researchflow.views.branch_layout import start_layout
+
+    config = load_config()
+    listing = start_layout(config)  # git lists the branches while the reader is imported
     from researchflow.base.output import emit
     from researchflow.commands.status import status
-    from researchflow.documents.config import load_config
 
-    emit(status(load_config()), as_json="--json" in args)
+    emit(status(config, listing=listing), as_json="--json" in args)
     return 0  # the status row's exit code: listing never fails on what it lists
 
 

@@ -15,6 +15,8 @@ from researchflow.views.programme_view import metric_lines, portfolio_views
 if TYPE_CHECKING:
     from typing import Any
 
+    from researchflow.adapters.git import Started
+
 
 @frozen
 class StatusResult:
@@ -84,6 +86,11 @@ def _cells(row: Row) -> tuple[str, ...]:
 
 
 def status(
-    config: Config, today: dt.date | None = None, *, by_metric: bool = False
+    config: Config,
+    today: dt.date | None = None,
+    *,
+    by_metric: bool = False,
+    listing: Started | None = None,
 ) -> StatusResult:
-    return StatusResult(collect(config, today), by_metric)
+    """`listing`: the branch listing `start_layout` started early, if any."""
+    return StatusResult(collect(config, today, listing=listing), by_metric)

@@ -18,9 +18,9 @@ if TYPE_CHECKING:
 # a plan's fields fit in a few KB; bigger front matter is data that belongs elsewhere
 MAX_FRONT_MATTER = 1024 * 1024
 
-# the start of a line that opens or closes a code fence (the fence in group 1: up to three
-# spaces before it), or that may be a `##`/`###` heading
-_MARKS = re.compile(r"^(?:##|[^\S\n]{0,3}(```|~~~))", re.MULTILINE)
+# the newline before a line that opens or closes a code fence (the fence in group 1: up to
+# three spaces before it), or that may be a `##`/`###` heading (a literal first: fast search)
+_MARKS = re.compile(r"\n(?:##|[^\S\n]{0,3}(```|~~~))")
 HEADING = re.compile(r"^(#{2,3})\s+(.*?)\s*#*\s*$")
 ATTRIBUTES = re.compile(r"\s*\{[^}]*\}\s*$")
 FRONT_MATTER_END = ("---", "...")
@@ -222,9 +222,10 @@ def _sections(text: str, lines: list[str], start: int, offset: int) -> tuple[Sec
     headings: list[tuple[int, int, str]] = []  # (index, level, title)
     in_fence: str | None = None
     index, position = start, offset
-    for mark in _MARKS.finditer(text, offset):
-        index += text.count("\n", position, mark.start())
-        position = mark.start()
+    for mark in _MARKS.finditer(text, offset - 1):  # from the newline before line `start`
+        line_start = mark.start() + 1
+        index += text.count("\n", position, line_start)
+        position = line_start
         marker = mark.group(1)
         if marker:  # a fence
             if in_fence is None:

@@ -10,18 +10,14 @@ from functools import partial
 
 from researchflow import __version__
 from researchflow.adapters import statecache
-from researchflow.adapters.git import Started, git, require_repository
+from researchflow.adapters.git import Started, git
 from researchflow.adapters.gitobjects import (
     GitObject,
     ObjectReader,
     Ref,
-    default_branch_refs,
-    list_refs,
     parse_tree,
-    remote_head,
 )
 from researchflow.base import TYPE_CHECKING
-from researchflow.base.errors import UserError
 from researchflow.base.forked import map_forked
 from researchflow.base.frozen import frozen, replace
 from researchflow.base.names import (
@@ -35,8 +31,8 @@ from researchflow.base.names import (
 )
 from researchflow.documents.config import Config
 from researchflow.documents.programme import ProblemStatement, read_problem
-from researchflow.documents.project import default_branch_names
 from researchflow.process.backlog import DROPPED, BacklogError, Idea, parse_backlog
+from researchflow.views.branch_layout import Layout, layout
 from researchflow.views.portfolio import (
     MEMO_FORMAT,
     PlanSource,
@@ -49,46 +45,6 @@ from researchflow.views.portfolio import (
 
 if TYPE_CHECKING:
     from typing import Any
-
-
-def hypothesis_branches(refs: Iterable[Ref], prefix: str, remote: str) -> list[Ref]:
-    """One ref per hypothesis branch: the local branch over its remote-tracking copies,
-    then the configured remote over others."""
-    chosen: dict[str, Ref] = {}
-
-    def preference(ref: Ref) -> tuple[int, str]:
-        if ref.remote is None:
-            return (0, "")
-        return (1 if ref.remote == remote else 2, ref.remote)
-
-    for ref in refs:
-        branch = ref.branch
-        if ref.symref or not branch.startswith(prefix) or branch == prefix:
-            continue
-        if branch not in chosen or preference(ref) < preference(chosen[branch]):
-            chosen[branch] = ref
-    return [chosen[name] for name in sorted(chosen)]
-
-
-@frozen
-class Layout:
-    """The refs one `git for-each-ref` found: hypothesis branches and the default branch."""
-
-    branches: tuple[Ref, ...]  # one per hypothesis branch, sorted by name
-    defaults: tuple[Ref, ...]  # the default branch, local copy first
-    branch_ids: frozenset[str | None]  # the hypothesis IDs that have a branch
-
-
-def layout(config: Config) -> Layout:
-    prefix, remote = config.branch_prefix, config.gitlab.remote
-    refs = list_refs(config.root, prefix, remote=remote, base=config.base_branch)
-    branches = hypothesis_branches(refs, prefix, remote)
-    candidates = default_branch_names(config.base_branch, remote_head(refs, remote))
-    return Layout(
-        tuple(branches),
-        tuple(default_branch_refs(refs, candidates, remote=remote)),
-        frozenset(id_from_name(ref.branch[len(prefix) :]) for ref in branches) - {None},
-    )
 
 
 def gather(config: Config) -> list[PlanSource]:
@@ -396,15 +352,16 @@ def _row_key(row: Row) -> str:
     return f"{row.source.branch}:{row.source.path}"
 
 
-def collect(config: Config, today: dt.date | None = None) -> Portfolio:
-    if not config.branch_prefix.strip():
-        raise UserError("branch_prefix: must not be empty (set it to e.g. 'hyp/')")
-    require_repository(config.root)
+def collect(
+    config: Config, today: dt.date | None = None, *, listing: Started | None = None
+) -> Portfolio:
+    """Every hypothesis as a row, with the warnings. `listing` is `start_layout(config)`,
+    when the caller started git listing the branches early."""
     memo_path = config.state_path / "cache" / "portfolio.json"
     fingerprint = f"{MEMO_FORMAT}:{__version__}:{config.sections!r}"
     known = statecache.load(memo_path, fingerprint)
     day = today or dt.date.today()
-    refs = layout(config)
+    refs = layout(config, listing)
     # Hundreds of branches are read in two halves, the second by a forked child: each half
     # reads its blobs through its own `git cat-file` and parses what nothing remembers; the
     # rows are then built from what both remembered, as from the cache
