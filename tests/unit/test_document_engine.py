@@ -6,12 +6,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from fixtures.problems import problem_text
 
 from researchflow.documents.document import YamlFile, load_yaml_mapping, parse_document
 from researchflow.documents.kinds import (
     Arguments,
     Choice,
+    CommandLine,
     Date,
     Each,
     Fields,
@@ -27,6 +29,7 @@ from researchflow.documents.kinds import (
 from researchflow.documents.programme import read_problem
 from researchflow.documents.schema import (
     Field,
+    Kind,
     Reader,
 )
 
@@ -191,3 +194,53 @@ def test_a_mapping_in_file_order_reports_its_keys_as_the_file_has_them() -> None
         "s.yaml:4: depht: unknown key (did you mean 'depth'?)",
         "s.yaml:6: depth: must be >= 1, not 0",
     ]
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "expected"),
+    [
+        (Number(minimum=0), -1, "-1 is negative (use a number >= 0)"),
+        (Number(minimum=0), True, "True is not a number (write a number, e.g. 0.42)"),
+        (
+            Number(above=0, at_most=0.5, message="{value!r} is not allowed", fix="(0, 0.5]"),
+            0.7,
+            "0.7 is not allowed ((0, 0.5])",
+        ),
+        (
+            CommandLine(),
+            "python 'unclosed",
+            "cannot be split into arguments (No closing quotation) "
+            "(e.g. 'python train.py --epochs 3' or [python, train.py])",
+        ),
+        (
+            CommandLine(),
+            ["python", ""],
+            "must be a command line or a list of arguments, not ['python', ''] "
+            "(e.g. 'python train.py --epochs 3' or [python, train.py])",
+        ),
+        (
+            Names("e.g. [a]", message="must be names, not {kind}"),
+            " ",
+            "must be names, not a list (e.g. [a])",
+        ),
+        (Date(), "2026-13-01", "'2026-13-01' is not a date (write it as YYYY-MM-DD)"),
+        (Choice(("a", "b")), "c", "'c' is not allowed (use one of: a, b)"),
+        (
+            Whole(1, 5, message="{value!r} is out of range", fix="1..5"),
+            6,
+            "6 is out of range (1..5)",
+        ),
+        (Text("say it"), "  ", "must be non-empty text, not '  ' (say it)"),
+    ],
+)
+def test_a_scalar_kind_names_the_problem_of_its_value_in_a_field_and_in_a_list(
+    kind: Kind, value: Any, expected: str
+) -> None:
+    """A field reads a scalar without building its key; the problem is the one the kind
+    gives when read on its own, as the items of a list are."""
+    in_field = Reader(YamlFile({"x": value}, ""), "f.yaml")
+    assert in_field.read((Field("x", kind),)) == {"x": None}
+    on_its_own = Reader(YamlFile({}, ""), "f.yaml")
+    kind.read(on_its_own, "x", value)
+    shown = [str(problem) for problem in (*in_field.problems, *on_its_own.problems)]
+    assert shown == [f"f.yaml:1: x: {expected}"] * 2

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+
 import pytest
 from fixtures.plans import GOOD_BODY, GOOD_FRONT_MATTER, plan_text
+from hypothesis import given
+from hypothesis import strategies as st
 
 from researchflow.documents.config import SectionsConfig
+from researchflow.documents.document import YamlFile
 from researchflow.documents.plan import Rice, rank_key
 from researchflow.documents.plan_rules import read_plan
+from researchflow.documents.plan_schema import PLAN_FIELDS
+from researchflow.documents.schema import Reader
 
 PATH = "research/H-007-graded-target/plan.qmd"
 
@@ -128,3 +135,27 @@ def test_ranking_breaks_ties_by_lower_id() -> None:
         plans.append(read_plan(plan_text(hypothesis_id), folder, SectionsConfig()).plan)
     ordered = [p.id for p in sorted(plans, key=rank_key)]
     assert ordered == ["H-003", "H-012", "H-1000"]
+
+
+DATA = next(field for field in PLAN_FIELDS if field.key == "data")
+PATH_LIKE = st.one_of(
+    st.text(alphabet="ab./\\ ", max_size=12),
+    st.sampled_from(["data/x.csv", "./data/x.csv", "data//x", "a/./b", "a/", ".", "//x", "a/.."]),
+    st.integers(),
+)
+
+
+@given(st.lists(PATH_LIKE, max_size=4))
+def test_data_paths_are_what_purepath_makes_of_them(items: list[object]) -> None:
+    """Paths already in normal form skip PurePosixPath; every path still reads as it does."""
+    expected: list[str] = []
+    refused: list[str] = []
+    for index, item in enumerate(items):
+        posix = PurePosixPath(item.replace("\\", "/")) if isinstance(item, str) else None
+        if posix is None or not str(item).strip() or posix.is_absolute() or ".." in posix.parts:
+            refused.append(f"data[{index}]")
+        else:
+            expected.append(str(posix))
+    reader = Reader(YamlFile({"data": items}, ""), PATH)
+    assert reader.read((DATA,)) == {"data": tuple(expected)}
+    assert [problem.field for problem in reader.problems] == refused

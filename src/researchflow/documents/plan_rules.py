@@ -71,7 +71,7 @@ def check_plan(
     plan = _plan(reader)
     if not ALLOWED_KEYS.issuperset(reader.data):  # the usual plan: one set test
         reader.unknown(reader.data, PLAN_KEYS, also=QUARTO_KEYS, text_keys_only=True)
-    _folder(reader)
+    _folder(reader, plan)
     status = reader.data.get("status")
     if status in STATUSES:
         _lifecycle(reader, status)
@@ -127,13 +127,15 @@ def _lifecycle(reader: Reader, status: str) -> None:
         )
 
 
-def _folder(reader: Reader) -> None:
+def _folder(reader: Reader, plan: Plan | None) -> None:
     plan_id = reader.data.get("id")
     # the path's parts as PurePosixPath gives them, without its cost on every plan
-    parts = reader.path.replace("\\", "/").split("/")
+    path = reader.path
+    parts = (path.replace("\\", "/") if "\\" in path else path).split("/")
     if "" in parts or "." in parts:
         parts = [part for part in parts if part not in ("", ".")]
-    if len(parts) >= 2 and is_valid_id(plan_id):
+    # a plan was made only from a valid `id` (the same text): no need to match it again
+    if len(parts) >= 2 and (plan is not None or is_valid_id(plan_id)):
         folder_id = id_from_name(parts[-2])
         if folder_id is not None and folder_id != plan_id:
             reader.add(
@@ -225,7 +227,8 @@ def _placeholders(reader: Reader, config: SectionsConfig) -> None:
         if not isinstance(item, dict):
             continue
         metric = item.get("metric")
-        if isinstance(metric, str) and TEMPLATE_METRIC.match(metric):
+        # (only t or T starts a match: TEMPLATE_METRIC's cost is spared for other names)
+        if isinstance(metric, str) and metric[:1] in ("t", "T") and TEMPLATE_METRIC.match(metric):
             key = f"predictions[{index}].metric"
             reader.add(key, f"{metric!r} is the template's placeholder", fix_metric)
         baseline = item.get("baseline")

@@ -69,8 +69,9 @@ class Reader:
         source = self.data if container is None else container
         if not isinstance(source, dict):
             return {field.name: field.read(self, source, prefix) for field in fields}
-        # Field.read's two commonest outcomes, inline (a plan reads ~40 fields): an optional
-        # field left out, and a plain value that reads fine; the rest goes through it
+        # Field.read's commonest outcomes, inline (a plan reads ~40 fields): an optional
+        # field left out, a plain value that reads fine, and a present value of any other
+        # kind (a field whose value must be unique aside); the rest goes through Field.read
         values: dict[str, Any] = {}
         get = source.get
         for field in fields:
@@ -84,6 +85,15 @@ class Reader:
                 if result is not INVALID and result is not ABSENT:
                     values[field.name] = result
                     continue
+            elif field._plain is None and field.unique is None:
+                key = prefix + field.key
+                result = field._read(self, key, value)
+                if result is MISSING:
+                    result = field.default
+                elif result is ABSENT:
+                    result = field._absent(self, key)
+                values[field.name] = result
+                continue
             values[field.name] = field.read(self, source, prefix)
         return values
 
