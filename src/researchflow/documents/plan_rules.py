@@ -91,6 +91,8 @@ def _plan(reader: Reader) -> Plan | None:
         if values[name] is None:  # it added its problem
             return None
     values["sections"] = reader.document.sections
+    if len(values) != len(PLAN_ORDER):  # a Plan attribute no field reads: its default
+        return Plan(**values)
     return Plan(*map(values.__getitem__, PLAN_ORDER))  # by position: Plan's quick way in
 
 
@@ -188,18 +190,20 @@ class _Layout:
 
 
 _LAYOUTS: dict[SectionsConfig, _Layout] = {}
-_LAST: list[tuple[SectionsConfig, _Layout]] = []  # the config of the plans being read
+# the config of the plans being read, and its layout: one item, read and replaced whole
+_LAST: list[tuple[SectionsConfig | None, _Layout | None]] = [(None, None)]
 
 
 def _layout(config: SectionsConfig) -> _Layout:
-    if _LAST and _LAST[0][0] is config:  # status passes one config to every plan
-        return _LAST[0][1]
+    last, known = _LAST[0]
+    if last is config and known is not None:  # status passes one config to every plan
+        return known
     layout = _LAYOUTS.get(config)  # equal configs share one (hashing one costs more)
     if layout is None:
         layout = _Layout(config)
         if len(_LAYOUTS) < 64:
             _LAYOUTS[config] = layout
-    _LAST[:] = [(config, layout)]
+    _LAST[0] = (config, layout)
     return layout
 
 
